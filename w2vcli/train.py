@@ -1,0 +1,182 @@
+"""Training orchestration: vocabulary, tables, initialisation, and the epoch loop.
+
+Worker threads take batches of about BATCH_WORDS corpus positions in order and run the
+compiled kernel on each with the GIL released; they update the shared matrices without
+locks (Hogwild, as word2vec C). The learning rate decays linearly with the words read by
+all threads together and is fixed for the length of one batch, as word2vec C updates it
+every 10,000 words. With one thread the run is deterministic for a given seed.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import kernels, tables
+from .config import SOFTMAX_MAX_VOCAB, TrainConfig
+from .corpus import RawCorpus, encode
+from .errors import ConfigError, CorpusError, TrainingDiverged
+from .vocab import Vocab, build_vocab
+
+BATCH_WORDS = 10_000
+ARCHS = {"cbow": kernels.CBOW, "skipgram": kernels.SKIPGRAM}
+LOSSES = {"ns": kernels.NS, "hs": kernels.HS, "softmax": kernels.SOFTMAX}
+
+
+@dataclass
+class TrainResult:
+    vocab: Vocab
+    w_in: np.ndarray  # (V, N) input vectors: what the tool writes
+    w_out: np.ndarray  # (V, N) output vectors, or (V-1, N) inner nodes for hs
+    words: int = 0  # words read over all epochs (before sub-sampling)
+    seconds: float = 0.0
+    compile_seconds: float = 0.0
+    epoch_losses: list = field(default_factory=list)  # mean loss per training example
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds > 0 else 0.0
+
+
+def learning_rate(progress: float, start: float, end: float) -> float:
+    """word2vec C's schedule: start * (1 - progress), never below end."""
+    return max(end, start * (1.0 - progress))
+
+
+def prepare(raw: RawCorpus, config: TrainConfig, source: str = "corpus") -> tuple[Vocab, np.ndarray]:
+    """Build the vocabulary and the final integer corpus from one read of the text."""
+    if raw.counts.sum() == 0:
+        raise CorpusError(f"{source}: the corpus is empty (no tokens); give a non-empty text file")
+    vocab, new_ids = build_vocab(raw.tokens, raw.counts, config.min_count, config.max_vocab)
+    if config.loss == "softmax" and len(vocab) > SOFTMAX_MAX_VOCAB and not config.force_softmax:
+        raise ConfigError(
+            f"--loss softmax: the vocabulary has {len(vocab):,} words and the exact softmax "
+            f"costs O(V) per pair (meant for up to {SOFTMAX_MAX_VOCAB:,}); use --loss hs or ns, "
+            "--max-vocab, or --force-softmax"
+        )
+    return vocab, encode(raw, new_ids)
+
+
+def init_weights(vocab_size: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Input vectors uniform in [-0.5/N, 0.5/N), output vectors zero (word2vec C)."""
+    rng = np.random.default_rng(config.seed)
+    w_in = (rng.random((vocab_size, config.dim), dtype=np.float32) - 0.5) / config.dim
+    out_rows = vocab_size - 1 if config.loss == "hs" else vocab_size
+    return w_in, np.zeros((max(out_rows, 0), config.dim), dtype=np.float32)
+
+
+class Trainer:
+    """Runs the epochs; `on_progress(words_done, alpha, interval_loss)` is called from the
+    main thread a few times a second."""
+
+    def __init__(self, vocab: Vocab, corpus: np.ndarray, config: TrainConfig):
+        self.vocab, self.corpus, self.config = vocab, corpus, config
+        counts = vocab.counts
+        self.keep_prob = tables.keep_probability(counts, config.sample)
+        self.noise_accept, self.noise_alias = tables.alias_table(tables.noise_distribution(counts))
+        if config.loss == "hs":
+            self.codes, self.points, self.lengths = tables.huffman_tree(counts)
+        else:  # unused by the kernel, but it needs arrays of the right type
+            self.codes = np.zeros((1, 1), np.uint8)
+            self.points = np.zeros((1, 1), np.int32)
+            self.lengths = np.zeros(1, np.int32)
+        self.w_in, self.w_out = init_weights(len(vocab), config)
+        self.words_per_epoch = int(np.count_nonzero(corpus >= 0))
+        self.total_words = self.words_per_epoch * config.epochs
+        bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
+        self.batches = list(zip(bounds[:-1], bounds[1:]))
+        self.compile_seconds = None
+
+    def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray):
+        c = self.config
+        return kernels.train_batch(
+            self.corpus, start, end, ARCHS[c.arch], LOSSES[c.loss], self.w_in, self.w_out,
+            c.window, c.negative if c.loss == "ns" else 0, self.keep_prob, self.noise_accept,
+            self.noise_alias, self.codes, self.points, self.lengths, alpha, rng,
+        )
+
+    def compile(self) -> float:
+        """Compile the kernel (or load it from numba's disk cache); returns seconds."""
+        t0 = time.perf_counter()
+        self._run_batch(0, 0, 0.0, np.ones(1, dtype=np.uint64))
+        self.compile_seconds = time.perf_counter() - t0
+        return self.compile_seconds
+
+    def run(self, on_progress=None) -> TrainResult:
+        c = self.config
+        result = TrainResult(self.vocab, self.w_in, self.w_out)
+        result.compile_seconds = self.compile_seconds if self.compile_seconds is not None else self.compile()
+        rngs = [np.array([c.seed * 1_000_003 + t + 1], dtype=np.uint64) for t in range(c.n_threads)]
+
+        lock = threading.Lock()
+        state = {"words": 0, "loss": 0.0, "examples": 0, "error": None}
+        stop = threading.Event()
+        t0 = time.perf_counter()
+        for _epoch in range(c.epochs):
+            next_batch = iter(self.batches)
+            epoch_loss, epoch_examples = 0.0, 0
+
+            def work(rng):
+                nonlocal epoch_loss, epoch_examples
+                while not stop.is_set():
+                    with lock:
+                        batch = next(next_batch, None)
+                        progress = state["words"] / max(1, self.total_words)
+                    if batch is None:
+                        return
+                    alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
+                    try:
+                        loss, examples, words = self._run_batch(*batch, alpha, rng)
+                    except Exception as e:  # pragma: no cover - surfaced in the main thread
+                        state["error"] = e
+                        stop.set()
+                        return
+                    with lock:
+                        state["words"] += words
+                        state["loss"] += loss
+                        state["examples"] += examples
+                        epoch_loss += loss
+                        epoch_examples += examples
+                    if not np.isfinite(loss):
+                        state["error"] = TrainingDiverged(
+                            f"training diverged (the loss became {loss}) at alpha {alpha:g}; "
+                            "try a smaller --alpha"
+                        )
+                        stop.set()
+                        return
+
+            threads = [threading.Thread(target=work, args=(rng,), daemon=True) for rng in rngs]
+            for t in threads:
+                t.start()
+            try:
+                while any(t.is_alive() for t in threads):
+                    threads[0].join(0.25)
+                    if on_progress:
+                        self._report(state, lock, c, on_progress)
+            except BaseException:  # Ctrl-C: let the workers finish their batch, then stop
+                stop.set()
+                for t in threads:
+                    t.join()
+                raise
+            if state["error"] is not None:
+                raise state["error"]
+            result.epoch_losses.append(epoch_loss / max(1, epoch_examples))
+        if on_progress:
+            self._report(state, lock, c, on_progress)
+        result.seconds = time.perf_counter() - t0
+        result.words = state["words"]
+        return result
+
+    def _report(self, state, lock, c, on_progress):
+        with lock:
+            words, loss, examples = state["words"], state["loss"], state["examples"]
+            state["loss"], state["examples"] = 0.0, 0
+        alpha = learning_rate(words / max(1, self.total_words), c.start_alpha, c.end_alpha)
+        on_progress(words, alpha, loss / examples if examples else None)
+
+
+def train(raw: RawCorpus, config: TrainConfig, on_progress=None, source="corpus") -> TrainResult:
+    """Train word2vec on a corpus read by `corpus.read_corpus`."""
+    vocab, corpus = prepare(raw, config.validate(), source)
+    return Trainer(vocab, corpus, config).run(on_progress)
