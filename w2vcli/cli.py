@@ -31,6 +31,11 @@ class W2VGroup(click.Group):
             return super().invoke(ctx)
         except W2VError as e:
             raise click.ClickException(str(e)) from None
+        except click.UsageError as e:  # one line, not click's usage block
+            command = f"{ctx.info_name} {e.ctx.info_name}" if e.ctx and e.ctx is not ctx else ctx.info_name
+            error = click.ClickException(f"{e.format_message()} (see '{command} --help')")
+            error.exit_code = e.exit_code
+            raise error from None
         except KeyboardInterrupt:
             click.echo("w2v: interrupted; no output written", err=True)
             ctx.exit(130)
@@ -139,6 +144,318 @@ def train(corpus, output, arch, loss, dim, window, negative, min_count, max_voca
     say(f"vocabulary {len(vocab):,} words, {result.words:,} words trained in "
         f"{result.seconds:.1f} s ({result.words_per_second:,.0f} words/s, {config.n_threads} "
         f"threads, compile {result.compile_seconds:.1f} s); loss per epoch: {losses}", quiet)
+
+
+# Query commands: numpy only (w2vcli.vectors, query, evaluate), imported when they run, so a
+# query never imports numba. Answers go to stdout as TSV or JSON lines, talk to stderr.
+
+vectors_option = click.option(
+    "-v",
+    "--vectors",
+    default="vectors.txt",
+    envvar="W2V_VECTORS",
+    show_default=True,
+    show_envvar=True,
+    metavar="PATH",
+    help="word2vec text or binary file (the format is detected).",
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per line instead of TSV."
+)
+k_option = click.option(
+    "-k", type=click.IntRange(min=1), default=10, show_default=True, help="Answers per query."
+)
+restrict_option = click.option(
+    "--restrict",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Answer only with the N most frequent words.",
+)
+
+
+def load_index(path: str):
+    from .query import Index
+    from .vectors import load_vectors
+
+    loaded = load_vectors(path)
+    if loaded.invalid_utf8:
+        say(f"{path}: {loaded.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
+    return Index(loaded.words, loaded.vectors)
+
+
+def stdin_batches():
+    """Lists of query lines (each a list of words), each list as soon as stdin has it.
+
+    One read1() returns whatever is available: a pipe or file gives thousands of lines at a
+    time, answered with one matrix product; a terminal gives one line, answered at once.
+    """
+    stream = sys.stdin.buffer
+    if stream.isatty():
+        say("reading queries from stdin, one per line; Ctrl-D to end")
+    pending = b""
+    while chunk := stream.read1(1 << 16):
+        *lines, pending = (pending + chunk).split(b"\n")
+        yield [line.decode(errors="replace").split() for line in lines]
+    yield [pending.decode(errors="replace").split()]
+
+
+def json_value(value):
+    """Floats rounded as in TSV; NaN (an accuracy with nothing answered) is not JSON: null."""
+    if not isinstance(value, float):
+        return value
+    return None if value != value else round(value, 6)
+
+
+def write_rows(rows: list, columns: tuple, as_json: bool) -> None:
+    """Write rows to stdout and flush, so each batch's answers appear at once."""
+    import json
+
+    if as_json:
+        rows = ([json_value(v) for v in row] for row in rows)
+        lines = (
+            json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) for row in rows
+        )
+    else:
+        lines = (
+            "\t".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in row) for row in rows
+        )
+    text = "".join(line + "\n" for line in lines)
+    out = sys.stdout.buffer
+    try:
+        out.write(text.encode())
+        out.flush()
+    except BrokenPipeError:  # the reader stopped (| head): stop quietly, like a C tool
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        sys.exit(141)
+
+
+QUERY_SHAPES = {1: "one word", 2: "two words W1 W2", 3: "three words A B C"}
+
+
+def answer_queries(queries: list, arity: int, index, answer, columns: tuple, as_json: bool):
+    """Answer `queries` (lists of `arity` words), or if there are none, stdin's lines.
+
+    `answer(queries, rows)` takes the known queries of a batch (as words and as rows) and
+    returns output rows. An unknown word or malformed line is reported on stderr and the
+    rest still answered; the exit status is then 1.
+    """
+    failed = False
+    try:
+        for batch in [queries] if queries else stdin_batches():
+            known = []
+            for query in filter(None, batch):
+                unknown = [w for w in query if w not in index.rows]
+                if len(query) != arity:
+                    say(f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}")
+                elif unknown:
+                    say(f"unknown word: {', '.join(unknown)}")
+                else:
+                    known.append(query)
+                    continue
+                failed = True
+            if known:
+                rows = [[index.rows[w] for w in query] for query in known]
+                write_rows(answer(known, rows), columns, as_json)
+    except KeyboardInterrupt:  # how an interactive session ends; the answers are out
+        sys.exit(130)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command(short_help="Nearest words by cosine similarity.")
+@click.argument("words", nargs=-1)
+@vectors_option
+@k_option
+@restrict_option
+@json_option
+def nearest(words, vectors, k, restrict, as_json):
+    """The k nearest words to each WORD by cosine similarity, the word itself excluded.
+
+    Without WORDs, reads one word per line from stdin. Output: query, neighbour, similarity.
+    """
+    from .query import nearest as find_nearest
+
+    index = load_index(vectors)
+
+    def answer(queries, rows):
+        found = find_nearest(index, [row[0] for row in rows], k, restrict)
+        hits = zip(queries, found, strict=True)
+        return [(q[0], index.words[r], s) for q, found_q in hits for r, s in found_q]
+
+    queries = [[word] for word in words]
+    answer_queries(queries, 1, index, answer, ("query", "neighbour", "similarity"), as_json)
+
+
+@cli.command(short_help="A is to B as C is to ?")
+@click.argument("words", nargs=-1)
+@vectors_option
+@k_option
+@click.option(
+    "--method",
+    type=click.Choice(["add", "mul"]),
+    default="add",
+    show_default=True,
+    help="3CosAdd (word2vec C, gensim) or 3CosMul (Levy and Goldberg).",
+)
+@restrict_option
+@json_option
+def analogy(words, vectors, k, method, restrict, as_json):
+    """A is to B as C is to ?: the words nearest B - A + C, the three inputs excluded.
+
+    WORDS are A B C; without them, reads 'A B C' lines from stdin. Output: a, b, c, answer,
+    similarity.
+    """
+    from .query import analogy as solve
+
+    if words and len(words) != 3:
+        raise click.UsageError("give three words A B C, or none to read 'A B C' lines from stdin")
+    index = load_index(vectors)
+
+    def answer(queries, rows):
+        found = solve(index, rows, k, method, restrict)
+        hits = zip(queries, found, strict=True)
+        return [(*q, index.words[r], s) for q, found_q in hits for r, s in found_q]
+
+    columns = ("a", "b", "c", "answer", "similarity")
+    answer_queries([list(words)] if words else [], 3, index, answer, columns, as_json)
+
+
+@cli.command(short_help="Cosine similarity of word pairs.")
+@click.argument("words", nargs=-1)
+@vectors_option
+@json_option
+def similarity(words, vectors, as_json):
+    """Cosine similarity of two words W1 W2; without them, of each 'W1 W2' line on stdin."""
+    from .query import similarity as cosine
+
+    if words and len(words) != 2:
+        raise click.UsageError("give two words W1 W2, or none to read 'W1 W2' lines from stdin")
+    index = load_index(vectors)
+
+    def answer(queries, rows):
+        return [(*q, float(s)) for q, s in zip(queries, cosine(index, rows), strict=True)]
+
+    columns = ("word1", "word2", "similarity")
+    answer_queries([list(words)] if words else [], 2, index, answer, columns, as_json)
+
+
+@cli.command(short_help="Analogy accuracy and word-pair correlation.")
+@vectors_option
+@click.option(
+    "--analogies",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Analogy questions: ': section' lines, then 'a b c d' lines (questions-words.txt). "
+    "Repeatable.",
+)
+@click.option(
+    "--pairs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Word pairs and a score, tab or space separated (WordSim-353, SimLex-999). Repeatable.",
+)
+@click.option(
+    "--restrict",
+    type=click.IntRange(min=1),
+    default=30_000,
+    show_default=True,
+    metavar="N",
+    help="Analogy questions and answers within the N most frequent words (pairs use all).",
+)
+@json_option
+def evaluate(vectors, analogies, pairs, restrict, as_json):
+    """Analogy accuracy per section and word-pair correlation, as gensim computes them.
+
+    Output, one row per result: file, section, metric, value, answered, total, coverage
+    (answered / total, %). Accuracy is in %, correlations in [-1, 1].
+    """
+    from .evaluate import evaluate_analogies, evaluate_pairs
+
+    if not analogies and not pairs:
+        raise click.UsageError("give --analogies FILE and/or --pairs FILE")
+    index = load_index(vectors)
+    columns = ("file", "section", "metric", "value", "answered", "total", "coverage")
+    rows = []
+
+    def row(path, section, metric, value, answered, total):
+        rows.append((path, section, metric, value, answered, total, 100 * answered / total))
+
+    for path in analogies:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            result = evaluate_analogies(index, f, restrict, path)
+        if result.invalid_lines:
+            say(f"{path}: skipped {result.invalid_lines:,} lines that are not four words")
+        for s in result.sections + result.totals:
+            row(path, s.name, "accuracy", s.accuracy, s.answered, s.questions)
+    for path in pairs:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            result = evaluate_pairs(index, f, path)
+        if result.invalid_lines:
+            say(f"{path}: skipped {result.invalid_lines:,} lines without two words and a score")
+        row(path, "pairs", "spearman", result.spearman, result.answered, result.pairs)
+        row(path, "pairs", "pearson", result.pearson, result.answered, result.pairs)
+    if not as_json:
+        write_rows([columns], columns, False)
+    write_rows(rows, columns, as_json)
+
+
+@cli.command(short_help="Convert between word2vec text and binary.")
+@click.argument("source")
+@click.argument("target")
+@click.option(
+    "--to",
+    type=click.Choice(["text", "binary"]),
+    default=None,
+    help="Output format.  [default: the other format than SOURCE's]",
+)
+def convert(source, target, to):
+    """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout)."""
+    from .vectors import atomic_output, load_vectors, write_vectors
+
+    loaded = load_vectors(source)
+    binary = not loaded.binary if to is None else to == "binary"
+    with atomic_output(target, "TARGET") as out:
+        write_vectors(out, loaded.words, loaded.vectors, binary=binary)
+    formats = ("binary" if loaded.binary else "text", "binary" if binary else "text")
+    say(
+        f"{len(loaded.words):,} words x {loaded.vectors.shape[1]}: {source} ({formats[0]}) -> "
+        f"{target} ({formats[1]})"
+    )
+
+
+@cli.command(short_help="Words, dimensions, format and norms of a file.")
+@click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
+@json_option
+def info(path, as_json):
+    """Vocabulary size, dimensions, format and vector norms of a vectors file.
+
+    PATH defaults to $W2V_VECTORS, else vectors.txt. Output: name, value lines.
+    """
+    import numpy as np
+
+    from .vectors import load_vectors
+
+    loaded = load_vectors(path)
+    norms = np.linalg.norm(loaded.vectors, axis=1)
+    facts = {
+        "path": path,
+        "format": "binary" if loaded.binary else "text",
+        "words": len(loaded.words),
+        "dimensions": loaded.vectors.shape[1],
+        "norm_min": float(norms.min()),
+        "norm_median": float(np.median(norms)),
+        "norm_mean": float(norms.mean()),
+        "norm_max": float(norms.max()),
+        "zero_vectors": int((norms == 0).sum()),
+        "invalid_utf8_words": loaded.invalid_utf8,
+    }
+    if as_json:
+        write_rows([tuple(facts.values())], tuple(facts), True)
+    else:
+        write_rows(list(facts.items()), ("name", "value"), False)
 
 
 def main():

@@ -1,0 +1,135 @@
+"""The kernels' updates are the gradients of their losses, and their samplers are right.
+
+The losses are evaluated by the same functions that train (alpha = 0 computes the loss
+only), in float64, against central finite differences on a tiny model.
+"""
+
+import numpy as np
+import pytest
+from numba import njit
+
+from w2vcli import kernels, tables
+
+V, N = 20, 8
+COUNTS = np.array(sorted(np.random.default_rng(0).integers(1, 500, V), reverse=True))
+
+
+def model(loss):
+    rng = np.random.default_rng(42)
+    w_in = rng.normal(0, 0.3, (V, N))
+    w_out = rng.normal(0, 0.3, (V - 1 if loss == kernels.HS else V, N))
+    return w_in, w_out
+
+
+def example_fn(arch, loss):
+    """f(w_in, w_out, alpha) -> loss of one training example, updating in place."""
+    codes, points, lengths = tables.huffman_tree(COUNTS)
+    negatives = np.array([1, 6, 13, 17, 19], dtype=np.int32)
+    context = np.array([3, 7, 11, 5], dtype=np.int32)
+    target = 2
+    hidden, grad_hidden, scores = np.empty(N), np.empty(N), np.empty(V)
+
+    def f(w_in, w_out, alpha):
+        if arch == kernels.CBOW:
+            return kernels.cbow_example(w_in, w_out, context, target, loss, negatives, codes,
+                                        points, lengths, alpha, hidden, grad_hidden, scores)
+        return kernels.skipgram_example(w_in, w_out, 4, target, loss, negatives, codes, points,
+                                        lengths, alpha, grad_hidden, scores)
+
+    return f, context
+
+
+def numeric_gradient(f, w_in, w_out, which, eps=1e-6):
+    params = w_in if which == "in" else w_out
+    grad = np.zeros_like(params)
+    for idx in np.ndindex(params.shape):
+        old = params[idx]
+        params[idx] = old + eps
+        up = f(w_in, w_out, 0.0)
+        params[idx] = old - eps
+        down = f(w_in, w_out, 0.0)
+        params[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-12)
+
+
+@pytest.mark.parametrize("loss", [kernels.NS, kernels.HS, kernels.SOFTMAX], ids=["ns", "hs", "softmax"])
+@pytest.mark.parametrize("arch", [kernels.CBOW, kernels.SKIPGRAM], ids=["cbow", "skipgram"])
+def test_update_is_the_negative_gradient(arch, loss):
+    f, context = example_fn(arch, loss)
+    w_in, w_out = model(loss)
+    grad_in = numeric_gradient(f, w_in, w_out, "in")
+    grad_out = numeric_gradient(f, w_in, w_out, "out")
+    new_in, new_out = w_in.copy(), w_out.copy()
+    f(new_in, new_out, 1.0)  # one SGD step with eta = 1 gives -gradient
+    assert np.abs(grad_out).max() > 1e-3  # the check is not vacuous
+    assert relative_error(new_out - w_out, -grad_out) < 1e-4
+    if arch == kernels.CBOW:
+        # word2vec C gives every context word the whole -eta*EH, which is C times the
+        # gradient of the averaged model with respect to that word's input vector.
+        expected_in = -grad_in * len(context)
+    else:
+        expected_in = -grad_in
+    assert relative_error(new_in - w_in, expected_in) < 1e-4
+    touched = np.flatnonzero(np.abs(new_in - w_in).sum(axis=1))
+    assert set(touched) == (set(context) if arch == kernels.CBOW else {4})
+
+
+def test_loss_values_match_their_formulas():
+    f, context = example_fn(kernels.CBOW, kernels.SOFTMAX)
+    w_in, w_out = model(kernels.SOFTMAX)
+    h = w_in[context].mean(axis=0)
+    u = w_out @ h
+    assert f(w_in, w_out, 0.0) == pytest.approx(-u[2] + np.log(np.exp(u).sum()))
+
+    f, _ = example_fn(kernels.SKIPGRAM, kernels.NS)
+    w_in, w_out = model(kernels.NS)
+    h = w_in[4]
+
+    def log_sigmoid(x):
+        return -np.log1p(np.exp(-x))
+
+    expected = -log_sigmoid(w_out[2] @ h) - sum(log_sigmoid(-w_out[k] @ h) for k in [1, 6, 13, 17, 19])
+    assert f(w_in, w_out, 0.0) == pytest.approx(expected)
+
+
+@njit
+def _draw_many(n, accept, alias, seed):
+    rng = np.array([seed], dtype=np.uint64)
+    hist = np.zeros(accept.shape[0], np.int64)
+    for _ in range(n):
+        hist[kernels.draw_noise(rng, accept, alias)] += 1
+    return hist
+
+
+def test_noise_words_follow_unigram_to_the_three_quarters():
+    counts = np.array([5000, 1200, 700, 300, 90, 40, 12, 5, 5, 1], dtype=np.int64)
+    expected = counts**0.75 / (counts**0.75).sum()
+    accept, alias = tables.alias_table(tables.noise_distribution(counts))
+    n = 2_000_000
+    observed = _draw_many(n, accept, alias, 12345) / n
+    # 5 standard errors of a binomial proportion
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / n)
+    assert np.all(np.abs(observed - expected) < tolerance)
+
+
+@njit
+def _uniforms(n, seed, below):
+    rng = np.array([seed], dtype=np.uint64)
+    u = np.empty(n)
+    k = np.empty(n, np.int64)
+    for i in range(n):
+        u[i] = kernels.uniform(rng)
+        k[i] = kernels.random_below(rng, below)
+    return u, k
+
+
+def test_random_numbers_are_uniform():
+    u, k = _uniforms(400_000, 99, 7)
+    assert 0 <= u.min() and u.max() < 1
+    assert abs(u.mean() - 0.5) < 0.003
+    assert np.all(np.abs(np.bincount(k, minlength=7) / len(k) - 1 / 7) < 0.003)

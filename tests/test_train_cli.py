@@ -1,0 +1,149 @@
+"""`w2v train` through the command line: outputs, reproducibility, and bad input."""
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from gensim.models import KeyedVectors
+
+from w2vcli.cli import cli
+from w2vcli.train import learning_rate
+
+SAMPLES = Path(__file__).parent.parent / "sample_corpora"
+FAST = ["--epochs", "1", "--dim", "16", "--threads", "1", "-q"]
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "en.txt"
+    lines = (SAMPLES / "en.txt").read_text().splitlines()[:40]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("arch", ["cbow", "skipgram"])
+@pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
+def test_every_combination_trains_and_gensim_reads_the_output(tmp_path, small_corpus, arch, loss):
+    out = tmp_path / "v.txt"
+    extra = ["--max-vocab", "300"] if loss == "softmax" else []
+    result = run("train", small_corpus, "-o", out, "--arch", arch, "--loss", loss, *FAST, *extra)
+    assert result.exit_code == 0, result.output
+    kv = KeyedVectors.load_word2vec_format(str(out))
+    assert kv.vector_size == 16 and "the" in kv.key_to_index
+    assert np.all(np.isfinite(kv.vectors))
+    assert kv.index_to_key[0] == "the"  # most frequent first
+
+
+def test_same_seed_one_thread_is_byte_identical(tmp_path, small_corpus):
+    a, b, c = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.txt"
+    run("train", small_corpus, "-o", a, "--seed", 7, *FAST)
+    run("train", small_corpus, "-o", b, "--seed", 7, *FAST)
+    run("train", small_corpus, "-o", c, "--seed", 8, *FAST)
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+
+def test_text_and_binary_hold_the_same_vectors(tmp_path, small_corpus):
+    text, binary = tmp_path / "v.txt", tmp_path / "v.bin"
+    run("train", small_corpus, "-o", text, *FAST)
+    run("train", small_corpus, "-o", binary, "--format", "binary", *FAST)
+    kt = KeyedVectors.load_word2vec_format(str(text))
+    kb = KeyedVectors.load_word2vec_format(str(binary), binary=True)
+    assert kt.index_to_key == kb.index_to_key
+    np.testing.assert_array_equal(kt.vectors, kb.vectors)  # %.9g round-trips float32
+
+
+def test_stdin_gzip_stdout_and_vocab_file(tmp_path, small_corpus):
+    data = small_corpus.read_bytes()
+    gz = tmp_path / "c.txt.gz"
+    gz.write_bytes(gzip.compress(data))
+    vocab = tmp_path / "vocab.txt"
+    from_gz = run("train", gz, "-o", "-", "--save-vocab", vocab, *FAST)
+    from_stdin = run("train", "-", "-o", "-", *FAST, input=data)
+    assert from_gz.exit_code == 0 and from_stdin.exit_code == 0
+    assert from_gz.stdout == from_stdin.stdout  # same corpus, same seed
+    header = from_gz.stdout.splitlines()[0].split()
+    lines = vocab.read_text().splitlines()
+    assert int(header[0]) == len(lines) and int(header[1]) == 16
+    word, count = lines[0].split()
+    assert word == "the" and int(count) == data.split().count(b"the")
+
+
+def test_chinese_and_unicode_spaces_survive(tmp_path):
+    corpus = tmp_path / "zh.txt"
+    lines = (SAMPLES / "zh.txt").read_text().splitlines()[:300]
+    corpus.write_text("\n".join(lines) + "\n全角\u3000空格 全角\u3000空格 全角\u3000空格 全角\u3000空格 全角\u3000空格\n")
+    out = tmp_path / "v.txt"
+    assert run("train", corpus, "-o", out, *FAST).exit_code == 0
+    kv = KeyedVectors.load_word2vec_format(str(out))
+    assert "北京" in kv.key_to_index and "全角\u3000空格" in kv.key_to_index
+    # Words never contain ASCII white space: the reader splits on it, so the writer is safe.
+    assert not any(set(w) & set(" \t\n\r\x0b\x0c") for w in kv.index_to_key)
+
+
+def test_learning_rate_decays_linearly_to_the_floor():
+    assert learning_rate(0.0, 0.025, 2.5e-6) == 0.025
+    assert learning_rate(0.5, 0.025, 2.5e-6) == pytest.approx(0.0125)
+    assert learning_rate(0.99999, 0.025, 2.5e-6) == 2.5e-6
+    assert learning_rate(1.0, 0.05, 0.001) == 0.001
+
+
+def one_line_error(result):
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code != 0
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "content,args,message",
+    [
+        (None, [], "no such file"),
+        (b"", [], "empty"),
+        (b"  \n\t\n", [], "empty"),
+        (b"a b c d\ne f g\n", [], "lower --min-count"),
+        (b"a a a a a a\n", ["--arch", "sideways"], "--arch"),
+        (b"a a a a a a\n", ["--dim", "0"], "--dim"),
+        (b"a a a a a a\n", ["--window", "-1"], "--window"),
+        (b"a a a a a a\n", ["--epochs", "0"], "--epochs"),
+        (b"a a a a a a\n", ["--negative", "0"], "--negative"),
+        (b"a a a a a a\n", ["--alpha", "0"], "--alpha"),
+        (b"a a a a a a\n", ["--min-count", "0"], "--min-count"),
+        (b"a a a a a a\n", ["--dim", "many"], "--dim"),
+    ],
+)
+def test_bad_input_gives_one_line_and_no_output(tmp_path, content, args, message):
+    corpus = tmp_path / "corpus.txt"
+    if content is not None:
+        corpus.write_bytes(content)
+    out = tmp_path / "v.txt"
+    result = run("train", corpus, "-o", out, *args)
+    assert message in one_line_error(result)
+    assert list(tmp_path.iterdir()) == ([corpus] if content is not None else [])
+
+
+def test_missing_output_directory_fails_before_reading(tmp_path, small_corpus):
+    result = run("train", small_corpus, "-o", tmp_path / "no" / "v.txt")
+    assert "does not exist" in one_line_error(result)
+
+
+def test_invalid_utf8_is_reported_not_fatal(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b"a b c \xff d\n" * 10 + b"a b c d\n" * 10)
+    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--epochs", "1"])
+    assert result.exit_code == 0
+    assert "10 lines had invalid UTF-8" in result.stderr
+
+
+def test_softmax_refuses_a_large_vocabulary(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(" ".join(f"w{i}" for i in range(10_001)) + "\n")
+    result = run("train", corpus, "-o", tmp_path / "v.txt", "--loss", "softmax", "--min-count", 1)
+    assert "--force-softmax" in one_line_error(result)

@@ -1,0 +1,139 @@
+"""Nearest neighbours, analogies and similarities by cosine, numpy only.
+
+Every function takes a batch of queries and answers it with one matrix product over the
+unit-normalised vectors (split into chunks so the score matrix stays under SCORE_BYTES).
+Nothing here imports numba or reads files: the CLI loads vectors with w2vcli.vectors.
+"""
+
+import numpy as np
+
+SCORE_BYTES = 64 << 20  # largest (queries x words) float32 score matrix held at once
+MUL_EPSILON = 1e-6  # 3CosMul's guard against division by zero (Levy and Goldberg 2014)
+
+
+class Index:
+    """Unit-normalised vectors and a word -> row lookup (the first of duplicate words wins)."""
+
+    def __init__(self, words: list, vectors: np.ndarray):
+        self.words = words
+        self.rows = {word: i for i, word in reversed(list(enumerate(words)))}
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.unit = np.asarray(vectors, dtype=np.float32) / np.where(norms > 0, norms, 1)
+        self.unit[~np.isfinite(norms[:, 0])] = 0  # a NaN or infinite vector: similarity 0
+
+    def __len__(self):
+        return len(self.words)
+
+    def chunks(self, n_queries: int, restrict: int | None, k: int = 0):
+        """Slices of the query batch whose scores fit in SCORE_BYTES: all candidates' in
+        float32, and the k chosen vectors of each query in float32 and float64."""
+        n_candidates = self.candidates(restrict)
+        per_query = 4 * n_candidates + 12 * min(k, n_candidates) * self.unit.shape[1]
+        size = max(1, SCORE_BYTES // per_query)
+        return [slice(i, i + size) for i in range(0, n_queries, size)]
+
+    def candidates(self, restrict: int | None) -> int:
+        return len(self) if restrict is None else min(restrict, len(self))
+
+
+def nearest(index: Index, rows: list, k: int = 10, restrict: int | None = None) -> list:
+    """For each query row, the k most similar (row, cosine) pairs, the query excluded."""
+
+    def score(queries, candidates):
+        return _cosines(index.unit[queries[:, 0]], candidates)
+
+    return _search(index, np.reshape(rows, (-1, 1)), score, k, restrict)
+
+
+def analogy(
+    index: Index, triples: list, k: int = 10, method: str = "add", restrict: int | None = None
+) -> list:
+    """For each (a, b, c) of rows, the k best d for 'a is to b as c is to d'.
+
+    add (3CosAdd, word2vec C and gensim): cosine of d with b - a + c. mul (3CosMul):
+    cos'(d, b) * cos'(d, c) / (cos'(d, a) + epsilon) with cos' = (1 + cos) / 2, as gensim's
+    most_similar_cosmul. The three inputs are never answers.
+    """
+
+    def add(queries, candidates):
+        a, b, c = index.unit[queries.T]  # each (B, N)
+        target = b - a + c
+        target /= np.maximum(np.linalg.norm(target, axis=1, keepdims=True), 1e-30)
+        return _cosines(target, candidates)
+
+    def mul(queries, candidates):
+        a, b, c = ((1 + _cosines(x, candidates)) / 2 for x in index.unit[queries.T])
+        return b * c / (a + MUL_EPSILON)
+
+    if method not in ("add", "mul"):
+        raise ValueError(f"unknown analogy method {method!r}")
+    score = add if method == "add" else mul
+    return _search(index, np.reshape(triples, (-1, 3)), score, k, restrict)
+
+
+def similarity(index: Index, pairs: list) -> np.ndarray:
+    """Cosine similarity of each (row, row) pair."""
+    pairs = np.reshape(pairs, (-1, 2))
+    return _cosines(index.unit[pairs[:, 0]], index.unit[pairs[:, 1], None])[:, 0]
+
+
+def _search(index: Index, queries: np.ndarray, score, k: int, restrict: int | None) -> list:
+    """The k best (row, score) for each query (B, m) of rows, none of its own rows.
+
+    score(queries, candidates) gives (B, R) float32 scores for all candidates (R, N), which
+    rank them; and for each query's chosen ones (B, k, N) exact float64 scores, reported
+    and re-ranked, so that an answer does not depend on the batch it came in.
+    """
+    candidates = index.unit[: index.candidates(restrict)]
+    answers = []
+    for part in index.chunks(len(queries), restrict, k):
+        scores = score(queries[part], candidates)  # (B, R)
+        _exclude(scores, queries[part])
+        best = top_rows(scores, k)  # (B, k)
+        exact = score(queries[part], index.unit[best])
+        exact[np.take_along_axis(scores, best, axis=1) == -np.inf] = -np.inf
+        order = np.argsort(-exact, axis=1, kind="stable")
+        best, exact = (np.take_along_axis(x, order, axis=1).tolist() for x in (best, exact))
+        for rows, values in zip(best, exact, strict=True):
+            answers.append([(r, v) for r, v in zip(rows, values, strict=True) if v != -np.inf])
+    return answers
+
+
+def _cosines(vectors: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Dot products of unit vectors (B, N) with all candidates (R, N): (B, R) float32, one
+    matrix product; or with each row's own candidates (B, k, N): (B, k) float64, exact."""
+    if candidates.ndim == 2:
+        return vectors @ candidates.T
+    return np.einsum("bn,bkn->bk", vectors.astype(np.float64), candidates.astype(np.float64))
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The columns of the k highest scores in each row, best first, ties by column. (B, k)
+
+    Faster than argpartition over every score: the k-th largest of the maxima of blocks of
+    columns is a floor that the row's k best scores all reach (k blocks each hold a score at
+    least that high), and few other scores do, so only those few are sorted.
+    """
+    n_rows, n_cols = scores.shape
+    k = min(k, n_cols)
+    block = max(1, min(64, n_cols // k))  # at least k blocks
+    full = n_cols - n_cols % block
+    maxima = scores[:, :full].reshape(n_rows, -1, block).max(axis=2)
+    if full < n_cols:
+        maxima = np.column_stack([maxima, scores[:, full:].max(axis=1)])
+    floor = np.partition(maxima, -k, axis=1)[:, -k]
+    rows, cols = np.nonzero(scores >= floor[:, None])  # row-major: columns ascending
+    order = np.lexsort((-scores[rows, cols], rows))  # by row, then best first
+    rows, cols = rows[order], cols[order]
+    place = np.arange(len(rows)) - np.searchsorted(rows, rows)  # rank within the row
+    best = np.empty((n_rows, k), dtype=np.int64)
+    keep = place < k
+    best[rows[keep], place[keep]] = cols[keep]
+    return best
+
+
+def _exclude(scores: np.ndarray, rows: np.ndarray) -> None:
+    """Set each query's own rows (B, m) to -inf so they are never answers."""
+    inside = rows < scores.shape[1]  # a query word may lie outside --restrict
+    line = np.broadcast_to(np.arange(len(scores))[:, None], rows.shape)
+    scores[line[inside], rows[inside]] = -np.inf
