@@ -57,7 +57,9 @@ def test_a_token_longer_than_a_chunk(tmp_path, monkeypatch):
     assert tokens_of(raw) == [["a", big, "b"]]
 
 
-@pytest.mark.parametrize("ext,compress", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)])
+@pytest.mark.parametrize(
+    "ext,compress", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)]
+)
 def test_compressed_input(tmp_path, ext, compress):
     text = "猫咪 喜欢 狗狗\nthe cat\n".encode()
     raw = read_corpus(write(tmp_path, compress(text), "c.txt" + ext))

@@ -31,10 +31,37 @@ def example_fn(arch, loss):
 
     def f(w_in, w_out, alpha):
         if arch == kernels.CBOW:
-            return kernels.cbow_example(w_in, w_out, context, target, loss, negatives, codes,
-                                        points, lengths, alpha, hidden, grad_hidden, scores)
-        return kernels.skipgram_example(w_in, w_out, 4, target, loss, negatives, codes, points,
-                                        lengths, alpha, grad_hidden, scores)
+            return kernels.cbow_example(
+                w_in,
+                w_out,
+                context,
+                len(context),
+                target,
+                loss,
+                negatives,
+                codes,
+                points,
+                lengths,
+                alpha,
+                hidden,
+                grad_hidden,
+                scores,
+            )
+        return kernels.skipgram_example(
+            w_in,
+            w_out,
+            4,
+            target,
+            loss,
+            negatives,
+            codes,
+            points,
+            lengths,
+            alpha,
+            hidden,
+            grad_hidden,
+            scores,
+        )
 
     return f, context
 
@@ -57,7 +84,9 @@ def relative_error(a, b):
     return np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-12)
 
 
-@pytest.mark.parametrize("loss", [kernels.NS, kernels.HS, kernels.SOFTMAX], ids=["ns", "hs", "softmax"])
+@pytest.mark.parametrize(
+    "loss", [kernels.NS, kernels.HS, kernels.SOFTMAX], ids=["ns", "hs", "softmax"]
+)
 @pytest.mark.parametrize("arch", [kernels.CBOW, kernels.SKIPGRAM], ids=["cbow", "skipgram"])
 def test_update_is_the_negative_gradient(arch, loss):
     f, context = example_fn(arch, loss)
@@ -93,7 +122,9 @@ def test_loss_values_match_their_formulas():
     def log_sigmoid(x):
         return -np.log1p(np.exp(-x))
 
-    expected = -log_sigmoid(w_out[2] @ h) - sum(log_sigmoid(-w_out[k] @ h) for k in [1, 6, 13, 17, 19])
+    expected = -log_sigmoid(w_out[2] @ h) - sum(
+        log_sigmoid(-w_out[k] @ h) for k in [1, 6, 13, 17, 19]
+    )
     assert f(w_in, w_out, 0.0) == pytest.approx(expected)
 
 

@@ -21,14 +21,22 @@ pytestmark = [
 ]
 
 CONFIGS = {  # name: (w2v options, gensim options)
-    "skipgram-ns": (["--arch", "skipgram", "--loss", "ns"], dict(sg=1, hs=0, negative=5, alpha=0.025)),
+    "skipgram-ns": (
+        ["--arch", "skipgram", "--loss", "ns"],
+        dict(sg=1, hs=0, negative=5, alpha=0.025),
+    ),
     "cbow-ns": (["--arch", "cbow", "--loss", "ns"], dict(sg=0, hs=0, negative=5, alpha=0.05)),
-    "skipgram-hs": (["--arch", "skipgram", "--loss", "hs"], dict(sg=1, hs=1, negative=0, alpha=0.025)),
+    "skipgram-hs": (
+        ["--arch", "skipgram", "--loss", "hs"],
+        dict(sg=1, hs=1, negative=0, alpha=0.025),
+    ),
 }
 
 
 def scores(kv):
-    analogies = kv.evaluate_word_analogies(str(DATA / "questions-words.txt"), restrict_vocab=30000)[0]
+    analogies = kv.evaluate_word_analogies(str(DATA / "questions-words.txt"), restrict_vocab=30000)[
+        0
+    ]
     spearman = kv.evaluate_word_pairs(str(DATA / "wordsim353.tsv"))[1][0]
     return 100 * analogies, 100 * spearman
 
@@ -38,18 +46,39 @@ def test_as_good_as_gensim(tmp_path, name):
     w2v_args, gensim_args = CONFIGS[name]
     out = tmp_path / "w2v.txt"
     subprocess.run(
-        [sys.executable, "-m", "w2vcli", "train", str(CORPUS), "-o", str(out), "--threads", "2",
-         "--quiet", *w2v_args],
+        [
+            sys.executable,
+            "-m",
+            "w2vcli",
+            "train",
+            str(CORPUS),
+            "-o",
+            str(out),
+            "--threads",
+            "2",
+            "--quiet",
+            *w2v_args,
+        ],
         check=True,
     )
     ours = scores(KeyedVectors.load_word2vec_format(str(out)))
 
     model = Word2Vec(
-        corpus_file=str(CORPUS), vector_size=100, window=5, min_count=5, sample=1e-3, epochs=5,
-        workers=2, min_alpha=gensim_args["alpha"] * 1e-4, seed=1, **gensim_args,
+        corpus_file=str(CORPUS),
+        vector_size=100,
+        window=5,
+        min_count=5,
+        sample=1e-3,
+        epochs=5,
+        workers=2,
+        min_alpha=gensim_args["alpha"] * 1e-4,
+        seed=1,
+        **gensim_args,
     )
     theirs = scores(model.wv)
-    print(f"\n{name}: w2v analogy {ours[0]:.2f} % spearman {ours[1]:.1f}; "
-          f"gensim analogy {theirs[0]:.2f} % spearman {theirs[1]:.1f}")
+    print(
+        f"\n{name}: w2v analogy {ours[0]:.2f} % spearman {ours[1]:.1f}; "
+        f"gensim analogy {theirs[0]:.2f} % spearman {theirs[1]:.1f}"
+    )
     assert ours[0] >= theirs[0] - 2, f"analogy accuracy {ours[0]:.2f} vs gensim {theirs[0]:.2f}"
     assert ours[1] >= theirs[1] - 2, f"WordSim-353 Spearman {ours[1]:.1f} vs gensim {theirs[1]:.1f}"

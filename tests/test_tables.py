@@ -43,7 +43,12 @@ def test_huffman_tree_matches_hand_built_tree():
     #          0 /    \ 1
     #        word3    word2
     codes, points, lengths = tables.huffman_tree(np.array([5, 3, 2, 1]))
-    expected = {0: ([0], [2]), 1: ([1, 1], [2, 1]), 2: ([1, 0, 1], [2, 1, 0]), 3: ([1, 0, 0], [2, 1, 0])}
+    expected = {
+        0: ([0], [2]),
+        1: ([1, 1], [2, 1]),
+        2: ([1, 0, 1], [2, 1, 0]),
+        3: ([1, 0, 0], [2, 1, 0]),
+    }
     for word, (code, point) in expected.items():
         assert lengths[word] == len(code)
         assert list(codes[word, : lengths[word]]) == code

@@ -78,7 +78,10 @@ def test_stdin_gzip_stdout_and_vocab_file(tmp_path, small_corpus):
 def test_chinese_and_unicode_spaces_survive(tmp_path):
     corpus = tmp_path / "zh.txt"
     lines = (SAMPLES / "zh.txt").read_text().splitlines()[:300]
-    corpus.write_text("\n".join(lines) + "\n全角\u3000空格 全角\u3000空格 全角\u3000空格 全角\u3000空格 全角\u3000空格\n")
+    corpus.write_text(
+        "\n".join(lines)
+        + "\n全角\u3000空格 全角\u3000空格 全角\u3000空格 全角\u3000空格 全角\u3000空格\n"
+    )
     out = tmp_path / "v.txt"
     assert run("train", corpus, "-o", out, *FAST).exit_code == 0
     kv = KeyedVectors.load_word2vec_format(str(out))
@@ -137,7 +140,9 @@ def test_missing_output_directory_fails_before_reading(tmp_path, small_corpus):
 def test_invalid_utf8_is_reported_not_fatal(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_bytes(b"a b c \xff d\n" * 10 + b"a b c d\n" * 10)
-    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--epochs", "1"])
+    result = CliRunner().invoke(
+        cli, ["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--epochs", "1"]
+    )
     assert result.exit_code == 0
     assert "10 lines had invalid UTF-8" in result.stderr
 

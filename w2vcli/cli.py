@@ -32,7 +32,11 @@ class W2VGroup(click.Group):
         except W2VError as e:
             raise click.ClickException(str(e)) from None
         except click.UsageError as e:  # one line, not click's usage block
-            command = f"{ctx.info_name} {e.ctx.info_name}" if e.ctx and e.ctx is not ctx else ctx.info_name
+            command = (
+                f"{ctx.info_name} {e.ctx.info_name}"
+                if e.ctx and e.ctx is not ctx
+                else ctx.info_name
+            )
             error = click.ClickException(f"{e.format_message()} (see '{command} --help')")
             error.exit_code = e.exit_code
             raise error from None
@@ -57,41 +61,111 @@ def say(message: str, quiet: bool = False) -> None:
 
 @cli.command()
 @click.argument("corpus")
-@click.option("-o", "--output", default="vectors.txt", show_default=True,
-              help="Vectors file to write; '-' for stdout.")
-@click.option("--arch", type=click.Choice(["cbow", "skipgram"]), default="cbow",
-              show_default=True, help="Predict the centre word from its context, or the reverse.")
-@click.option("--loss", type=click.Choice(["ns", "hs", "softmax"]), default="ns",
-              show_default=True,
-              help=f"Negative sampling, hierarchical softmax, or the exact full softmax "
-              f"(for vocabularies up to {SOFTMAX_MAX_VOCAB:,} words).")
+@click.option(
+    "-o",
+    "--output",
+    default="vectors.txt",
+    show_default=True,
+    help="Vectors file to write; '-' for stdout.",
+)
+@click.option(
+    "--arch",
+    type=click.Choice(["cbow", "skipgram"]),
+    default="cbow",
+    show_default=True,
+    help="Predict the centre word from its context, or the reverse.",
+)
+@click.option(
+    "--loss",
+    type=click.Choice(["ns", "hs", "softmax"]),
+    default="ns",
+    show_default=True,
+    help=f"Negative sampling, hierarchical softmax, or the exact full softmax "
+    f"(for vocabularies up to {SOFTMAX_MAX_VOCAB:,} words).",
+)
 @click.option("--dim", type=int, default=100, show_default=True, help="Vector dimensions.")
-@click.option("--window", type=int, default=5, show_default=True,
-              help="Largest distance between a word and its context words.")
-@click.option("--negative", type=int, default=5, show_default=True,
-              help="Noise words per pair, with --loss ns.")
-@click.option("--min-count", type=int, default=5, show_default=True,
-              help="Drop words rarer than this.")
+@click.option(
+    "--window",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Largest distance between a word and its context words.",
+)
+@click.option(
+    "--negative",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Noise words per pair, with --loss ns.",
+)
+@click.option(
+    "--min-count", type=int, default=5, show_default=True, help="Drop words rarer than this."
+)
 @click.option("--max-vocab", type=int, default=None, help="Keep only the N most frequent words.")
-@click.option("--sample", type=float, default=1e-3, show_default=True,
-              help="Sub-sampling threshold for frequent words; 0 turns it off.")
+@click.option(
+    "--sample",
+    type=float,
+    default=1e-3,
+    show_default=True,
+    help="Sub-sampling threshold for frequent words; 0 turns it off.",
+)
 @click.option("--epochs", type=int, default=5, show_default=True)
-@click.option("--alpha", type=float, default=None,
-              help="Starting learning rate.  [default: 0.05 for cbow, 0.025 for skipgram]")
-@click.option("--min-alpha", type=float, default=None,
-              help="Final learning rate.  [default: alpha * 1e-4]")
-@click.option("--threads", type=int, default=0,
-              help=f"Worker threads.  [default: all cores, here {available_cores()}]")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Random seed; with --threads 1 the output is reproducible.")
-@click.option("--format", "fmt", type=click.Choice(["text", "binary"]), default="text",
-              show_default=True, help="word2vec text or binary format.")
+@click.option(
+    "--alpha",
+    type=float,
+    default=None,
+    help="Starting learning rate.  [default: 0.05 for cbow, 0.025 for skipgram]",
+)
+@click.option(
+    "--min-alpha", type=float, default=None, help="Final learning rate.  [default: alpha * 1e-4]"
+)
+@click.option(
+    "--threads",
+    type=int,
+    default=0,
+    help=f"Worker threads.  [default: all cores, here {available_cores()}]",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed; with --threads 1 the output is reproducible.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "binary"]),
+    default="text",
+    show_default=True,
+    help="word2vec text or binary format.",
+)
 @click.option("--save-vocab", default=None, help="Also write `word count` lines to this file.")
-@click.option("--force-softmax", is_flag=True,
-              help=f"Allow --loss softmax above {SOFTMAX_MAX_VOCAB:,} words.")
+@click.option(
+    "--force-softmax", is_flag=True, help=f"Allow --loss softmax above {SOFTMAX_MAX_VOCAB:,} words."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def train(corpus, output, arch, loss, dim, window, negative, min_count, max_vocab, sample,
-          epochs, alpha, min_alpha, threads, seed, fmt, save_vocab, force_softmax, quiet):
+def train(
+    corpus,
+    output,
+    arch,
+    loss,
+    dim,
+    window,
+    negative,
+    min_count,
+    max_vocab,
+    sample,
+    epochs,
+    alpha,
+    min_alpha,
+    threads,
+    seed,
+    fmt,
+    save_vocab,
+    force_softmax,
+    quiet,
+):
     """Train word vectors on CORPUS ('-' for stdin; .gz, .bz2, .xz are read directly).
 
     CORPUS is UTF-8 text, tokens separated by white space, one sentence or document per
@@ -103,13 +177,26 @@ def train(corpus, output, arch, loss, dim, window, negative, min_count, max_voca
     from .vocab import format_vocab
 
     config = TrainConfig(
-        arch=arch, loss=loss, dim=dim, window=window, negative=negative, min_count=min_count,
-        max_vocab=max_vocab, sample=sample, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
-        threads=threads, seed=seed, force_softmax=force_softmax,
+        arch=arch,
+        loss=loss,
+        dim=dim,
+        window=window,
+        negative=negative,
+        min_count=min_count,
+        max_vocab=max_vocab,
+        sample=sample,
+        epochs=epochs,
+        alpha=alpha,
+        min_alpha=min_alpha,
+        threads=threads,
+        seed=seed,
+        force_softmax=force_softmax,
     ).validate()
     with contextlib.ExitStack() as outputs:
         out = outputs.enter_context(atomic_output(output))
-        vocab_out = outputs.enter_context(atomic_output(save_vocab, "--save-vocab")) if save_vocab else None
+        vocab_out = (
+            outputs.enter_context(atomic_output(save_vocab, "--save-vocab")) if save_vocab else None
+        )
 
         t0 = time.perf_counter()
         raw = read_corpus(corpus)
@@ -117,21 +204,34 @@ def train(corpus, output, arch, loss, dim, window, negative, min_count, max_voca
         if raw.bad_lines:
             say(f"{name}: {raw.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD")
         vocab, ids = prepare(raw, config, name)
-        say(f"read {int(raw.counts.sum()):,} tokens, {len(raw.counts):,} distinct, in "
+        say(
+            f"read {int(raw.counts.sum()):,} tokens, {len(raw.counts):,} distinct, in "
             f"{time.perf_counter() - t0:.1f} s; vocabulary: {len(vocab):,} words with count >= "
-            f"{min_count}", quiet)
+            f"{min_count}",
+            quiet,
+        )
         del raw
         if vocab_out:
             vocab_out.write(format_vocab(vocab).encode())
 
         trainer = Trainer(vocab, ids, config)
         if trainer.compile() > 2:
-            say(f"compiled the training kernel in {trainer.compile_seconds:.1f} s "
-                "(cached for later runs)", quiet)
+            say(
+                f"compiled the training kernel in {trainer.compile_seconds:.1f} s "
+                "(cached for later runs)",
+                quiet,
+            )
         from tqdm import tqdm
 
-        with tqdm(total=trainer.total_words, unit="word", unit_scale=True, file=sys.stderr,
-                  disable=quiet, desc="train", smoothing=0.1) as bar:
+        with tqdm(
+            total=trainer.total_words,
+            unit="word",
+            unit_scale=True,
+            file=sys.stderr,
+            disable=quiet,
+            desc="train",
+            smoothing=0.1,
+        ) as bar:
 
             def on_progress(words, alpha, interval_loss):
                 bar.update(words - bar.n)
@@ -141,9 +241,12 @@ def train(corpus, output, arch, loss, dim, window, negative, min_count, max_voca
             result = trainer.run(on_progress)
         write_vectors(out, vocab.words, result.w_in, binary=fmt == "binary")
     losses = " ".join(f"{x:.4f}" for x in result.epoch_losses)
-    say(f"vocabulary {len(vocab):,} words, {result.words:,} words trained in "
+    say(
+        f"vocabulary {len(vocab):,} words, {result.words:,} words trained in "
         f"{result.seconds:.1f} s ({result.words_per_second:,.0f} words/s, {config.n_threads} "
-        f"threads, compile {result.compile_seconds:.1f} s); loss per epoch: {losses}", quiet)
+        f"threads, compile {result.compile_seconds:.1f} s); loss per epoch: {losses}",
+        quiet,
+    )
 
 
 # Query commands: numpy only (w2vcli.vectors, query, evaluate), imported when they run, so a

@@ -47,13 +47,15 @@ def open_corpus(path: str):
     try:
         return opener(path, "rb")
     except FileNotFoundError:
-        raise CorpusError(f"{path}: no such file; give the path of a tokenized text corpus")
+        raise CorpusError(
+            f"{path}: no such file; give the path of a tokenized text corpus"
+        ) from None
     except IsADirectoryError:
-        raise CorpusError(f"{path}: is a directory, not a corpus file")
+        raise CorpusError(f"{path}: is a directory, not a corpus file") from None
     except PermissionError:
-        raise CorpusError(f"{path}: permission denied; check the file's permissions")
+        raise CorpusError(f"{path}: permission denied; check the file's permissions") from None
     except OSError as e:
-        raise CorpusError(f"{path}: cannot open: {e.strerror or e}")
+        raise CorpusError(f"{path}: cannot open: {e.strerror or e}") from None
 
 
 def read_chunks(f, path: str):
@@ -64,7 +66,9 @@ def read_chunks(f, path: str):
         try:
             block = f.read(CHUNK_BYTES)
         except (EOFError, OSError, lzma.LZMAError, zlib.error) as e:
-            raise CorpusError(f"{path}: cannot read ({e}); is the file complete and of its type?")
+            raise CorpusError(
+                f"{path}: cannot read ({e}); is the file complete and of its type?"
+            ) from None
         if first:
             block = block.removeprefix(BOM)
             first = False

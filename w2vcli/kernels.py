@@ -25,32 +25,35 @@ NS, HS, SOFTMAX = 0, 1, 2
 # No nnan/ninf: the divergence check relies on NaN and inf propagating.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 jit = njit(cache=True, nogil=True, fastmath=FASTMATH)
+# Inlined at Numba's level, so that the reference counts of the arrays passed down are
+# pruned instead of being updated (atomically) at every call in the hot loop.
+inner = njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
 
 # word2vec C's linear congruential generator, one state per thread.
 LCG_MUL = np.uint64(25214903917)
 LCG_ADD = np.uint64(11)
 
 
-@jit
+@inner
 def next_random(rng):
     """Advance the thread's generator and return 32 good (high) bits."""
     rng[0] = rng[0] * LCG_MUL + LCG_ADD
     return rng[0] >> np.uint64(16)
 
 
-@jit
+@inner
 def uniform(rng):
     """A float in [0, 1) from the generator's high bits."""
     return np.float32((next_random(rng) & np.uint64(0xFFFFFF)) * (1.0 / 16777216.0))
 
 
-@jit
+@inner
 def random_below(rng, n):
     """An integer in [0, n) by multiply-shift on 32 random bits."""
     return np.int64(((next_random(rng) & np.uint64(0xFFFFFFFF)) * np.uint64(n)) >> np.uint64(32))
 
 
-@jit
+@inner
 def draw_noise(rng, noise_accept, noise_alias):
     """One word from the unigram^0.75 distribution by Walker's alias method."""
     k = random_below(rng, noise_accept.shape[0])
@@ -59,55 +62,54 @@ def draw_noise(rng, noise_accept, noise_alias):
     return np.int64(noise_alias[k])
 
 
-@jit
-def log_sigmoid(x):
-    """log(sigma(x)), stable for both signs."""
-    if x >= 0:
-        return -math.log1p(math.exp(-x))
-    return x - math.log1p(math.exp(x))
+@inner
+def binary_logistic(hidden, w_out, row, label, alpha, grad_hidden):
+    """One binary classifier sigma(v'_row^T h) against `label` (1 or 0): the shared
+    primitive of negative sampling and hierarchical softmax. Returns -log p(label).
 
-
-@jit
-def binary_logistic(hidden, out_row, label, alpha, grad_hidden):
-    """One binary classifier sigma(v'^T h) against `label` (1 or 0): the shared primitive
-    of negative sampling and hierarchical softmax. Returns -log p(label)."""
+    Rows are indexed, never sliced: a slice is a view whose reference count Numba
+    updates atomically, and threads sharing w_out would contend for it."""
     real = hidden.dtype.type  # stay in float32 in training, float64 in the gradient check
     n = hidden.shape[0]
     score = real(0)
     for i in range(n):
-        score += hidden[i] * out_row[i]
-    score = min(max(score, -30.0), 30.0)
-    p = 1.0 / (1.0 + math.exp(-score))
+        score += hidden[i] * w_out[row, i]
+    score = min(max(score, real(-30)), real(30))
+    e = math.exp(-score)
+    p = real(1) / (real(1) + e)  # sigma(score)
     if alpha > 0:
-        g = real(alpha * (label - p))  # -eta * dE/du
+        g = real(alpha) * (real(label) - p)  # -eta * dE/dscore
         for i in range(n):
-            grad_hidden[i] += g * out_row[i]
-            out_row[i] += g * hidden[i]
-    return -log_sigmoid(score) if label > 0 else -log_sigmoid(-score)
+            grad_hidden[i] += g * w_out[row, i]
+            w_out[row, i] += g * hidden[i]
+    # -log sigma(s) = log(1 + e^-s); -log(1 - sigma(s)) = log(1 + e^-s) + s
+    return math.log1p(e) + (score if label == 0 else real(0))
 
 
-@jit
+@inner
 def negative_sampling(hidden, w_out, target, negatives, alpha, grad_hidden):
     """E = -log sigma(v'_O h) - sum_k log sigma(-v'_k h); a noise word equal to the
     target is skipped, as in word2vec C."""
-    loss = binary_logistic(hidden, w_out[target], 1.0, alpha, grad_hidden)
+    loss = binary_logistic(hidden, w_out, target, 1, alpha, grad_hidden)
     for k in range(negatives.shape[0]):
         if negatives[k] != target:
-            loss += binary_logistic(hidden, w_out[negatives[k]], 0.0, alpha, grad_hidden)
+            loss += binary_logistic(hidden, w_out, negatives[k], 0, alpha, grad_hidden)
     return loss
 
 
-@jit
-def hierarchical_softmax(hidden, w_inner, codes, points, length, alpha, grad_hidden):
-    """E = -sum_j log sigma([[left]] v'_n(j) h) along the word's Huffman path; code 0
+@inner
+def hierarchical_softmax(hidden, w_inner, target, codes, points, lengths, alpha, grad_hidden):
+    """E = -sum_j log sigma([[left]] v'_n(j) h) along the target's Huffman path; code 0
     means the target of node j's classifier is 1 (word2vec C's `1 - code`)."""
     loss = 0.0
-    for d in range(length):
-        loss += binary_logistic(hidden, w_inner[points[d]], 1.0 - codes[d], alpha, grad_hidden)
+    for d in range(lengths[target]):
+        loss += binary_logistic(
+            hidden, w_inner, points[target, d], 1 - codes[target, d], alpha, grad_hidden
+        )
     return loss
 
 
-@jit
+@inner
 def full_softmax(hidden, w_out, target, alpha, grad_hidden, scores):
     """E = -u_target + log sum_k exp(u_k): the exact model, O(V) per pair."""
     vocab_size, n = w_out.shape
@@ -132,62 +134,129 @@ def full_softmax(hidden, w_out, target, alpha, grad_hidden, scores):
     return loss
 
 
-@jit
-def output_layer(loss_kind, hidden, w_out, target, negatives, codes, points, lengths, alpha,
-                 grad_hidden, scores):
+@inner
+def output_layer(
+    loss_kind, hidden, w_out, target, negatives, codes, points, lengths, alpha, grad_hidden, scores
+):
     """Loss of predicting `target` from `hidden`, updating w_out and grad_hidden."""
+    grad_hidden[:] = 0
     if loss_kind == NS:
         return negative_sampling(hidden, w_out, target, negatives, alpha, grad_hidden)
     if loss_kind == HS:
-        return hierarchical_softmax(hidden, w_out, codes[target], points[target],
-                                    lengths[target], alpha, grad_hidden)
+        return hierarchical_softmax(
+            hidden, w_out, target, codes, points, lengths, alpha, grad_hidden
+        )
     return full_softmax(hidden, w_out, target, alpha, grad_hidden, scores)
 
 
-@jit
-def cbow_example(w_in, w_out, context, target, loss_kind, negatives, codes, points, lengths,
-                 alpha, hidden, grad_hidden, scores):
-    """h is the mean of the context's input vectors; as word2vec C, each context vector
-    then gets the whole -eta*EH (not EH / C as in the paper)."""
+@inner
+def cbow_example(
+    w_in,
+    w_out,
+    context,
+    n_context,
+    target,
+    loss_kind,
+    negatives,
+    codes,
+    points,
+    lengths,
+    alpha,
+    hidden,
+    grad_hidden,
+    scores,
+):
+    """h is the mean of the input vectors of context[:n_context]; as word2vec C, each
+    context vector then gets the whole -eta*EH (not EH / C as in the paper)."""
     n = w_in.shape[1]
-    c = context.shape[0]
-    hidden[:] = 0.0
-    for k in range(c):
-        row = w_in[context[k]]
+    hidden[:] = 0
+    for k in range(n_context):
         for i in range(n):
-            hidden[i] += row[i]
+            hidden[i] += w_in[context[k], i]
     for i in range(n):
-        hidden[i] /= c
-    grad_hidden[:] = 0.0
-    loss = output_layer(loss_kind, hidden, w_out, target, negatives, codes, points, lengths,
-                        alpha, grad_hidden, scores)
+        hidden[i] /= n_context
+    loss = output_layer(
+        loss_kind,
+        hidden,
+        w_out,
+        target,
+        negatives,
+        codes,
+        points,
+        lengths,
+        alpha,
+        grad_hidden,
+        scores,
+    )
     if alpha > 0:
-        for k in range(c):
-            row = w_in[context[k]]
+        for k in range(n_context):
             for i in range(n):
-                row[i] += grad_hidden[i]
+                w_in[context[k], i] += grad_hidden[i]
     return loss
 
 
-@jit
-def skipgram_example(w_in, w_out, word, target, loss_kind, negatives, codes, points, lengths,
-                     alpha, grad_hidden, scores):
+@inner
+def skipgram_example(
+    w_in,
+    w_out,
+    word,
+    target,
+    loss_kind,
+    negatives,
+    codes,
+    points,
+    lengths,
+    alpha,
+    hidden,
+    grad_hidden,
+    scores,
+):
     """One (word, target) pair: h is the word's input vector (word2vec C trains each
     context word's input vector against the centre word's output side)."""
-    hidden = w_in[word]
-    grad_hidden[:] = 0.0
-    loss = output_layer(loss_kind, hidden, w_out, target, negatives, codes, points, lengths,
-                        alpha, grad_hidden, scores)
+    n = w_in.shape[1]
+    for i in range(n):
+        hidden[i] = w_in[word, i]
+    loss = output_layer(
+        loss_kind,
+        hidden,
+        w_out,
+        target,
+        negatives,
+        codes,
+        points,
+        lengths,
+        alpha,
+        grad_hidden,
+        scores,
+    )
     if alpha > 0:
-        for i in range(hidden.shape[0]):
-            hidden[i] += grad_hidden[i]
+        for i in range(n):
+            w_in[word, i] += grad_hidden[i]
     return loss
 
 
-@jit
-def train_sentence(sentence, length, arch, loss_kind, w_in, w_out, window, noise_accept,
-                   noise_alias, codes, points, lengths, alpha, rng, context, negatives, hidden,
-                   grad_hidden, scores):
+@inner
+def train_sentence(
+    sentence,
+    length,
+    arch,
+    loss_kind,
+    w_in,
+    w_out,
+    window,
+    noise_accept,
+    noise_alias,
+    codes,
+    points,
+    lengths,
+    alpha,
+    rng,
+    context,
+    negatives,
+    hidden,
+    grad_hidden,
+    scores,
+):
     """Train on sentence[:length] with word2vec C's dynamic window. Returns (loss, examples)."""
     loss = 0.0
     examples = 0
@@ -207,8 +276,22 @@ def train_sentence(sentence, length, arch, loss_kind, w_in, w_out, window, noise
             if loss_kind == NS:
                 for k in range(negatives.shape[0]):
                     negatives[k] = draw_noise(rng, noise_accept, noise_alias)
-            loss += cbow_example(w_in, w_out, context[:c], center, loss_kind, negatives, codes,
-                                 points, lengths, alpha, hidden, grad_hidden, scores)
+            loss += cbow_example(
+                w_in,
+                w_out,
+                context,
+                c,
+                center,
+                loss_kind,
+                negatives,
+                codes,
+                points,
+                lengths,
+                alpha,
+                hidden,
+                grad_hidden,
+                scores,
+            )
             examples += 1
         else:
             for j in range(lo, hi):
@@ -217,16 +300,45 @@ def train_sentence(sentence, length, arch, loss_kind, w_in, w_out, window, noise
                 if loss_kind == NS:
                     for k in range(negatives.shape[0]):
                         negatives[k] = draw_noise(rng, noise_accept, noise_alias)
-                loss += skipgram_example(w_in, w_out, sentence[j], center, loss_kind,
-                                         negatives, codes, points, lengths, alpha, grad_hidden,
-                                         scores)
+                loss += skipgram_example(
+                    w_in,
+                    w_out,
+                    sentence[j],
+                    center,
+                    loss_kind,
+                    negatives,
+                    codes,
+                    points,
+                    lengths,
+                    alpha,
+                    hidden,
+                    grad_hidden,
+                    scores,
+                )
                 examples += 1
     return loss, examples
 
 
 @jit
-def train_batch(corpus, start, end, arch, loss_kind, w_in, w_out, window, negative, keep_prob,
-                noise_accept, noise_alias, codes, points, lengths, alpha, rng):
+def train_batch(
+    corpus,
+    start,
+    end,
+    arch,
+    loss_kind,
+    w_in,
+    w_out,
+    window,
+    negative,
+    keep_prob,
+    noise_accept,
+    noise_alias,
+    codes,
+    points,
+    lengths,
+    alpha,
+    rng,
+):
     """Train on corpus[start:end] (final ids, -1 ends a line): sub-sample, cut into
     sentences, train each. Returns (loss sum, examples, words read)."""
     n = w_in.shape[1]
@@ -251,9 +363,26 @@ def train_batch(corpus, start, end, arch, loss_kind, w_in, w_out, window, negati
             length += 1
         elif length > 0:
             s_loss, s_examples = train_sentence(
-                sentence, length, arch, loss_kind, w_in, w_out, window, noise_accept,
-                noise_alias, codes, points, lengths, alpha, rng, context, negatives, hidden,
-                grad_hidden, scores)
+                sentence,
+                length,
+                arch,
+                loss_kind,
+                w_in,
+                w_out,
+                window,
+                noise_accept,
+                noise_alias,
+                codes,
+                points,
+                lengths,
+                alpha,
+                rng,
+                context,
+                negatives,
+                hidden,
+                grad_hidden,
+                scores,
+            )
             loss += s_loss
             examples += s_examples
             length = 0

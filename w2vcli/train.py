@@ -7,6 +7,7 @@ all threads together and is fixed for the length of one batch, as word2vec C upd
 every 10,000 words. With one thread the run is deterministic for a given seed.
 """
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,7 +45,9 @@ def learning_rate(progress: float, start: float, end: float) -> float:
     return max(end, start * (1.0 - progress))
 
 
-def prepare(raw: RawCorpus, config: TrainConfig, source: str = "corpus") -> tuple[Vocab, np.ndarray]:
+def prepare(
+    raw: RawCorpus, config: TrainConfig, source: str = "corpus"
+) -> tuple[Vocab, np.ndarray]:
     """Build the vocabulary and the final integer corpus from one read of the text."""
     if raw.counts.sum() == 0:
         raise CorpusError(f"{source}: the corpus is empty (no tokens); give a non-empty text file")
@@ -91,9 +94,23 @@ class Trainer:
     def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray):
         c = self.config
         return kernels.train_batch(
-            self.corpus, start, end, ARCHS[c.arch], LOSSES[c.loss], self.w_in, self.w_out,
-            c.window, c.negative if c.loss == "ns" else 0, self.keep_prob, self.noise_accept,
-            self.noise_alias, self.codes, self.points, self.lengths, alpha, rng,
+            self.corpus,
+            start,
+            end,
+            ARCHS[c.arch],
+            LOSSES[c.loss],
+            self.w_in,
+            self.w_out,
+            c.window,
+            c.negative if c.loss == "ns" else 0,
+            self.keep_prob,
+            self.noise_accept,
+            self.noise_alias,
+            self.codes,
+            self.points,
+            self.lengths,
+            alpha,
+            rng,
         )
 
     def compile(self) -> float:
@@ -103,77 +120,91 @@ class Trainer:
         self.compile_seconds = time.perf_counter() - t0
         return self.compile_seconds
 
-    def run(self, on_progress=None) -> TrainResult:
+    def run(self, on_progress=None, on_epoch=None) -> TrainResult:
+        """Train all epochs. `on_epoch(epoch, result)` is called after each one."""
         c = self.config
         result = TrainResult(self.vocab, self.w_in, self.w_out)
-        result.compile_seconds = self.compile_seconds if self.compile_seconds is not None else self.compile()
+        if self.compile_seconds is None:
+            self.compile()
+        result.compile_seconds = self.compile_seconds
         rngs = [np.array([c.seed * 1_000_003 + t + 1], dtype=np.uint64) for t in range(c.n_threads)]
-
-        lock = threading.Lock()
-        state = {"words": 0, "loss": 0.0, "examples": 0, "error": None}
-        stop = threading.Event()
+        shared = _Shared()
         t0 = time.perf_counter()
-        for _epoch in range(c.epochs):
-            next_batch = iter(self.batches)
-            epoch_loss, epoch_examples = 0.0, 0
-
-            def work(rng):
-                nonlocal epoch_loss, epoch_examples
-                while not stop.is_set():
-                    with lock:
-                        batch = next(next_batch, None)
-                        progress = state["words"] / max(1, self.total_words)
-                    if batch is None:
-                        return
-                    alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
-                    try:
-                        loss, examples, words = self._run_batch(*batch, alpha, rng)
-                    except Exception as e:  # pragma: no cover - surfaced in the main thread
-                        state["error"] = e
-                        stop.set()
-                        return
-                    with lock:
-                        state["words"] += words
-                        state["loss"] += loss
-                        state["examples"] += examples
-                        epoch_loss += loss
-                        epoch_examples += examples
-                    if not np.isfinite(loss):
-                        state["error"] = TrainingDiverged(
-                            f"training diverged (the loss became {loss}) at alpha {alpha:g}; "
-                            "try a smaller --alpha"
-                        )
-                        stop.set()
-                        return
-
-            threads = [threading.Thread(target=work, args=(rng,), daemon=True) for rng in rngs]
+        for epoch in range(c.epochs):
+            batches = iter(self.batches)
+            shared.epoch_loss, shared.epoch_examples = 0.0, 0
+            threads = [
+                threading.Thread(target=self._work, args=(batches, rng, shared), daemon=True)
+                for rng in rngs
+            ]
             for t in threads:
                 t.start()
             try:
                 while any(t.is_alive() for t in threads):
                     threads[0].join(0.25)
                     if on_progress:
-                        self._report(state, lock, c, on_progress)
+                        self._report(shared, on_progress)
             except BaseException:  # Ctrl-C: let the workers finish their batch, then stop
-                stop.set()
+                shared.stop.set()
                 for t in threads:
                     t.join()
                 raise
-            if state["error"] is not None:
-                raise state["error"]
-            result.epoch_losses.append(epoch_loss / max(1, epoch_examples))
+            if shared.error is not None:
+                raise shared.error
+            result.epoch_losses.append(shared.epoch_loss / max(1, shared.epoch_examples))
+            if on_epoch:
+                on_epoch(epoch, result)
         if on_progress:
-            self._report(state, lock, c, on_progress)
+            self._report(shared, on_progress)
         result.seconds = time.perf_counter() - t0
-        result.words = state["words"]
+        result.words = shared.words
         return result
 
-    def _report(self, state, lock, c, on_progress):
-        with lock:
-            words, loss, examples = state["words"], state["loss"], state["examples"]
-            state["loss"], state["examples"] = 0.0, 0
+    def _work(self, batches, rng, shared):
+        """A worker thread: take the next batch, train on it, account for it."""
+        c = self.config
+        while not shared.stop.is_set():
+            with shared.lock:
+                batch = next(batches, None)
+                progress = shared.words / max(1, self.total_words)
+            if batch is None:
+                return
+            alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
+            loss, examples, words = self._run_batch(*batch, alpha, rng)
+            with shared.lock:
+                shared.words += words
+                shared.interval_loss += loss
+                shared.interval_examples += examples
+                shared.epoch_loss += loss
+                shared.epoch_examples += examples
+            if not math.isfinite(loss):
+                shared.error = TrainingDiverged(
+                    f"training diverged (the loss became {loss}) at learning rate {alpha:g}; "
+                    "try a smaller --alpha"
+                )
+                shared.stop.set()
+
+    def _report(self, shared, on_progress):
+        with shared.lock:
+            words, loss, examples = shared.words, shared.interval_loss, shared.interval_examples
+            shared.interval_loss, shared.interval_examples = 0.0, 0
+        c = self.config
         alpha = learning_rate(words / max(1, self.total_words), c.start_alpha, c.end_alpha)
         on_progress(words, alpha, loss / examples if examples else None)
+
+
+@dataclass
+class _Shared:
+    """What the worker threads share; counters are guarded by `lock`."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)
+    words: int = 0  # read by all threads so far: drives the learning rate
+    interval_loss: float = 0.0  # since the last progress report
+    interval_examples: int = 0
+    epoch_loss: float = 0.0
+    epoch_examples: int = 0
+    error: Exception | None = None
 
 
 def train(raw: RawCorpus, config: TrainConfig, on_progress=None, source="corpus") -> TrainResult:

@@ -1,0 +1,38 @@
+"""Shared fixtures: small models trained once per session on slices of the sample corpora."""
+
+from itertools import islice
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from w2vcli.cli import cli
+
+ROOT = Path(__file__).parent.parent
+SAMPLES = ROOT / "sample_corpora"
+DATA = ROOT.parent / "shared" / "data"
+
+
+def train_small(tmp_path_factory, name: str, lines: int) -> Path:
+    """Vectors (text format, 50 dimensions) trained on the first `lines` of a sample corpus."""
+    directory = tmp_path_factory.mktemp(name)
+    corpus = directory / "corpus.txt"
+    with open(SAMPLES / f"{name}.txt", encoding="utf-8") as f:
+        corpus.write_text("".join(islice(f, lines)), encoding="utf-8")
+    out = directory / "vectors.txt"
+    args = ["train", str(corpus), "-o", str(out), "--threads", "1", "--epochs", "3"]
+    result = CliRunner().invoke(cli, [*args, "--dim", "50", "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def en_vectors(tmp_path_factory) -> Path:
+    """English: the first 100 lines of sample_corpora/en.txt (100,000 tokens of text8)."""
+    return train_small(tmp_path_factory, "en", 100)
+
+
+@pytest.fixture(scope="session")
+def zh_vectors(tmp_path_factory) -> Path:
+    """Chinese: the first 2,000 lines of sample_corpora/zh.txt (about 94,000 tokens)."""
+    return train_small(tmp_path_factory, "zh", 2000)

@@ -1,0 +1,237 @@
+"""The query commands through the user's door: arguments, stdin, --json, unknown words and the
+exit status, Chinese, malformed files; and in subprocesses: no numba import, answers that
+arrive line by line, and a reader that stops early."""
+
+import json
+import os
+import select
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from gensim.models import KeyedVectors
+
+from w2vcli.cli import cli
+
+
+def run(*args, input=None, env=None):
+    result = CliRunner(env=env).invoke(cli, [str(a) for a in args], input=input)
+    assert not result.exception or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def rows(result):
+    return [line.split("\t") for line in result.stdout.splitlines()]
+
+
+def test_nearest_words_from_arguments(en_vectors):
+    result = run("nearest", "-v", en_vectors, "city", "war", "-k", "3")
+    assert result.exit_code == 0 and result.stderr == ""
+    out = rows(result)
+    assert [r[0] for r in out] == ["city"] * 3 + ["war"] * 3
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    assert [r[1] for r in out[:3]] == [w for w, _ in kv.most_similar("city", topn=3)]
+    similarities = [float(r[2]) for r in out[:3]]
+    assert similarities == sorted(similarities, reverse=True)
+
+
+def test_nearest_reads_stdin_one_word_per_line(en_vectors):
+    from_args = run("nearest", "-v", en_vectors, "city", "war", "-k", "3")
+    from_stdin = run("nearest", "-v", en_vectors, "-k", "3", input="city\r\n\nwar")
+    assert from_stdin.exit_code == 0 and from_stdin.stdout == from_args.stdout
+
+
+def test_nearest_in_chinese(zh_vectors):
+    result = run("nearest", "-v", zh_vectors, "北京")
+    assert result.exit_code == 0
+    out = rows(result)
+    assert len(out) == 10 and {r[0] for r in out} == {"北京"} and "北京" not in [r[1] for r in out]
+    as_json = run("nearest", "-v", zh_vectors, "北京", "-k", "1", "--json")
+    assert '"query": "北京"' in as_json.stdout  # UTF-8, not \\u escapes
+
+
+def test_json_lines(en_vectors):
+    result = run("nearest", "-v", en_vectors, "city", "-k", "2", "--json")
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objects) == 2 and set(objects[0]) == {"query", "neighbour", "similarity"}
+    assert objects[0]["query"] == "city" and isinstance(objects[0]["similarity"], float)
+
+
+def test_unknown_words_are_named_the_rest_answered_and_the_status_is_1(en_vectors):
+    result = run("nearest", "-v", en_vectors, "city", "xyzzyq", "war", "-k", "1")
+    assert result.exit_code == 1
+    assert [r[0] for r in rows(result)] == ["city", "war"]
+    assert result.stderr == "unknown word: xyzzyq\n"
+    from_stdin = run("nearest", "-v", en_vectors, "-k", "1", input="city\nxyzzyq\nwar\n")
+    assert from_stdin.exit_code == 1 and from_stdin.stdout == result.stdout
+
+
+def test_restrict_limits_answers_to_the_most_frequent_words(en_vectors):
+    words = [line.split()[0] for line in en_vectors.read_text().splitlines()[1:]]
+    result = run("nearest", "-v", en_vectors, "history", "--restrict", "50", "-k", "20")
+    assert result.exit_code == 0 and all(words.index(r[1]) < 50 for r in rows(result))
+
+
+def test_vectors_path_from_the_environment(en_vectors, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no vectors.txt here
+    result = run("nearest", "city", "-k", "1", env={"W2V_VECTORS": str(en_vectors)})
+    assert result.exit_code == 0 and rows(result)[0][0] == "city"
+    missing = run("nearest", "city", env={"W2V_VECTORS": None})
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        "Error: vectors.txt: no such file; train one with 'w2v train CORPUS -o vectors.txt'\n"
+    )
+
+
+def test_analogy(en_vectors):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    expected = kv.most_similar(positive=["king", "woman"], negative=["man"], topn=2)
+    result = run("analogy", "-v", en_vectors, "man", "king", "woman", "-k", "2")
+    assert result.exit_code == 0
+    assert [r[:4] for r in rows(result)] == [["man", "king", "woman", w] for w, _ in expected]
+    lines = "man king woman\nman king\nman king zzzqx\nman king woman\n"
+    from_stdin = run("analogy", "-v", en_vectors, "-k", "2", input=lines)
+    assert from_stdin.exit_code == 1 and from_stdin.stdout == result.stdout * 2  # exact
+    assert from_stdin.stderr.splitlines() == [
+        "expected three words A B C per line, got: man king",
+        "unknown word: zzzqx",
+    ]
+    mul = run("analogy", "-v", en_vectors, "man", "king", "woman", "--method", "mul", "--json")
+    assert mul.exit_code == 0 and len(mul.stdout.splitlines()) == 10
+    assert set(json.loads(mul.stdout.splitlines()[0])) == {"a", "b", "c", "answer", "similarity"}
+
+
+def test_analogy_needs_three_words(en_vectors):
+    result = run("analogy", "-v", en_vectors, "man", "king")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert "give three words A B C" in result.stderr
+
+
+def test_similarity(en_vectors):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    result = run("similarity", "-v", en_vectors, "city", "war")
+    word1, word2, value = rows(result)[0]
+    assert (word1, word2) == ("city", "war")
+    assert abs(float(value) - kv.similarity("city", "war")) < 1e-6
+    pairs = run("similarity", "-v", en_vectors, "--json", input="city war\nwar\tcity\n")
+    objects = [json.loads(line) for line in pairs.stdout.splitlines()]
+    assert [o["word2"] for o in objects] == ["war", "city"]
+    assert objects[0]["similarity"] == objects[1]["similarity"]
+
+
+def test_evaluate_prints_a_table_and_json(en_vectors, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text(
+        ": capitals\nathens greece berlin germany\n: gram-plurals\ncat cats dog dogs\n"
+    )
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("# comment\ncity\ttown\t8.0\nwar\tpeace\t3.0\nking\tqueen\t8.5\nfoo\tbar\t1\n")
+    result = run("evaluate", "-v", en_vectors, "--analogies", questions, "--pairs", pairs)
+    assert result.exit_code == 0, result.output
+    table = rows(result)
+    assert table[0] == ["file", "section", "metric", "value", "answered", "total", "coverage"]
+    assert [r[1:3] for r in table[1:]] == [
+        ["capitals", "accuracy"],
+        ["gram-plurals", "accuracy"],
+        ["semantic", "accuracy"],
+        ["syntactic", "accuracy"],
+        ["total", "accuracy"],
+        ["pairs", "spearman"],
+        ["pairs", "pearson"],
+    ]
+    assert table[-1][4:6] == ["3", "4"]  # foo and bar are unknown
+    as_json = run("evaluate", "-v", en_vectors, "--pairs", pairs, "--json")
+    objects = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [o["metric"] for o in objects] == ["spearman", "pearson"]
+    assert objects[0]["coverage"] == 75.0
+
+
+def test_evaluate_needs_a_file(en_vectors):
+    result = run("evaluate", "-v", en_vectors)
+    assert result.exit_code == 2 and "--analogies FILE" in result.stderr
+
+
+def test_convert_and_info(en_vectors, tmp_path):
+    binary, text = tmp_path / "v.bin", tmp_path / "v.txt"
+    assert run("convert", en_vectors, binary).exit_code == 0  # text in: binary out
+    assert run("convert", binary, text).exit_code == 0
+    assert text.read_bytes() == en_vectors.read_bytes()
+    info = dict(rows(run("info", binary)))
+    assert info["format"] == "binary" and info["dimensions"] == "50"
+    assert int(info["words"]) == len(en_vectors.read_text().splitlines()) - 1
+    as_json = json.loads(run("info", en_vectors, "--json").stdout)
+    assert as_json["format"] == "text" and as_json["words"] == int(info["words"])
+    to_text = run("convert", binary, "-", "--to", "text")
+    assert to_text.stdout == en_vectors.read_text()
+
+
+def test_a_malformed_file_is_one_line_with_the_line_number(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 3\na 1 2 3\nb 1 2\n")
+    result = run("nearest", "-v", bad, "a")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {bad}, line 3: expected a word and 3 numbers (as the header says), found 2 "
+        "numbers\n"
+    )
+
+
+# Subprocesses: the real interpreter, stdin and stdout.
+
+W2V = [sys.executable, "-m", "w2vcli"]
+
+
+def test_query_commands_never_import_numba(en_vectors, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("city\ttown\t8\nwar\tpeace\t3\nking\tqueen\t8\n")
+    commands = [
+        ["nearest", "-v", str(en_vectors), "city"],
+        ["analogy", "-v", str(en_vectors), "man", "king", "woman"],
+        ["similarity", "-v", str(en_vectors), "city", "war"],
+        ["evaluate", "-v", str(en_vectors), "--pairs", str(pairs)],
+        ["info", str(en_vectors)],
+        ["convert", str(en_vectors), str(tmp_path / "v.bin")],
+    ]
+    code = (
+        "import sys\nfrom w2vcli.cli import cli\n"
+        f"for args in {commands!r}:\n"
+        "    cli(args, standalone_mode=False)\n"
+        "print('numba imported' if 'numba' in sys.modules else 'no numba', file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "no numba"
+
+
+def read_line(stream, timeout=20.0) -> str:
+    ready, _, _ = select.select([stream], [], [], timeout)
+    assert ready, "no answer within the timeout: stdin queries are not answered as they come"
+    return stream.readline()
+
+
+def test_stdin_queries_are_answered_as_they_arrive(en_vectors):
+    with subprocess.Popen(
+        [*W2V, "nearest", "-v", str(en_vectors), "-k", "1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        for word in ("city", "war"):
+            proc.stdin.write(word + "\n")
+            proc.stdin.flush()  # stdin stays open: the answer must come anyway
+            assert read_line(proc.stdout).startswith(word + "\t")
+        proc.stdin.close()
+        assert proc.wait(timeout=20) == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/bin/sh"), reason="needs a shell")
+def test_a_reader_that_stops_early_gets_no_traceback(en_vectors):
+    words = "city\nwar\n" * 5000
+    command = f"{' '.join(W2V)} nearest -v {en_vectors} -k 5 | head -n 1"
+    done = subprocess.run(
+        command, shell=True, input=words, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.startswith("city\t") and len(done.stdout.splitlines()) == 1
+    assert done.stderr == ""

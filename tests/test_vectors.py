@@ -1,0 +1,199 @@
+"""Reading word2vec files: both formats detected from content, other tools' variants, gensim
+interoperability in both directions, and one-line errors for malformed files."""
+
+import io
+import struct
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from w2vcli.errors import VectorsFormatError
+from w2vcli.vectors import load_vectors, parse_vectors, read_vectors, write_vectors
+
+WORDS = ["the", "1990", "猫咪", "naïve", "of"]  # a numeric word and non-ASCII ones on purpose
+VECTORS = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
+
+
+def written(words=WORDS, vectors=VECTORS, binary=False) -> bytes:
+    f = io.BytesIO()
+    write_vectors(f, words, vectors, binary=binary)
+    return f.getvalue()
+
+
+def text_rows(rows, end=b"\n", trailing=b"") -> bytes:
+    return b"".join(
+        f"{w} {' '.join(f'{x:.9g}' for x in v)}".encode() + trailing + end
+        for w, v in zip(WORDS, VECTORS, strict=True)
+    )
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_our_files_read_back_exactly(binary):
+    loaded = parse_vectors(written(binary=binary))
+    assert loaded.binary == binary
+    assert loaded.words == WORDS
+    assert loaded.vectors.dtype == np.float32
+    np.testing.assert_array_equal(loaded.vectors, VECTORS)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        text_rows(VECTORS, trailing=b" "),  # word2vec C's text output ends rows with a space
+        text_rows(VECTORS, end=b"\r\n"),  # CRLF
+        text_rows(VECTORS, trailing=b" ", end=b"\r\n"),
+        text_rows(VECTORS, end=b"\n\n"),  # the binary format's optional newline, in text
+        text_rows(VECTORS).replace(b" ", b"\t"),
+    ],
+    ids=["trailing-space", "crlf", "space-crlf", "blank-lines", "tabs"],
+)
+def test_text_variants_other_tools_write(body):
+    loaded = parse_vectors(b"5 7\r\n" + body)
+    assert not loaded.binary and loaded.words == WORDS
+    np.testing.assert_array_equal(loaded.vectors, VECTORS)
+
+
+def binary_rows(newline: bool) -> bytes:
+    end = b"\n" if newline else b""
+    return b"".join(
+        w.encode() + b" " + v.astype("<f4").tobytes() + end
+        for w, v in zip(WORDS, VECTORS, strict=True)
+    )
+
+
+@pytest.mark.parametrize("newline", [True, False], ids=["word2vec-c", "no-newline"])
+def test_binary_with_and_without_newline_after_each_vector(newline):
+    loaded = parse_vectors(b"5 7\n" + binary_rows(newline))
+    assert loaded.binary and loaded.words == WORDS
+    np.testing.assert_array_equal(loaded.vectors, VECTORS)
+
+
+def test_binary_floats_containing_space_and_newline_bytes():
+    tricky = np.frombuffer(b" \n  \n\n \n" * 7, dtype="<f4").reshape(2, 7)
+    loaded = parse_vectors(written(["a", "b"], tricky, binary=True))
+    np.testing.assert_array_equal(loaded.vectors, tricky)
+
+
+def test_binary_whose_first_bytes_read_as_a_number_up_to_a_newline():
+    # The first row reads as text "the 1" (one number, not 7) but the file parses as binary.
+    vectors = VECTORS.copy()
+    vectors[0, 0] = np.frombuffer(b"1\n\x00\x00", dtype="<f4")[0]
+    loaded = parse_vectors(written(vectors=vectors, binary=True))
+    assert loaded.binary
+    np.testing.assert_array_equal(loaded.vectors, vectors)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_invalid_utf8_in_a_word_is_replaced_and_counted(binary):
+    data = written(["ok", "bad\xff"], VECTORS[:2], binary).replace("bad\xff".encode(), b"bad\xff")
+    loaded = parse_vectors(data)
+    assert loaded.words == ["ok", "bad\ufffd"] and loaded.invalid_utf8 == 1
+
+
+def test_byte_order_mark_is_skipped():
+    assert parse_vectors(b"\xef\xbb\xbf" + written()).words == WORDS
+
+
+def test_read_vectors_returns_words_and_matrix(tmp_path):
+    path = tmp_path / "v.bin"
+    path.write_bytes(written(binary=True))
+    words, vectors = read_vectors(str(path))
+    assert words == WORDS and vectors.shape == (5, 7)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_files_are_read(tmp_path, binary):
+    kv = KeyedVectors(vector_size=7)
+    kv.add_vectors(WORDS, VECTORS)
+    path = tmp_path / "gensim.vec"
+    kv.save_word2vec_format(str(path), binary=binary)
+    loaded = load_vectors(str(path))
+    assert loaded.binary == binary and loaded.words == WORDS
+    np.testing.assert_allclose(loaded.vectors, VECTORS, rtol=1e-6)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_reads_our_files(tmp_path, binary):
+    path = tmp_path / "ours.vec"
+    path.write_bytes(written(binary=binary))
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert kv.index_to_key == WORDS
+    np.testing.assert_array_equal(kv.vectors, VECTORS)
+
+
+def test_a_trained_model_reads_the_same_as_gensim_reads_it(en_vectors):
+    loaded = load_vectors(str(en_vectors))
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    assert loaded.words == kv.index_to_key
+    np.testing.assert_array_equal(loaded.vectors, kv.vectors)
+
+
+words_strategy = st.lists(
+    st.text(
+        st.characters(blacklist_categories=["Zs", "Zl", "Zp", "Cc", "Cs"]), min_size=1, max_size=8
+    ),
+    min_size=1,
+    max_size=20,
+    unique=True,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=words_strategy, dim=st.integers(1, 6), binary=st.booleans(), data=st.data())
+def test_round_trip_any_words_and_floats(words, dim, binary, data):
+    floats = st.floats(width=32, allow_nan=False, allow_infinity=False)
+    vectors = np.array(
+        data.draw(st.lists(floats, min_size=len(words) * dim, max_size=len(words) * dim)),
+        dtype=np.float32,
+    ).reshape(len(words), dim)
+    loaded = parse_vectors(written(words, vectors, binary))
+    assert loaded.binary == binary and loaded.words == words
+    np.testing.assert_array_equal(loaded.vectors, vectors)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty file"),
+        (b"\n\n", "empty file"),
+        (b"5 7\n", "announces 5 words but none follow"),
+        (b"the 0.1 0.2\n", "line 1: expected a 'V N' header"),
+        (b"5\n" + b"x 1\n", "line 1: expected a 'V N' header"),
+        (b"6 7\n" + text_rows(VECTORS), "announces 6 words but the file has 5 rows"),
+        (b"4 7\n" + text_rows(VECTORS), "announces 4 words but the file has 5 rows"),
+        (b"5 8\n" + text_rows(VECTORS), "line 2: expected a word and 8 numbers"),
+        (b"5 7\n" + text_rows(VECTORS).replace(b"\n", b" 1\n", 3), "line 2: expected a word"),
+        (b"5 7\n" + text_rows(VECTORS).replace(b"of ", b"of x"), "line 6: 'x"),
+        (b"5 7\n" + text_rows(VECTORS).replace(b"1990 ", b"1990 nope "), "line 3: expected"),
+        (b"6 7\n" + binary_rows(True), "ends inside binary vector 6 of the 6"),
+        (b"5 7\n" + binary_rows(True)[:-9], "ends inside binary vector 5 of the 5"),
+        (b"4 7\n" + binary_rows(True), "data continues after the 4 binary vectors"),
+    ],
+)
+def test_malformed_files_give_one_line_errors(data, message):
+    with pytest.raises(VectorsFormatError, match="^name") as error:
+        parse_vectors(data, "name")
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_bad_row_in_the_middle_is_named_by_line_number():
+    rows = text_rows(VECTORS).splitlines(keepends=True)
+    rows[3] = rows[3].rsplit(b" ", 1)[0] + b"\n"  # the last number is missing
+    with pytest.raises(VectorsFormatError, match="line 5: expected a word and 7 numbers"):
+        parse_vectors(b"5 7\n" + b"".join(rows), "name")
+
+
+def test_missing_and_unreadable_files(tmp_path):
+    with pytest.raises(Exception, match="no such file; train one with"):
+        load_vectors(str(tmp_path / "missing.txt"))
+    with pytest.raises(Exception, match="is a directory"):
+        load_vectors(str(tmp_path))
+
+
+def test_vectors_are_writable_native_float32():
+    loaded = parse_vectors(b"1 2\n" + b"a " + struct.pack("<2f", 1.5, -2.0) + b"\n")
+    assert loaded.vectors.flags.writeable and loaded.vectors.dtype == np.float32
+    np.testing.assert_array_equal(loaded.vectors, [[1.5, -2.0]])
