@@ -152,3 +152,10 @@ def test_softmax_refuses_a_large_vocabulary(tmp_path):
     corpus.write_text(" ".join(f"w{i}" for i in range(10_001)) + "\n")
     result = run("train", corpus, "-o", tmp_path / "v.txt", "--loss", "softmax", "--min-count", 1)
     assert "--force-softmax" in one_line_error(result)
+
+
+def test_divergence_is_stopped_with_advice_and_no_output(tmp_path, small_corpus):
+    out = tmp_path / "v.txt"
+    result = run("train", small_corpus, "-o", out, "--alpha", "1e6", *FAST)
+    assert "try a smaller --alpha" in one_line_error(result)
+    assert not out.exists()

@@ -149,6 +149,14 @@ class Trainer:
                 for t in threads:
                     t.join()
                 raise
+            if shared.error is None and not (
+                np.isfinite(self.w_in).all() and np.isfinite(self.w_out).all()
+            ):
+                # A NaN score is clipped to a finite loss, so the loss alone can miss this.
+                shared.error = TrainingDiverged(
+                    f"training diverged (vectors became NaN or infinite) in epoch {epoch + 1}; "
+                    "try a smaller --alpha"
+                )
             if shared.error is not None:
                 raise shared.error
             result.epoch_losses.append(shared.epoch_loss / max(1, shared.epoch_examples))
