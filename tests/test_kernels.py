@@ -24,44 +24,26 @@ def model(loss):
 def example_fn(arch, loss):
     """f(w_in, w_out, alpha) -> loss of one training example, updating in place."""
     codes, points, lengths = tables.huffman_tree(COUNTS)
-    negatives = np.array([1, 6, 13, 17, 19], dtype=np.int32)
     context = np.array([3, 7, 11, 5], dtype=np.int32)
     target = 2
-    hidden, grad_hidden, scores = np.empty(N), np.empty(N), np.empty(V)
 
     def f(w_in, w_out, alpha):
-        if arch == kernels.CBOW:
-            return kernels.cbow_example(
-                w_in,
-                w_out,
-                context,
-                len(context),
-                target,
-                loss,
-                negatives,
-                codes,
-                points,
-                lengths,
-                alpha,
-                hidden,
-                grad_hidden,
-                scores,
-            )
-        return kernels.skipgram_example(
+        m = kernels.Model(
             w_in,
             w_out,
-            4,
-            target,
             loss,
-            negatives,
+            np.ones(V, np.float32),
+            np.arange(V, dtype=np.int32),
             codes,
             points,
             lengths,
-            alpha,
-            hidden,
-            grad_hidden,
-            scores,
         )
+        s = kernels.make_scratch(m, window=2, negative=5)
+        s.negatives[:] = [1, 6, 13, 17, 19]
+        if arch == kernels.CBOW:
+            s.context[:] = context
+            return kernels.cbow_example(m, s, len(context), target, alpha, True)
+        return kernels.skipgram_example(m, s, 4, target, alpha, True)
 
     return f, context
 

@@ -12,9 +12,13 @@ tests/test_kernels.py differentiates exactly the code that trains.
 The sigmoid is computed, not looked up: word2vec C's 1000-entry table moves scores by up
 to 0.006 and would break the gradient check; scores are clipped to +-30 only to keep
 exp() finite.
+
+Arrays travel in two NamedTuples (Numba compiles them to plain structs): `Model`, shared
+by all threads, and `Scratch`, each thread's own buffers.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -62,10 +66,41 @@ def draw_noise(rng, noise_accept, noise_alias):
     return np.int64(noise_alias[k])
 
 
+class Model(NamedTuple):
+    w_in: np.ndarray  # (V, N) input vectors
+    w_out: np.ndarray  # (V, N) output vectors, or (V-1, N) inner nodes for hs
+    loss_kind: int  # NS, HS or SOFTMAX
+    noise_accept: np.ndarray  # (V,) alias table of the noise distribution (ns)
+    noise_alias: np.ndarray  # (V,)
+    codes: np.ndarray  # (V, L) Huffman codes (hs)
+    points: np.ndarray  # (V, L) inner nodes on each word's path (hs)
+    lengths: np.ndarray  # (V,) code lengths (hs)
+
+
+class Scratch(NamedTuple):
+    hidden: np.ndarray  # (N,) h
+    grad_hidden: np.ndarray  # (N,) -eta * EH
+    context: np.ndarray  # (2 * window,) context words of a CBOW example
+    negatives: np.ndarray  # (K,) noise words of an example
+    scores: np.ndarray  # (V,) u_j for the full softmax
+
+
+def make_scratch(model: Model, window: int, negative: int) -> Scratch:
+    n = model.w_in.shape[1]
+    return Scratch(
+        np.empty(n, model.w_in.dtype),
+        np.empty(n, model.w_in.dtype),
+        np.empty(2 * window, np.int32),
+        np.empty(negative, np.int32),
+        np.empty(model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1, np.float64),
+    )
+
+
 @inner
-def binary_logistic(hidden, w_out, row, label, alpha, grad_hidden):
+def binary_logistic(hidden, w_out, row, label, alpha, grad_hidden, want_loss):
     """One binary classifier sigma(v'_row^T h) against `label` (1 or 0): the shared
-    primitive of negative sampling and hierarchical softmax. Returns -log p(label).
+    primitive of negative sampling and hierarchical softmax. Returns -log p(label), or 0
+    unless `want_loss` (the log is a fair share of the cost; progress samples it).
 
     Rows are indexed, never sliced: a slice is a view whose reference count Numba
     updates atomically, and threads sharing w_out would contend for it."""
@@ -82,36 +117,40 @@ def binary_logistic(hidden, w_out, row, label, alpha, grad_hidden):
         for i in range(n):
             grad_hidden[i] += g * w_out[row, i]
             w_out[row, i] += g * hidden[i]
+    if not want_loss:
+        return real(0)
     # -log sigma(s) = log(1 + e^-s); -log(1 - sigma(s)) = log(1 + e^-s) + s
     return math.log1p(e) + (score if label == 0 else real(0))
 
 
 @inner
-def negative_sampling(hidden, w_out, target, negatives, alpha, grad_hidden):
-    """E = -log sigma(v'_O h) - sum_k log sigma(-v'_k h); a noise word equal to the
-    target is skipped, as in word2vec C."""
-    loss = binary_logistic(hidden, w_out, target, 1, alpha, grad_hidden)
-    for k in range(negatives.shape[0]):
-        if negatives[k] != target:
-            loss += binary_logistic(hidden, w_out, negatives[k], 0, alpha, grad_hidden)
+def negative_sampling(m, s, target, alpha, want_loss):
+    """E = -log sigma(v'_O h) - sum_k log sigma(-v'_k h) over the noise words in
+    s.negatives; one equal to the target is skipped, as in word2vec C."""
+    loss = binary_logistic(s.hidden, m.w_out, target, 1, alpha, s.grad_hidden, want_loss)
+    for k in range(s.negatives.shape[0]):
+        if s.negatives[k] != target:
+            loss += binary_logistic(
+                s.hidden, m.w_out, s.negatives[k], 0, alpha, s.grad_hidden, want_loss
+            )
     return loss
 
 
 @inner
-def hierarchical_softmax(hidden, w_inner, target, codes, points, lengths, alpha, grad_hidden):
+def hierarchical_softmax(m, s, target, alpha, want_loss):
     """E = -sum_j log sigma([[left]] v'_n(j) h) along the target's Huffman path; code 0
     means the target of node j's classifier is 1 (word2vec C's `1 - code`)."""
     loss = 0.0
-    for d in range(lengths[target]):
-        loss += binary_logistic(
-            hidden, w_inner, points[target, d], 1 - codes[target, d], alpha, grad_hidden
-        )
+    for d in range(m.lengths[target]):
+        node, label = m.points[target, d], 1 - m.codes[target, d]
+        loss += binary_logistic(s.hidden, m.w_out, node, label, alpha, s.grad_hidden, want_loss)
     return loss
 
 
 @inner
-def full_softmax(hidden, w_out, target, alpha, grad_hidden, scores):
+def full_softmax(m, s, target, alpha):
     """E = -u_target + log sum_k exp(u_k): the exact model, O(V) per pair."""
+    hidden, w_out, scores = s.hidden, m.w_out, s.scores
     vocab_size, n = w_out.shape
     top = -np.inf
     for j in range(vocab_size):
@@ -126,140 +165,76 @@ def full_softmax(hidden, w_out, target, alpha, grad_hidden, scores):
     loss = top + math.log(total) - scores[target]
     if alpha > 0:
         for j in range(vocab_size):
-            e = math.exp(scores[j] - top) / total - (1.0 if j == target else 0.0)
+            e = math.exp(scores[j] - top) / total - (1.0 if j == target else 0.0)  # y_j - t_j
             g = hidden.dtype.type(-alpha * e)
             for i in range(n):
-                grad_hidden[i] += g * w_out[j, i]
+                s.grad_hidden[i] += g * w_out[j, i]
                 w_out[j, i] += g * hidden[i]
     return loss
 
 
 @inner
-def output_layer(
-    loss_kind, hidden, w_out, target, negatives, codes, points, lengths, alpha, grad_hidden, scores
-):
-    """Loss of predicting `target` from `hidden`, updating w_out and grad_hidden."""
-    grad_hidden[:] = 0
-    if loss_kind == NS:
-        return negative_sampling(hidden, w_out, target, negatives, alpha, grad_hidden)
-    if loss_kind == HS:
-        return hierarchical_softmax(
-            hidden, w_out, target, codes, points, lengths, alpha, grad_hidden
-        )
-    return full_softmax(hidden, w_out, target, alpha, grad_hidden, scores)
+def output_layer(m, s, target, alpha, want_loss):
+    """Loss of predicting `target` from s.hidden; updates w_out and s.grad_hidden."""
+    s.grad_hidden[:] = 0
+    if m.loss_kind == NS:
+        return negative_sampling(m, s, target, alpha, want_loss)
+    if m.loss_kind == HS:
+        return hierarchical_softmax(m, s, target, alpha, want_loss)
+    return full_softmax(m, s, target, alpha)
 
 
 @inner
-def cbow_example(
-    w_in,
-    w_out,
-    context,
-    n_context,
-    target,
-    loss_kind,
-    negatives,
-    codes,
-    points,
-    lengths,
-    alpha,
-    hidden,
-    grad_hidden,
-    scores,
-):
-    """h is the mean of the input vectors of context[:n_context]; as word2vec C, each
+def cbow_example(m, s, n_context, target, alpha, want_loss):
+    """h is the mean of the input vectors of s.context[:n_context]; as word2vec C, each
     context vector then gets the whole -eta*EH (not EH / C as in the paper)."""
+    w_in, hidden = m.w_in, s.hidden
     n = w_in.shape[1]
     hidden[:] = 0
     for k in range(n_context):
         for i in range(n):
-            hidden[i] += w_in[context[k], i]
+            hidden[i] += w_in[s.context[k], i]
     for i in range(n):
         hidden[i] /= n_context
-    loss = output_layer(
-        loss_kind,
-        hidden,
-        w_out,
-        target,
-        negatives,
-        codes,
-        points,
-        lengths,
-        alpha,
-        grad_hidden,
-        scores,
-    )
+    loss = output_layer(m, s, target, alpha, want_loss)
     if alpha > 0:
         for k in range(n_context):
             for i in range(n):
-                w_in[context[k], i] += grad_hidden[i]
+                w_in[s.context[k], i] += s.grad_hidden[i]
     return loss
 
 
 @inner
-def skipgram_example(
-    w_in,
-    w_out,
-    word,
-    target,
-    loss_kind,
-    negatives,
-    codes,
-    points,
-    lengths,
-    alpha,
-    hidden,
-    grad_hidden,
-    scores,
-):
+def skipgram_example(m, s, word, target, alpha, want_loss):
     """One (word, target) pair: h is the word's input vector (word2vec C trains each
     context word's input vector against the centre word's output side)."""
+    w_in = m.w_in
     n = w_in.shape[1]
     for i in range(n):
-        hidden[i] = w_in[word, i]
-    loss = output_layer(
-        loss_kind,
-        hidden,
-        w_out,
-        target,
-        negatives,
-        codes,
-        points,
-        lengths,
-        alpha,
-        grad_hidden,
-        scores,
-    )
+        s.hidden[i] = w_in[word, i]
+    loss = output_layer(m, s, target, alpha, want_loss)
     if alpha > 0:
         for i in range(n):
-            w_in[word, i] += grad_hidden[i]
+            w_in[word, i] += s.grad_hidden[i]
     return loss
 
 
+# The loss is computed for one training example in LOSS_EVERY: an unbiased sample for
+# the progress display at a sixteenth of the cost of its logarithms.
+LOSS_EVERY = 16
+
+
 @inner
-def train_sentence(
-    sentence,
-    length,
-    arch,
-    loss_kind,
-    w_in,
-    w_out,
-    window,
-    noise_accept,
-    noise_alias,
-    codes,
-    points,
-    lengths,
-    alpha,
-    rng,
-    context,
-    negatives,
-    hidden,
-    grad_hidden,
-    scores,
-):
-    """Train on sentence[:length] with word2vec C's dynamic window. Returns (loss, examples)."""
+def draw_negatives(m, s, rng):
+    for k in range(s.negatives.shape[0]):
+        s.negatives[k] = draw_noise(rng, m.noise_accept, m.noise_alias)
+
+
+@inner
+def train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts):
+    """Train on sentence[:length] with word2vec C's dynamic window. Adds to counts:
+    [examples, examples whose loss was computed] and returns the sum of those losses."""
     loss = 0.0
-    examples = 0
     for pos in range(length):
         reduced = random_below(rng, window)  # effective window is window - reduced
         lo = max(0, pos - window + reduced)
@@ -269,87 +244,34 @@ def train_sentence(
             c = 0
             for j in range(lo, hi):
                 if j != pos:
-                    context[c] = sentence[j]
+                    s.context[c] = sentence[j]
                     c += 1
             if c == 0:
                 continue
-            if loss_kind == NS:
-                for k in range(negatives.shape[0]):
-                    negatives[k] = draw_noise(rng, noise_accept, noise_alias)
-            loss += cbow_example(
-                w_in,
-                w_out,
-                context,
-                c,
-                center,
-                loss_kind,
-                negatives,
-                codes,
-                points,
-                lengths,
-                alpha,
-                hidden,
-                grad_hidden,
-                scores,
-            )
-            examples += 1
+            draw_negatives(m, s, rng)
+            want_loss = counts[0] % LOSS_EVERY == 0
+            loss += cbow_example(m, s, c, center, alpha, want_loss)
+            counts[0] += 1
+            counts[1] += want_loss
         else:
             for j in range(lo, hi):
                 if j == pos:
                     continue
-                if loss_kind == NS:
-                    for k in range(negatives.shape[0]):
-                        negatives[k] = draw_noise(rng, noise_accept, noise_alias)
-                loss += skipgram_example(
-                    w_in,
-                    w_out,
-                    sentence[j],
-                    center,
-                    loss_kind,
-                    negatives,
-                    codes,
-                    points,
-                    lengths,
-                    alpha,
-                    hidden,
-                    grad_hidden,
-                    scores,
-                )
-                examples += 1
-    return loss, examples
+                draw_negatives(m, s, rng)
+                want_loss = counts[0] % LOSS_EVERY == 0
+                loss += skipgram_example(m, s, sentence[j], center, alpha, want_loss)
+                counts[0] += 1
+                counts[1] += want_loss
+    return loss
 
 
 @jit
-def train_batch(
-    corpus,
-    start,
-    end,
-    arch,
-    loss_kind,
-    w_in,
-    w_out,
-    window,
-    negative,
-    keep_prob,
-    noise_accept,
-    noise_alias,
-    codes,
-    points,
-    lengths,
-    alpha,
-    rng,
-):
+def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, rng, s):
     """Train on corpus[start:end] (final ids, -1 ends a line): sub-sample, cut into
-    sentences, train each. Returns (loss sum, examples, words read)."""
-    n = w_in.shape[1]
+    sentences, train each. Returns (loss sum, examples with loss, words read)."""
     sentence = np.empty(end - start, dtype=np.int32)
-    context = np.empty(2 * window, dtype=np.int32)
-    negatives = np.empty(negative, dtype=np.int32)
-    hidden = np.empty(n, dtype=w_in.dtype)
-    grad_hidden = np.empty(n, dtype=w_in.dtype)
-    scores = np.empty(w_out.shape[0] if loss_kind == SOFTMAX else 1, dtype=np.float64)
+    counts = np.zeros(2, dtype=np.int64)
     loss = 0.0
-    examples = 0
     words = 0
     length = 0
     for i in range(start, end + 1):
@@ -362,28 +284,6 @@ def train_batch(
             sentence[length] = word
             length += 1
         elif length > 0:
-            s_loss, s_examples = train_sentence(
-                sentence,
-                length,
-                arch,
-                loss_kind,
-                w_in,
-                w_out,
-                window,
-                noise_accept,
-                noise_alias,
-                codes,
-                points,
-                lengths,
-                alpha,
-                rng,
-                context,
-                negatives,
-                hidden,
-                grad_hidden,
-                scores,
-            )
-            loss += s_loss
-            examples += s_examples
+            loss += train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts)
             length = 0
-    return loss, examples, words
+    return loss, counts[1], words

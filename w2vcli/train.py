@@ -77,46 +77,55 @@ class Trainer:
         self.vocab, self.corpus, self.config = vocab, corpus, config
         counts = vocab.counts
         self.keep_prob = tables.keep_probability(counts, config.sample)
-        self.noise_accept, self.noise_alias = tables.alias_table(tables.noise_distribution(counts))
+        noise_accept, noise_alias = tables.alias_table(tables.noise_distribution(counts))
         if config.loss == "hs":
-            self.codes, self.points, self.lengths = tables.huffman_tree(counts)
-        else:  # unused by the kernel, but it needs arrays of the right type
-            self.codes = np.zeros((1, 1), np.uint8)
-            self.points = np.zeros((1, 1), np.int32)
-            self.lengths = np.zeros(1, np.int32)
+            codes, points, lengths = tables.huffman_tree(counts)
+        else:  # unused by the kernel, but it needs arrays of the right types
+            codes, points, lengths = (
+                np.zeros((1, 1), np.uint8),
+                np.zeros((1, 1), np.int32),
+                np.zeros(1, np.int32),
+            )
         self.w_in, self.w_out = init_weights(len(vocab), config)
+        self.model = kernels.Model(
+            self.w_in,
+            self.w_out,
+            LOSSES[config.loss],
+            noise_accept,
+            noise_alias,
+            codes,
+            points,
+            lengths,
+        )
         self.words_per_epoch = int(np.count_nonzero(corpus >= 0))
         self.total_words = self.words_per_epoch * config.epochs
         bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
 
-    def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray):
+    def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray, scratch):
         c = self.config
         return kernels.train_batch(
+            self.model,
             self.corpus,
             start,
             end,
             ARCHS[c.arch],
-            LOSSES[c.loss],
-            self.w_in,
-            self.w_out,
             c.window,
-            c.negative if c.loss == "ns" else 0,
             self.keep_prob,
-            self.noise_accept,
-            self.noise_alias,
-            self.codes,
-            self.points,
-            self.lengths,
             alpha,
             rng,
+            scratch,
         )
+
+    def _scratch(self):
+        c = self.config
+        return kernels.make_scratch(self.model, c.window, c.negative if c.loss == "ns" else 0)
 
     def compile(self) -> float:
         """Compile the kernel (or load it from numba's disk cache); returns seconds."""
         t0 = time.perf_counter()
-        self._run_batch(0, 0, 0.0, np.ones(1, dtype=np.uint64))
+        self._run_batch(0, 0, 0.0, np.ones(1, dtype=np.uint64), self._scratch())
         self.compile_seconds = time.perf_counter() - t0
         return self.compile_seconds
 
@@ -171,6 +180,7 @@ class Trainer:
     def _work(self, batches, rng, shared):
         """A worker thread: take the next batch, train on it, account for it."""
         c = self.config
+        scratch = self._scratch()
         while not shared.stop.is_set():
             with shared.lock:
                 batch = next(batches, None)
@@ -178,7 +188,7 @@ class Trainer:
             if batch is None:
                 return
             alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
-            loss, examples, words = self._run_batch(*batch, alpha, rng)
+            loss, examples, words = self._run_batch(*batch, alpha, rng, scratch)
             with shared.lock:
                 shared.words += words
                 shared.interval_loss += loss
