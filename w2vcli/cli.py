@@ -5,13 +5,14 @@ commands start fast.
 """
 
 import contextlib
+import errno
 import signal
 import sys
 import time
 
 import click
 
-from .config import SOFTMAX_MAX_VOCAB, TrainConfig, available_cores
+from .config import MAX_TYPES, SOFTMAX_MAX_VOCAB, TrainConfig, available_cores
 from .errors import W2VError
 
 
@@ -40,6 +41,16 @@ class W2VGroup(click.Group):
             error = click.ClickException(f"{e.format_message()} (see '{command} --help')")
             error.exit_code = e.exit_code
             raise error from None
+        except MemoryError:
+            raise click.ClickException(
+                "out of memory; use smaller settings (train: --dim, --max-vocab, --max-types) "
+                "or a smaller input"
+            ) from None
+        except OSError as e:  # not foreseen by the library: still one line
+            if e.errno == errno.EPIPE:
+                raise  # click exits quietly when the reader of stdout has gone (| head)
+            where = f"{e.filename}: " if e.filename else ""
+            raise click.ClickException(f"{where}{e.strerror or e}") from None
         except KeyboardInterrupt:
             click.echo("w2v: interrupted; no output written", err=True)
             ctx.exit(130)
@@ -103,6 +114,14 @@ def say(message: str, quiet: bool = False) -> None:
 )
 @click.option("--max-vocab", type=int, default=None, help="Keep only the N most frequent words.")
 @click.option(
+    "--max-types",
+    type=int,
+    default=MAX_TYPES,
+    show_default=True,
+    help="Distinct tokens held while counting (about 150 bytes each); past it the rarer half "
+    "is pruned, as word2vec C does.",
+)
+@click.option(
     "--sample",
     type=float,
     default=1e-3,
@@ -144,6 +163,35 @@ def say(message: str, quiet: bool = False) -> None:
 @click.option(
     "--force-softmax", is_flag=True, help=f"Allow --loss softmax above {SOFTMAX_MAX_VOCAB:,} words."
 )
+@click.option(
+    "--output-vectors",
+    type=click.Choice(["in", "out", "sum"]),
+    default="in",
+    show_default=True,
+    help="Write the input vectors (rows of W, as every tool), the output vectors (columns of "
+    "W'; --loss ns or softmax), or their sum.",
+)
+@click.option(
+    "--watch",
+    metavar="WORD,...",
+    default=None,
+    help="At the start and after each epoch, print these words' nearest neighbours (among the "
+    "vectors --output-vectors writes) on stderr.",
+)
+@click.option(
+    "--eval-analogies",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="At the start and after each epoch, print the analogy accuracy on FILE "
+    "(questions-words.txt format) on stderr.",
+)
+@click.option(
+    "--shared-negatives",
+    is_flag=True,
+    help="Skip-gram + ns only: the context words of a window share one set of noise words "
+    "(pWord2Vec; faster, a different algorithm).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def train(
     corpus,
@@ -155,6 +203,7 @@ def train(
     negative,
     min_count,
     max_vocab,
+    max_types,
     sample,
     epochs,
     alpha,
@@ -164,6 +213,10 @@ def train(
     fmt,
     save_vocab,
     force_softmax,
+    output_vectors,
+    watch,
+    eval_analogies,
+    shared_negatives,
     quiet,
 ):
     """Train word vectors on CORPUS ('-' for stdin; .gz, .bz2, .xz are read directly).
@@ -184,6 +237,7 @@ def train(
         negative=negative,
         min_count=min_count,
         max_vocab=max_vocab,
+        max_types=max_types,
         sample=sample,
         epochs=epochs,
         alpha=alpha,
@@ -191,7 +245,11 @@ def train(
         threads=threads,
         seed=seed,
         force_softmax=force_softmax,
+        shared_negatives=shared_negatives,
     ).validate()
+    from . import vector_sets
+
+    vector_sets.check(output_vectors, loss)
     with contextlib.ExitStack() as outputs:
         out = outputs.enter_context(atomic_output(output))
         vocab_out = (
@@ -199,22 +257,34 @@ def train(
         )
 
         t0 = time.perf_counter()
-        raw = read_corpus(corpus)
+        raw = read_corpus(corpus, config.max_types)
         name = "stdin" if corpus == "-" else corpus
         if raw.bad_lines:
             say(f"{name}: {raw.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD")
+        if raw.nul_bytes:
+            say(f"{name}: {raw.nul_bytes:,} NUL bytes, read as white space")
+        if raw.prunings:
+            say(
+                f"{name}: more than --max-types {max_types:,} distinct tokens; pruned the rarer "
+                f"half {raw.prunings:,} times, dropping {raw.pruned_tokens:,} of their occurrences"
+            )
         vocab, ids = prepare(raw, config, name)
         say(
-            f"read {int(raw.counts.sum()):,} tokens, {len(raw.counts):,} distinct, in "
+            f"read {int(raw.counts.sum()) + raw.pruned_tokens:,} tokens, {len(raw.counts):,} distinct, in "
             f"{time.perf_counter() - t0:.1f} s; vocabulary: {len(vocab):,} words with count >= "
             f"{min_count}",
             quiet,
         )
         del raw
+        report = epoch_report(vocab.words, watch, eval_analogies)
         if vocab_out:
             vocab_out.write(format_vocab(vocab).encode())
 
         trainer = Trainer(vocab, ids, config)
+        if report:  # before training: the vectors as initialised
+            initial = vector_sets.select(trainer.w_in, trainer.w_out, output_vectors)
+            for line in report.lines(initial, "start"):
+                say(line)
         if trainer.compile() > 2:
             say(
                 f"compiled the training kernel in {trainer.compile_seconds:.1f} s "
@@ -238,8 +308,15 @@ def train(
                 shown = f"{interval_loss:.4f}" if interval_loss is not None else "-"
                 bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown}", refresh=False)
 
-            result = trainer.run(on_progress)
-        write_vectors(out, vocab.words, result.w_in, binary=fmt == "binary")
+            def on_epoch(epoch, result):
+                vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
+                label = f"epoch {epoch + 1}/{epochs} (loss {result.epoch_losses[-1]:.4f})"
+                for line in report.lines(vectors, label):
+                    tqdm.write(line, file=sys.stderr)
+
+            result = trainer.run(on_progress, on_epoch if report else None)
+        vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
+        write_vectors(out, vocab.words, vectors, binary=fmt == "binary")
     losses = " ".join(f"{x:.4f}" for x in result.epoch_losses)
     say(
         f"vocabulary {len(vocab):,} words, {result.words:,} words trained in "
@@ -247,6 +324,18 @@ def train(
         f"threads, compile {result.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
     )
+
+
+def epoch_report(vocab_words: list, watch: str | None, analogies: str | None):
+    """The --watch / --eval-analogies reporter, its words and file checked before training."""
+    from .watch import EpochReport
+
+    lines = None
+    if analogies:
+        with open(analogies, encoding="utf-8", errors="replace") as f:
+            lines = f.readlines()
+    words = [w for w in (watch or "").split(",") if w.strip()]
+    return EpochReport(vocab_words, [w.strip() for w in words], lines, analogies or "")
 
 
 # Query commands: numpy only (w2vcli.vectors, query, evaluate), imported when they run, so a
@@ -277,13 +366,22 @@ restrict_option = click.option(
 )
 
 
-def load_index(path: str):
-    from .query import Index
+def load_vectors_reported(path: str):
+    """load_vectors, saying on stderr what was repaired."""
     from .vectors import load_vectors
 
     loaded = load_vectors(path)
     if loaded.invalid_utf8:
         say(f"{path}: {loaded.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
+    if loaded.duplicates:
+        say(f"{path}: {loaded.duplicates:,} rows repeat an earlier word; the first row is used")
+    return loaded
+
+
+def load_index(path: str):
+    from .query import Index
+
+    loaded = load_vectors_reported(path)
     return Index(loaded.words, loaded.vectors)
 
 
@@ -293,6 +391,8 @@ def stdin_batches():
     One read1() returns whatever is available: a pipe or file gives thousands of lines at a
     time, answered with one matrix product; a terminal gives one line, answered at once.
     """
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise W2VError("no words given and stdin is closed; give the words as arguments")
     stream = sys.stdin.buffer
     if stream.isatty():
         say("reading queries from stdin, one per line; Ctrl-D to end")
@@ -516,9 +616,9 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
 )
 def convert(source, target, to):
     """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout)."""
-    from .vectors import atomic_output, load_vectors, write_vectors
+    from .vectors import atomic_output, write_vectors
 
-    loaded = load_vectors(source)
+    loaded = load_vectors_reported(source)
     binary = not loaded.binary if to is None else to == "binary"
     with atomic_output(target, "TARGET") as out:
         write_vectors(out, loaded.words, loaded.vectors, binary=binary)
@@ -554,11 +654,117 @@ def info(path, as_json):
         "norm_max": float(norms.max()),
         "zero_vectors": int((norms == 0).sum()),
         "invalid_utf8_words": loaded.invalid_utf8,
+        "duplicate_words_dropped": loaded.duplicates,
     }
     if as_json:
         write_rows([tuple(facts.values())], tuple(facts), True)
     else:
         write_rows(list(facts.items()), ("name", "value"), False)
+
+
+@cli.command(short_help="A 2-D picture of words and their neighbours.")
+@click.argument("words", nargs=-1)
+@vectors_option
+@click.option(
+    "--neighbours",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    metavar="K",
+    help="Nearest neighbours drawn with each WORD.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Without WORDs: draw the N most frequent words.  [default: 100]",
+)
+@restrict_option
+@click.option(
+    "-o",
+    "--output",
+    default="plot.png",
+    show_default=True,
+    help="Picture to write: .png, .svg or .pdf.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["pca", "tsne"]),
+    default="pca",
+    show_default=True,
+    help="PCA (numpy) or t-SNE (scikit-learn: pip install 'w2vcli[tsne]').",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed for t-SNE.")
+@click.option(
+    "--font",
+    default=None,
+    metavar="FILE|FAMILY",
+    help="Font for the labels.  [default: DejaVu Sans, and a CJK font found for other scripts]",
+)
+def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
+    """Draw WORDs and each one's nearest neighbours, or the most frequent words, projected to
+    2-D from their unit vectors; each point labelled with its word.
+
+    Needs matplotlib: pip install 'w2vcli[plot]', which also installs Noto Sans SC so that
+    Chinese labels are drawn as characters.
+    """
+    from .plot import draw, output_format, project, require, select_words
+    from .vectors import atomic_output
+
+    if words and top is not None:
+        raise click.UsageError("give WORDs or --top N, not both")
+    fmt = output_format(output)
+    require(method)
+    from .fonts import INSTALL_HINT, choose_fonts
+
+    index = load_index(vectors)
+    chosen = select_words(index, list(words), neighbours, top or 100, restrict, vectors)
+    labels = [index.words[r] for r in chosen.rows]
+    projection = project(index.unit[chosen.rows], method, seed)
+    title = f"{projection.method} of {len(labels)} words from {vectors}"
+    fonts = choose_fonts([*labels, title], font)
+    if fonts.missing:
+        shown = "".join(fonts.missing[:10]) + ("..." if len(fonts.missing) > 10 else "")
+        say(f"no font found for {shown}; those labels show as boxes: {INSTALL_HINT}")
+    with atomic_output(output) as f:
+        draw(f, fmt, projection, labels, chosen, title, fonts.families)
+    say(f"{output}: {len(labels)} words, {projection.method}; fonts {', '.join(fonts.families)}")
+
+
+@cli.command(short_help="Segment raw Chinese text into words.")
+@click.argument("source", default="-")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh"]),
+    default="zh",
+    show_default=True,
+    help="Language of the text (Chinese, with jieba).",
+)
+def tokenize(source, lang):
+    """Cut the raw text in SOURCE ('-' or none for stdin; .gz, .bz2, .xz are read directly)
+    into words separated by spaces, line by line, to stdout: the input `w2v train` reads.
+
+    Needs jieba: pip install 'w2vcli[zh]'. Example: w2v tokenize raw.txt | w2v train -
+    """
+    import io
+
+    from .corpus import open_corpus
+    from .segment import segment_lines
+
+    raw = io.TextIOWrapper(
+        open_corpus(source), encoding="utf-8-sig", errors="replace", newline="\n"
+    )
+    out = sys.stdout.buffer
+    try:
+        for line in segment_lines(raw, lang):
+            out.write(line.encode())
+            out.flush()  # each line as soon as it is cut, for pipelines
+    except BrokenPipeError:  # the reader stopped (| head): stop quietly, like a C tool
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        sys.exit(141)
 
 
 def main():

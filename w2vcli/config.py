@@ -1,5 +1,6 @@
 """Training settings in one place, with word2vec C's defaults."""
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -8,6 +9,11 @@ from .errors import ConfigError
 # The exact softmax costs O(V) per training pair; above this many words it is refused
 # unless forced (word2vec C and gensim do not offer it at all).
 SOFTMAX_MAX_VOCAB = 10_000
+# More threads than cores are honoured (as word2vec C does), up to this many.
+MAX_THREADS = 256
+# Distinct tokens held while counting, at about 150 bytes each (1.5 GB, the memory word2vec
+# C's table takes at its 21M); past it the rarer half is pruned. See corpus.py.
+MAX_TYPES = 10_000_000
 
 
 def available_cores() -> int:
@@ -26,6 +32,7 @@ class TrainConfig:
     negative: int = 5  # noise words per positive pair (ns only)
     min_count: int = 5
     max_vocab: int | None = None  # keep only the most frequent words
+    max_types: int = MAX_TYPES  # bounds the memory for counting; applied by read_corpus
     sample: float = 1e-3  # sub-sampling threshold; 0 turns it off
     epochs: int = 5
     alpha: float | None = None  # None: 0.05 for cbow, 0.025 for skip-gram (word2vec C)
@@ -73,8 +80,13 @@ class TrainConfig:
             "--max-vocab",
             f"must be at least 1 (got {self.max_vocab})",
         )
+        need(self.max_types >= 2, "--max-types", f"must be at least 2 (got {self.max_types})")
         need(self.sample >= 0, "--sample", f"must be 0 (off) or positive (got {self.sample})")
-        need(self.start_alpha > 0, "--alpha", f"must be positive (got {self.start_alpha})")
+        need(
+            0 < self.start_alpha < math.inf,
+            "--alpha",
+            f"must be positive and finite (got {self.start_alpha})",
+        )
         need(
             0 <= self.end_alpha <= self.start_alpha,
             "--min-alpha",
@@ -85,5 +97,11 @@ class TrainConfig:
             "--shared-negatives",
             "works with --arch skipgram --loss ns only",
         )
-        need(self.threads >= 0, "--threads", f"must be 1 or more (got {self.threads})")
+        need(
+            0 <= self.threads <= MAX_THREADS,
+            "--threads",
+            f"must be from 1 to {MAX_THREADS} (got {self.threads}; this machine has "
+            f"{available_cores()} cores)",
+        )
+        need(0 <= self.seed < 2**32, "--seed", f"must be from 0 to 2**32 - 1 (got {self.seed})")
         return self

@@ -2,12 +2,19 @@
 
 Tokens are split on ASCII white space only (space, tab, CR, LF, VT, FF), as word2vec C
 does: U+3000 and other Unicode spaces stay inside tokens, and since those bytes never
-occur inside a multi-byte UTF-8 sequence, no character is ever cut in half.
+occur inside a multi-byte UTF-8 sequence, no character is ever cut in half. A NUL byte
+separates tokens like white space (word2vec C would silently cut the word there).
 
 Reading gives every distinct token a provisional id in order of first appearance and
 writes the corpus as a flat int32 stream of those ids with LINE_END after each line.
 `vocab.build_vocab` then decides the final ids and `encode` maps the stream once. Lines
 of any length are kept whole in this stream; nothing holds the corpus as Python strings.
+
+Memory: the stream takes 4 bytes a token; the table of distinct tokens about 130 bytes
+plus the token's length per type. When it grows past `max_types` it is pruned as
+word2vec C's ReduceVocab does: only the most frequent half is kept, the occurrences read
+so far of the types dropped are removed from the stream, and a dropped type seen again is
+counted afresh from there (so rare types can be undercounted, never overcounted).
 """
 
 import bz2
@@ -19,12 +26,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .config import MAX_TYPES
 from .errors import CorpusError
 
 LINE_END = -1
+PRUNED = -2  # marks occurrences of pruned types for removal from the stream
 CHUNK_BYTES = 1 << 22  # read 4 MiB at a time
-WHITESPACE = b" \t\r\n\x0b\x0c"
+MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
+JUNK_SHARE = 0.1  # more invalid UTF-8 or NUL bytes than this: binary or another encoding
+SEPARATORS = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\0")  # newline preferred
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass
@@ -36,11 +48,16 @@ class RawCorpus:
     counts: np.ndarray  # int64 count of each provisional id
     lines: int
     bad_lines: int  # lines with invalid UTF-8, decoded with U+FFFD replacements
+    nul_bytes: int = 0  # NUL bytes, read as white space
+    pruned_tokens: int = 0  # occurrences removed by pruning (not in `counts`)
+    prunings: int = 0  # times the table of types reached max_types
 
 
 def open_corpus(path: str):
     """A binary file object for `path`: '-' is stdin, .gz/.bz2/.xz are decompressed."""
     if path == "-":
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise CorpusError("stdin is closed; pipe a corpus into 'w2v train -' or give a file")
         return sys.stdin.buffer
     openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
     opener = next((f for ext, f in openers.items() if path.endswith(ext)), open)
@@ -58,80 +75,134 @@ def open_corpus(path: str):
         raise CorpusError(f"{path}: cannot open: {e.strerror or e}") from None
 
 
+def _read(f, path: str) -> bytes:
+    try:
+        return f.read(CHUNK_BYTES)
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as e:
+        raise CorpusError(
+            f"{path}: cannot read ({e}); is the file complete and of its type?"
+        ) from None
+
+
 def read_chunks(f, path: str):
-    """Yield pieces of the input that each end at a white-space byte (or at the end)."""
-    carry = b""
-    first = True
-    while True:
-        try:
-            block = f.read(CHUNK_BYTES)
-        except (EOFError, OSError, lzma.LZMAError, zlib.error) as e:
-            raise CorpusError(
-                f"{path}: cannot read ({e}); is the file complete and of its type?"
-            ) from None
-        if first:
-            block = block.removeprefix(BOM)
-            first = False
-        if not block:
-            if carry:
-                yield carry
-            return
-        data = carry + block
-        cut = data.rfind(b"\n")
-        if cut < 0:  # a long line: cut at any white space instead
-            cut = max(data.rfind(c) for c in (b" ", b"\t", b"\r", b"\x0b", b"\x0c"))
+    """Yield pieces of the input that each end at a separator byte (or at the end)."""
+    pending: list[bytes] = []  # read since the last cut; more than one block for a long token
+    pending_bytes = 0
+    block = _read(f, path)
+    if block.startswith(UTF16_BOMS):
+        raise CorpusError(
+            f"{path}: starts with a UTF-16 byte-order mark; convert it to UTF-8 first "
+            "(iconv -f UTF-16 -t UTF-8)"
+        )
+    block = block.removeprefix(BOM)
+    while block:
+        cut = block.rfind(b"\n")
+        if cut < 0:  # a long line: cut at any separator instead
+            cut = max(block.rfind(c) for c in SEPARATORS[1:])
         if cut < 0:  # one long token: keep reading
-            carry = data
-            continue
-        yield data[: cut + 1]
-        carry = data[cut + 1 :]
+            pending.append(block)
+            pending_bytes += len(block)
+            if pending_bytes > MAX_TOKEN_BYTES:
+                raise CorpusError(
+                    f"{path}: {MAX_TOKEN_BYTES >> 20} MiB without white space; give tokenized "
+                    "text, words separated by spaces"
+                )
+        else:
+            yield b"".join([*pending, block[: cut + 1]])
+            pending, pending_bytes = [block[cut + 1 :]], len(block) - cut - 1
+        block = _read(f, path)
+    if pending_bytes:
+        yield b"".join(pending)
 
 
-def _repair_utf8(chunk: bytes) -> tuple[bytes, int]:
-    """Replace invalid UTF-8 with U+FFFD, counting the lines that needed it."""
+def _repair_utf8(chunk: bytes) -> tuple[bytes, int, int]:
+    """Replace invalid UTF-8 with U+FFFD; returns the chunk, bad lines and invalid bytes."""
     try:
         chunk.decode("utf-8")
-        return chunk, 0
+        return chunk, 0, 0
     except UnicodeDecodeError:
         pass
-    lines, bad = [], 0
+    lines, bad, invalid = [], 0, 0
     for line in chunk.split(b"\n"):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
             bad += 1
+            invalid += len(line) - len(line.decode("utf-8", "ignore").encode("utf-8"))
             line = line.decode("utf-8", "replace").encode("utf-8")
         lines.append(line)
-    return b"\n".join(lines), bad
+    return b"\n".join(lines), bad, invalid
 
 
-def read_corpus(path: str) -> RawCorpus:
-    """Read `path` once and return its provisional-id stream and token counts."""
+def _encode_chunk(chunk: bytes, index: dict) -> np.ndarray:
+    """Provisional ids of a chunk's tokens, new tokens added to `index`."""
+    new_id = index.setdefault
+    parts = chunk.split(b"\n")
+    ids: list[int] = []
+    # Every part but the last ends a line; the last runs on into the next chunk.
+    for i, part in enumerate(parts):
+        ids.extend([new_id(t, len(index)) for t in part.split()])
+        if i < len(parts) - 1:
+            ids.append(LINE_END)
+    return np.array(ids, dtype=np.int32)
+
+
+def _prune(index: dict, stream: np.ndarray, keep: int) -> np.ndarray:
+    """Keep in `index` the `keep` most frequent types (ties: the first seen), renumbered in
+    order of first appearance; return `stream` (reused) without the others' occurrences."""
+    words = stream >= 0
+    counts = np.bincount(stream[words], minlength=len(index))
+    survivors = np.sort(np.argsort(-counts, kind="stable")[:keep])
+    remap = np.full(len(index), PRUNED, dtype=np.int32)
+    remap[survivors] = np.arange(len(survivors), dtype=np.int32)
+    tokens = list(index)
+    index.clear()
+    index.update((tokens[i], n) for n, i in enumerate(survivors.tolist()))
+    stream[words] = remap[stream[words]]
+    return stream[stream != PRUNED]
+
+
+def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
+    """Read `path` once and return its provisional-id stream and token counts.
+
+    Refuses input that is not UTF-8 text: more than JUNK_SHARE of the bytes read so far
+    invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
+    """
     f = open_corpus(path)
     index: dict[bytes, int] = {}
-    new_id = index.setdefault
     pieces: list[np.ndarray] = []
-    lines = bad_lines = 0
+    raw = RawCorpus(None, [], None, 0, 0)
+    seen = invalid = 0  # bytes read, invalid UTF-8 bytes
     try:
         for chunk in read_chunks(f, path):
-            chunk, bad = _repair_utf8(chunk)
-            bad_lines += bad
-            parts = chunk.split(b"\n")
-            ids: list[int] = []
-            # Every part but the last ends a line; the last runs on into the next chunk.
-            for i, part in enumerate(parts):
-                ids.extend([new_id(t, len(index)) for t in part.split()])
-                if i < len(parts) - 1:
-                    ids.append(LINE_END)
-            lines += len(parts) - 1
-            pieces.append(np.array(ids, dtype=np.int32))
+            seen += len(chunk)
+            nul = chunk.count(b"\0")
+            if nul:
+                raw.nul_bytes += nul
+                chunk = chunk.replace(b"\0", b" ")
+            chunk, bad, bad_bytes = _repair_utf8(chunk)
+            raw.bad_lines += bad
+            invalid += bad_bytes
+            if invalid + raw.nul_bytes > JUNK_SHARE * seen:
+                raise CorpusError(
+                    f"{path}: not UTF-8 text ({invalid:,} invalid and {raw.nul_bytes:,} NUL bytes "
+                    f"of the first {seen:,} read); convert it, e.g. iconv -f GB18030 -t UTF-8"
+                )
+            raw.lines += chunk.count(b"\n")
+            pieces.append(_encode_chunk(chunk, index))
+            if len(index) > max_types:
+                before = sum(len(p) for p in pieces)
+                pieces = [_prune(index, np.concatenate(pieces), max(1, max_types // 2))]
+                raw.pruned_tokens += before - len(pieces[0])
+                raw.prunings += 1
     finally:
-        if f is not sys.stdin.buffer:
+        if path != "-":
             f.close()
     pieces.append(np.array([LINE_END], dtype=np.int32))
-    stream = np.concatenate(pieces)
-    counts = np.bincount(stream[stream >= 0], minlength=len(index)).astype(np.int64)
-    return RawCorpus(stream, list(index), counts, lines, bad_lines)
+    raw.ids = np.concatenate(pieces)
+    raw.tokens = list(index)
+    raw.counts = np.bincount(raw.ids[raw.ids >= 0], minlength=len(index)).astype(np.int64)
+    return raw
 
 
 def encode(raw: RawCorpus, new_ids: np.ndarray) -> np.ndarray:

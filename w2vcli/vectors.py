@@ -7,9 +7,16 @@ word, a space, N little-endian float32 and a newline.
 
 Words never contain white space: the corpus reader splits on it, so every word can be
 written and read back safely.
+
+Reading is strict about numbers and lenient about words: a NaN or infinite value is
+refused (naming the line), invalid UTF-8 in a word is replaced with U+FFFD and counted,
+and of a word given twice the first row is kept (as gensim), the others counted and dropped.
 """
 
 import contextlib
+import errno
+import io
+import itertools
 import os
 import sys
 import tempfile
@@ -20,6 +27,7 @@ import numpy as np
 from .errors import VectorsFormatError, W2VError
 
 ROWS_PER_WRITE = 4096
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # write errors: the output's fault
 
 
 @contextlib.contextmanager
@@ -31,9 +39,10 @@ def atomic_output(path: str, option: str = "--output"):
     it was. '-' is stdout.
     """
     if path == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
+        yield from _stdout(option)
         return
+    if os.path.isdir(path) or path.endswith(os.sep):
+        raise W2VError(f"{option} {path}: is a directory; give a file name")
     directory = os.path.dirname(os.path.abspath(path))
     try:
         prefix = f".{os.path.basename(path)}."
@@ -47,7 +56,7 @@ def atomic_output(path: str, option: str = "--output"):
     except OSError as e:
         raise W2VError(f"{option} {path}: cannot create a file there ({e.strerror or e})") from None
     try:
-        with os.fdopen(fd, "wb") as f:
+        with io.BufferedWriter(_TempFile(fd, f"{option} {path}")) as f:
             yield f
         umask = os.umask(0)
         os.umask(umask)
@@ -57,6 +66,39 @@ def atomic_output(path: str, option: str = "--output"):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+class _TempFile(io.FileIO):
+    """The temporary file's raw writes, whose failure on a full disk names the output."""
+
+    def __init__(self, fd: int, label: str):
+        super().__init__(fd, "wb")
+        self.label = label
+
+    def write(self, data) -> int:
+        try:
+            return super().write(data)
+        except OSError as e:
+            if e.errno not in FULL_DISK:
+                raise
+            raise W2VError(
+                f"{self.label}: cannot write ({e.strerror}); nothing was written: free some "
+                "space or write elsewhere"
+            ) from None
+
+
+def _stdout(option: str):
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise W2VError(f"{option} -: stdout is closed; give a file name")
+    try:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+    except OSError as e:
+        if e.errno not in FULL_DISK:
+            raise
+        # What is still buffered would fail again at exit, with a second message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise W2VError(f"{option} -: cannot write to stdout ({e.strerror})") from None
 
 
 def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> None:
@@ -91,6 +133,7 @@ class Vectors:
     vectors: np.ndarray  # (V, N) float32
     binary: bool
     invalid_utf8: int = 0  # words whose invalid UTF-8 bytes were replaced with U+FFFD
+    duplicates: int = 0  # rows dropped because their word came earlier in the file
 
 
 def read_vectors(path: str) -> tuple:
@@ -102,6 +145,8 @@ def read_vectors(path: str) -> tuple:
 def load_vectors(path: str) -> Vectors:
     """Read a word2vec text or binary file ('-' for stdin), detecting the format."""
     if path == "-":
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise W2VError("stdin is closed; give a vectors file with -v PATH")
         return parse_vectors(sys.stdin.buffer.read(), "stdin")
     try:
         with open(path, "rb") as f:
@@ -126,14 +171,24 @@ def parse_vectors(data: bytes, name: str = "vectors") -> Vectors:
     n_words, dim = _parse_header(header, name)
     if not body.strip():
         raise VectorsFormatError(f"{name}: the header announces {n_words:,} words but none follow")
-    if _is_text(body, n_words, dim, name):
-        raw_words, vectors = _parse_text(body, n_words, dim, name)
-        binary = False
-    else:
+    binary = not _is_text(body)
+    if binary:
         raw_words, vectors = _parse_binary(body, n_words, dim, name)
-        binary = True
+    else:
+        try:
+            raw_words, vectors = _parse_text(body, n_words, dim, name)
+        except VectorsFormatError as text_error:
+            # A malformed text file, or (rarely) binary floats whose first bytes read as
+            # numbers up to a newline byte: binary only if the whole file parses as binary.
+            try:
+                raw_words, vectors = _parse_binary(body, n_words, dim, name)
+                binary = True
+            except VectorsFormatError:
+                raise text_error from None
+    _check_finite(vectors, raw_words, body, binary, name)
     words, invalid = _decode_words(raw_words)
-    return Vectors(words, vectors, binary, invalid)
+    words, vectors, duplicates = _first_of_each_word(words, vectors)
+    return Vectors(words, vectors, binary, invalid, duplicates)
 
 
 def _parse_header(line: bytes, name: str) -> tuple:
@@ -147,19 +202,10 @@ def _parse_header(line: bytes, name: str) -> tuple:
     )
 
 
-def _is_text(body: bytes, n_words: int, dim: int, name: str) -> bool:
+def _is_text(body: bytes) -> bool:
+    """Whether the first row reads as a word and numbers (if not, the file is binary)."""
     fields = body.lstrip(b"\n").split(b"\n", 1)[0].split()[1:]
-    if not fields or not _all_numbers(fields):
-        return False
-    if len(fields) == dim:
-        return True
-    # A text file with a malformed first row, or (rarely) binary floats whose bytes read as
-    # digits up to a newline byte: binary only if the whole file parses as binary.
-    try:
-        _parse_binary(body, n_words, dim, name)
-        return False
-    except VectorsFormatError:
-        return True
+    return bool(fields) and _all_numbers(fields)
 
 
 def _all_numbers(fields: list) -> bool:
@@ -231,6 +277,33 @@ def _parse_binary(body: bytes, n_words: int, dim: int, name: str) -> tuple:
         )
     vectors = np.frombuffer(b"".join(rows), dtype="<f4").reshape(n_words, dim)
     return words, vectors.astype(np.float32)  # a writable, native-order copy
+
+
+def _check_finite(vectors: np.ndarray, words: list, body: bytes, binary: bool, name: str):
+    """Refuse NaN and infinite values (a diverged run's output), naming the first such row."""
+    if np.isfinite(vectors).all():
+        return
+    row = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+    word = words[row][:40].decode(errors="replace")
+    if binary:
+        where = f"binary vector {row + 1:,}"
+    else:  # the line number, counting the blank lines that _parse_text skips
+        rows = (n for n, line in enumerate(body.splitlines(), start=2) if line.split())
+        where = f"line {next(itertools.islice(rows, row, None))}"
+    raise VectorsFormatError(
+        f"{name}, {where}: the vector of '{word}' has NaN or infinite values; remove it, or "
+        "retrain (with a smaller --alpha)"
+    )
+
+
+def _first_of_each_word(words: list, vectors: np.ndarray) -> tuple:
+    """Keep the first row of each word, as gensim does; returns words, vectors, rows dropped."""
+    first: dict[str, int] = {}
+    for i, word in enumerate(words):
+        first.setdefault(word, i)
+    if len(first) == len(words):
+        return words, vectors, 0
+    return list(first), vectors[list(first.values())], len(words) - len(first)
 
 
 def _decode_words(raw: list) -> tuple:

@@ -1,0 +1,340 @@
+"""Compare w2v's training with gensim's (and fastText's) on the same corpus and settings.
+
+    python benchmarks/compare.py [--configs sg-ns,cbow-ns,sg-hs] [--threads 1,2]
+        [--repeats 3] [--tools w2v,gensim,fasttext] [--epochs 5] [--corpus PATH]
+        [--scaling N] [--no-eval] [--out benchmarks/results.md]
+
+Every training run is a process of its own, measured from outside: wall seconds from
+start to exit, and peak RSS from os.wait4. The tools time their training themselves
+(w2v's summary line; a timer around gensim's train() and fastText's
+train_unsupervised() in peers.py), and words/s is in-vocabulary corpus tokens x epochs /
+training seconds for every tool. Runs alternate (for each repetition, each
+configuration, each tool) so that a slow spell of the machine hits all tools alike.
+
+Before the measured runs, each configuration gets one w2v warm-up run on a slice of the
+corpus with an empty numba cache (its own NUMBA_CACHE_DIR): that gives the cold JIT
+compile time, and the measured runs, which share that cache, show the cached one.
+
+Linux adds a parent's resident memory at fork time into its child's ru_maxrss, so this
+process stays small: counting and evaluation run in child processes too (peers.py).
+Progress goes to stderr; the Markdown report to stdout and to --out.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent.parent / "shared" / "data"
+PEERS = [sys.executable, str(HERE / "peers.py")]
+W2V = shutil.which("w2v", path=str(Path(sys.executable).parent)) or shutil.which("w2v")
+
+CONFIGS = {"sg-ns": ("skipgram", "ns"), "cbow-ns": ("cbow", "ns"), "sg-hs": ("skipgram", "hs")}
+TOOLS = ("w2v", "gensim", "fasttext")
+SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "min_count": 5}
+ALPHA = {"skipgram": 0.025, "cbow": 0.05}  # w2v's defaults, passed to gensim explicitly
+FASTTEXT_LR = 0.05  # fastText's own lr semantics, the same for both architectures
+WARMUP_TOKENS = 50_000
+SUMMARY = re.compile(r"([\d,]+) words trained in [\d.]+ s \(([\d,]+) words/s.*compile ([\d.]+) s\)")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def measure(cmd: list, env: dict | None = None) -> dict:
+    """Run cmd to its end: wall seconds, peak RSS in MiB, stdout and stderr."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
+    if proc.returncode:
+        tail = stderr.replace("\r", "\n")[-3000:]
+        raise SystemExit(f"failed with exit code {proc.returncode}: {shlex.join(cmd)}\n{tail}")
+    return {"wall": wall, "rss": usage.ru_maxrss / 1024, "stdout": stdout, "stderr": stderr}
+
+
+def run_w2v(s: dict, cache_dir: str) -> dict:
+    cmd = [W2V, "train", s["corpus"], "-o", s["out"], "--arch", s["arch"], "--loss", s["loss"],
+           "--threads", str(s["threads"]), "--seed", str(s["seed"]), "--epochs", str(s["epochs"]),
+           "--alpha", str(s["alpha"]), "--dim", str(s["dim"]), "--window", str(s["window"]),
+           "--negative", str(s["negative"]), "--sample", str(s["sample"]),
+           "--min-count", str(s["min_count"])]
+    r = measure(cmd, env={**os.environ, "NUMBA_CACHE_DIR": cache_dir})
+    m = SUMMARY.search(r["stderr"])
+    if not m:
+        raise SystemExit(f"no summary line from w2v:\n{r['stderr'][-2000:]}")
+    words, words_per_s = int(m[1].replace(",", "")), int(m[2].replace(",", ""))
+    return {**r, "train": words / words_per_s, "compile": float(m[3]), "words": words}
+
+
+def run_peer(tool: str, s: dict) -> dict:
+    r = measure(PEERS + [tool, json.dumps(s)])
+    return {**r, "train": json.loads(r["stdout"])["train_seconds"]}
+
+
+def run_json(args: list) -> dict:
+    return json.loads(measure(PEERS + args)["stdout"])
+
+
+def machine() -> str:
+    def field(path, key):
+        with open(path) as f:
+            return next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith(key)), "?")
+
+    mem = int(field("/proc/meminfo", "MemTotal").split()[0]) / 2**20
+    versions = []
+    for pkg in ("w2vcli", "numba", "numpy", "gensim", "fasttext-wheel", "fasttext"):
+        try:
+            versions.append(f"{pkg} {metadata.version(pkg)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return (f"{field('/proc/cpuinfo', 'model name')}, {len(os.sched_getaffinity(0))} of "
+            f"{os.cpu_count()} cores usable, {mem:.1f} GiB RAM; {platform.system()} "
+            f"{platform.release()}; Python {platform.python_version()}; {', '.join(versions)}")
+
+
+def load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def w2v_source() -> str:
+    """The commit and a digest of w2vcli/*.py, to notice edits mid-run; the digest covers
+    the files' mtimes too, since a touched file is enough to void numba's cache."""
+    h = hashlib.sha256()
+    for path in sorted((HERE.parent / "w2vcli").glob("*.py")):
+        h.update(f"{path.name} {path.stat().st_mtime_ns}".encode() + path.read_bytes())
+    git = subprocess.run(["git", "-C", str(HERE.parent), "log", "-1", "--format=%h"],
+                         capture_output=True, text=True).stdout.strip() or "?"
+    return f"commit {git}, w2vcli/*.py (contents, mtimes) sha256 {h.hexdigest()[:12]}"
+
+
+def settings_for(args, corpus: str, config: str, tool: str, threads: int, rep: int,
+                 scale: int, out: str) -> dict:
+    arch, loss = CONFIGS[config]
+    alpha = FASTTEXT_LR if tool == "fasttext" else ALPHA[arch]
+    return {**SETTINGS, "corpus": corpus, "out": out, "arch": arch, "loss": loss,
+            "threads": threads, "seed": rep + 1, "epochs": args.epochs, "alpha": alpha,
+            # N copies of the corpus with min count N x 5 keep the same vocabulary
+            "min_count": SETTINGS["min_count"] * scale}
+
+
+def benchmark(args, corpus: str, scale: int, in_vocab: int, caches: dict, tmp: str,
+              evaluate: bool) -> list:
+    runs = []
+    for rep in range(args.repeats):
+        for config in args.configs:
+            for threads in args.threads:
+                for tool in args.tools:
+                    out = os.path.join(tmp, "vectors.txt")
+                    s = settings_for(args, corpus, config, tool, threads, rep, scale, out)
+                    r = run_w2v(s, caches[config]) if tool == "w2v" else run_peer(tool, s)
+                    r.update(scale=scale, config=config, threads=threads, tool=tool, rep=rep,
+                             words_per_s=in_vocab * args.epochs / r["train"])
+                    if tool == "w2v" and r["words"] != in_vocab * args.epochs:
+                        log(f"  note: w2v trained {r['words']:,} words, counted "
+                            f"{in_vocab * args.epochs:,}")
+                    if evaluate:
+                        r.update(run_json(["eval", out, str(DATA / "questions-words.txt"),
+                                           str(DATA / "wordsim353.tsv")]))
+                    os.remove(out)
+                    del r["stdout"], r["stderr"]
+                    runs.append(r)
+                    quality = (f", analogy {r['analogy']:.1%}, ws353 {r['wordsim']:.3f}"
+                               if evaluate else "")
+                    log(f"{scale}x rep {rep + 1} {config} t{threads} {tool}: "
+                        f"{r['words_per_s']:,.0f} words/s, train {r['train']:.1f} s, wall "
+                        f"{r['wall']:.1f} s, RSS {r['rss']:.0f} MiB" + quality)
+    return runs
+
+
+def group(runs: list) -> dict:
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["config"], r["threads"], r["tool"]), []).append(r)
+    return groups
+
+
+def med(rs: list, key: str) -> float:
+    return statistics.median(r[key] for r in rs)
+
+
+def results_table(runs: list, cold: dict, evaluate: bool) -> list:
+    g = group(runs)
+    lines = ["| config | threads | tool | words/s median (range) | w2v/peer words/s | train s "
+             "| wall s | w2v/peer wall | compile s first / cached | peak RSS MiB "
+             "| analogy (coverage) | ws353 ρ |", "|" + " --- |" * 12]
+    for (config, threads, tool), rs in g.items():
+        wps = [r["words_per_s"] for r in rs]
+        ref = g.get((config, threads, "w2v"))
+        ratio = wall_ratio = compile_s = "—"
+        if ref and tool != "w2v":
+            ratio = f"{med(ref, 'words_per_s') / med(rs, 'words_per_s'):.2f}"
+            wall_ratio = f"{med(rs, 'wall') / med(ref, 'wall'):.2f}"
+        if tool == "w2v":
+            compile_s = f"{cold[config]:.1f} / {max(r['compile'] for r in rs):.1f}"
+        spread = f" ({min(wps):,.0f}–{max(wps):,.0f})" if len(rs) > 1 else ""
+        quality = (f"{med(rs, 'analogy'):.1%} ({rs[0]['analogy_coverage']:.0%}) "
+                   f"| {med(rs, 'wordsim'):.3f}" if evaluate else "— | —")
+        lines.append(f"| {config} | {threads} | {tool} | {statistics.median(wps):,.0f}{spread} "
+                     f"| {ratio} | {med(rs, 'train'):.1f} | {med(rs, 'wall'):.1f} "
+                     f"| {wall_ratio} | {compile_s} | {med(rs, 'rss'):.0f} | {quality} |")
+    return lines
+
+
+def scaling_table(base: list, scaled: list, n: int, int_corpus_mib: float) -> list:
+    g1, gn = group(base), group(scaled)
+    lines = [f"| config | threads | tool | train s 1× | train s {n}× | train ratio / {n} "
+             f"| wall ratio / {n} | peak RSS MiB 1× | {n}× | RSS delta MiB "
+             "| delta / int32 corpus growth |", "|" + " --- |" * 11]
+    for key, rs in gn.items():
+        r1 = g1[key]
+        t_ratio = med(rs, "train") / med(r1, "train") / n
+        delta = med(rs, "rss") - med(r1, "rss")
+        ok = "" if abs(t_ratio - 1) <= 0.15 else " ✗"
+        lines.append(f"| {' | '.join(map(str, key))} | {med(r1, 'train'):.1f} "
+                     f"| {med(rs, 'train'):.1f} | {t_ratio:.2f}{ok} "
+                     f"| {med(rs, 'wall') / med(r1, 'wall') / n:.2f} | {med(r1, 'rss'):.0f} "
+                     f"| {med(rs, 'rss'):.0f} | {delta:+.0f} "
+                     f"| {delta / ((n - 1) * int_corpus_mib):.2f} |")
+    return lines
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+
+    def names(allowed):
+        def parse(text):
+            items = text.split(",")
+            bad = [x for x in items if x not in allowed]
+            if bad:
+                raise argparse.ArgumentTypeError(f"unknown {bad}; choose from {list(allowed)}")
+            return items
+        return parse
+
+    p.add_argument("--configs", type=names(CONFIGS), default=list(CONFIGS))
+    p.add_argument("--threads", type=lambda t: [int(x) for x in t.split(",")], default=[1, 2])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--tools", type=names(TOOLS), default=list(TOOLS))
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--corpus", default=str(DATA / "en-mix.txt"))
+    p.add_argument("--scaling", type=int, default=0, metavar="N",
+                   help="also run on the corpus concatenated N times")
+    p.add_argument("--no-eval", dest="evaluate", action="store_false",
+                   help="skip the analogy and word-similarity evaluation")
+    p.add_argument("--out", default=str(HERE / "results.md"))
+    return p.parse_args()
+
+
+def main():
+    args = parse_args()
+    command = "python benchmarks/compare.py " + shlex.join(sys.argv[1:])
+    date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    host, load_start, source = machine(), load(), w2v_source()
+    if W2V is None:
+        raise SystemExit("w2v is not installed next to this Python or on PATH")
+    if "fasttext" in args.tools and subprocess.run(PEERS[:1] + ["-c", "import fasttext"],
+                                                   capture_output=True).returncode:
+        log("fasttext is not installed (pip install fasttext-wheel); leaving it out")
+        args.tools.remove("fasttext")
+
+    corpus = os.path.abspath(args.corpus)
+    stats = run_json(["count", corpus, str(SETTINGS["min_count"])])
+    log(f"{corpus}: {stats['tokens']:,} tokens, {stats['lines']:,} lines, vocabulary "
+        f"{stats['vocab']:,}, {stats['in_vocab']:,} tokens in it")
+
+    with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
+        warmup = os.path.join(tmp, "warmup.txt")
+        with open(corpus, "rb") as src, open(warmup, "wb") as dst:
+            tokens = 0
+            while tokens < WARMUP_TOKENS and (line := src.readline()):
+                dst.write(line)
+                tokens += len(line.split())
+        caches, cold = {}, {}
+        for config in args.configs:
+            caches[config] = tempfile.mkdtemp(prefix=f"numba-{config}-", dir=tmp)
+            s = settings_for(args, warmup, config, "w2v", 1, 0, 1, os.path.join(tmp, "w.txt"))
+            cold[config] = run_w2v({**s, "epochs": 1}, caches[config])["compile"]
+            log(f"warm-up {config}: compile {cold[config]:.1f} s with an empty numba cache")
+
+        runs = benchmark(args, corpus, 1, stats["in_vocab"], caches, tmp, args.evaluate)
+        scaled = []
+        if args.scaling > 1:
+            big = os.path.join(tmp, f"corpus-x{args.scaling}.txt")
+            with open(big, "wb") as dst:
+                for _ in range(args.scaling):
+                    with open(corpus, "rb") as src:
+                        shutil.copyfileobj(src, dst)
+            scaled = benchmark(args, big, args.scaling, stats["in_vocab"] * args.scaling,
+                               caches, tmp, False)
+
+    for config in args.configs:
+        cached = max((r["compile"] for r in runs + scaled
+                      if r["tool"] == "w2v" and r["config"] == config), default=0)
+        if cached > max(1.0, cold[config] / 3):
+            log(f"WARNING: {config}: the cached runs compiled again ({cached:.1f} s)")
+
+    source_end = w2v_source()
+    if source_end != source:
+        log(f"WARNING: w2v's sources changed or were touched: {source} -> {source_end}")
+        source += f"; CHANGED or touched during the run, at the end {source_end}"
+    int_corpus_mib = (stats["tokens"] + stats["lines"]) * 4 / 2**20
+    report = [
+        "# w2v compared with " + " and ".join(t for t in args.tools if t != "w2v"), "",
+        f"- date: {date}", f"- machine: {host}",
+        f"- load average (1/5/15 min; other work shares the machine): {load_start} at the "
+        f"start, {load()} at the end", f"- w2v: {source}", f"- command: `{command}`",
+        f"- corpus: `{os.path.basename(corpus)}`, {stats['tokens']:,} tokens, "
+        f"{stats['vocab']:,} words with count >= {SETTINGS['min_count']} covering "
+        f"{stats['in_vocab']:,} tokens",
+        f"- settings: dim 100, window 5, negative 5 (hs: none), sample 1e-3, min-count 5, "
+        f"epochs {args.epochs}, repetitions {args.repeats}; alpha 0.025 skip-gram / 0.05 "
+        "cbow, min alpha = alpha x 1e-4 (w2v and gensim, corpus_file mode); fastText "
+        "`-minn 0 -maxn 0 -lr 0.05`", "",
+        *results_table(runs, cold, args.evaluate), "",
+        "words/s = in-vocabulary tokens x epochs / training seconds, the same count for "
+        "every tool; training seconds are w2v's own (compile excluded), gensim's train() "
+        "(vocabulary scan excluded) and fastText's train_unsupervised() (its vocabulary "
+        "scan included). wall s = the whole process: start-up, reading, training, writing "
+        "the vectors. w2v/peer: above 1 means w2v is faster. compile: the JIT compile in "
+        "the warm-up run with an empty numba cache / the most any measured run spent on it. "
+        "peak RSS: ru_maxrss of the process. analogy: gensim's evaluate_word_analogies "
+        "(3CosAdd, 30,000 most frequent words), coverage = questions answered; ws353 ρ: "
+        "Spearman of gensim's evaluate_word_pairs on WordSim-353.",
+    ]
+    if scaled:
+        report += [
+            "", f"## Scaling: the corpus concatenated {args.scaling} times", "",
+            *scaling_table(runs, scaled, args.scaling, int_corpus_mib), "",
+            f"The {args.scaling}× runs use min-count {SETTINGS['min_count'] * args.scaling} so "
+            "that the vocabulary is the same. train ratio / N is 1.00 for linear time (✗: off "
+            f"by more than 15%). One int32 corpus (every token plus a line end) is "
+            f"{int_corpus_mib:.1f} MiB; the last column is the RSS delta over (N - 1) of "
+            "them: about 1 if w2v's memory grows only by its integer corpus.",
+        ]
+    text = "\n".join(report) + "\n"
+    print(text, end="")
+    Path(args.out).write_text(text)
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""`w2v plot` through the user's door: valid PNG, SVG and PDF files with one labelled point per
+word, Chinese labels drawn from a CJK font (not boxes), t-SNE, one-line errors, no numba;
+and PCA against an independent computation. Runs without a display (no pyplot, no GUI)."""
+
+import re
+import subprocess
+import sys
+
+import matplotlib.font_manager  # noqa: F401  (a first run builds its cache and says so: not here)
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from w2vcli import fonts
+from w2vcli.cli import cli
+from w2vcli.plot import pca
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, ["plot", *[str(a) for a in args]])
+    assert not result.exception or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def nearest_words(vectors, word, k):
+    result = CliRunner().invoke(cli, ["nearest", "-v", str(vectors), word, "-k", str(k)])
+    return [line.split("\t")[1] for line in result.stdout.splitlines()]
+
+
+def svg_labels(path) -> dict:
+    """label id -> (the label's text, the glyph ids it is drawn with)."""
+    svg = path.read_text(encoding="utf-8")
+    groups = re.findall(r'<g id="label-(\d+)">\s*<!-- (.*?) -->(.*?)</g>\s*</g>', svg, re.S)
+    return {int(i): (text, re.findall(r'xlink:href="#([^"]+)"', body)) for i, text, body in groups}
+
+
+def svg_points(path) -> int:
+    """The number of points of the scatter plot (one collection, a path per point)."""
+    group = re.search(r'<g id="PathCollection_1">(.*?)</g>', path.read_text(), re.S).group(1)
+    return group.count("<path ")
+
+
+def test_png_of_words_and_their_neighbours(en_vectors, tmp_path):
+    out = tmp_path / "plot.png"
+    result = run("city", "war", "--neighbours", 5, "-v", en_vectors, "-o", out)
+    assert result.exit_code == 0, result.output
+    expected = {"city", "war", *nearest_words(en_vectors, "city", 5)}
+    expected |= set(nearest_words(en_vectors, "war", 5))
+    assert result.stderr == f"{out}: {len(expected)} words, PCA; fonts DejaVu Sans\n"
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size == (960, 720)
+        image.verify()
+    assert result.stdout == ""  # stdout is for data; the picture goes to the file
+
+
+def test_svg_has_one_labelled_point_per_word(en_vectors, tmp_path):
+    out = tmp_path / "plot.svg"
+    assert run("city", "war", "--neighbours", 5, "-v", en_vectors, "-o", out).exit_code == 0
+    expected = {"city", "war", *nearest_words(en_vectors, "city", 5)}
+    expected |= set(nearest_words(en_vectors, "war", 5))
+    labels = svg_labels(out)
+    assert sorted(labels) == list(range(len(expected)))
+    assert {text for text, _ in labels.values()} == expected
+    assert [labels[0][0], labels[1][0]] == ["city", "war"]  # the query words first
+    assert svg_points(out) == len(expected)
+
+
+def test_chinese_labels_are_drawn_with_a_cjk_font_not_boxes(zh_vectors, tmp_path):
+    out = tmp_path / "plot.svg"
+    result = run("北京", "--neighbours", 8, "-v", zh_vectors, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "boxes" not in result.stderr
+    assert re.search(r"fonts DejaVu Sans, \S", result.stderr)  # a fallback font was found
+    labels = svg_labels(out)
+    assert len(labels) == svg_points(out) == 9 and labels[0][0] == "北京"
+    for text, glyphs in labels.values():
+        assert glyphs, text
+        if all("\u4e00" <= c <= "\u9fff" for c in text):  # only Chinese: no DejaVu glyph
+            assert not [g for g in glyphs if g.startswith("DejaVu")], (text, glyphs)
+    png = tmp_path / "plot.png"
+    assert run("北京", "--neighbours", 8, "-v", zh_vectors, "-o", png).exit_code == 0
+    with Image.open(png) as image:
+        image.verify()
+
+
+def test_without_a_cjk_font_it_says_so_once(zh_vectors, tmp_path, monkeypatch):
+    monkeypatch.setattr(fonts, "_candidates", lambda exclude: iter([]))
+    result = run("北京", "--neighbours", 3, "-v", zh_vectors, "-o", tmp_path / "p.png")
+    assert result.exit_code == 0
+    warning, done = result.stderr.splitlines()
+    assert warning.startswith("no font found for ") and "pip install 'w2vcli[plot]'" in warning
+    assert done.endswith("fonts DejaVu Sans")
+
+
+def test_most_frequent_words_pdf_and_tsne(en_vectors, tmp_path):
+    words = [line.split()[0] for line in en_vectors.read_text().splitlines()[1:21]]
+    svg = tmp_path / "top.svg"
+    assert run("--top", 20, "-v", en_vectors, "-o", svg).exit_code == 0
+    assert [svg_labels(svg)[i][0] for i in range(20)] == words
+    pdf = tmp_path / "top.pdf"
+    assert run("--top", 20, "-v", en_vectors, "-o", pdf).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    tsne = tmp_path / "tsne.svg"
+    result = run("city", "--neighbours", 15, "--method", "tsne", "-v", en_vectors, "-o", tsne)
+    assert result.exit_code == 0 and "t-SNE" in result.stderr
+    assert len(svg_labels(tsne)) == 16
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["xyzzyq", "city"], "no vector for xyzzyq"),
+        (["city", "--top", "5"], "give WORDs or --top N, not both"),
+        (["city", "-o", "plot.jpg"], "--output plot.jpg: name a .png, .svg or .pdf file"),
+        (["city", "--neighbours", "0"], "1 words to plot; a projection needs at least 3"),
+    ],
+)
+def test_errors_are_one_line(en_vectors, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args, "-v", en_vectors)
+    assert result.exit_code in (1, 2)
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+    assert not list(tmp_path.iterdir())  # no file written
+
+
+@pytest.mark.parametrize(
+    "module, args, extra",
+    [("matplotlib", [], "plot"), ("sklearn", ["--method", "tsne"], "tsne")],
+)
+def test_a_missing_extra_is_named(en_vectors, tmp_path, monkeypatch, module, args, extra):
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    result = run("city", *args, "-v", en_vectors, "-o", tmp_path / "p.png")
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert f"pip install 'w2vcli[{extra}]'" in result.stderr
+
+
+def test_plot_never_imports_numba(en_vectors, tmp_path):
+    args = ["plot", "city", "-v", str(en_vectors), "-o", str(tmp_path / "p.png")]
+    code = (
+        "import sys\nfrom w2vcli.cli import cli\n"
+        f"cli({args!r}, standalone_mode=False)\n"
+        "print('numba imported' if 'numba' in sys.modules else 'no numba', file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "no numba"
+
+
+def test_pca_matches_the_covariance_eigenvectors():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 8)) * np.array([5, 3, 1, 1, 1, 1, 1, 1])
+    projection = pca(x)
+    centred = x - x.mean(axis=0)
+    values, vectors = np.linalg.eigh(np.cov(centred.T))
+    top = vectors[:, ::-1][:, :2]  # the two largest
+    expected = centred @ top
+    for axis in range(2):  # the same up to the sign of each axis
+        a, b = projection.points[:, axis], expected[:, axis]
+        assert np.allclose(a, b) or np.allclose(a, -b)
+    share = values[::-1][0] / values.sum()
+    assert projection.axes[0] == f"PC1 ({100 * share:.1f}% of the variance)"

@@ -1,0 +1,65 @@
+"""`w2v tokenize`: raw Chinese text in, space-separated words out, line for line, from a file,
+a compressed file or stdin; streamed into `w2v train -`; a one-line error without jieba."""
+
+import gzip
+import subprocess
+import sys
+from itertools import islice
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from w2vcli.cli import cli
+
+SAMPLES = Path(__file__).parent.parent / "sample_corpora"
+RAW = "我爱北京天安门。\n\n经济发展很快，hello world 2024年\n"
+W2V = [sys.executable, "-m", "w2vcli"]
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(cli, ["tokenize", *[str(a) for a in args]], input=input)
+    assert not result.exception or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def test_segments_a_file_line_for_line(tmp_path):
+    path = tmp_path / "raw.txt"
+    path.write_text(RAW, encoding="utf-8")
+    result = run(path)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout == "我 爱 北京 天安门 。\n\n经济 发展 很快 ， hello world 2024 年\n"
+
+
+def test_stdin_compressed_input_and_a_byte_order_mark(tmp_path):
+    expected = run("-", input=RAW).stdout
+    assert expected.count("\n") == 3
+    assert run(input=RAW).stdout == expected  # no SOURCE: stdin
+    packed = tmp_path / "raw.txt.gz"
+    packed.write_bytes(gzip.compress(("\ufeff" + RAW).encode()))
+    assert run(packed).stdout == expected
+
+
+def test_a_corpus_without_spaces_trains_through_a_pipe(tmp_path):
+    """The sample corpus with its spaces removed, segmented again and trained on from stdin."""
+    with open(SAMPLES / "zh.txt", encoding="utf-8") as f:
+        raw = "".join(line.replace(" ", "") for line in islice(f, 500))
+    (tmp_path / "raw.txt").write_text(raw, encoding="utf-8")
+    out = tmp_path / "v.txt"
+    tokenize = subprocess.Popen([*W2V, "tokenize", tmp_path / "raw.txt"], stdout=subprocess.PIPE)
+    train = subprocess.run(
+        [*W2V, "train", "-", "-o", out, "--dim", "8", "--epochs", "1", "--threads", "1", "-q"],
+        stdin=tokenize.stdout,
+        capture_output=True,
+        timeout=120,
+    )
+    tokenize.stdout.close()
+    assert tokenize.wait(timeout=60) == 0 and train.returncode == 0, train.stderr
+    words = {line.split()[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]}
+    assert {"中国", "经济", "发展"} <= words  # words, not single characters
+
+
+def test_without_jieba_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "jieba", None)  # import fails as if not installed
+    result = run(input=RAW)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == "Error: w2v tokenize --lang zh needs jieba: pip install 'w2vcli[zh]'\n"

@@ -1,0 +1,250 @@
+"""2-D pictures of word vectors: which words to show, the projection, the drawing.
+
+The words are either query words and each one's nearest neighbours (query.nearest) or the
+most frequent words. They are projected from their unit vectors, so that the picture shows
+cosine geometry, by PCA (numpy) or t-SNE (scikit-learn, the `tsne` extra), and drawn with
+matplotlib (the `plot` extra) without pyplot, so no display or GUI backend is needed. Fonts
+for labels that are not Latin come from w2vcli.fonts. Never imports numba.
+"""
+
+import contextlib
+import importlib.util
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import W2VError
+from .query import Index, nearest
+
+FORMATS = ("png", "svg", "pdf")
+MIN_WORDS = 3
+FIGSIZE = (8, 6)  # inches
+DPI = 120  # PNG: 960 x 720 pixels
+LABEL_OFFSET = (3, 2)  # points right of and above the point
+
+
+@dataclass
+class Selection:
+    rows: list  # index rows to draw
+    groups: list  # for each row, the number of the query word it belongs to (0 for top)
+    queries: int  # the first `queries` rows are the query words (drawn larger, bold)
+
+
+@dataclass
+class Projection:
+    points: np.ndarray  # (n, 2)
+    method: str
+    axes: tuple  # axis labels
+
+
+def output_format(path: str) -> str:
+    """png, svg or pdf, from the file name; checked before any work."""
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if suffix not in FORMATS:
+        raise W2VError(f"--output {path}: name a .png, .svg or .pdf file")
+    return suffix
+
+
+def select_words(
+    index: Index, words: list, neighbours: int, top: int, restrict: int | None, source: str
+) -> Selection:
+    """The query words and their `neighbours` nearest each, or the `top` most frequent."""
+    if not words:
+        n = min(top, len(index))
+        return Selection(list(range(n)), [0] * n, 0)
+    words = list(dict.fromkeys(words))  # each once, in order
+    unknown = [w for w in words if w not in index.rows]
+    if unknown:
+        raise W2VError(f"{source}: no vector for {', '.join(unknown)}")
+    queries = [index.rows[w] for w in words]
+    rows, groups = list(queries), list(range(len(queries)))
+    seen = set(rows)
+    found = nearest(index, queries, neighbours, restrict) if neighbours else [[]] * len(queries)
+    for group, hits in enumerate(found):
+        for row, _ in hits:
+            if row not in seen:
+                seen.add(row)
+                rows.append(row)
+                groups.append(group)
+    return Selection(rows, groups, len(queries))
+
+
+def project(vectors: np.ndarray, method: str = "pca", seed: int = 1) -> Projection:
+    """2-D coordinates of the unit `vectors` (n, N) by PCA or t-SNE."""
+    if len(vectors) < MIN_WORDS:
+        raise W2VError(f"{len(vectors)} words to plot; a projection needs at least {MIN_WORDS}")
+    if method == "pca":
+        return pca(vectors)
+    if method == "tsne":
+        return tsne(vectors, seed)
+    raise ValueError(f"unknown projection method {method!r}")
+
+
+def pca(vectors: np.ndarray) -> Projection:
+    """The first two principal components, each signed so its largest loading is positive."""
+    centred = np.asarray(vectors, dtype=np.float64) - vectors.mean(axis=0)
+    u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
+    points = (u * s * signs)[:, :2]
+    share = s**2 / max((s**2).sum(), 1e-30)
+    if points.shape[1] < 2:  # one dimension only
+        points, share = np.column_stack([points, np.zeros(len(points))]), np.r_[share, 0.0]
+    axes = tuple(f"PC{i + 1} ({100 * share[i]:.1f}% of the variance)" for i in range(2))
+    return Projection(points, "PCA", axes)
+
+
+def tsne(vectors: np.ndarray, seed: int = 1) -> Projection:
+    """scikit-learn's t-SNE on cosine distances, started from PCA (reproducible by seed)."""
+    try:
+        from sklearn.manifold import TSNE
+    except ImportError:
+        raise W2VError(
+            "--method tsne needs scikit-learn: pip install 'w2vcli[tsne]'; or use --method pca"
+        ) from None
+    n = len(vectors)
+    # About a tenth of the points: a few words' neighbourhoods stay apart without each
+    # cluster collapsing to a dot (below the number of points, as it must be).
+    perplexity = float(np.clip(n / 10, 2, 30))
+    model = TSNE(2, perplexity=perplexity, init="pca", metric="cosine", random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        points = model.fit_transform(np.asarray(vectors, dtype=np.float64))
+    return Projection(points, "t-SNE", ("", ""))
+
+
+def draw(
+    f,
+    fmt: str,
+    projection: Projection,
+    labels: list,
+    selection: Selection,
+    title: str,
+    families: list,
+) -> None:
+    """Draw labelled points into the binary file `f` as `fmt`; each label gets the SVG id
+    label-i. Colours group each query word with its neighbours."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    points, groups = projection.points, np.array(selection.groups)
+    colours = _colours(max(groups) + 1 if len(groups) else 1)
+    with rc_context({"font.family": families, "svg.hashsalt": "w2v"}):
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        ax = fig.add_subplot()
+        is_query = np.arange(len(points)) < selection.queries
+        ax.scatter(
+            points[:, 0],
+            points[:, 1],
+            s=np.where(is_query, 36, 12),
+            c=[colours[g] for g in groups],
+            alpha=0.8,
+            linewidths=0,
+        )
+        texts = []
+        for i, (label, (x, y)) in enumerate(zip(labels, points, strict=True)):
+            colour = colours[groups[i]] if selection.queries else "0.15"
+            texts.append(
+                ax.annotate(
+                    label,
+                    (x, y),
+                    xytext=LABEL_OFFSET,
+                    textcoords="offset points",
+                    fontsize=10 if is_query[i] else 8,
+                    fontweight="bold" if is_query[i] else "normal",
+                    color=colour,
+                    gid=f"label-{i}",
+                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.5, "alpha": 0.5},
+                )
+            )
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(projection.axes[0], fontsize=8)
+        ax.set_ylabel(projection.axes[1], fontsize=8)
+        ax.tick_params(labelsize=7)
+        if projection.method == "t-SNE":  # its axes have no meaning
+            ax.set_xticks([])
+            ax.set_yticks([])
+        ax.margins(0.08)
+        with warnings.catch_warnings(), _quiet_font_manager():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from")  # said once
+            _spread_labels(fig, texts)
+            fig.savefig(f, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+
+
+def _spread_labels(fig, texts: list, rounds: int = 300) -> None:
+    """Move overlapping labels apart, each pair along the axis where they overlap least,
+    and keep them inside the axes, until none overlap (or after `rounds`); a thin line joins
+    a moved label to its point."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if len(texts) < 2:
+        return
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # lays out the axes, so the extents below are final
+    boxes = np.array([t.get_window_extent(renderer).extents for t in texts])  # (n, 4) pixels
+    boxes[:, :2] -= 1  # a pixel of air around each label
+    boxes[:, 2:] += 1
+    start = boxes.copy()
+    inside = texts[0].axes.get_window_extent(renderer).extents  # x0, y0, x1, y1
+    order = np.arange(len(texts))
+    for _ in range(rounds):
+        low = np.maximum(boxes[:, None, :2], boxes[None, :, :2])  # (n, n, 2)
+        high = np.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
+        overlap = high - low  # (n, n, 2): x and y overlap of each pair
+        hit = (overlap > 0).all(axis=2)
+        np.fill_diagonal(hit, False)
+        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+        away = np.sign(centres[:, None, :] - centres[None, :, :])  # from j toward i
+        tie = np.where(order[:, None] > order[None, :], 1.0, -1.0)  # same centre: by index
+        away = np.where(away == 0, tie[:, :, None], away)
+        along_y = overlap[:, :, 1] <= overlap[:, :, 0]  # the cheaper way apart
+        push = np.zeros_like(overlap)
+        push[:, :, 1] = np.where(hit & along_y, away[:, :, 1] * overlap[:, :, 1] / 2, 0)
+        push[:, :, 0] = np.where(hit & ~along_y, away[:, :, 0] * overlap[:, :, 0] / 2, 0)
+        move = push.sum(axis=1)  # (n, 2)
+        move += np.maximum(inside[:2] - boxes[:, :2], 0)  # and back inside the axes
+        move -= np.maximum(boxes[:, 2:] - inside[2:], 0)
+        if not move.any():
+            break
+        boxes += np.concatenate([move, move], axis=1)
+    shift = (boxes[:, :2] - start[:, :2]) * 72 / fig.dpi  # pixels to points
+    for text, (dx, dy) in zip(texts, shift, strict=True):
+        text.xyann = (LABEL_OFFSET[0] + dx, LABEL_OFFSET[1] + dy)
+        if np.hypot(dx, dy) < 6:  # close enough to its point: no line
+            text.arrow_patch.set_visible(False)
+
+
+@contextlib.contextmanager
+def _quiet_font_manager():
+    """No "findfont: Failed to find font weight bold" for a CJK font with one weight."""
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _colours(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _metadata(fmt: str) -> dict:
+    """No creation date, so the same input gives the same file."""
+    return {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
+
+
+def require(method: str = "pca") -> None:
+    """A one-line error if an extra the plot needs is not installed; checked before any work
+    and without importing it."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise W2VError("w2v plot needs matplotlib: pip install 'w2vcli[plot]'")
+    if method == "tsne" and importlib.util.find_spec("sklearn") is None:
+        raise W2VError(
+            "--method tsne needs scikit-learn: pip install 'w2vcli[tsne]'; or use --method pca"
+        )
