@@ -43,8 +43,6 @@ def example_fn(arch, loss):
         s.context[:] = context
         if arch == kernels.CBOW:
             return kernels.cbow_example(m, s, len(context), target, alpha, True)
-        if arch == kernels.SKIPGRAM_SHARED:
-            return kernels.skipgram_shared_window(m, s, len(context), target, alpha, True)
         return kernels.skipgram_example(m, s, 4, target, alpha, True)
 
     return f, context
@@ -76,10 +74,6 @@ def test_update_is_the_negative_gradient(arch, loss):
     check_gradient(arch, loss)
 
 
-def test_shared_negatives_window_update_is_the_negative_gradient():
-    check_gradient(kernels.SKIPGRAM_SHARED, kernels.NS)
-
-
 def check_gradient(arch, loss):
     f, context = example_fn(arch, loss)
     w_in, w_out = model(loss)
@@ -97,7 +91,7 @@ def check_gradient(arch, loss):
         expected_in = -grad_in
     assert relative_error(new_in - w_in, expected_in) < 1e-4
     touched = np.flatnonzero(np.abs(new_in - w_in).sum(axis=1))
-    assert set(touched) == (set(context) if arch != kernels.SKIPGRAM else {4})
+    assert set(touched) == (set(context) if arch == kernels.CBOW else {4})
 
 
 def test_loss_values_match_their_formulas():

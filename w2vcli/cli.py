@@ -186,12 +186,6 @@ def say(message: str, quiet: bool = False) -> None:
     help="At the start and after each epoch, print the analogy accuracy on FILE "
     "(questions-words.txt format) on stderr.",
 )
-@click.option(
-    "--shared-negatives",
-    is_flag=True,
-    help="Skip-gram + ns only: the context words of a window share one set of noise words "
-    "(pWord2Vec; faster, a different algorithm).",
-)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def train(
     corpus,
@@ -216,7 +210,6 @@ def train(
     output_vectors,
     watch,
     eval_analogies,
-    shared_negatives,
     quiet,
 ):
     """Train word vectors on CORPUS ('-' for stdin; .gz, .bz2, .xz are read directly).
@@ -245,7 +238,6 @@ def train(
         threads=threads,
         seed=seed,
         force_softmax=force_softmax,
-        shared_negatives=shared_negatives,
     ).validate()
     from . import vector_sets
 
@@ -269,8 +261,9 @@ def train(
                 f"half {raw.prunings:,} times, dropping {raw.pruned_tokens:,} of their occurrences"
             )
         vocab, ids = prepare(raw, config, name)
+        tokens = int(raw.counts.sum()) + raw.pruned_tokens
         say(
-            f"read {int(raw.counts.sum()) + raw.pruned_tokens:,} tokens, {len(raw.counts):,} distinct, in "
+            f"read {tokens:,} tokens, {len(raw.counts):,} distinct, in "
             f"{time.perf_counter() - t0:.1f} s; vocabulary: {len(vocab):,} words with count >= "
             f"{min_count}",
             quiet,
@@ -374,7 +367,7 @@ def load_vectors_reported(path: str):
     if loaded.invalid_utf8:
         say(f"{path}: {loaded.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
     if loaded.duplicates:
-        say(f"{path}: {loaded.duplicates:,} rows repeat an earlier word; the first row is used")
+        say(f"{path}: {loaded.duplicates:,} duplicate words; the first row of each is used")
     return loaded
 
 

@@ -40,9 +40,6 @@ class TrainConfig:
     threads: int = 0  # 0: all cores
     seed: int = 1
     force_softmax: bool = False
-    # pWord2Vec's variant of skip-gram + ns: one set of noise words per window, so the
-    # window's updates are small matrix products (faster; a different algorithm).
-    shared_negatives: bool = False
 
     @property
     def start_alpha(self) -> float:
@@ -91,11 +88,6 @@ class TrainConfig:
             0 <= self.end_alpha <= self.start_alpha,
             "--min-alpha",
             f"must be between 0 and --alpha (got {self.end_alpha})",
-        )
-        need(
-            not self.shared_negatives or (self.arch == "skipgram" and self.loss == "ns"),
-            "--shared-negatives",
-            "works with --arch skipgram --loss ns only",
         )
         need(
             0 <= self.threads <= MAX_THREADS,

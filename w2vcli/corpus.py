@@ -185,8 +185,9 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
             invalid += bad_bytes
             if invalid + raw.nul_bytes > JUNK_SHARE * seen:
                 raise CorpusError(
-                    f"{path}: not UTF-8 text ({invalid:,} invalid and {raw.nul_bytes:,} NUL bytes "
-                    f"of the first {seen:,} read); convert it, e.g. iconv -f GB18030 -t UTF-8"
+                    f"{path}: not UTF-8 text ({invalid + raw.nul_bytes:,} of the first {seen:,} "
+                    "bytes are invalid UTF-8 or NUL); convert it first, e.g. with iconv -f "
+                    "GB18030 -t UTF-8 (or -f UTF-16)"
                 )
             raw.lines += chunk.count(b"\n")
             pieces.append(_encode_chunk(chunk, index))

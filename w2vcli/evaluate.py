@@ -156,6 +156,8 @@ def _is_number(text: str) -> bool:
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
     x, y = (np.asarray(v, dtype=np.float64) for v in (x, y))
     x, y = x - x.mean(), y - y.mean()
+    # Scaled first, so that tiny or huge values do not under- or overflow the products.
+    x, y = x / np.abs(x).max(), y / np.abs(y).max()
     return float(x @ y / np.sqrt((x @ x) * (y @ y)))
 
 

@@ -22,8 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-# SKIPGRAM_SHARED: skip-gram whose context words share one set of noise words per window.
-CBOW, SKIPGRAM, SKIPGRAM_SHARED = 0, 1, 2
+CBOW, SKIPGRAM = 0, 1
 NS, HS, SOFTMAX = 0, 1, 2
 
 # No nnan/ninf: the divergence check relies on NaN and inf propagating.
@@ -83,10 +82,6 @@ class Scratch(NamedTuple):
     context: np.ndarray  # (2 * window,) context words of a CBOW example
     negatives: np.ndarray  # (K,) noise words of an example
     scores: np.ndarray  # (V,) u_j for the full softmax
-    inputs: np.ndarray  # (2 * window, N) a window's input rows (SKIPGRAM_SHARED)
-    outputs: np.ndarray  # (K + 1, N) its target and noise rows
-    grad_inputs: np.ndarray  # (2 * window, N)
-    grads: np.ndarray  # (2 * window, K + 1) eta * (label - sigma(score)) of each pair
 
 
 def make_scratch(model: Model, window: int, negative: int) -> Scratch:
@@ -97,10 +92,6 @@ def make_scratch(model: Model, window: int, negative: int) -> Scratch:
         np.empty(2 * window, np.int32),
         np.empty(negative, np.int32),
         np.empty(model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1, np.float64),
-        np.empty((2 * window, n), real),
-        np.empty((negative + 1, n), real),
-        np.empty((2 * window, n), real),
-        np.empty((2 * window, negative + 1), real),
     )
 
 
@@ -239,50 +230,6 @@ def skipgram_example(m, s, word, target, alpha, want_loss):
     return loss
 
 
-@inner
-def skipgram_shared_window(m, s, n_context, target, alpha, want_loss):
-    """pWord2Vec (Ji et al. 2016): the window's context words all predict `target` against
-    the same noise words s.negatives, so the window is a few small matrix products. With
-    inputs I (rows of w_in for s.context[:n_context]) and outputs O (rows of w_out for the
-    target and the noise words): scores S = I O^T, G = eta * (labels - sigma(S)), then
-    w_in += G O and w_out += G^T I, both from the values before the window. Each output
-    row is read once per window instead of once per pair. Returns the summed loss."""
-    w_in, w_out = m.w_in, m.w_out
-    inputs, outputs, grads, grad_inputs = s.inputs, s.outputs, s.grads, s.grad_inputs
-    n, n_out = w_in.shape[1], s.negatives.shape[0] + 1
-    for a in range(n_context):
-        for i in range(n):
-            inputs[a, i] = w_in[s.context[a], i]
-            grad_inputs[a, i] = 0
-    for b in range(n_out):
-        row = target if b == 0 else s.negatives[b - 1]
-        for i in range(n):
-            outputs[b, i] = w_out[row, i]
-    loss = 0.0
-    for a in range(n_context):
-        for b in range(n_out):
-            if b > 0 and s.negatives[b - 1] == target:  # skipped, as in word2vec C
-                grads[a, b] = 0
-                continue
-            score = w_in.dtype.type(0)
-            for i in range(n):
-                score += inputs[a, i] * outputs[b, i]
-            grads[a, b], pair_loss = logistic(score, 1 if b == 0 else 0, alpha, want_loss)
-            loss += pair_loss
-    if alpha > 0:
-        for b in range(n_out):
-            row = target if b == 0 else s.negatives[b - 1]
-            for a in range(n_context):
-                g = grads[a, b]
-                for i in range(n):
-                    grad_inputs[a, i] += g * outputs[b, i]
-                    w_out[row, i] += g * inputs[a, i]
-        for a in range(n_context):
-            for i in range(n):
-                w_in[s.context[a], i] += grad_inputs[a, i]
-    return loss
-
-
 # The loss is computed for one training example in LOSS_EVERY: an unbiased sample for
 # the progress display at a sixteenth of the cost of its logarithms.
 LOSS_EVERY = 16
@@ -304,7 +251,7 @@ def train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts):
         lo = max(0, pos - window + reduced)
         hi = min(length, pos + window - reduced + 1)
         center = sentence[pos]
-        if arch == CBOW or arch == SKIPGRAM_SHARED:
+        if arch == CBOW:
             c = 0
             for j in range(lo, hi):
                 if j != pos:
@@ -314,14 +261,9 @@ def train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts):
                 continue
             draw_negatives(m, s, rng)
             want_loss = counts[0] % LOSS_EVERY == 0
-            if arch == CBOW:
-                loss += cbow_example(m, s, c, center, alpha, want_loss)
-                counts[0] += 1
-                counts[1] += want_loss
-            else:
-                loss += skipgram_shared_window(m, s, c, center, alpha, want_loss)
-                counts[0] += c
-                counts[1] += c * want_loss
+            loss += cbow_example(m, s, c, center, alpha, want_loss)
+            counts[0] += 1
+            counts[1] += want_loss
         else:
             for j in range(lo, hi):
                 if j == pos:

@@ -103,7 +103,7 @@ class Trainer:
         bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
-        self.arch = kernels.SKIPGRAM_SHARED if config.shared_negatives else ARCHS[config.arch]
+        self.arch = ARCHS[config.arch]
 
     def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray, scratch):
         c = self.config

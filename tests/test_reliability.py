@@ -1,0 +1,477 @@
+"""Bad input, interruption, full disks and huge vocabularies: every case ends in a one-line
+error or a documented, counted recovery, and never leaves a partial or temporary file."""
+
+import bz2
+import gzip
+import lzma
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from w2vcli import corpus, vectors
+from w2vcli.cli import cli
+from w2vcli.corpus import LINE_END, read_corpus
+from w2vcli.errors import CorpusError, VectorsFormatError
+from w2vcli.vectors import load_vectors, parse_vectors
+
+SAMPLES = Path(__file__).parent.parent / "sample_corpora"
+FAST = ["--epochs", "1", "--dim", "8", "--threads", "1", "-q"]
+PREVIOUS = b"2 1\nprevious 1\nfile 2\n"  # an earlier output that must survive a failed run
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def one_line_error(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 1, result.output
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "en.txt"
+    with open(SAMPLES / "en.txt", "rb") as f:
+        path.write_bytes(b"".join(f.readline() for _ in range(20)))
+    return path
+
+
+def only_files(directory: Path) -> set:
+    """File names in `directory`: what a run left behind, temporary files included."""
+    return {p.name for p in directory.iterdir()}
+
+
+# Corpus input.
+
+
+def test_unreadable_corpus(tmp_path, monkeypatch):
+    path = tmp_path / "c.txt"
+    path.write_text("a b c\n")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(corpus, "open", denied, raising=False)  # root ignores chmod
+    result = run("train", path, "-o", tmp_path / "v.txt")
+    assert "permission denied" in one_line_error(result)
+    assert only_files(tmp_path) == {"c.txt"}
+
+
+def test_nul_bytes_separate_tokens_and_are_counted(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"alpha beta\0gamma alpha\nbeta\0\0gamma alpha beta\n" * 20)
+    vocab = tmp_path / "vocab.txt"
+    args = ["--min-count", 1, "--save-vocab", vocab]
+    result = run("train", path, "-o", tmp_path / "v.txt", *FAST, *args)
+    assert result.exit_code == 0
+    assert "60 NUL bytes, read as white space" in result.stderr
+    assert vocab.read_text().split()[::2] == ["alpha", "beta", "gamma"]
+
+
+def utf16(text: str) -> bytes:
+    return text.encode("utf-16-le")
+
+
+ZH = (SAMPLES / "zh.txt").read_text(encoding="utf-8")[:20_000]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (np.random.default_rng(0).bytes(50_000), "not UTF-8 text"),
+        (b"\xff\xfe" + utf16(ZH), "UTF-16 byte-order mark"),
+        (utf16(ZH), "not UTF-8 text"),
+        (ZH.encode("gb18030"), "iconv -f GB18030 -t UTF-8"),
+        (b"\0" * 100_000, "not UTF-8 text"),
+    ],
+    ids=["random-bytes", "utf-16-bom", "utf-16", "gb18030", "nul-only"],
+)
+def test_binary_junk_and_other_encodings_are_refused(tmp_path, data, message):
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    assert message in one_line_error(run("train", path, "-o", tmp_path / "v.txt"))
+    assert only_files(tmp_path) == {"c.txt"}
+
+
+def test_a_few_invalid_bytes_are_repaired_not_refused(tmp_path):
+    raw = read_corpus(str(write(tmp_path, b"caf\xe9 ok\n" + b"fine words here\n" * 10)))
+    assert raw.bad_lines == 1 and b"caf\xef\xbf\xbd" in raw.tokens
+
+
+def write(tmp_path, data: bytes, name="c.txt") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_crlf_and_byte_order_mark_train_the_same_vectors(tmp_path, small_corpus):
+    unix = small_corpus.read_bytes()
+    windows = write(tmp_path, b"\xef\xbb\xbf" + unix.replace(b"\n", b"\r\n"), "crlf.txt")
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    assert run("train", small_corpus, "-o", a, *FAST).exit_code == 0
+    assert run("train", windows, "-o", b, *FAST).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_one_line_of_two_million_tokens(tmp_path):
+    words = [b"w%d" % (i % 1000) for i in range(2_000_000)]
+    raw = read_corpus(str(write(tmp_path, b" ".join(words))))  # no newline at all
+    assert raw.lines == 0 and len(raw.ids) == 2_000_001 and raw.ids[-1] == LINE_END
+    assert raw.counts.tolist() == [2000] * 1000
+
+
+def test_a_token_of_one_megabyte_is_trained_and_written(tmp_path):
+    big = "x" * (1 << 20)
+    path = tmp_path / "c.txt"
+    path.write_text(f"a b {big} c\n" * 5)
+    out = tmp_path / "v.txt"
+    assert run("train", path, "-o", out, *FAST, "--min-count", 1).exit_code == 0
+    assert big in load_vectors(str(out)).words
+
+
+def test_endless_input_without_white_space_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", 1 << 10)
+    monkeypatch.setattr(corpus, "MAX_TOKEN_BYTES", 1 << 16)
+    with pytest.raises(CorpusError, match="MiB without white space"):
+        read_corpus(str(write(tmp_path, b"x" * (1 << 17))))
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("c.gz", b"plain text, not gzip\n"),
+        ("c.bz2", b"plain text, not bzip2\n"),
+        ("c.xz", b"plain text, not xz\n"),
+        ("c.bz2", bz2.compress(b"some words here\n" * 1000)[:-20]),
+        ("c.xz", lzma.compress(b"some words here\n" * 1000)[:-20]),
+        ("c.gz", gzip.compress(b"some words\n" * 1000) + b"trailing junk"),
+    ],
+    ids=["not-gzip", "not-bzip2", "not-xz", "truncated-bz2", "truncated-xz", "gz-junk"],
+)
+def test_broken_compressed_files(tmp_path, name, data):
+    path = write(tmp_path, data, name)
+    assert "cannot read" in one_line_error(run("train", path, "-o", tmp_path / "v.txt"))
+    assert only_files(tmp_path) == {name}
+
+
+def test_stdin_that_ends_mid_line_or_is_empty(tmp_path):
+    out = tmp_path / "v.txt"
+    text = (b"a b c d " * 10 + b"\n") * 3 + b"a b c"  # the producer stopped mid-line
+    assert run("train", "-", "-o", out, *FAST, input=text).exit_code == 0
+    assert "empty" in one_line_error(run("train", "-", "-o", out, input=b""))
+
+
+def w2v(*args, **kwargs) -> subprocess.CompletedProcess:
+    """`w2v ARGS` in a child process, as a shell would run it."""
+    command = [sys.executable, "-m", "w2vcli", *map(str, args)]
+    return subprocess.run(command, capture_output=True, timeout=120, **kwargs)
+
+
+def test_closed_stdin_and_stdout(tmp_path, small_corpus):
+    def close_stdin():
+        os.close(0)
+
+    closed = w2v("train", "-", "-o", tmp_path / "v.txt", preexec_fn=close_stdin)
+    assert closed.returncode == 1
+    assert closed.stderr == b"Error: stdin is closed; pipe a corpus into 'w2v train -' or give a file\n"
+    if os.path.exists("/dev/full"):  # a full disk behind stdout
+        with open("/dev/full", "wb") as full:
+            result = w2v("train", small_corpus, "-o", "-", *FAST, stdout=full, stderr=subprocess.PIPE)
+        assert result.returncode == 1
+        assert result.stderr.decode().splitlines() == [
+            "Error: --output -: cannot write to stdout (No space left on device)"
+        ]
+
+
+# Options.
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--seed", "-1"], "--seed must be from 0"),
+        (["--alpha", "inf"], "--alpha must be positive and finite"),
+        (["--alpha", "nan"], "--alpha must be positive and finite"),
+        (["--alpha", "-0.5"], "--alpha must be positive"),
+        (["--threads", "1000"], "--threads must be from 1 to 256"),
+        (["--threads", "-2"], "--threads must be from 1 to 256"),
+        (["--max-types", "1"], "--max-types must be at least 2"),
+        (["--negative", "-1"], "--negative must be 0 or more"),
+        (["--sample", "-1"], "--sample must be 0"),
+        (["--min-alpha", "1"], "--min-alpha must be between 0 and --alpha"),
+    ],
+)
+def test_bad_options_fail_before_reading(tmp_path, args, message):
+    result = run("train", tmp_path / "missing.txt", "-o", tmp_path / "v.txt", *args)
+    assert message in one_line_error(result)
+
+
+def test_more_threads_than_cores_are_honoured(tmp_path, small_corpus):
+    threads = 2 * (os.cpu_count() or 1) + 1
+    args = ["--epochs", "1", "--dim", "8", "--threads", threads]
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt", *args)
+    assert result.exit_code == 0 and f"{threads} threads" in result.stderr
+
+
+def test_output_in_a_directory_we_cannot_write(tmp_path, small_corpus, monkeypatch):
+    def denied(**kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(vectors.tempfile, "mkstemp", denied)  # root ignores chmod
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt")
+    assert "is not writable" in one_line_error(result)
+
+
+def test_output_that_is_a_directory(tmp_path, small_corpus):
+    for target in (tmp_path, f"{tmp_path}/new/"):
+        assert "is a directory" in one_line_error(run("train", small_corpus, "-o", target))
+
+
+def test_running_out_of_memory_is_one_line(tmp_path, small_corpus, monkeypatch):
+    def no_memory(*args):
+        raise MemoryError()
+
+    monkeypatch.setattr("w2vcli.train.init_weights", no_memory)  # as --dim 10**12 would
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST)
+    assert "out of memory; use smaller settings" in one_line_error(result)
+    assert only_files(tmp_path) == set()
+
+
+@pytest.mark.parametrize("arch, loss", [("cbow", "hs"), ("skipgram", "ns"), ("skipgram", "hs")])
+def test_divergence_in_every_mode(tmp_path, small_corpus, arch, loss):
+    out = write(tmp_path, PREVIOUS, "v.txt")
+    args = ["--arch", arch, "--loss", loss, "--alpha", "1e30"]
+    result = run("train", small_corpus, "-o", out, *FAST, *args)
+    assert "try a smaller --alpha" in one_line_error(result)
+    assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"v.txt"}
+
+
+# Vectors files.
+
+ROWS = b"the 0.5 -1 2\nof 1 2 3\ncat 4 5 6\n"
+
+
+@pytest.mark.parametrize("bad", [b"nan", b"inf", b"-inf", b"1e39", b"NaN"])
+def test_nan_and_infinite_values_are_refused_with_the_line(bad):
+    data = b"3 3\n" + ROWS.replace(b"5 6", b"5 " + bad)
+    with pytest.raises(VectorsFormatError, match="name, line 4: the vector of 'cat' has NaN"):
+        parse_vectors(data, "name")
+
+
+def test_nan_line_number_counts_blank_lines():
+    data = b"3 3\n\n" + ROWS.replace(b"\n", b"\n\n").replace(b"2 3", b"2 nan")
+    with pytest.raises(VectorsFormatError, match="line 5: the vector of 'of'"):
+        parse_vectors(data, "name")
+
+
+def test_nan_in_a_binary_file():
+    rows = np.array([[1, 2], [3, np.nan]], dtype="<f4")
+    data = b"2 2\n" + b"".join(w + b" " + r.tobytes() + b"\n" for w, r in zip([b"a", b"b"], rows))
+    with pytest.raises(VectorsFormatError, match="binary vector 2: the vector of 'b'"):
+        parse_vectors(data, "name")
+
+
+def test_duplicate_words_keep_the_first_row(tmp_path):
+    path = write(tmp_path, b"4 3\n" + ROWS + b"the 9 9 9\n", "v.txt")
+    loaded = load_vectors(str(path))
+    assert loaded.words == ["the", "of", "cat"] and loaded.duplicates == 1
+    np.testing.assert_array_equal(loaded.vectors[0], [0.5, -1, 2])
+    result = run("similarity", "the", "of", "-v", path)
+    assert result.exit_code == 0
+    assert "1 duplicate words; the first row of each is used" in result.stderr
+    converted = tmp_path / "c.txt"
+    assert run("convert", path, converted, "--to", "text").exit_code == 0
+    assert converted.read_bytes().startswith(b"3 3\n")
+
+
+def test_binary_file_whose_first_row_reads_as_text():
+    # dim 1: the float's bytes "12\n\0" make the first row read as the text row "a 12".
+    value = np.frombuffer(b"12\n\0", dtype="<f4")
+    data = b"2 1\na " + value.tobytes() + b"\nb " + value.tobytes() + b"\n"
+    loaded = parse_vectors(data)
+    assert loaded.binary and loaded.words == ["a", "b"]
+    np.testing.assert_array_equal(loaded.vectors, [value, value])
+
+
+def test_a_query_on_a_bad_file_is_one_line(tmp_path):
+    path = write(tmp_path, b"3 3\n" + ROWS.replace(b"5 6", b"5 nan"), "v.txt")
+    assert "line 4" in one_line_error(run("nearest", "the", "-v", path))
+
+
+# Nothing lost: interruptions and full disks.
+
+
+def test_interrupted_write_keeps_the_previous_file(tmp_path, small_corpus, monkeypatch):
+    out = write(tmp_path, PREVIOUS, "v.txt")
+
+    def write_then_interrupt(f, words, vectors, binary=False):
+        f.write(b"half a file")
+        f.flush()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vectors, "write_vectors", write_then_interrupt)
+    result = run("train", small_corpus, "-o", out, *FAST)
+    assert result.exit_code == 130 and "interrupted; no output written" in result.stderr
+    assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"v.txt"}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_disk_leaves_no_partial_file(tmp_path, small_corpus, monkeypatch):
+    out = write(tmp_path, PREVIOUS, "v.txt")
+    real_mkstemp = tempfile.mkstemp
+
+    def temporary_file_on_a_full_disk(**kwargs):
+        fd, path = real_mkstemp(**kwargs)
+        os.close(fd)
+        return os.open("/dev/full", os.O_WRONLY), path  # every write: ENOSPC
+
+    monkeypatch.setattr(vectors.tempfile, "mkstemp", temporary_file_on_a_full_disk)
+    result = run("train", small_corpus, "-o", out, *FAST)
+    message = one_line_error(result)
+    assert f"--output {out}: cannot write (No space left on device)" in message
+    assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"v.txt"}
+
+
+def start_w2v(*args) -> subprocess.Popen:
+    command = [sys.executable, "-m", "w2vcli", *map(str, args)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_stderr(child: subprocess.Popen, text: bytes, timeout: float = 120) -> None:
+    seen, deadline = b"", time.monotonic() + timeout
+    while text not in seen:
+        assert time.monotonic() < deadline, seen
+        if select.select([child.stderr], [], [], 0.1)[0]:
+            chunk = os.read(child.stderr.fileno(), 1 << 16)
+            assert chunk, f"w2v ended before {text}: {seen}"
+            seen += chunk
+
+
+@pytest.mark.parametrize(
+    "signum, status, message",
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_a_signal_during_training(tmp_path, small_corpus, signum, status, message):
+    out = write(tmp_path, PREVIOUS, "v.txt")
+    args = ["--epochs", 10_000, "--dim", 8, "--threads", 1]
+    child = start_w2v("train", small_corpus, "-o", out, "--save-vocab", tmp_path / "vocab", *args)
+    wait_for_stderr(child, b"train:")  # the progress bar: training has started
+    child.send_signal(signum)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == status
+    assert stderr.decode().splitlines()[-1].endswith(f"w2v: {message}; no output written")
+    assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"v.txt"}
+
+
+def test_sigterm_while_writing(tmp_path):
+    # 30,000 words x 300 dimensions: about a second of writing text after a quick epoch.
+    words = [f"w{i}" for i in range(30_000)]
+    path = tmp_path / "c.txt"
+    path.write_text(" ".join(words + words) + "\n")
+    out = write(tmp_path, PREVIOUS, "v.txt")
+    args = ["--epochs", 1, "--dim", 300, "--threads", 1, "--min-count", 1, "-q"]
+    child = start_w2v("train", path, "-o", out, *args)
+    deadline = time.monotonic() + 120
+    while not any(p.suffix == ".tmp" and p.stat().st_size for p in tmp_path.iterdir()):
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.001)
+    child.send_signal(signal.SIGTERM)  # the first block of rows is on disk
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 143, stderr
+    assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"c.txt", "v.txt"}
+
+
+# Memory: the table of distinct tokens stays within --max-types.
+
+
+def test_pruning_keeps_the_frequent_types_and_drops_the_rest(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", 64)
+    lines = [f"common{i % 3} rare{i} common{i % 3}\n" for i in range(300)]
+    raw = read_corpus(str(write(tmp_path, "".join(lines).encode())), max_types=20)
+    assert raw.prunings > 0 and len(raw.tokens) <= 20 + 64 // 2
+    counts = dict(zip(raw.tokens, raw.counts.tolist()))
+    assert [counts[b"common%d" % i] for i in range(3)] == [200, 200, 200]  # exact
+    assert raw.counts.sum() + raw.pruned_tokens == 900
+    assert raw.lines == 300 and np.count_nonzero(raw.ids == LINE_END) == 301
+    assert raw.ids.min() >= LINE_END and raw.ids.max() < len(raw.tokens)
+
+
+def test_pruning_through_the_command_line(tmp_path, small_corpus):
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST, "--max-types", 1000)
+    assert result.exit_code == 0
+    assert re.search(r"more than --max-types 1,000 distinct tokens; pruned", result.stderr)
+    unpruned = tmp_path / "u.txt"
+    assert run("train", small_corpus, "-o", unpruned, *FAST).exit_code == 0
+    # Frequent words keep their exact counts, so the vocabulary is the same.
+    assert load_vectors(str(tmp_path / "v.txt")).words == load_vectors(str(unpruned)).words
+
+
+PEAK_RSS = """
+import resource, sys
+from w2vcli import corpus
+corpus.CHUNK_BYTES = 1 << 16
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+raw = corpus.read_corpus(sys.argv[1], int(sys.argv[2]))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) * 1024, len(raw.tokens))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
+def test_peak_memory_with_many_distinct_tokens(tmp_path):
+    lines = (" ".join(f"t{n}_{i}" if i % 4 else f"w{i}" for i in range(40)) for n in range(15_000))
+    path = write(tmp_path, "\n".join(lines).encode())  # 600,000 tokens, 450,010 distinct
+
+    def peak(max_types: int) -> tuple:
+        result = subprocess.run(
+            [sys.executable, "-c", PEAK_RSS, str(path), str(max_types)],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        grown, types = result.stdout.split()
+        return int(grown), int(types)
+
+    unbounded, all_types = peak(10_000_000)
+    bounded, kept = peak(10_000)
+    assert all_types == 450_010 and kept <= 10_000
+    assert bounded < 12 << 20  # stream 2 MB, table 10,000 types + one 64 KiB chunk's
+    assert unbounded > 4 * bounded
+
+
+# Nothing unsafe.
+
+
+def test_no_pickle_eval_or_shell_in_the_package():
+    forbidden = re.compile(
+        r"\bpickle\b|\bmarshal\b|\beval\(|\bexec\(|shell=True|os\.system|os\.popen|"
+        r"allow_pickle=True|yaml\.load|subprocess"
+    )
+    package = Path(__file__).parent.parent / "w2vcli"
+    for source in package.glob("*.py"):
+        for number, line in enumerate(source.read_text().splitlines(), start=1):
+            assert not forbidden.search(line), f"{source.name}:{number}: {line.strip()}"
+
+
+def test_file_names_and_words_are_data(tmp_path):
+    words = ["$(touch pwned)", "`touch pwned`", "__import__('os').system('touch pwned')", "'\";|&"]
+    directory = tmp_path / "$(touch pwned); 'x"
+    directory.mkdir()
+    path = directory / "c $HOME *.txt"
+    path.write_text((" ".join(words) + "\n") * 10)
+    out = directory / "v;rm -rf ~.txt"
+    assert run("train", path, "-o", out, *FAST, "--min-count", 1).exit_code == 0
+    assert sorted(load_vectors(str(out)).words) == sorted(words)
+    assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
