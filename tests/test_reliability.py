@@ -53,6 +53,12 @@ def only_files(directory: Path) -> set:
     return {p.name for p in directory.iterdir()}
 
 
+def write(tmp_path, data: bytes, name="c.txt") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
 # Corpus input.
 
 
@@ -108,12 +114,6 @@ def test_binary_junk_and_other_encodings_are_refused(tmp_path, data, message):
 def test_a_few_invalid_bytes_are_repaired_not_refused(tmp_path):
     raw = read_corpus(str(write(tmp_path, b"caf\xe9 ok\n" + b"fine words here\n" * 10)))
     assert raw.bad_lines == 1 and b"caf\xef\xbf\xbd" in raw.tokens
-
-
-def write(tmp_path, data: bytes, name="c.txt") -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
 
 
 def test_crlf_and_byte_order_mark_train_the_same_vectors(tmp_path, small_corpus):
@@ -180,13 +180,16 @@ def w2v(*args, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(command, timeout=120, **streams)
 
 
-def test_closed_stdin_and_stdout(tmp_path, small_corpus):
+def test_closed_stdin_and_a_full_stdout(tmp_path, small_corpus):
     def close_stdin():
         os.close(0)
 
     closed = w2v("train", "-", "-o", tmp_path / "v.txt", preexec_fn=close_stdin)
     assert closed.returncode == 1
-    assert closed.stderr == b"Error: stdin is closed; pipe a corpus into 'w2v train -' or give a file\n"
+    assert (
+        closed.stderr
+        == b"Error: stdin is closed; pipe a corpus into 'w2v train -' or give a file\n"
+    )
     if os.path.exists("/dev/full"):  # a full disk behind stdout
         with open("/dev/full", "wb") as full:
             result = w2v("train", small_corpus, "-o", "-", *FAST, stdout=full)
@@ -475,7 +478,12 @@ def test_no_pickle_eval_or_shell_in_the_package():
 
 
 def test_file_names_and_words_are_data(tmp_path):
-    words = ["$(touch${IFS}pwned)", "`touch${IFS}pwned`", "__import__('os').system('pwned')", "'\";|&"]
+    words = [
+        "$(touch${IFS}pwned)",
+        "`touch${IFS}pwned`",
+        "__import__('os').system('pwned')",
+        "'\";|&",
+    ]
     directory = tmp_path / "$(touch pwned); 'x"
     directory.mkdir()
     path = directory / "c $HOME *.txt"

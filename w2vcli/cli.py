@@ -12,7 +12,7 @@ import time
 
 import click
 
-from .config import MAX_TYPES, SOFTMAX_MAX_VOCAB, TrainConfig, available_cores
+from .config import MAX_THREADS, MAX_TYPES, SOFTMAX_MAX_VOCAB, TrainConfig, available_cores
 from .errors import W2VError
 
 
@@ -142,7 +142,8 @@ def say(message: str, quiet: bool = False) -> None:
     "--threads",
     type=int,
     default=0,
-    help=f"Worker threads.  [default: all cores, here {available_cores()}]",
+    help=f"Worker threads, up to {MAX_THREADS}; more than the cores is allowed.  "
+    f"[default: all cores, here {available_cores()}]",
 )
 @click.option(
     "--seed",

@@ -94,7 +94,8 @@ def read_chunks(f, path: str):
             f"{path}: starts with a UTF-16 byte-order mark; convert it to UTF-8 first "
             "(iconv -f UTF-16 -t UTF-8)"
         )
-    block = block.removeprefix(BOM)
+    if block.startswith(BOM):
+        block = block[len(BOM) :] or _read(f, path)
     while block:
         cut = block.rfind(b"\n")
         if cut < 0:  # a long line: cut at any separator instead
@@ -201,6 +202,7 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
             f.close()
     pieces.append(np.array([LINE_END], dtype=np.int32))
     raw.ids = np.concatenate(pieces)
+    del pieces  # from here the stream is held once
     raw.tokens = list(index)
     raw.counts = np.bincount(raw.ids[raw.ids >= 0], minlength=len(index)).astype(np.int64)
     return raw
@@ -212,7 +214,7 @@ def encode(raw: RawCorpus, new_ids: np.ndarray) -> np.ndarray:
     `new_ids[p]` is the final id of provisional id p, or -2 for a dropped word.
     Returns int32 final ids with LINE_END after each line.
     """
-    out = np.full(len(raw.ids), LINE_END, dtype=np.int32)
-    words = raw.ids >= 0
-    out[words] = new_ids[raw.ids[words]]
+    # One lookup, no masks: LINE_END (-1) indexes the table's last entry, itself.
+    table = np.concatenate([new_ids, [LINE_END]]).astype(np.int32)
+    out = table[raw.ids]
     return out[out != -2]

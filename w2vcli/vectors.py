@@ -209,11 +209,12 @@ def _is_text(body: bytes) -> bool:
 
 
 def _all_numbers(fields: list) -> bool:
+    """Whether every field is a number as numpy reads them (Python's float takes 1_0 too)."""
     try:
         [float(x) for x in fields]
     except ValueError:
         return False
-    return True
+    return not any(b"_" in x for x in fields)
 
 
 def _parse_text(body: bytes, n_words: int, dim: int, name: str) -> tuple:
@@ -298,11 +299,11 @@ def _check_finite(vectors: np.ndarray, words: list, body: bytes, binary: bool, n
 
 def _first_of_each_word(words: list, vectors: np.ndarray) -> tuple:
     """Keep the first row of each word, as gensim does; returns words, vectors, rows dropped."""
+    if len(set(words)) == len(words):  # the usual case, checked at C speed
+        return words, vectors, 0
     first: dict[str, int] = {}
     for i, word in enumerate(words):
         first.setdefault(word, i)
-    if len(first) == len(words):
-        return words, vectors, 0
     return list(first), vectors[list(first.values())], len(words) - len(first)
 
 

@@ -1,0 +1,286 @@
+"""Property-based tests (hypothesis) of the corpus reader and the vectors readers.
+
+Arbitrary bytes never raise anything but the project's own errors, and what is read back
+is exactly what a simple reference reads. CI runs W2V_FUZZ_EXAMPLES cases per property
+(default 40, a few seconds); a longer run by hand:
+
+    W2V_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py
+"""
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from w2vcli import corpus
+from w2vcli.corpus import LINE_END, read_corpus
+from w2vcli.errors import CorpusError, VectorsFormatError
+from w2vcli.vectors import parse_vectors, write_vectors
+
+fuzz = settings(
+    max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+ASCII_SPACE = " \t\n\r\x0b\x0c"
+# Tokens: any Unicode but ASCII white space and NUL (the separators); CJK, emoji, U+3000,
+# U+00A0, U+2028 and control characters included.
+token = st.text(
+    st.characters(blacklist_categories=["Cs"], blacklist_characters=ASCII_SPACE + "\0"),
+    min_size=1,
+    max_size=10,
+)
+# Text-like bytes: tokens, separators, byte-order marks and broken UTF-8, in any order.
+SPECIAL = b" |\n|\t|\r\n|\x0b|\0|\xef\xbb\xbf|\xff|\xc3|\xe4\xb8".split(b"|")
+pieces = st.one_of(token.map(str.encode), st.sampled_from(SPECIAL))
+text_like = st.lists(pieces, max_size=80).map(b"".join)
+any_bytes = st.one_of(st.binary(max_size=400), text_like)
+# Reads of at least 3 bytes: a file or pipe gives all a read asks for until its end.
+chunk_bytes = st.one_of(st.integers(3, 40), st.just(corpus.CHUNK_BYTES))
+
+
+def read(tmp_path_factory, data: bytes, name: str, chunk: int):
+    path = tmp_path_factory.mktemp("fuzz") / name
+    path.write_bytes(data)
+    with mock.patch.object(corpus, "CHUNK_BYTES", chunk):
+        return read_corpus(str(path))
+
+
+def reference(data: bytes) -> tuple:
+    """Lines of tokens as the README describes the format, and the share of bad bytes."""
+    data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\0", b" ")
+    lines = data.split(b"\n")
+    repaired = [line.decode("utf-8", "replace").encode() for line in lines]
+    invalid = sum(len(ln) - len(ln.decode("utf-8", "ignore").encode()) for ln in lines)
+    return [line.split() for line in repaired], invalid
+
+
+def lines_of(raw) -> list:
+    """The stream back as lines of tokens (the last line, unterminated, included)."""
+    lines, line = [], []
+    for i in raw.ids.tolist():
+        if i == LINE_END:
+            lines.append(line)
+            line = []
+        else:
+            line.append(raw.tokens[i])
+    return lines
+
+
+def check_invariants(raw) -> None:
+    assert raw.ids.dtype == np.int32 and raw.ids[-1] == LINE_END
+    assert raw.ids.min() >= LINE_END and raw.ids.max(initial=-1) < len(raw.tokens)
+    assert np.count_nonzero(raw.ids == LINE_END) == raw.lines + 1
+    assert len(set(raw.tokens)) == len(raw.tokens)
+    np.testing.assert_array_equal(
+        raw.counts, np.bincount(raw.ids[raw.ids >= 0], minlength=len(raw.tokens))
+    )
+    for t in raw.tokens:
+        assert t and not any(c in t for c in ASCII_SPACE.encode() + b"\0")
+        t.decode("utf-8")  # valid UTF-8
+
+
+@fuzz
+@given(data=any_bytes, chunk=chunk_bytes)
+@example(data=b"\xef\xbb\xbfa b\r\nc\0d \xff e\n", chunk=3)
+@example(data=b"\xff\xfea\0", chunk=corpus.CHUNK_BYTES)
+def test_corpus_reader_on_any_bytes(tmp_path_factory, data, chunk):
+    try:
+        raw = read(tmp_path_factory, data, "c.txt", chunk)
+    except CorpusError as e:
+        message = str(e)
+        event("refused")
+        assert "\n" not in message and message.startswith(str(tmp_path_factory.getbasetemp()))
+        assert "not UTF-8 text" in message or "UTF-16" in message
+        assert (
+            b"\0" in data or reference(data)[1] > 0 or data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        )
+        return
+    event("read")
+    check_invariants(raw)
+    expected, invalid = reference(data)
+    assert lines_of(raw) == expected  # whatever the chunk size
+    assert invalid + raw.nul_bytes <= 0.1 * len(data.removeprefix(b"\xef\xbb\xbf"))
+
+
+COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+
+
+@fuzz
+@given(
+    data=any_bytes,
+    ext=st.sampled_from(sorted(COMPRESS)),
+    how=st.sampled_from(["raw", "compressed", "truncated"]),
+    cut=st.integers(0, 50),
+)
+def test_compressed_corpus_on_any_bytes(tmp_path_factory, data, ext, how, cut):
+    payload = data if how == "raw" else COMPRESS[ext](data)
+    if how == "truncated":
+        payload = payload[: max(0, len(payload) - 1 - cut)]
+    try:
+        raw = read(tmp_path_factory, payload, "c.txt" + ext, corpus.CHUNK_BYTES)
+    except CorpusError as e:
+        assert "\n" not in str(e)
+        return
+    check_invariants(raw)
+    if how == "compressed":
+        assert lines_of(raw) == reference(data)[0]
+
+
+@fuzz
+@given(
+    lines=st.lists(st.lists(token, max_size=8), max_size=8),
+    space=st.sampled_from([" ", "\t", "  ", " \x0b", "\x0c"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    chunk=chunk_bytes,
+)
+@example(
+    lines=[["北京", "😀", "全角\u3000空格", "a\u00a0b", "\u2028"]], space=" ", newline="\n", chunk=3
+)
+def test_any_unicode_tokens_are_read_back_exactly(tmp_path_factory, lines, space, newline, chunk):
+    text = "".join(space.join(line) + newline for line in lines)
+    raw = read(tmp_path_factory, text.encode(), "c.txt", chunk)
+    assert [[t.decode() for t in line] for line in lines_of(raw)[:-1]] == lines
+    assert raw.bad_lines == 0 and raw.nul_bytes == 0
+
+
+def written(words: list, vectors: np.ndarray, binary: bool) -> bytes:
+    f = io.BytesIO()
+    write_vectors(f, words, vectors, binary=binary)
+    return f.getvalue()
+
+
+def check_vectors(loaded, data: bytes) -> None:
+    """What any successful read guarantees."""
+    n_words, dim = map(int, data.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].split())
+    assert loaded.vectors.dtype == np.float32 and loaded.vectors.shape == (len(loaded.words), dim)
+    assert np.isfinite(loaded.vectors).all()
+    assert len(set(loaded.words)) == len(loaded.words)
+    assert len(loaded.words) + loaded.duplicates == n_words
+
+
+headers = st.builds("{} {}\n".format, st.integers(0, 4), st.integers(1, 3)).map(str.encode)
+# Numbers as other tools write them, and strings that only look like numbers.
+number = st.one_of(
+    st.floats(width=32).map(lambda x: repr(x).encode()),
+    st.sampled_from(
+        [b"nan", b"-inf", b"1e39", b"1e-50", b"-0", b"+.5", b"1_0", b"0x1p3", b"\xd9\xa3", b"1e"]
+    ),
+)
+
+
+@st.composite
+def text_files(draw) -> bytes:
+    """Text files that are nearly right: the header's counts, give or take a row or number."""
+    n_words, dim = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    n_rows = draw(st.sampled_from([n_words, n_words, n_words, n_words - 1, n_words + 1]))
+    rows = []
+    for _ in range(n_rows):
+        size = draw(st.sampled_from([dim, dim, dim, dim - 1, dim + 1]))
+        rows.append(
+            b" ".join([draw(token).encode(), *draw(st.lists(number, min_size=size, max_size=size))])
+        )
+    end = draw(st.sampled_from([b"\n", b"\r\n", b" \n", b"\n\n"]))
+    return f"{n_words} {dim}\n".encode() + end.join(rows) + end
+
+
+# Arbitrary bytes, a valid header before arbitrary bytes, and text files nearly right.
+vector_bytes = st.one_of(any_bytes, st.builds(bytes.__add__, headers, any_bytes), text_files())
+
+
+@fuzz
+@given(data=vector_bytes)
+@example(data=b"1 1\na nan\n")
+@example(data=b"2 1\na 1\na 2\n")
+def test_vectors_reader_on_any_bytes(data):
+    try:
+        loaded = parse_vectors(data, "name")
+    except VectorsFormatError as e:
+        assert str(e).startswith("name") and "\n" not in str(e)
+        event("refused: " + str(e).split(": ", 1)[1][:20])
+        return
+    event("read")
+    check_vectors(loaded, data)
+
+
+floats = st.floats(width=32, allow_nan=False, allow_infinity=False)
+words_strategy = st.lists(
+    st.text(
+        st.characters(blacklist_categories=["Cs"], blacklist_characters=ASCII_SPACE),
+        min_size=1,
+        max_size=8,
+    ),
+    min_size=1,
+    max_size=12,
+    unique=True,
+)
+
+
+@st.composite
+def vector_files(draw):
+    words = draw(words_strategy)
+    dim = draw(st.integers(1, 5))
+    values = draw(st.lists(floats, min_size=len(words) * dim, max_size=len(words) * dim))
+    vectors = np.array(values, dtype=np.float32).reshape(len(words), dim)
+    return words, vectors, draw(st.booleans())
+
+
+@fuzz
+@given(file=vector_files())
+@example(
+    file=(
+        ["北京", "😀", "全角\u3000空格", "\ufeffbom", "nan", "1e5"],
+        np.ones((6, 2), np.float32),
+        True,
+    )
+)
+def test_any_words_and_floats_round_trip(file):
+    words, vectors, binary = file
+    loaded = parse_vectors(written(words, vectors, binary))
+    assert loaded.binary == binary and loaded.words == words
+    np.testing.assert_array_equal(loaded.vectors, vectors)
+
+
+@fuzz
+@given(
+    file=vector_files(), edit=st.sampled_from(["cut", "flip", "insert", "repeat"]), data=st.data()
+)
+def test_damaged_vector_files(file, edit, data):
+    words, vectors, binary = file
+    raw = bytearray(written(words, vectors, binary))
+    at = data.draw(st.integers(0, len(raw) - 1))
+    if edit == "cut":
+        del raw[at:]
+    elif edit == "flip":
+        raw[at] ^= data.draw(st.integers(1, 255))
+    elif edit == "insert":
+        raw[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+    else:  # a row written twice, the header corrected: the first row must win
+        first = raw.index(b"\n") + 1
+        raw += written(words[:1], vectors[:1], binary).split(b"\n", 1)[1]
+        raw[:first] = f"{len(words) + 1} {vectors.shape[1]}\n".encode()
+    try:
+        loaded = parse_vectors(bytes(raw), "name")
+    except VectorsFormatError as e:
+        assert "\n" not in str(e)
+        event(f"{edit}: refused")
+        return
+    event(f"{edit}: read")
+    check_vectors(loaded, bytes(raw))
+    if edit == "repeat":
+        assert loaded.words == words and loaded.duplicates == 1
+        np.testing.assert_array_equal(loaded.vectors, vectors)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_header_words_with_nothing_else(binary):
+    with pytest.raises(VectorsFormatError):
+        parse_vectors(written(["a"], np.zeros((1, 3), np.float32), binary)[:4])
