@@ -31,7 +31,7 @@ from .errors import CorpusError
 
 LINE_END = -1
 PRUNED = -2  # marks occurrences of pruned types for removal from the stream
-CHUNK_BYTES = 1 << 22  # read 4 MiB at a time
+CHUNK_BYTES = 1 << 20  # read 1 MiB at a time: the lists of ids made per chunk stay small
 MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
 JUNK_SHARE = 0.1  # more invalid UTF-8 or NUL bytes than this: binary or another encoding
 SEPARATORS = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\0")  # newline preferred

@@ -1,8 +1,10 @@
 """Training orchestration: vocabulary, tables, initialisation, and the epoch loop.
 
-Worker threads take batches of about BATCH_WORDS corpus positions in order and run the
-compiled kernel on each with the GIL released; they update the shared matrices without
-locks (Hogwild, as word2vec C). The learning rate decays linearly with the words read by
+Each worker thread trains its own contiguous slice of the corpus, in batches of about
+BATCH_WORDS positions, running the compiled kernel with the GIL released; they update the
+shared matrices without locks (Hogwild, as word2vec C). Slices far apart rarely touch the
+same rows at once: threads on neighbouring batches fought over the same cache lines and
+scaled 1.4x on two cores. The learning rate decays linearly with the words read by
 all threads together and is fixed for the length of one batch, as word2vec C updates it
 every 10,000 words. With one thread the run is deterministic for a given seed.
 """
@@ -141,12 +143,15 @@ class Trainer:
         rngs = [np.array([c.seed * 1_000_003 + t + 1], dtype=np.uint64) for t in range(c.n_threads)]
         shared = _Shared()
         t0 = time.perf_counter()
+        n = len(self.batches)
+        slices = [
+            self.batches[t * n // len(rngs) : (t + 1) * n // len(rngs)] for t in range(len(rngs))
+        ]
         for epoch in range(c.epochs):
-            batches = iter(self.batches)
             shared.epoch_loss, shared.epoch_examples = 0.0, 0
             threads = [
                 threading.Thread(target=self._work, args=(batches, rng, shared), daemon=True)
-                for rng in rngs
+                for batches, rng in zip(slices, rngs)
             ]
             for t in threads:
                 t.start()
@@ -180,15 +185,14 @@ class Trainer:
         return result
 
     def _work(self, batches, rng, shared):
-        """A worker thread: take the next batch, train on it, account for it."""
+        """A worker thread: train on each batch of its slice in turn, account for it."""
         c = self.config
         scratch = self._scratch()
-        while not shared.stop.is_set():
-            with shared.lock:
-                batch = next(batches, None)
-                progress = shared.words / max(1, self.total_words)
-            if batch is None:
+        for batch in batches:
+            if shared.stop.is_set():
                 return
+            with shared.lock:
+                progress = shared.words / max(1, self.total_words)
             alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
             loss, examples, words = self._run_batch(*batch, alpha, rng, scratch)
             with shared.lock:
