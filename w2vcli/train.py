@@ -143,15 +143,16 @@ class Trainer:
         rngs = [np.array([c.seed * 1_000_003 + t + 1], dtype=np.uint64) for t in range(c.n_threads)]
         shared = _Shared()
         t0 = time.perf_counter()
-        n = len(self.batches)
-        slices = [
-            self.batches[t * n // len(rngs) : (t + 1) * n // len(rngs)] for t in range(len(rngs))
-        ]
+        n, n_threads = len(self.batches), len(rngs)
         for epoch in range(c.epochs):
             shared.epoch_loss, shared.epoch_examples = 0.0, 0
+            # [next, end) of each thread's slice of self.batches
+            shared.slices = [
+                [t * n // n_threads, (t + 1) * n // n_threads] for t in range(n_threads)
+            ]
             threads = [
-                threading.Thread(target=self._work, args=(batches, rng, shared), daemon=True)
-                for batches, rng in zip(slices, rngs)
+                threading.Thread(target=self._work, args=(t, rng, shared), daemon=True)
+                for t, rng in enumerate(rngs)
             ]
             for t in threads:
                 t.start()
@@ -184,15 +185,23 @@ class Trainer:
         result.words = shared.words
         return result
 
-    def _work(self, batches, rng, shared):
-        """A worker thread: train on each batch of its slice in turn, account for it."""
+    def _work(self, thread, rng, shared):
+        """A worker thread: train on batches of its slice, then steal; account for each."""
         c = self.config
         scratch = self._scratch()
-        for batch in batches:
-            if shared.stop.is_set():
-                return
+        while not shared.stop.is_set():
             with shared.lock:
                 progress = shared.words / max(1, self.total_words)
+                own = shared.slices[thread]
+                if own[0] < own[1]:
+                    batch = self.batches[own[0]]
+                    own[0] += 1
+                else:
+                    most = max(shared.slices, key=lambda s: s[1] - s[0])
+                    if most[0] == most[1]:
+                        return
+                    most[1] -= 1
+                    batch = self.batches[most[1]]
             alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
             loss, examples, words = self._run_batch(*batch, alpha, rng, scratch)
             with shared.lock:
@@ -229,6 +238,7 @@ class _Shared:
     epoch_loss: float = 0.0
     epoch_examples: int = 0
     error: Exception | None = None
+    slices: list = field(default_factory=list)  # [next, end) batch indices per thread
 
 
 def train(raw: RawCorpus, config: TrainConfig, on_progress=None, source="corpus") -> TrainResult:
