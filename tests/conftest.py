@@ -36,3 +36,12 @@ def en_vectors(tmp_path_factory) -> Path:
 def zh_vectors(tmp_path_factory) -> Path:
     """Chinese: the first 2,000 lines of sample_corpora/zh.txt (about 94,000 tokens)."""
     return train_small(tmp_path_factory, "zh", 2000)
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """The first 40 lines of sample_corpora/en.txt (40,000 tokens), for quick training runs."""
+    path = tmp_path_factory.mktemp("corpus") / "en.txt"
+    lines = (SAMPLES / "en.txt").read_text().splitlines()[:40]
+    path.write_text("\n".join(lines) + "\n")
+    return path

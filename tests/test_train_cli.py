@@ -19,14 +19,6 @@ def run(*args, input=None):
     return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("corpus") / "en.txt"
-    lines = (SAMPLES / "en.txt").read_text().splitlines()[:40]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 @pytest.mark.parametrize("arch", ["cbow", "skipgram"])
 @pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
 def test_every_combination_trains_and_gensim_reads_the_output(tmp_path, small_corpus, arch, loss):

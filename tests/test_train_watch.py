@@ -22,14 +22,6 @@ def run(*args):
     return result
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("corpus") / "en.txt"
-    lines = (SAMPLES / "en.txt").read_text().splitlines()[:40]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def watch_lines(stderr: str, word: str) -> dict:
     """label -> [(neighbour, similarity)] from the lines about `word`."""
     found = {}
@@ -41,9 +33,9 @@ def watch_lines(stderr: str, word: str) -> dict:
     return found
 
 
-def test_watch_prints_neighbours_at_the_start_and_after_each_epoch(tmp_path, corpus):
+def test_watch_prints_neighbours_at_the_start_and_after_each_epoch(tmp_path, small_corpus):
     out = tmp_path / "v.txt"
-    result = run("train", corpus, "-o", out, *FAST, "--watch", "history,war")
+    result = run("train", small_corpus, "-o", out, *FAST, "--watch", "history,war")
     assert result.exit_code == 0, result.output
     seen = watch_lines(result.stderr, "history")
     labels = list(seen)
@@ -59,11 +51,11 @@ def test_watch_prints_neighbours_at_the_start_and_after_each_epoch(tmp_path, cor
     assert [s for _, s in final] == [round(float(line.split("\t")[2]), 2) for line in nearest]
 
 
-def test_eval_analogies_matches_w2v_evaluate(tmp_path, corpus):
+def test_eval_analogies_matches_w2v_evaluate(tmp_path, small_corpus):
     questions = tmp_path / "q.txt"
     questions.write_text(": made-up\nthe of and in\nof the in and\nthe a of to\nxyzzy the a of\n")
     out = tmp_path / "v.txt"
-    result = run("train", corpus, "-o", out, *FAST, "--eval-analogies", questions)
+    result = run("train", small_corpus, "-o", out, *FAST, "--eval-analogies", questions)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if "analogies:" in line]
     assert len(lines) == 3 and lines[0].startswith("start  analogies: ")
@@ -73,14 +65,14 @@ def test_eval_analogies_matches_w2v_evaluate(tmp_path, corpus):
     assert lines[-1].split("analogies: ")[1].startswith(f"{accuracy:.1f}% ")
 
 
-def test_nothing_extra_is_printed_unless_asked(tmp_path, corpus):
-    result = run("train", corpus, "-o", tmp_path / "v.txt", *FAST)
+def test_nothing_extra_is_printed_unless_asked(tmp_path, small_corpus):
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST)
     assert result.exit_code == 0 and result.stderr == ""
 
 
-def test_unknown_watched_words_fail_before_training(tmp_path, corpus):
+def test_unknown_watched_words_fail_before_training(tmp_path, small_corpus):
     out = tmp_path / "v.txt"
-    result = run("train", corpus, "-o", out, "--epochs", "1", "--watch", "history,xyzzyq,qqq")
+    result = run("train", small_corpus, "-o", out, "--epochs", "1", "--watch", "history,xyzzyq,qqq")
     assert result.exit_code == 1 and not out.exists()
     assert result.stderr.splitlines()[-1] == (
         "Error: --watch: not in the vocabulary: xyzzyq, qqq (absent from the corpus or rarer "
@@ -90,11 +82,11 @@ def test_unknown_watched_words_fail_before_training(tmp_path, corpus):
 
 
 @pytest.mark.parametrize("loss", ["ns", "softmax"])
-def test_output_vectors_in_out_and_sum(tmp_path, corpus, loss):
+def test_output_vectors_in_out_and_sum(tmp_path, small_corpus, loss):
     files = {}
     for which in ("in", "out", "sum"):
         files[which] = tmp_path / f"{which}.txt"
-        args = ["train", corpus, "-o", files[which], *FAST, "--seed", 3, "--loss", loss]
+        args = ["train", small_corpus, "-o", files[which], *FAST, "--seed", 3, "--loss", loss]
         result = run(*args, "--max-vocab", 300, "--output-vectors", which)
         assert result.exit_code == 0, result.output
     w_in, w_out, both = (load_vectors(str(files[w])) for w in ("in", "out", "sum"))
@@ -104,9 +96,9 @@ def test_output_vectors_in_out_and_sum(tmp_path, corpus, loss):
 
 
 @pytest.mark.parametrize("which", ["out", "sum"])
-def test_output_vectors_of_hierarchical_softmax_are_refused(tmp_path, corpus, which):
+def test_output_vectors_of_hierarchical_softmax_are_refused(tmp_path, small_corpus, which):
     out = tmp_path / "v.txt"
-    result = run("train", corpus, "-o", out, "--loss", "hs", "--output-vectors", which)
+    result = run("train", small_corpus, "-o", out, "--loss", "hs", "--output-vectors", which)
     assert result.exit_code == 1 and not out.exists()
     assert result.stderr.startswith(f"Error: --output-vectors {which}: with --loss hs ")
     assert len(result.stderr.splitlines()) == 1
