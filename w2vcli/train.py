@@ -100,12 +100,10 @@ class Trainer:
             points,
             lengths,
         )
-        self.words_per_epoch = int(np.count_nonzero(corpus >= 0))
-        self.total_words = self.words_per_epoch * config.epochs
+        self.total_words = int(np.count_nonzero(corpus >= 0)) * config.epochs
         bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
-        self.arch = ARCHS[config.arch]
 
     def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray, scratch):
         c = self.config
@@ -239,9 +237,3 @@ class _Shared:
     epoch_examples: int = 0
     error: Exception | None = None
     slices: list = field(default_factory=list)  # [next, end) batch indices per thread
-
-
-def train(raw: RawCorpus, config: TrainConfig, on_progress=None, source="corpus") -> TrainResult:
-    """Train word2vec on a corpus read by `corpus.read_corpus`."""
-    vocab, corpus = prepare(raw, config.validate(), source)
-    return Trainer(vocab, corpus, config).run(on_progress)
