@@ -77,21 +77,50 @@ class Model(NamedTuple):
 
 
 class Scratch(NamedTuple):
+    rng: np.ndarray  # (1,) uint64 state of the thread's random generator
+    counts: np.ndarray  # (2,) examples trained, and those whose loss was computed
     hidden: np.ndarray  # (N,) h
     grad_hidden: np.ndarray  # (N,) -eta * EH
     context: np.ndarray  # (2 * window,) context words of a CBOW example
     negatives: np.ndarray  # (K,) noise words of an example
+    rows: np.ndarray  # (R,) the w_out rows of an example's binary classifiers (ns, hs)
+    labels: np.ndarray  # (R,) their labels, 1 or 0
+    coeffs: np.ndarray  # (R,) their g = eta * (label - sigma(score))
     scores: np.ndarray  # (V,) u_j for the full softmax
 
 
-def make_scratch(model: Model, window: int, negative: int) -> Scratch:
+# Threads' scratch arrays are small and written all the time; allocated next to each other
+# they would share cache lines, and each write would evict the line from the other core
+# (false sharing: two threads then ran slower than one). So each gets its own lines; 128
+# bytes, because the prefetcher fetches lines in pairs.
+PRIVATE_BYTES = 128
+
+
+def private_array(n: int, dtype) -> np.ndarray:
+    """A zeroed array of n items that shares no PRIVATE_BYTES block with other data."""
+    dtype = np.dtype(dtype)
+    blocks = -(-max(1, n * dtype.itemsize) // PRIVATE_BYTES)
+    buffer = np.zeros((blocks + 1) * PRIVATE_BYTES, np.uint8)
+    start = -buffer.ctypes.data % PRIVATE_BYTES
+    return buffer[start : start + n * dtype.itemsize].view(dtype)
+
+
+def make_scratch(model: Model, window: int, negative: int, seed: int = 1) -> Scratch:
     n, real = model.w_in.shape[1], model.w_in.dtype
+    n_rows = max(negative + 1, model.codes.shape[1])
+    rng = private_array(1, np.uint64)
+    rng[0] = seed
     return Scratch(
-        np.empty(n, real),
-        np.empty(n, real),
-        np.empty(2 * window, np.int32),
-        np.empty(negative, np.int32),
-        np.empty(model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1, np.float64),
+        rng,
+        private_array(2, np.int64),
+        private_array(n, real),
+        private_array(n, real),
+        private_array(2 * window, np.int32),
+        private_array(negative, np.int32),
+        private_array(n_rows, np.int32),
+        private_array(n_rows, np.int8),
+        private_array(n_rows, real),
+        private_array(model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1, np.float64),
     )
 
 
@@ -117,20 +146,34 @@ def sigmoid(x):
 
 
 @inner
-def binary_logistic(hidden, w_out, row, label, alpha, grad_hidden, want_loss):
-    """`logistic` at score v'_row^T h, updating w_out[row] and grad_hidden. Returns the loss.
+def binary_logistic_layer(m, s, n_rows, alpha, want_loss):
+    """`logistic` at each score v'_row^T h for the rows and labels in s.rows[:n_rows] and
+    s.labels; updates those rows of w_out and s.grad_hidden. Returns the loss.
 
+    All scores come first, then all updates: the rows' loads are then in flight together
+    rather than one row at a time (h does not change in between, and the rows are distinct
+    except for a noise word drawn twice, so this is word2vec C's update up to such repeats).
     Rows are indexed, never sliced: a slice is a view whose reference count Numba
     updates atomically, and threads sharing w_out would contend for it."""
+    hidden, w_out, grad_hidden = s.hidden, m.w_out, s.grad_hidden
     n = hidden.shape[0]
-    score = hidden.dtype.type(0)
-    for i in range(n):
-        score += hidden[i] * w_out[row, i]
-    g, loss = logistic(score, label, alpha, want_loss)
+    loss = 0.0
+    for k in range(n_rows):
+        row = s.rows[k]
+        score = hidden.dtype.type(0)
+        for i in range(n):
+            score += hidden[i] * w_out[row, i]
+        g, row_loss = logistic(score, s.labels[k], alpha, want_loss)
+        s.coeffs[k] = g
+        loss += row_loss
     if alpha > 0:
         for i in range(n):
-            grad_hidden[i] += g * w_out[row, i]
-            w_out[row, i] += g * hidden[i]
+            grad_hidden[i] = 0
+        for k in range(n_rows):
+            row, g = s.rows[k], s.coeffs[k]
+            for i in range(n):
+                grad_hidden[i] += g * w_out[row, i]
+                w_out[row, i] += g * hidden[i]
     return loss
 
 
@@ -138,24 +181,23 @@ def binary_logistic(hidden, w_out, row, label, alpha, grad_hidden, want_loss):
 def negative_sampling(m, s, target, alpha, want_loss):
     """E = -log sigma(v'_O h) - sum_k log sigma(-v'_k h) over the noise words in
     s.negatives; one equal to the target is skipped, as in word2vec C."""
-    loss = binary_logistic(s.hidden, m.w_out, target, 1, alpha, s.grad_hidden, want_loss)
+    s.rows[0], s.labels[0] = target, 1
+    n_rows = 1
     for k in range(s.negatives.shape[0]):
         if s.negatives[k] != target:
-            loss += binary_logistic(
-                s.hidden, m.w_out, s.negatives[k], 0, alpha, s.grad_hidden, want_loss
-            )
-    return loss
+            s.rows[n_rows], s.labels[n_rows] = s.negatives[k], 0
+            n_rows += 1
+    return binary_logistic_layer(m, s, n_rows, alpha, want_loss)
 
 
 @inner
 def hierarchical_softmax(m, s, target, alpha, want_loss):
     """E = -sum_j log sigma([[left]] v'_n(j) h) along the target's Huffman path; code 0
     means the target of node j's classifier is 1 (word2vec C's `1 - code`)."""
-    loss = 0.0
-    for d in range(m.lengths[target]):
-        node, label = m.points[target, d], 1 - m.codes[target, d]
-        loss += binary_logistic(s.hidden, m.w_out, node, label, alpha, s.grad_hidden, want_loss)
-    return loss
+    n_rows = m.lengths[target]
+    for d in range(n_rows):
+        s.rows[d], s.labels[d] = m.points[target, d], 1 - m.codes[target, d]
+    return binary_logistic_layer(m, s, n_rows, alpha, want_loss)
 
 
 @inner
@@ -175,6 +217,7 @@ def full_softmax(m, s, target, alpha):
         total += math.exp(scores[j] - top)
     loss = top + math.log(total) - scores[target]
     if alpha > 0:
+        s.grad_hidden[:] = 0
         for j in range(vocab_size):
             e = math.exp(scores[j] - top) / total - (1.0 if j == target else 0.0)  # y_j - t_j
             g = hidden.dtype.type(-alpha * e)
@@ -186,8 +229,7 @@ def full_softmax(m, s, target, alpha):
 
 @inner
 def output_layer(m, s, target, alpha, want_loss):
-    """Loss of predicting `target` from s.hidden; updates w_out and s.grad_hidden."""
-    s.grad_hidden[:] = 0
+    """Loss of predicting `target` from s.hidden; updates w_out and sets s.grad_hidden."""
     if m.loss_kind == NS:
         return negative_sampling(m, s, target, alpha, want_loss)
     if m.loss_kind == HS:
@@ -201,17 +243,24 @@ def cbow_example(m, s, n_context, target, alpha, want_loss):
     context vector then gets the whole -eta*EH (not EH / C as in the paper)."""
     w_in, hidden = m.w_in, s.hidden
     n = w_in.shape[1]
-    hidden[:] = 0
-    for k in range(n_context):
+    # Each row index is read into a local first: Numba does not tell LLVM that a float
+    # store cannot change s.context, so `w_in[s.context[k], i]` would be reloaded every i
+    # and the loop left unvectorised.
+    first = s.context[0]
+    for i in range(n):
+        hidden[i] = w_in[first, i]
+    for k in range(1, n_context):
+        row = s.context[k]
         for i in range(n):
-            hidden[i] += w_in[s.context[k], i]
+            hidden[i] += w_in[row, i]
     for i in range(n):
         hidden[i] /= n_context
     loss = output_layer(m, s, target, alpha, want_loss)
     if alpha > 0:
         for k in range(n_context):
+            row = s.context[k]
             for i in range(n):
-                w_in[s.context[k], i] += s.grad_hidden[i]
+                w_in[row, i] += s.grad_hidden[i]
     return loss
 
 
@@ -236,18 +285,19 @@ LOSS_EVERY = 16
 
 
 @inner
-def draw_negatives(m, s, rng):
+def draw_negatives(m, s):
     for k in range(s.negatives.shape[0]):
-        s.negatives[k] = draw_noise(rng, m.noise_accept, m.noise_alias)
+        s.negatives[k] = draw_noise(s.rng, m.noise_accept, m.noise_alias)
 
 
 @inner
-def train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts):
-    """Train on sentence[:length] with word2vec C's dynamic window. Adds to counts:
-    [examples, examples whose loss was computed] and returns the sum of those losses."""
+def train_sentence(m, s, sentence, length, arch, window, alpha):
+    """Train on sentence[:length] with word2vec C's dynamic window. Adds to s.counts and
+    returns the sum of the losses computed."""
+    counts = s.counts
     loss = 0.0
     for pos in range(length):
-        reduced = random_below(rng, window)  # effective window is window - reduced
+        reduced = random_below(s.rng, window)  # effective window is window - reduced
         lo = max(0, pos - window + reduced)
         hi = min(length, pos + window - reduced + 1)
         center = sentence[pos]
@@ -259,7 +309,7 @@ def train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts):
                     c += 1
             if c == 0:
                 continue
-            draw_negatives(m, s, rng)
+            draw_negatives(m, s)
             want_loss = counts[0] % LOSS_EVERY == 0
             loss += cbow_example(m, s, c, center, alpha, want_loss)
             counts[0] += 1
@@ -268,7 +318,7 @@ def train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts):
             for j in range(lo, hi):
                 if j == pos:
                     continue
-                draw_negatives(m, s, rng)
+                draw_negatives(m, s)
                 want_loss = counts[0] % LOSS_EVERY == 0
                 loss += skipgram_example(m, s, sentence[j], center, alpha, want_loss)
                 counts[0] += 1
@@ -277,11 +327,11 @@ def train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts):
 
 
 @jit
-def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, rng, s):
+def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, s):
     """Train on corpus[start:end] (final ids, -1 ends a line): sub-sample, cut into
     sentences, train each. Returns (loss sum, examples with loss, words read)."""
     sentence = np.empty(end - start, dtype=np.int32)
-    counts = np.zeros(2, dtype=np.int64)
+    s.counts[:] = 0
     loss = 0.0
     words = 0
     length = 0
@@ -290,11 +340,11 @@ def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, rng, s):
         if word >= 0:
             words += 1
             # Sub-sampling drops frequent words before windows are formed, as word2vec C.
-            if keep_prob[word] < 1.0 and keep_prob[word] < uniform(rng):
+            if keep_prob[word] < 1.0 and keep_prob[word] < uniform(s.rng):
                 continue
             sentence[length] = word
             length += 1
         elif length > 0:
-            loss += train_sentence(m, s, sentence, length, arch, window, alpha, rng, counts)
+            loss += train_sentence(m, s, sentence, length, arch, window, alpha)
             length = 0
-    return loss, counts[1], words
+    return loss, s.counts[1], words

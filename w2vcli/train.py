@@ -105,7 +105,7 @@ class Trainer:
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
 
-    def _run_batch(self, start: int, end: int, alpha: float, rng: np.ndarray, scratch):
+    def _run_batch(self, start: int, end: int, alpha: float, scratch):
         c = self.config
         return kernels.train_batch(
             self.model,
@@ -116,18 +116,18 @@ class Trainer:
             c.window,
             self.keep_prob,
             alpha,
-            rng,
             scratch,
         )
 
-    def _scratch(self):
+    def _scratch(self, seed: int = 1):
         c = self.config
-        return kernels.make_scratch(self.model, c.window, c.negative if c.loss == "ns" else 0)
+        negative = c.negative if c.loss == "ns" else 0
+        return kernels.make_scratch(self.model, c.window, negative, seed)
 
     def compile(self) -> float:
         """Compile the kernel (or load it from numba's disk cache); returns seconds."""
         t0 = time.perf_counter()
-        self._run_batch(0, 0, 0.0, np.ones(1, dtype=np.uint64), self._scratch())
+        self._run_batch(0, 0, 0.0, self._scratch())
         self.compile_seconds = time.perf_counter() - t0
         return self.compile_seconds
 
@@ -138,10 +138,10 @@ class Trainer:
         if self.compile_seconds is None:
             self.compile()
         result.compile_seconds = self.compile_seconds
-        rngs = [np.array([c.seed * 1_000_003 + t + 1], dtype=np.uint64) for t in range(c.n_threads)]
+        scratches = [self._scratch(c.seed * 1_000_003 + t + 1) for t in range(c.n_threads)]
         shared = _Shared()
         t0 = time.perf_counter()
-        n, n_threads = len(self.batches), len(rngs)
+        n, n_threads = len(self.batches), len(scratches)
         for epoch in range(c.epochs):
             shared.epoch_loss, shared.epoch_examples = 0.0, 0
             # [next, end) of each thread's slice of self.batches
@@ -149,8 +149,8 @@ class Trainer:
                 [t * n // n_threads, (t + 1) * n // n_threads] for t in range(n_threads)
             ]
             threads = [
-                threading.Thread(target=self._work, args=(t, rng, shared), daemon=True)
-                for t, rng in enumerate(rngs)
+                threading.Thread(target=self._work, args=(t, scratch, shared), daemon=True)
+                for t, scratch in enumerate(scratches)
             ]
             for t in threads:
                 t.start()
@@ -183,10 +183,9 @@ class Trainer:
         result.words = shared.words
         return result
 
-    def _work(self, thread, rng, shared):
+    def _work(self, thread, scratch, shared):
         """A worker thread: train on batches of its slice, then steal; account for each."""
         c = self.config
-        scratch = self._scratch()
         while not shared.stop.is_set():
             with shared.lock:
                 progress = shared.words / max(1, self.total_words)
@@ -201,7 +200,7 @@ class Trainer:
                     most[1] -= 1
                     batch = self.batches[most[1]]
             alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
-            loss, examples, words = self._run_batch(*batch, alpha, rng, scratch)
+            loss, examples, words = self._run_batch(*batch, alpha, scratch)
             with shared.lock:
                 shared.words += words
                 shared.interval_loss += loss
