@@ -9,6 +9,9 @@ import pytest
 from numba import njit
 
 from w2vcli import kernels, tables
+from w2vcli.config import TrainConfig
+from w2vcli.corpus import read_corpus
+from w2vcli.train import Trainer, prepare
 
 V, N = 20, 8
 COUNTS = np.array(sorted(np.random.default_rng(0).integers(1, 500, V), reverse=True))
@@ -150,3 +153,20 @@ def test_random_numbers_are_uniform():
     assert 0 <= u.min() and u.max() < 1
     assert abs(u.mean() - 0.5) < 0.003
     assert np.all(np.abs(np.bincount(k, minlength=7) / len(k) - 1 / 7) < 0.003)
+
+
+def test_hot_rows_copy_changes_nothing_with_one_thread(small_corpus, monkeypatch):
+    """The thread's own copy of the top tree nodes is only a cache: one thread trains the
+    same vectors with and without it (up to rounding in adding back the change)."""
+    config = TrainConfig(arch="skipgram", loss="hs", dim=20, epochs=1, threads=1).validate()
+    vocab, corpus = prepare(read_corpus(str(small_corpus)), config)
+    trained = {}
+    for hot_rows in (0, kernels.HOT_TREE_NODES):
+        monkeypatch.setattr(kernels, "HOT_TREE_NODES", hot_rows)
+        trainer = Trainer(vocab, corpus, config)
+        assert trainer._scratch().hot_out.shape == (min(hot_rows, len(vocab) - 1), 20)
+        trained[hot_rows] = trainer.run()
+    without, with_copy = trained.values()
+    assert np.abs(with_copy.w_out[-1]).max() > 0.01  # the root node did learn
+    np.testing.assert_allclose(with_copy.w_out, without.w_out, atol=1e-5)
+    np.testing.assert_allclose(with_copy.w_in, without.w_in, atol=1e-5)

@@ -27,9 +27,12 @@ NS, HS, SOFTMAX = 0, 1, 2
 
 # No nnan/ninf: the divergence check relies on NaN and inf propagating.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
-jit = njit(cache=True, nogil=True, fastmath=FASTMATH)
-# Inlined at Numba's level, so that the reference counts of the arrays passed down are
-# pruned instead of being updated (atomically) at every call in the hot loop.
+# The training entry point runs without Numba's reference counting (`_nrt=False`): passing
+# the Model and Scratch tuples down increfs and decrefs every array in them for each
+# training example, and those atomic operations cost 30 % of one thread's time and most of
+# a second thread's. So the kernels allocate nothing; all buffers come in Scratch.
+jit = njit(cache=True, nogil=True, fastmath=FASTMATH, _nrt=False)
+# Inlined at Numba's level, so that LLVM sees a whole training example at once.
 inner = njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
 
 # word2vec C's linear congruential generator, one state per thread.
@@ -87,6 +90,9 @@ class Scratch(NamedTuple):
     labels: np.ndarray  # (R,) their labels, 1 or 0
     coeffs: np.ndarray  # (R,) their g = eta * (label - sigma(score))
     scores: np.ndarray  # (V,) u_j for the full softmax
+    hot_out: np.ndarray  # (H, N) the thread's own copy of the last H rows of w_out
+    hot_base: np.ndarray  # (H, N) those rows as they were when copied
+    sentence: np.ndarray  # (B,) the kept words of a sentence, B >= the longest batch
 
 
 # Threads' scratch arrays are small and written all the time; allocated next to each other
@@ -105,8 +111,11 @@ def private_array(n: int, dtype) -> np.ndarray:
     return buffer[start : start + n * dtype.itemsize].view(dtype)
 
 
-def make_scratch(model: Model, window: int, negative: int, seed: int = 1) -> Scratch:
+def make_scratch(
+    model: Model, window: int, negative: int, seed: int = 1, hot_rows: int = 0, batch: int = 1
+) -> Scratch:
     n, real = model.w_in.shape[1], model.w_in.dtype
+    hot_rows = min(hot_rows, model.w_out.shape[0])
     n_rows = max(negative + 1, model.codes.shape[1])
     rng = private_array(1, np.uint64)
     rng[0] = seed
@@ -121,6 +130,9 @@ def make_scratch(model: Model, window: int, negative: int, seed: int = 1) -> Scr
         private_array(n_rows, np.int8),
         private_array(n_rows, real),
         private_array(model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1, np.float64),
+        private_array(hot_rows * n, real).reshape(hot_rows, n),
+        private_array(hot_rows * n, real).reshape(hot_rows, n),
+        private_array(batch, np.int32),
     )
 
 
@@ -146,35 +158,76 @@ def sigmoid(x):
 
 
 @inner
+def row_dot(vector, matrix, row):
+    total = vector.dtype.type(0)
+    for i in range(vector.shape[0]):
+        total += vector[i] * matrix[row, i]
+    return total
+
+
+@inner
+def row_update(grad, matrix, row, g, vector):
+    """grad += g * matrix[row], then matrix[row] += g * vector."""
+    for i in range(vector.shape[0]):
+        grad[i] += g * matrix[row, i]
+        matrix[row, i] += g * vector[i]
+
+
+@inner
 def binary_logistic_layer(m, s, n_rows, alpha, want_loss):
     """`logistic` at each score v'_row^T h for the rows and labels in s.rows[:n_rows] and
-    s.labels; updates those rows of w_out and s.grad_hidden. Returns the loss.
+    s.labels; updates those rows of w_out (or of s.hot_out, for the last rows) and
+    s.grad_hidden. Returns the loss.
 
     All scores come first, then all updates: the rows' loads are then in flight together
     rather than one row at a time (h does not change in between, and the rows are distinct
     except for a noise word drawn twice, so this is word2vec C's update up to such repeats).
     Rows are indexed, never sliced: a slice is a view whose reference count Numba
     updates atomically, and threads sharing w_out would contend for it."""
-    hidden, w_out, grad_hidden = s.hidden, m.w_out, s.grad_hidden
-    n = hidden.shape[0]
+    hidden, w_out, hot_out, grad_hidden = s.hidden, m.w_out, s.hot_out, s.grad_hidden
+    hot_start = w_out.shape[0] - hot_out.shape[0]
     loss = 0.0
     for k in range(n_rows):
         row = s.rows[k]
-        score = hidden.dtype.type(0)
-        for i in range(n):
-            score += hidden[i] * w_out[row, i]
+        hot = row >= hot_start
+        score = row_dot(hidden, hot_out if hot else w_out, row - hot_start if hot else row)
         g, row_loss = logistic(score, s.labels[k], alpha, want_loss)
         s.coeffs[k] = g
         loss += row_loss
     if alpha > 0:
-        for i in range(n):
+        for i in range(hidden.shape[0]):
             grad_hidden[i] = 0
         for k in range(n_rows):
             row, g = s.rows[k], s.coeffs[k]
-            for i in range(n):
-                grad_hidden[i] += g * w_out[row, i]
-                w_out[row, i] += g * hidden[i]
+            hot = row >= hot_start
+            matrix = hot_out if hot else w_out
+            row_update(grad_hidden, matrix, row - hot_start if hot else row, g, hidden)
     return loss
+
+
+# The nodes at the top of the Huffman tree are on nearly every path, so with hs every
+# training pair writes them; threads writing the same rows pass the cache lines back and
+# forth, and two threads trained at a third of one thread's speed. Each thread therefore
+# updates its own copy of these rows and adds its change to w_out after each batch
+# (with one thread that is the same sequence of updates as without the copy).
+HOT_TREE_NODES = 64
+
+
+@inner
+def check_out_hot_rows(m, s):
+    start = m.w_out.shape[0] - s.hot_out.shape[0]
+    for r in range(s.hot_out.shape[0]):
+        for i in range(m.w_out.shape[1]):
+            s.hot_out[r, i] = m.w_out[start + r, i]
+            s.hot_base[r, i] = m.w_out[start + r, i]
+
+
+@inner
+def check_in_hot_rows(m, s):
+    start = m.w_out.shape[0] - s.hot_out.shape[0]
+    for r in range(s.hot_out.shape[0]):
+        for i in range(m.w_out.shape[1]):
+            m.w_out[start + r, i] += s.hot_out[r, i] - s.hot_base[r, i]
 
 
 @inner
@@ -204,14 +257,11 @@ def hierarchical_softmax(m, s, target, alpha, want_loss):
 def full_softmax(m, s, target, alpha):
     """E = -u_target + log sum_k exp(u_k): the exact model, O(V) per pair."""
     hidden, w_out, scores = s.hidden, m.w_out, s.scores
-    vocab_size, n = w_out.shape
+    vocab_size = w_out.shape[0]
     top = -np.inf
     for j in range(vocab_size):
-        u = 0.0
-        for i in range(n):
-            u += hidden[i] * w_out[j, i]
-        scores[j] = u
-        top = max(top, u)
+        scores[j] = row_dot(hidden, w_out, j)
+        top = max(top, scores[j])
     total = 0.0
     for j in range(vocab_size):
         total += math.exp(scores[j] - top)
@@ -220,10 +270,7 @@ def full_softmax(m, s, target, alpha):
         s.grad_hidden[:] = 0
         for j in range(vocab_size):
             e = math.exp(scores[j] - top) / total - (1.0 if j == target else 0.0)  # y_j - t_j
-            g = hidden.dtype.type(-alpha * e)
-            for i in range(n):
-                s.grad_hidden[i] += g * w_out[j, i]
-                w_out[j, i] += g * hidden[i]
+            row_update(s.grad_hidden, w_out, j, hidden.dtype.type(-alpha * e), hidden)
     return loss
 
 
@@ -329,9 +376,11 @@ def train_sentence(m, s, sentence, length, arch, window, alpha):
 @jit
 def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, s):
     """Train on corpus[start:end] (final ids, -1 ends a line): sub-sample, cut into
-    sentences, train each. Returns (loss sum, examples with loss, words read)."""
-    sentence = np.empty(end - start, dtype=np.int32)
+    sentences, train each. Returns (loss sum, examples with loss, words read).
+    end - start must not exceed s.sentence.shape[0] (there are no bounds checks)."""
+    sentence = s.sentence
     s.counts[:] = 0
+    check_out_hot_rows(m, s)
     loss = 0.0
     words = 0
     length = 0
@@ -347,4 +396,5 @@ def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, s):
         elif length > 0:
             loss += train_sentence(m, s, sentence, length, arch, window, alpha)
             length = 0
+    check_in_hot_rows(m, s)
     return loss, s.counts[1], words

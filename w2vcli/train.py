@@ -107,6 +107,7 @@ class Trainer:
 
     def _run_batch(self, start: int, end: int, alpha: float, scratch):
         c = self.config
+        assert end - start <= len(scratch.sentence)
         return kernels.train_batch(
             self.model,
             self.corpus,
@@ -122,7 +123,8 @@ class Trainer:
     def _scratch(self, seed: int = 1):
         c = self.config
         negative = c.negative if c.loss == "ns" else 0
-        return kernels.make_scratch(self.model, c.window, negative, seed)
+        hot_rows = kernels.HOT_TREE_NODES if c.loss == "hs" else 0
+        return kernels.make_scratch(self.model, c.window, negative, seed, hot_rows, BATCH_WORDS)
 
     def compile(self) -> float:
         """Compile the kernel (or load it from numba's disk cache); returns seconds."""
