@@ -171,7 +171,7 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
     """
     f = open_corpus(path)
     index: dict[bytes, int] = {}
-    pieces: list[np.ndarray] = []
+    stream, length = np.empty(1 << 20, dtype=np.int32), 0
     raw = RawCorpus(None, [], None, 0, 0)
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
     try:
@@ -191,30 +191,56 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
                     "GB18030 -t UTF-8 (or -f UTF-16)"
                 )
             raw.lines += chunk.count(b"\n")
-            pieces.append(_encode_chunk(chunk, index))
+            stream, length = _append(stream, length, _encode_chunk(chunk, index))
             if len(index) > max_types:
-                before = sum(len(p) for p in pieces)
-                pieces = [_prune(index, np.concatenate(pieces), max(1, max_types // 2))]
-                raw.pruned_tokens += before - len(pieces[0])
+                kept = _prune(index, stream[:length], max(1, max_types // 2))
+                raw.pruned_tokens += length - len(kept)
                 raw.prunings += 1
+                stream, length = kept, len(kept)
     finally:
         if path != "-":
             f.close()
-    pieces.append(np.array([LINE_END], dtype=np.int32))
-    raw.ids = np.concatenate(pieces)
-    del pieces  # from here the stream is held once
+    stream, length = _append(stream, length, np.array([LINE_END], dtype=np.int32))
+    stream.resize(length, refcheck=False)
+    raw.ids = stream
     raw.tokens = list(index)
-    raw.counts = np.bincount(raw.ids[raw.ids >= 0], minlength=len(index)).astype(np.int64)
+    raw.counts = np.zeros(len(index), dtype=np.int64)
+    for part in _parts(raw.ids):
+        raw.counts += np.bincount(part[part >= 0], minlength=len(index))
     return raw
+
+
+# The id stream is the one thing that grows with the corpus, so it is held once: it grows
+# in place (realloc, which moves large blocks by remapping pages, not by copying them), and
+# the passes over it work on PART_SIZE slices, so no temporary is as large as the stream.
+PART_SIZE = 1 << 20
+
+
+def _append(stream: np.ndarray, length: int, piece: np.ndarray) -> tuple[np.ndarray, int]:
+    if length + len(piece) > len(stream):
+        stream.resize(max(2 * len(stream), length + len(piece)), refcheck=False)
+    stream[length : length + len(piece)] = piece
+    return stream, length + len(piece)
+
+
+def _parts(array: np.ndarray):
+    for start in range(0, len(array), PART_SIZE):
+        yield array[start : start + PART_SIZE]
 
 
 def encode(raw: RawCorpus, new_ids: np.ndarray) -> np.ndarray:
     """Map provisional ids to final ones, dropping words not in the vocabulary.
 
     `new_ids[p]` is the final id of provisional id p, or -2 for a dropped word.
-    Returns int32 final ids with LINE_END after each line.
+    Returns int32 final ids with LINE_END after each line, written over raw.ids (a view of
+    its memory), so that the corpus is never held twice.
     """
-    # One lookup, no masks: LINE_END (-1) indexes the table's last entry, itself.
+    # LINE_END (-1) indexes the table's last entry, itself.
     table = np.concatenate([new_ids, [LINE_END]]).astype(np.int32)
-    out = table[raw.ids]
-    return out[out != -2]
+    length = 0
+    for part in _parts(raw.ids):  # the kept ids of each part move down to raw.ids[length:]
+        kept = table[part]
+        kept = kept[kept != -2]
+        raw.ids[length : length + len(kept)] = kept
+        length += len(kept)
+    return raw.ids[:length]
