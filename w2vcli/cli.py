@@ -297,10 +297,14 @@ def train(
             smoothing=0.1,
         ) as bar:
 
+            shown_loss = "-"
+
             def on_progress(words, alpha, interval_loss):
+                nonlocal shown_loss
                 bar.update(words - bar.n)
-                shown = f"{interval_loss:.4f}" if interval_loss is not None else "-"
-                bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown}", refresh=False)
+                if interval_loss is not None:  # else no loss was sampled since the last call
+                    shown_loss = f"{interval_loss:.4f}"
+                bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown_loss}", refresh=False)
 
             def on_epoch(epoch, result):
                 vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
