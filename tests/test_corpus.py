@@ -107,3 +107,24 @@ def test_encode_drops_rare_words_and_keeps_line_ends(tmp_path):
     encoded = corpus.encode(raw, new_ids)
     assert encoded.tolist() == [0, 1, 0, LINE_END, 1, 0, LINE_END, LINE_END]
     assert encoded.dtype == np.int32
+
+
+def test_stream_grows_and_is_encoded_in_small_parts(tmp_path, monkeypatch):
+    """The id stream grows in place and is counted and encoded a part at a time; with
+    parts of 3 ids that takes many steps, and gives what one step gives."""
+    path = write(tmp_path, b"a b rare a\nb a\n" * 40 + b"c a\n")
+
+    def read_and_encode():
+        raw = read_corpus(path)
+        ids, counts = raw.ids.copy(), raw.counts.copy()
+        _, new_ids = build_vocab(raw.tokens, raw.counts, min_count=2)
+        return ids, counts, corpus.encode(raw, new_ids)
+
+    whole = read_and_encode()
+    monkeypatch.setattr(corpus, "PART_SIZE", 3)
+    parts = read_and_encode()
+    for expected, got in zip(whole, parts, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    encoded = parts[2].tolist()
+    assert encoded[:8] == [0, 1, 2, 0, LINE_END, 1, 0, LINE_END]  # a b rare a / b a
+    assert encoded[-3:] == [0, LINE_END, LINE_END]  # "c a": c is rare

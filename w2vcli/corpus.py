@@ -171,7 +171,7 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
     """
     f = open_corpus(path)
     index: dict[bytes, int] = {}
-    stream, length = np.empty(1 << 20, dtype=np.int32), 0
+    stream, length = np.empty(PART_SIZE, dtype=np.int32), 0  # doubled as needed
     raw = RawCorpus(None, [], None, 0, 0)
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
     try:
