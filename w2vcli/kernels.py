@@ -181,11 +181,9 @@ def binary_logistic_layer(m, s, n_rows, alpha, want_loss):
 
     All scores come first, then all updates: the rows' loads are then in flight together
     rather than one row at a time (h does not change in between, and the rows are distinct
-    except for a noise word drawn twice, so this is word2vec C's update up to such repeats).
-    Rows are indexed, never sliced: a slice is a view whose reference count Numba
-    updates atomically, and threads sharing w_out would contend for it."""
+    except for a noise word drawn twice, so this is word2vec C's update up to such repeats)."""
     hidden, w_out, hot_out, grad_hidden = s.hidden, m.w_out, s.hot_out, s.grad_hidden
-    hot_start = w_out.shape[0] - hot_out.shape[0]
+    hot_start = first_hot_row(m, s)
     loss = 0.0
     for k in range(n_rows):
         row = s.rows[k]
@@ -214,8 +212,14 @@ HOT_TREE_NODES = 64
 
 
 @inner
+def first_hot_row(m, s):
+    """w_out[first_hot_row:] are the rows each thread updates in its own copy, s.hot_out."""
+    return m.w_out.shape[0] - s.hot_out.shape[0]
+
+
+@inner
 def check_out_hot_rows(m, s):
-    start = m.w_out.shape[0] - s.hot_out.shape[0]
+    start = first_hot_row(m, s)
     for r in range(s.hot_out.shape[0]):
         for i in range(m.w_out.shape[1]):
             s.hot_out[r, i] = m.w_out[start + r, i]
@@ -224,7 +228,7 @@ def check_out_hot_rows(m, s):
 
 @inner
 def check_in_hot_rows(m, s):
-    start = m.w_out.shape[0] - s.hot_out.shape[0]
+    start = first_hot_row(m, s)
     for r in range(s.hot_out.shape[0]):
         for i in range(m.w_out.shape[1]):
             m.w_out[start + r, i] += s.hot_out[r, i] - s.hot_base[r, i]
