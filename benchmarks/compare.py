@@ -12,8 +12,9 @@ training seconds for every tool. Runs alternate (for each repetition, each
 configuration, each tool) so that a slow spell of the machine hits all tools alike.
 
 Before the measured runs, each configuration gets one w2v warm-up run on a slice of the
-corpus with an empty numba cache (its own NUMBA_CACHE_DIR): that gives the cold JIT
-compile time, and the measured runs, which share that cache, show the cached one.
+corpus with empty caches (its own NUMBA_CACHE_DIR and W2V_CACHE_DIR): that gives the cold
+compile time (Numba compiling the kernel and the C compiler linking it, w2vcli.native),
+and the measured runs, which share those caches, show the cached one.
 
 Linux adds a parent's resident memory at fork time into its child's ru_maxrss, so this
 process stays small: counting and evaluation run in child processes too (peers.py).
@@ -78,7 +79,7 @@ def run_w2v(s: dict, cache_dir: str) -> dict:
            "--alpha", str(s["alpha"]), "--dim", str(s["dim"]), "--window", str(s["window"]),
            "--negative", str(s["negative"]), "--sample", str(s["sample"]),
            "--min-count", str(s["min_count"])]
-    r = measure(cmd, env={**os.environ, "NUMBA_CACHE_DIR": cache_dir})
+    r = measure(cmd, env={**os.environ, "NUMBA_CACHE_DIR": cache_dir, "W2V_CACHE_DIR": cache_dir})
     m = SUMMARY.search(r["stderr"])
     if not m:
         raise SystemExit(f"no summary line from w2v:\n{r['stderr'][-2000:]}")
@@ -273,7 +274,7 @@ def main():
             caches[config] = tempfile.mkdtemp(prefix=f"numba-{config}-", dir=tmp)
             s = settings_for(args, warmup, config, "w2v", 1, 0, 1, os.path.join(tmp, "w.txt"))
             cold[config] = run_w2v({**s, "epochs": 1}, caches[config])["compile"]
-            log(f"warm-up {config}: compile {cold[config]:.1f} s with an empty numba cache")
+            log(f"warm-up {config}: compile {cold[config]:.1f} s with empty caches")
 
         runs = benchmark(args, corpus, 1, stats["in_vocab"], caches, tmp, args.evaluate)
         scaled = []
@@ -314,11 +315,12 @@ def main():
         "every tool; training seconds are w2v's own (compile excluded), gensim's train() "
         "(vocabulary scan excluded) and fastText's train_unsupervised() (its vocabulary "
         "scan included). wall s = the whole process: start-up, reading, training, writing "
-        "the vectors. w2v/peer: above 1 means w2v is faster. compile: the JIT compile in "
-        "the warm-up run with an empty numba cache / the most any measured run spent on it. "
-        "peak RSS: ru_maxrss of the process. analogy: gensim's evaluate_word_analogies "
-        "(3CosAdd, 30,000 most frequent words), coverage = questions answered; ws353 ρ: "
-        "Spearman of gensim's evaluate_word_pairs on WordSim-353.",
+        "the vectors. w2v/peer: above 1 means w2v is faster. compile: building the kernel "
+        "(Numba compiling it, the C compiler linking it) in the warm-up run with empty caches "
+        "/ the most any measured run spent loading it. peak RSS: ru_maxrss of the process. "
+        "analogy: 3CosAdd over the 30,000 most frequent words by `w2v evaluate` (which "
+        "tests/test_evaluate.py holds to gensim's evaluate_word_analogies), coverage = "
+        "questions answered; ws353 ρ: Spearman on WordSim-353.",
     ]
     if scaled:
         report += [

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from w2vcli import kernels, tables
+from w2vcli import arrays, kernels, tables
 from w2vcli.config import TrainConfig
 from w2vcli.corpus import read_corpus
 from w2vcli.train import Trainer, prepare
@@ -20,7 +20,7 @@ COUNTS = np.array(sorted(np.random.default_rng(0).integers(1, 500, V), reverse=T
 def model(loss):
     rng = np.random.default_rng(42)
     w_in = rng.normal(0, 0.3, (V, N))
-    w_out = rng.normal(0, 0.3, (V - 1 if loss == kernels.HS else V, N))
+    w_out = rng.normal(0, 0.3, (V - 1 if loss == arrays.HS else V, N))
     return w_in, w_out
 
 
@@ -31,7 +31,7 @@ def example_fn(arch, loss):
     target = 2
 
     def f(w_in, w_out, alpha):
-        m = kernels.Model(
+        m = arrays.Model(
             w_in,
             w_out,
             loss,
@@ -41,10 +41,10 @@ def example_fn(arch, loss):
             points,
             lengths,
         )
-        s = kernels.make_scratch(m, window=2, negative=5)
+        s = arrays.make_scratch(m, window=2, negative=5)
         s.negatives[:] = [1, 6, 13, 17, 19]
         s.context[:] = context
-        if arch == kernels.CBOW:
+        if arch == arrays.CBOW:
             return kernels.cbow_example(m, s, len(context), target, alpha, True)
         return kernels.skipgram_example(m, s, 4, target, alpha, True)
 
@@ -70,9 +70,9 @@ def relative_error(a, b):
 
 
 @pytest.mark.parametrize(
-    "loss", [kernels.NS, kernels.HS, kernels.SOFTMAX], ids=["ns", "hs", "softmax"]
+    "loss", [arrays.NS, arrays.HS, arrays.SOFTMAX], ids=["ns", "hs", "softmax"]
 )
-@pytest.mark.parametrize("arch", [kernels.CBOW, kernels.SKIPGRAM], ids=["cbow", "skipgram"])
+@pytest.mark.parametrize("arch", [arrays.CBOW, arrays.SKIPGRAM], ids=["cbow", "skipgram"])
 def test_update_is_the_negative_gradient(arch, loss):
     check_gradient(arch, loss)
 
@@ -86,7 +86,7 @@ def check_gradient(arch, loss):
     f(new_in, new_out, 1.0)  # one SGD step with eta = 1 gives -gradient
     assert np.abs(grad_out).max() > 1e-3  # the check is not vacuous
     assert relative_error(new_out - w_out, -grad_out) < 1e-4
-    if arch == kernels.CBOW:
+    if arch == arrays.CBOW:
         # word2vec C gives every context word the whole -eta*EH, which is C times the
         # gradient of the averaged model with respect to that word's input vector.
         expected_in = -grad_in * len(context)
@@ -94,18 +94,18 @@ def check_gradient(arch, loss):
         expected_in = -grad_in
     assert relative_error(new_in - w_in, expected_in) < 1e-4
     touched = np.flatnonzero(np.abs(new_in - w_in).sum(axis=1))
-    assert set(touched) == (set(context) if arch == kernels.CBOW else {4})
+    assert set(touched) == (set(context) if arch == arrays.CBOW else {4})
 
 
 def test_loss_values_match_their_formulas():
-    f, context = example_fn(kernels.CBOW, kernels.SOFTMAX)
-    w_in, w_out = model(kernels.SOFTMAX)
+    f, context = example_fn(arrays.CBOW, arrays.SOFTMAX)
+    w_in, w_out = model(arrays.SOFTMAX)
     h = w_in[context].mean(axis=0)
     u = w_out @ h
     assert f(w_in, w_out, 0.0) == pytest.approx(-u[2] + np.log(np.exp(u).sum()))
 
-    f, _ = example_fn(kernels.SKIPGRAM, kernels.NS)
-    w_in, w_out = model(kernels.NS)
+    f, _ = example_fn(arrays.SKIPGRAM, arrays.NS)
+    w_in, w_out = model(arrays.NS)
     h = w_in[4]
 
     def log_sigmoid(x):
@@ -161,8 +161,8 @@ def test_hot_rows_copy_changes_nothing_with_one_thread(small_corpus, monkeypatch
     config = TrainConfig(arch="skipgram", loss="hs", dim=20, epochs=1, threads=1).validate()
     vocab, corpus = prepare(read_corpus(str(small_corpus)), config)
     trained = {}
-    for hot_rows in (0, kernels.HOT_TREE_NODES):
-        monkeypatch.setattr(kernels, "HOT_TREE_NODES", hot_rows)
+    for hot_rows in (0, arrays.HOT_TREE_NODES):
+        monkeypatch.setattr(arrays, "HOT_TREE_NODES", hot_rows)
         trainer = Trainer(vocab, corpus, config)
         assert trainer._scratch().hot_out.shape == (min(hot_rows, len(vocab) - 1), 20)
         trained[hot_rows] = trainer.run()

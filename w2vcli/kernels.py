@@ -12,18 +12,16 @@ tests/test_kernels.py differentiates exactly the code that trains.
 The sigmoid is computed, not looked up: word2vec C's 1000-entry table is off by up to
 0.006 and would fail the gradient check. (An interpolated table measured no faster.)
 
-Arrays travel in two NamedTuples (Numba compiles them to plain structs): `Model`, shared
-by all threads, and `Scratch`, each thread's own buffers.
+The arrays come in the two NamedTuples of w2vcli.arrays: `m` is a Model, shared by all
+threads, `s` a Scratch, each thread's own.
 """
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-CBOW, SKIPGRAM = 0, 1
-NS, HS, SOFTMAX = 0, 1, 2
+from .arrays import CBOW, HS, NS
 
 # No nnan/ninf: the divergence check relies on NaN and inf propagating.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -66,74 +64,6 @@ def draw_noise(rng, noise_accept, noise_alias):
     if uniform(rng) < noise_accept[k]:
         return k
     return np.int64(noise_alias[k])
-
-
-class Model(NamedTuple):
-    w_in: np.ndarray  # (V, N) input vectors
-    w_out: np.ndarray  # (V, N) output vectors, or (V-1, N) inner nodes for hs
-    loss_kind: int  # NS, HS or SOFTMAX
-    noise_accept: np.ndarray  # (V,) alias table of the noise distribution (ns)
-    noise_alias: np.ndarray  # (V,)
-    codes: np.ndarray  # (V, L) Huffman codes (hs)
-    points: np.ndarray  # (V, L) inner nodes on each word's path (hs)
-    lengths: np.ndarray  # (V,) code lengths (hs)
-
-
-class Scratch(NamedTuple):
-    rng: np.ndarray  # (1,) uint64 state of the thread's random generator
-    counts: np.ndarray  # (2,) examples trained, and those whose loss was computed
-    hidden: np.ndarray  # (N,) h
-    grad_hidden: np.ndarray  # (N,) -eta * EH
-    context: np.ndarray  # (2 * window,) context words of a CBOW example
-    negatives: np.ndarray  # (K,) noise words of an example
-    rows: np.ndarray  # (R,) the w_out rows of an example's binary classifiers (ns, hs)
-    labels: np.ndarray  # (R,) their labels, 1 or 0
-    coeffs: np.ndarray  # (R,) their g = eta * (label - sigma(score))
-    scores: np.ndarray  # (V,) u_j for the full softmax
-    hot_out: np.ndarray  # (H, N) the thread's own copy of the last H rows of w_out
-    hot_base: np.ndarray  # (H, N) those rows as they were when copied
-    sentence: np.ndarray  # (B,) the kept words of a sentence, B >= the longest batch
-
-
-# Threads' scratch arrays are small and written all the time; allocated next to each other
-# they would share cache lines, and each write would evict the line from the other core
-# (false sharing: two threads then ran slower than one). So each gets its own lines; 128
-# bytes, because the prefetcher fetches lines in pairs.
-PRIVATE_BYTES = 128
-
-
-def private_array(n: int, dtype) -> np.ndarray:
-    """A zeroed array of n items that shares no PRIVATE_BYTES block with other data."""
-    dtype = np.dtype(dtype)
-    blocks = -(-max(1, n * dtype.itemsize) // PRIVATE_BYTES)
-    buffer = np.zeros((blocks + 1) * PRIVATE_BYTES, np.uint8)
-    start = -buffer.ctypes.data % PRIVATE_BYTES
-    return buffer[start : start + n * dtype.itemsize].view(dtype)
-
-
-def make_scratch(
-    model: Model, window: int, negative: int, seed: int = 1, hot_rows: int = 0, batch: int = 1
-) -> Scratch:
-    n, real = model.w_in.shape[1], model.w_in.dtype
-    hot_rows = min(hot_rows, model.w_out.shape[0])
-    n_rows = max(negative + 1, model.codes.shape[1])
-    rng = private_array(1, np.uint64)
-    rng[0] = seed
-    return Scratch(
-        rng,
-        private_array(2, np.int64),
-        private_array(n, real),
-        private_array(n, real),
-        private_array(2 * window, np.int32),
-        private_array(negative, np.int32),
-        private_array(n_rows, np.int32),
-        private_array(n_rows, np.int8),
-        private_array(n_rows, real),
-        private_array(model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1, np.float64),
-        private_array(hot_rows * n, real).reshape(hot_rows, n),
-        private_array(hot_rows * n, real).reshape(hot_rows, n),
-        private_array(batch, np.int32),
-    )
 
 
 @inner
@@ -201,14 +131,6 @@ def binary_logistic_layer(m, s, n_rows, alpha, want_loss):
             matrix = hot_out if hot else w_out
             row_update(grad_hidden, matrix, row - hot_start if hot else row, g, hidden)
     return loss
-
-
-# The nodes at the top of the Huffman tree are on nearly every path, so with hs every
-# training pair writes them; threads writing the same rows pass the cache lines back and
-# forth (two threads on en-mix: 650k words/s without this copy, 720k-880k with it). Each
-# thread therefore updates its own copy of these rows and adds its change to w_out after
-# each batch (with one thread that is the same sequence of updates as without the copy).
-HOT_TREE_NODES = 64
 
 
 @inner

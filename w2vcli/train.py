@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kernels, tables
+from . import arrays, native, tables
 from .config import SOFTMAX_MAX_VOCAB, TrainConfig
 from .corpus import RawCorpus, encode
 from .errors import ConfigError, CorpusError, TrainingDiverged
 from .vocab import Vocab, build_vocab
 
 BATCH_WORDS = 10_000
-ARCHS = {"cbow": kernels.CBOW, "skipgram": kernels.SKIPGRAM}
-LOSSES = {"ns": kernels.NS, "hs": kernels.HS, "softmax": kernels.SOFTMAX}
+ARCHS = {"cbow": arrays.CBOW, "skipgram": arrays.SKIPGRAM}
+LOSSES = {"ns": arrays.NS, "hs": arrays.HS, "softmax": arrays.SOFTMAX}
 
 
 @dataclass
@@ -90,7 +90,7 @@ class Trainer:
                 np.zeros(1, np.int32),
             )
         self.w_in, self.w_out = init_weights(len(vocab), config)
-        self.model = kernels.Model(
+        self.model = arrays.Model(
             self.w_in,
             self.w_out,
             LOSSES[config.loss],
@@ -104,11 +104,12 @@ class Trainer:
         bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
+        self.kernel = None  # kernels.train_batch, prebuilt or compiled by `compile`
 
     def _run_batch(self, start: int, end: int, alpha: float, scratch):
         c = self.config
         assert end - start <= len(scratch.sentence)
-        return kernels.train_batch(
+        return self.kernel(
             self.model,
             self.corpus,
             start,
@@ -123,12 +124,18 @@ class Trainer:
     def _scratch(self, seed: int = 1):
         c = self.config
         negative = c.negative if c.loss == "ns" else 0
-        hot_rows = kernels.HOT_TREE_NODES if c.loss == "hs" else 0
-        return kernels.make_scratch(self.model, c.window, negative, seed, hot_rows, BATCH_WORDS)
+        hot_rows = arrays.HOT_TREE_NODES if c.loss == "hs" else 0
+        return arrays.make_scratch(self.model, c.window, negative, seed, hot_rows, BATCH_WORDS)
 
-    def compile(self) -> float:
-        """Compile the kernel (or load it from numba's disk cache); returns seconds."""
+    def compile(self, prebuilt: bool = True) -> float:
+        """Load the prebuilt kernel (w2vcli.native, built on first use), or else compile
+        the kernel with Numba (or load it from Numba's disk cache); returns seconds."""
         t0 = time.perf_counter()
+        self.kernel = native.train_batch() if prebuilt else None
+        if self.kernel is None:
+            from .kernels import train_batch  # imports Numba
+
+            self.kernel = train_batch
         self._run_batch(0, 0, 0.0, self._scratch())
         self.compile_seconds = time.perf_counter() - t0
         return self.compile_seconds
