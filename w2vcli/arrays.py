@@ -39,6 +39,7 @@ class Scratch(NamedTuple):
     grad_hidden: np.ndarray  # (N,) -eta * EH
     context: np.ndarray  # (2 * window,) context words of a CBOW example
     negatives: np.ndarray  # (K,) noise words of an example
+    next_negatives: np.ndarray  # (K,) the next example's, drawn ahead to prefetch their rows
     rows: np.ndarray  # (R,) the w_out rows of an example's binary classifiers (ns, hs)
     labels: np.ndarray  # (R,) their labels, 1 or 0
     coeffs: np.ndarray  # (R,) their g = eta * (label - sigma(score))
@@ -78,6 +79,7 @@ def make_scratch(
         private_array(n, real),
         private_array(n, real),
         private_array(2 * window, np.int32),
+        private_array(negative, np.int32),
         private_array(negative, np.int32),
         private_array(n_rows, np.int32),
         private_array(n_rows, np.int8),

@@ -296,7 +296,6 @@ def train(
             desc="train",
             smoothing=0.1,
         ) as bar:
-
             shown_loss = "-"
 
             def on_progress(words, alpha, interval_loss):

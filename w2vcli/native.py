@@ -87,8 +87,14 @@ def _build_in_child(path: Path, failed: Path) -> None:
     if shutil.which("cc") is None:
         reason = "no C compiler (cc) on PATH"
     else:
+        # The child must import this very package, not another copy on its default path.
+        package_parent = str(Path(__file__).parent.parent)
+        python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
         child = subprocess.run(
-            [sys.executable, "-m", "w2vcli.native", str(path)], capture_output=True, text=True
+            [sys.executable, "-m", "w2vcli.native", str(path)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": python_path},
         )
         if child.returncode == 0 and path.exists():
             return
@@ -148,7 +154,7 @@ def build(path: Path) -> None:
     element_types = (
         [real, real, real, i32, types.uint8, i32, i32]  # Model's arrays
         + [i32, real]  # corpus, keep_prob
-        + [types.uint64, types.int64, real, real, i32, i32, i32, types.int8, real]  # Scratch
+        + [types.uint64, types.int64, real, real, i32, i32, i32, i32, types.int8, real]  # Scratch
         + [types.float64, real, real, i32]
     )
     pointer = [types.CPointer(t) for t in element_types]
@@ -177,6 +183,7 @@ def build(path: Path) -> None:
         grad_hidden,
         context,
         negatives,
+        next_negatives,
         rows,
         labels,
         coeffs,
@@ -216,13 +223,14 @@ def build(path: Path) -> None:
             vector(grad_hidden, 12),
             vector(context, 13),
             vector(negatives, 14),
-            vector(rows, 15),
-            vector(labels, 16),
-            vector(coeffs, 17),
-            vector(scores, 18),
-            matrix(hot_out, 19),
-            matrix(hot_base, 20),
-            vector(sentence, 21),
+            vector(next_negatives, 15),
+            vector(rows, 16),
+            vector(labels, 17),
+            vector(coeffs, 18),
+            vector(scores, 19),
+            matrix(hot_out, 20),
+            matrix(hot_base, 21),
+            vector(sentence, 22),
         )
         loss, examples, words = kernels.train_batch(
             m, vector(corpus, 7), start, end, arch, window, vector(keep_prob, 8), alpha, s
