@@ -71,7 +71,10 @@ def train_batch():
     if not path.exists() and not failed.exists():
         _build_in_child(path, failed)
     if path.exists():
-        kernel = _wrap(ctypes.CDLL(str(path))[SYMBOL])
+        try:
+            kernel = _wrap(ctypes.CDLL(str(path))[SYMBOL])
+        except (OSError, AttributeError) as error:  # damaged file: use the JIT kernel
+            print(f"w2v: cannot load {path} ({error}); delete it to rebuild", file=sys.stderr)
     _loaded[path] = kernel
     return kernel
 
@@ -99,11 +102,14 @@ def _build_in_child(path: Path, failed: Path) -> None:
         if child.returncode == 0 and path.exists():
             return
         reason = (child.stderr.strip().splitlines() or ["no output"])[-1]
-    failed.parent.mkdir(parents=True, exist_ok=True)
-    failed.write_text(f"could not build the native kernel: {reason}\n")
+    try:
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        failed.write_text(f"could not build the native kernel: {reason}\n")
+    except OSError:  # a cache directory we cannot write: try again next run
+        pass
     print(
-        f"w2v: {why_not()}; training with Numba's JIT kernel instead (about 100 MiB more "
-        f"memory); delete {failed} to try again",
+        f"w2v: could not build the native kernel: {reason}; training with Numba's JIT "
+        f"kernel instead (about 100 MiB more memory); delete {failed} to try again",
         file=sys.stderr,
     )
 
