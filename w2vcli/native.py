@@ -31,6 +31,17 @@ import numpy as np
 from .arrays import Model, Scratch
 
 SYMBOL = "w2v_train_batch"
+# The element type of each array the C function takes, in its order: Model's arrays, the
+# corpus and keep_prob, Scratch's arrays: the build declares them, every call checks them.
+ARRAY_DTYPES = [
+    np.dtype(t)
+    for t in (
+        [np.float32, np.float32, np.float32, np.int32, np.uint8, np.int32, np.int32]
+        + [np.int32, np.float32]
+        + [np.uint64, np.int64, np.float32, np.float32, np.int32, np.int32, np.int32, np.int32]
+        + [np.int8, np.float32, np.float64, np.float32, np.float32, np.int32]
+    )
+]
 
 
 def cache_dir() -> Path:
@@ -116,14 +127,14 @@ def _build_in_child(path: Path, failed: Path) -> None:
 
 def _wrap(function):
     """A Python callable with kernels.train_batch's signature over the C function."""
-    array_count = len(Model._fields) - 1 + 2 + len(Scratch._fields)  # Model less loss_kind
     function.restype = ctypes.c_double
     function.argtypes = (
-        [ctypes.c_void_p] * (array_count + 2) + [ctypes.c_int64] * 5 + [ctypes.c_double]
+        [ctypes.c_void_p] * (len(ARRAY_DTYPES) + 2) + [ctypes.c_int64] * 5 + [ctypes.c_double]
     )
 
     def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, s):
         arrays = [a for a in m if isinstance(a, np.ndarray)] + [corpus, keep_prob, *s]
+        assert [a.dtype for a in arrays] == ARRAY_DTYPES, "the C kernel is float32 only"
         sizes = np.array([n for a in arrays for n in _shape2(a)], np.int64)
         results = np.zeros(2, np.float64)
         loss = function(
@@ -151,19 +162,13 @@ def _shape2(a: np.ndarray) -> tuple:
 def build(path: Path) -> None:
     """Compile the kernel as a C function and link it into the shared library `path`."""
     import llvmlite.binding as llvm
+    import numba
     from numba import carray, cfunc, types
     from numba.core.codegen import get_host_cpu_features
 
     from . import kernels
 
-    real, i32 = types.float32, types.int32
-    element_types = (
-        [real, real, real, i32, types.uint8, i32, i32]  # Model's arrays
-        + [i32, real]  # corpus, keep_prob
-        + [types.uint64, types.int64, real, real, i32, i32, i32, i32, types.int8, real]  # Scratch
-        + [types.float64, real, real, i32]
-    )
-    pointer = [types.CPointer(t) for t in element_types]
+    pointer = [types.CPointer(numba.from_dtype(dtype)) for dtype in ARRAY_DTYPES]
     signature = types.float64(
         *pointer,
         types.CPointer(types.int64),
