@@ -11,7 +11,7 @@ from numba import njit
 from w2vcli import arrays, kernels, tables
 from w2vcli.config import TrainConfig
 from w2vcli.corpus import read_corpus
-from w2vcli.train import Trainer, prepare
+from w2vcli.train import Trainer, hot_rows, prepare
 
 V, N = 20, 8
 COUNTS = np.array(sorted(np.random.default_rng(0).integers(1, 500, V), reverse=True))
@@ -118,6 +118,24 @@ def test_loss_values_match_their_formulas():
 
 
 @njit
+def _sigmoids(x, out_exp, out_sigmoid):
+    for i in range(x.shape[0]):
+        out_exp[i] = kernels.exp(x[i])
+        out_sigmoid[i] = kernels.sigmoid(x[i])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_and_sigmoid_are_accurate_to_float32_precision(dtype):
+    """The kernels' own e^x (a polynomial, so that it vectorises) against numpy's."""
+    x = np.linspace(-30, 30, 1_000_001).astype(dtype)
+    out_exp, out_sigmoid = np.empty_like(x), np.empty_like(x)
+    _sigmoids(x, out_exp, out_sigmoid)
+    exact = np.exp(x.astype(np.float64))
+    assert np.abs(out_exp / exact - 1).max() < 1.5 * np.finfo(np.float32).eps
+    assert np.abs(out_sigmoid - 1 / (1 + 1 / exact)).max() < 1.5 * np.finfo(np.float32).eps
+
+
+@njit
 def _draw_many(n, accept, alias, seed):
     rng = np.array([seed], dtype=np.uint64)
     hist = np.zeros(accept.shape[0], np.int64)
@@ -155,18 +173,22 @@ def test_random_numbers_are_uniform():
     assert np.all(np.abs(np.bincount(k, minlength=7) / len(k) - 1 / 7) < 0.003)
 
 
-def test_hot_rows_copy_changes_nothing_with_one_thread(small_corpus, monkeypatch):
-    """The thread's own copy of the top tree nodes is only a cache: one thread trains the
-    same vectors with and without it (up to rounding in adding back the change)."""
-    config = TrainConfig(arch="skipgram", loss="hs", dim=20, epochs=1, threads=1).validate()
+@pytest.mark.parametrize("arch, loss", [("skipgram", "hs"), ("cbow", "ns"), ("skipgram", "ns")])
+def test_hot_rows_copy_changes_nothing_with_one_thread(small_corpus, monkeypatch, arch, loss):
+    """A thread's own copy of the hot rows (the top tree nodes, the most frequent words) is
+    only a cache: one thread trains the same vectors with and without it (up to rounding
+    in adding back the change)."""
+    config = TrainConfig(arch=arch, loss=loss, dim=20, epochs=1, threads=1).validate()
     vocab, corpus = prepare(read_corpus(str(small_corpus)), config)
-    trained = {}
-    for hot_rows in (0, arrays.HOT_TREE_NODES):
-        monkeypatch.setattr(arrays, "HOT_TREE_NODES", hot_rows)
+    assert hot_rows(config) == 0  # one thread makes no copy
+    trained = []
+    for hot in (0, arrays.HOT_TREE_NODES if loss == "hs" else 50):
+        monkeypatch.setattr("w2vcli.train.hot_rows", lambda config, hot=hot: hot)
         trainer = Trainer(vocab, corpus, config)
-        assert trainer._scratch().hot_out.shape == (min(hot_rows, len(vocab) - 1), 20)
-        trained[hot_rows] = trainer.run()
-    without, with_copy = trained.values()
-    assert np.abs(with_copy.w_out[-1]).max() > 0.01  # the root node did learn
+        assert trainer._scratch().hot_out.shape == (min(hot, len(trainer.w_out)), 32)
+        trained.append(trainer.run())
+    without, with_copy = trained
+    hot_row_out = -1 if loss == "hs" else 0  # the root node, the most frequent word
+    assert np.abs(with_copy.w_out[hot_row_out]).max() > 0.01  # a hot row did learn
     np.testing.assert_allclose(with_copy.w_out, without.w_out, atol=1e-5)
     np.testing.assert_allclose(with_copy.w_in, without.w_in, atol=1e-5)

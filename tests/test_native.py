@@ -15,7 +15,10 @@ from w2vcli.train import Trainer, prepare
 
 @pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
 @pytest.mark.parametrize("arch", ["cbow", "skipgram"])
-def test_prebuilt_kernel_trains_the_same_vectors_as_the_jit_kernel(small_corpus, arch, loss):
+def test_prebuilt_kernel_trains_the_same_vectors_as_the_jit_kernel(
+    small_corpus, monkeypatch, arch, loss
+):
+    monkeypatch.setattr("w2vcli.train.hot_rows", lambda config: 8)  # as with 2 threads
     config = TrainConfig(arch=arch, loss=loss, dim=16, epochs=2, threads=1, max_vocab=200)
     vocab, corpus = prepare(read_corpus(str(small_corpus)), config.validate())
     trained = []

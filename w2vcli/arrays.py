@@ -13,12 +13,13 @@ import numpy as np
 CBOW, SKIPGRAM = 0, 1
 NS, HS, SOFTMAX = 0, 1, 2
 
-# The nodes at the top of the Huffman tree are on nearly every path, so with hs every
-# training pair writes them; threads writing the same rows pass the cache lines back and
-# forth (two threads on en-mix: 650k words/s without this copy, 720k-880k with it). Each
-# thread therefore updates its own copy of these rows and adds its change to w_out after
-# each batch (with one thread that is the same sequence of updates as without the copy).
+# The rows of w_out that every training example writes: the nodes at the top of the
+# Huffman tree, on nearly every path (hs), and the most frequent words' output vectors,
+# a third of the noise words on en-mix (ns). Threads writing the same rows pass their
+# cache lines back and forth between the cores, so with more than one thread each thread
+# updates its own copy of these rows and adds its change to w_out after each batch.
 HOT_TREE_NODES = 64
+HOT_NOISE_WORDS = 512
 
 
 class Model(NamedTuple):
@@ -42,9 +43,9 @@ class Scratch(NamedTuple):
     next_negatives: np.ndarray  # (K,) the next example's, drawn ahead to prefetch their rows
     rows: np.ndarray  # (R,) the w_out rows of an example's binary classifiers (ns, hs)
     labels: np.ndarray  # (R,) their labels, 1 or 0
-    coeffs: np.ndarray  # (R,) their g = eta * (label - sigma(score))
+    coeffs: np.ndarray  # (R,) their scores, then g = eta * (label - sigma(score))
     scores: np.ndarray  # (V,) u_j for the full softmax
-    hot_out: np.ndarray  # (H, N) the thread's own copy of the last H rows of w_out
+    hot_out: np.ndarray  # (H, N) the thread's own copy of the hot rows of w_out
     hot_base: np.ndarray  # (H, N) those rows as they were when copied
     sentence: np.ndarray  # (B,) the kept words of a sentence, B >= the longest batch
 
@@ -66,7 +67,12 @@ def private_array(n: int, dtype) -> np.ndarray:
 
 
 def make_scratch(
-    model: Model, window: int, negative: int, seed: int = 1, hot_rows: int = 0, batch: int = 1
+    model: Model,
+    window: int,
+    negative: int,
+    seed: int = 1,
+    hot_rows: int = 0,
+    batch: int = 1,
 ) -> Scratch:
     n, real = model.w_in.shape[1], model.w_in.dtype
     hot_rows = min(hot_rows, model.w_out.shape[0])
