@@ -67,12 +67,7 @@ def private_array(n: int, dtype) -> np.ndarray:
 
 
 def make_scratch(
-    model: Model,
-    window: int,
-    negative: int,
-    seed: int = 1,
-    hot_rows: int = 0,
-    batch: int = 1,
+    model: Model, window: int, negative: int, seed: int = 1, hot_rows: int = 0, batch: int = 1
 ) -> Scratch:
     n, real = model.w_in.shape[1], model.w_in.dtype
     hot_rows = min(hot_rows, model.w_out.shape[0])
