@@ -10,19 +10,28 @@ is exactly what a simple reference reads. CI runs W2V_FUZZ_EXAMPLES cases per pr
 import bz2
 import gzip
 import io
+import itertools
 import lzma
 import os
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from w2vcli import corpus
+from w2vcli.cli import cli
 from w2vcli.corpus import LINE_END, read_corpus
-from w2vcli.errors import CorpusError, VectorsFormatError
-from w2vcli.vectors import parse_vectors, write_vectors
+from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
+from w2vcli.evaluate import evaluate_analogies, evaluate_pairs
+from w2vcli.query import Index
+from w2vcli.streams import UNSAFE, read_lines, shown, text_lines
+from w2vcli.vectors import parse_vectors, read_vectors, write_vectors
+
+QUESTIONS = Path(__file__).parent.parent.parent / "shared" / "data" / "questions-words.txt"
 
 fuzz = settings(
     max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "40")),
@@ -214,7 +223,7 @@ def test_vectors_reader_on_any_bytes(data):
 floats = st.floats(width=32, allow_nan=False, allow_infinity=False)
 words_strategy = st.lists(
     st.text(
-        st.characters(blacklist_categories=["Cs"], blacklist_characters=ASCII_SPACE),
+        st.characters(blacklist_categories=["Cs"], blacklist_characters=ASCII_SPACE + "\0"),
         min_size=1,
         max_size=8,
     ),
@@ -284,3 +293,187 @@ def test_damaged_vector_files(file, edit, data):
 def test_header_words_with_nothing_else(binary):
     with pytest.raises(VectorsFormatError):
         parse_vectors(written(["a"], np.zeros((1, 3), np.float32), binary)[:4])
+
+
+# Hostile input: words with any byte, stdin queries of any bytes, extreme option values.
+
+hostile_word = st.binary(min_size=1, max_size=12).filter(lambda w: b" " not in w)
+
+
+@fuzz
+@given(words=st.lists(hostile_word, min_size=1, max_size=8, unique=True), newline=st.booleans())
+@example(words=[b"a\nb", b"\x1b[2J", b"\t", b"\x00", b"\xe2\x80\xae"], newline=True)
+def test_binary_words_of_any_bytes_are_read_repaired_and_written_back(words, newline):
+    rows = np.arange(len(words) * 2, dtype="<f4").reshape(-1, 2)
+    end = b"\n" if newline else b""
+    data = f"{len(words)} 2\n".encode() + b"".join(
+        w + b" " + r.tobytes() + end for w, r in zip(words, rows)
+    )
+    try:
+        loaded = parse_vectors(data, "name")
+    except VectorsFormatError as e:  # a word made only of the newline that may end a row
+        assert "\n" not in str(e)
+        event("refused")
+        return
+    event("read")
+    for word in loaded.words:
+        assert not set(word) & set(ASCII_SPACE + "\0")
+        assert not UNSAFE.search(shown(word))
+    for binary in (False, True):
+        again = parse_vectors(written(loaded.words, loaded.vectors, binary), "again")
+        assert again.words == loaded.words and again.blank_words == 0
+
+
+@pytest.fixture(scope="module")
+def tiny_vectors(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "v.txt"
+    path.write_text("5 2\nthe 1 0\nof 0 1\nand 1 1\n北京 1 2\n\x1b[31m 2 1\n")
+    return path
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+@fuzz
+@given(
+    data=st.one_of(st.binary(max_size=300), text_like),
+    command=st.sampled_from(["nearest", "similarity", "analogy"]),
+)
+@example(data=b"the\nof\x1b[2J\n\xff\xfe\n\x00\nthe of and\n\xe3\x80\x80\n", command="nearest")
+def test_stdin_queries_of_any_bytes(tiny_vectors, data, command):
+    k = [] if command == "similarity" else ["-k", "2"]
+    result = run(command, "-v", tiny_vectors, *k, input=data)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1)
+    columns = {"nearest": 3, "similarity": 3, "analogy": 5}[command]
+    for line in result.stdout.splitlines():
+        assert line.count("\t") == columns - 1
+        assert not any(c in line for c in "\x1b\x9b\r\x00\u202e")
+    for line in result.stderr.splitlines():
+        assert not any(c in line for c in "\x1b\x9b\r\x00\t\u202e")
+
+
+@fuzz
+@given(data=any_bytes, sizes=st.lists(st.integers(1, 20), min_size=1), limit=st.integers(1, 30))
+def test_read_lines_agrees_with_a_simple_reader(data, sizes, limit):
+    chunks = []
+    at = 0
+    for size in itertools.cycle(sizes):
+        if at >= len(data):
+            break
+        chunks.append(data[at : at + size])
+        at += size
+    pieces = iter([*chunks, b""])
+    got = [line for lines in read_lines(lambda: next(pieces), limit) for line in lines]
+    expected = data.split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()  # the newline ends the last line
+    assert got == [None if len(line) > limit else line for line in expected]
+
+
+@fuzz
+@given(data=any_bytes, pairs=st.booleans())
+@example(data=b": a\n: b\nthe of and the\n", pairs=False)
+@example(data=b"the of nan\n", pairs=True)
+@example(data=b"the of 5\nof and 5\n", pairs=True)
+def test_evaluation_readers_on_any_bytes(tiny_vectors, data, pairs):
+    index = Index(*read_vectors(str(tiny_vectors)))
+    lines = text_lines(io.BytesIO(data), "name")
+    try:
+        if pairs:
+            result = evaluate_pairs(index, lines, "name")
+            assert result.answered <= result.pairs
+        else:
+            result = evaluate_analogies(index, lines, 30_000, "name")
+            assert sum(s.questions for s in result.sections) == result.totals[-1].questions
+    except W2VError as e:
+        assert str(e).startswith("name") and "\n" not in str(e)
+        event("refused")
+        return
+    event("evaluated")
+
+
+EXTREME = [
+    "0",
+    "-1",
+    "1",
+    "2",
+    "3",
+    "-0",
+    "1.5",
+    "1e3",
+    "1e400",
+    "-1e400",
+    "nan",
+    "inf",
+    "-inf",
+    "99999999999999999999",
+    str(2**63),
+    str(-(2**63)),
+    str(2**64),
+    "",
+    "x",
+    "0x10",
+    "1_000",
+    "\u0663",
+    " 5",
+]
+OPTIONS = {  # train: all but --epochs, which may be as large as a million
+    "train": [
+        "--dim",
+        "--window",
+        "--negative",
+        "--min-count",
+        "--max-vocab",
+        "--max-types",
+        "--sample",
+        "--alpha",
+        "--min-alpha",
+        "--threads",
+        "--seed",
+    ],
+    "nearest": ["-k", "--restrict"],
+    "analogy": ["-k", "--restrict"],
+    "evaluate": ["--restrict"],
+    "plot": ["--neighbours", "--top", "--restrict", "--seed"],
+}
+
+
+@fuzz
+@given(
+    command=st.sampled_from(sorted(OPTIONS)),
+    data=st.data(),
+)
+@example(command="train", data=[["--window"], ["99999999999999999999"]])
+@example(command="train", data=[["--sample", "--dim"], ["inf", "1e3"]])
+def test_extreme_option_values_end_in_one_line_or_an_answer(
+    tmp_path_factory, tiny_vectors, command, data
+):
+    if isinstance(data, list):  # an @example: the options and values themselves
+        chosen, values = data
+    else:
+        chosen = data.draw(
+            st.lists(st.sampled_from(OPTIONS[command]), min_size=1, max_size=3, unique=True)
+        )
+        values = [data.draw(st.sampled_from(EXTREME)) for _ in chosen]
+    options = [x for pair in zip(chosen, values) for x in pair]
+    where = tmp_path_factory.mktemp("options")
+    corpus = where / "c.txt"
+    corpus.write_text("the of and 北京 cat\n" * 20)
+    base = {
+        "train": ["train", corpus, "-o", where / "v.txt", "--epochs", "1", "-q"],
+        "nearest": ["nearest", "the", "-v", tiny_vectors],
+        "analogy": ["analogy", "the", "of", "and", "-v", tiny_vectors],
+        "evaluate": ["evaluate", "-v", tiny_vectors, "--analogies", QUESTIONS],
+        "plot": ["plot", "-v", tiny_vectors, "-o", where / "p.png"],
+    }[command]
+    result = run(*base, *options)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        options,
+        result.exception,
+    )
+    event(f"exit {result.exit_code}")
+    if result.exit_code:
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (options, result.output)

@@ -3,6 +3,8 @@ error or a documented, counted recovery, and never leaves a partial or temporary
 
 import bz2
 import gzip
+import io
+import json
 import lzma
 import os
 import re
@@ -12,16 +14,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2vcli import corpus, vectors
+from w2vcli import corpus, files, vectors
 from w2vcli.cli import cli
 from w2vcli.corpus import LINE_END, read_corpus
-from w2vcli.errors import CorpusError, VectorsFormatError
+from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
 from w2vcli.vectors import load_vectors, parse_vectors
 
 SAMPLES = Path(__file__).parent.parent / "sample_corpora"
@@ -211,8 +214,8 @@ def test_closed_stdin_and_a_full_stdout(tmp_path, small_corpus):
         (["--alpha", "-0.5"], "--alpha must be positive"),
         (["--threads", "1000"], "--threads must be from 1 to 256"),
         (["--threads", "-2"], "--threads must be from 1 to 256"),
-        (["--max-types", "1"], "--max-types must be at least 2"),
-        (["--negative", "-1"], "--negative must be 0 or more"),
+        (["--max-types", "1"], "--max-types must be from 2 to"),
+        (["--negative", "-1"], "--negative must be from 0 to 1,000"),
         (["--sample", "-1"], "--sample must be 0"),
         (["--min-alpha", "1"], "--min-alpha must be between 0 and --alpha"),
     ],
@@ -220,6 +223,71 @@ def test_closed_stdin_and_a_full_stdout(tmp_path, small_corpus):
 def test_bad_options_fail_before_reading(tmp_path, args, message):
     result = run("train", tmp_path / "missing.txt", "-o", tmp_path / "v.txt", *args)
     assert message in one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--window", "99999999999999999999"], "--window must be from 1 to 10,000"),
+        (["--dim", "1000000"], "--dim must be from 1 to 100,000"),
+        (["--negative", "1000000000"], "--negative must be from 0 to 1,000"),
+        (["--epochs", "1" + "0" * 20], "--epochs must be from 1 to 1,000,000"),
+        (["--min-count", "1" + "0" * 30], "--min-count must be from 1 to"),
+        (["--max-vocab", "1" + "0" * 20], "--max-vocab must be from 1 to"),
+        (["--max-types", "1" + "0" * 20], "--max-types must be from 2 to"),
+        (["--sample", "inf"], "--sample must be 0 (off) or positive and finite"),
+        (["--sample", "nan"], "--sample must be 0 (off) or positive and finite"),
+        (["--alpha", "1e400"], "--alpha must be positive and finite"),
+        (["--min-alpha", "nan"], "--min-alpha must be between 0 and --alpha"),
+        (["--seed", str(2**64)], "--seed must be from 0 to 2**32 - 1"),
+    ],
+)
+def test_extreme_option_values_fail_before_reading(tmp_path, args, message):
+    result = run("train", tmp_path / "missing.txt", "-o", tmp_path / "v.txt", *args)
+    assert message in one_line_error(result)
+
+
+def test_matrices_larger_than_the_machine_are_refused_before_allocating(
+    tmp_path, small_corpus, monkeypatch
+):
+    monkeypatch.setattr("w2vcli.train.physical_memory", lambda: 1 << 28)  # 256 MiB
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST, "--dim", 100_000)
+    assert re.search(
+        r"--dim 100000 with [\d,]+ words needs 0\.\d GiB for the two matrices, more than this "
+        r"machine's 0\.2 GiB; lower --dim or --max-vocab",
+        one_line_error(result),
+    )
+    assert only_files(tmp_path) == set()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["nearest", "the", "-k", "1" + "0" * 30, "--restrict", "1" + "0" * 30],
+        ["analogy", "the", "of", "and", "-k", "1" + "0" * 30],
+        ["evaluate", "--pairs", "PAIRS", "--restrict", "1" + "0" * 30],
+    ],
+)
+def test_huge_query_options_are_taken_as_all(tmp_path, command):
+    vectors = write(tmp_path, b"4 2\nthe 1 0\nof 0 1\nand 1 1\ncat 1 2\n", "v.txt")
+    pairs = write(tmp_path, b"the of 1\nof cat 2\ncat and 3\n", "pairs.txt")
+    command = [str(pairs) if c == "PAIRS" else c for c in command]
+    result = run(*command, "-v", vectors)
+    assert result.exit_code == 0, result.output
+    if command[0] != "evaluate":
+        assert len(result.stdout.splitlines()) == 3 if command[0] == "nearest" else 1
+
+
+def test_plot_sizes_are_bounded_before_loading(tmp_path):
+    missing = tmp_path / "missing.txt"
+    for args, message in [
+        (["--top", "7000"], "--top: at most 1,000 words fit in a legible picture"),
+        (["a", "b", "--neighbours", "1" + "0" * 20], "2 words and 1" + "0" * 20),
+        (["--seed", str(2**40), "a"], "--seed"),
+    ]:
+        result = run("plot", *args, "-v", missing, "-o", tmp_path / "p.png")
+        assert message in result.output and result.exit_code in (1, 2), result.output
+        assert len(result.output.strip().splitlines()) == 1
 
 
 def test_more_threads_than_cores_are_honoured(tmp_path, small_corpus):
@@ -233,14 +301,15 @@ def test_output_in_a_directory_we_cannot_write(tmp_path, small_corpus, monkeypat
     def denied(**kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(vectors.tempfile, "mkstemp", denied)  # root ignores chmod
-    result = run("train", small_corpus, "-o", tmp_path / "v.txt")
-    assert "is not writable" in one_line_error(result)
+    out = write(tmp_path, PREVIOUS, "v.txt")
+    monkeypatch.setattr(files.tempfile, "mkstemp", denied)  # root ignores chmod
+    result = run("train", small_corpus, "-o", out)
+    assert f"folder {tmp_path} is not writable" in one_line_error(result)
 
 
 def test_output_that_is_a_directory(tmp_path, small_corpus):
     for target in (tmp_path, f"{tmp_path}/new/"):
-        assert "is a directory" in one_line_error(run("train", small_corpus, "-o", target))
+        assert "a directory" in one_line_error(run("train", small_corpus, "-o", target))
 
 
 def test_running_out_of_memory_is_one_line(tmp_path, small_corpus, monkeypatch):
@@ -314,6 +383,124 @@ def test_a_query_on_a_bad_file_is_one_line(tmp_path):
     assert "line 4" in one_line_error(run("nearest", "the", "-v", path))
 
 
+def test_a_header_larger_than_the_machine_is_refused_before_reading():
+    with pytest.raises(VectorsFormatError, match="more than this machine's memory"):
+        parse_vectors(b"3000000000 300\nthe 1 2 3\n", "name")
+
+
+def sh(script: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """A shell pipeline with `w2v` as this Python's w2v; all of it is killed on a timeout."""
+    w2v = f"{sys.executable} -m w2vcli"
+    command = ["sh", "-c", script.replace("w2v ", w2v + " ")]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as child:
+        try:
+            out, err = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(command, child.returncode, out, err)
+
+
+@pytest.mark.parametrize(
+    "pipeline, message",
+    [
+        ("w2v info /dev/zero", "/dev/zero, line 1: expected a 'V N' header"),
+        ("w2v nearest a -v /dev/zero", "/dev/zero, line 1: expected a 'V N' header"),
+        ("head -c 300000000 /dev/zero | w2v info -", "stdin, line 1: expected a 'V N' header"),
+        ("(echo 1 2; yes 'a 1 2') | w2v info -", "stdin: data runs on past the 1 vectors"),
+        ("w2v evaluate -v V --pairs /dev/zero", "--pairs /dev/zero, line 1: longer than 1 MiB"),
+        ("w2v evaluate -v V --analogies /dev/zero", "line 1: longer than 1 MiB"),
+        ("yes ': a' | w2v evaluate -v V --analogies /dev/stdin", "more than 10,000 sections"),
+    ],
+)
+def test_endless_or_huge_inputs_end_in_one_line(tmp_path, pipeline, message):
+    vectors = write(tmp_path, b"2 2\na 1 0\nb 0 1\n", "v.txt")
+    result = sh(pipeline.replace(" V ", f" {vectors} "))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_evaluation_files_are_bounded_in_size():
+    from w2vcli.streams import text_lines
+
+    class Endless(io.RawIOBase):  # `yes 'a b 1'`
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            buffer[:] = (b"a b 1\n" * len(buffer))[: len(buffer)]
+            return len(buffer)
+
+    endless = io.BufferedReader(Endless())
+    with pytest.raises(W2VError, match="name: more than 1 MiB; give a smaller file"):
+        for _ in text_lines(endless, "name", max_bytes=1 << 20):
+            pass
+
+
+def test_an_analogy_file_with_empty_sections(tmp_path):
+    vectors = write(tmp_path, b"3 2\na 1 0\nb 0 1\nc 1 1\n", "v.txt")
+    questions = write(tmp_path, b": empty\n: also empty\n: full\na b c a\n", "q.txt")
+    result = run("evaluate", "-v", vectors, "--analogies", questions, "--json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["section"], r["total"], r["coverage"]) for r in rows[:3]] == [
+        ("empty", 0, None),
+        ("also empty", 0, None),
+        ("full", 1, 100.0),
+    ]
+
+
+# Numbers.
+
+
+def test_huge_and_tiny_finite_values_keep_their_cosines(tmp_path):
+    rows = [
+        ("big", 1e20, 1e20),
+        ("big2", 1e20, -3e19),
+        ("tiny", 1e-30, 1e-30),
+        ("tiny2", 3e-30, -1e-30),
+    ]
+    data = "4 2\n" + "".join(f"{w} {x} {y}\n" for w, x, y in rows)
+    vectors = write(tmp_path, data.encode(), "v.txt")
+
+    def cosine(a, b):
+        a, b = np.array(a[1:]), np.array(b[1:])
+        return a @ b / np.linalg.norm(a) / np.linalg.norm(b)
+
+    result = run("similarity", "-v", vectors, input="big big2\ntiny tiny2\nbig tiny\n")
+    assert result.exit_code == 0 and result.stderr == ""
+    values = [float(line.split("\t")[2]) for line in result.stdout.splitlines()]
+    expected = [cosine(rows[0], rows[1]), cosine(rows[2], rows[3]), cosine(rows[0], rows[2])]
+    np.testing.assert_allclose(values, expected, atol=1e-6)
+    info = run("info", vectors, "--json")
+    facts = json.loads(info.stdout)
+    assert info.stderr == "" and "Infinity" not in info.stdout and "NaN" not in info.stdout
+    assert facts["norm_max"] == pytest.approx(np.hypot(1e20, 1e20), rel=1e-6)
+    assert facts["norm_min"] == pytest.approx(np.hypot(1e-30, 1e-30), rel=1e-6)
+
+
+def test_gold_scores_that_are_not_finite_are_refused_with_the_line(tmp_path):
+    vectors = write(tmp_path, b"3 2\na 1 0\nb 0 1\nc 1 1\n", "v.txt")
+    for bad in (b"nan", b"inf", b"-Infinity", b"1e999"):
+        pairs = write(tmp_path, b"a b 1\n# comment\nb c " + bad + b"\n", "p.txt")
+        message = one_line_error(run("evaluate", "-v", vectors, "--pairs", pairs))
+        assert message == f"Error: {pairs}, line 3: the score is not a finite number"
+
+
+def test_constant_scores_have_no_correlation_and_no_warning(tmp_path):
+    vectors = write(tmp_path, b"3 2\na 1 0\nb 0 1\nc 1 1\n", "v.txt")
+    pairs = write(tmp_path, b"a b 5\nb c 5\na c 5\n", "p.txt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning fails the test
+        result = run("evaluate", "-v", vectors, "--pairs", pairs, "--json")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["value"] for line in result.stdout.splitlines()] == [None, None]
+    assert "no correlation: the gold scores or the similarities are all equal" in result.stderr
+
+
 # Nothing lost: interruptions and full disks.
 
 
@@ -341,7 +528,7 @@ def test_a_full_disk_leaves_no_partial_file(tmp_path, small_corpus, monkeypatch)
         os.close(fd)
         return os.open("/dev/full", os.O_WRONLY), path  # every write: ENOSPC
 
-    monkeypatch.setattr(vectors.tempfile, "mkstemp", temporary_file_on_a_full_disk)
+    monkeypatch.setattr(files.tempfile, "mkstemp", temporary_file_on_a_full_disk)
     result = run("train", small_corpus, "-o", out, *FAST)
     message = one_line_error(result)
     assert f"--output {out}: cannot write (No space left on device)" in message
@@ -365,7 +552,13 @@ def wait_for_stderr(child: subprocess.Popen, text: bytes, timeout: float = 120) 
 
 @pytest.mark.parametrize(
     "signum, status, message",
-    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    [
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGTERM, 143, "terminated"),
+        (signal.SIGHUP, 129, "stopped by SIGHUP"),  # the terminal or SSH session closed
+        (signal.SIGQUIT, 131, "stopped by SIGQUIT"),  # Ctrl-\
+        (signal.SIGUSR1, 138, "stopped by SIGUSR1"),
+    ],
 )
 def test_a_signal_during_training(tmp_path, small_corpus, signum, status, message):
     out = write(tmp_path, PREVIOUS, "v.txt")
@@ -379,7 +572,8 @@ def test_a_signal_during_training(tmp_path, small_corpus, signum, status, messag
     assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"v.txt"}
 
 
-def test_sigterm_while_writing(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_writing(tmp_path, signum):
     # 30,000 words x 300 dimensions: about a second of writing text after a quick epoch.
     words = [f"w{i}" for i in range(30_000)]
     path = tmp_path / "c.txt"
@@ -391,9 +585,9 @@ def test_sigterm_while_writing(tmp_path):
     while not any(p.suffix == ".tmp" and p.stat().st_size for p in tmp_path.iterdir()):
         assert child.poll() is None and time.monotonic() < deadline
         time.sleep(0.001)
-    child.send_signal(signal.SIGTERM)  # the first block of rows is on disk
+    child.send_signal(signum)  # the first block of rows is on disk
     _, stderr = child.communicate(timeout=60)
-    assert child.returncode == 143, stderr
+    assert child.returncode == 128 + signum, stderr
     assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"c.txt", "v.txt"}
 
 
@@ -415,7 +609,9 @@ def test_pruning_keeps_the_frequent_types_and_drops_the_rest(tmp_path, monkeypat
 def test_pruning_through_the_command_line(tmp_path, small_corpus):
     result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST, "--max-types", 1000)
     assert result.exit_code == 0
-    assert re.search(r"more than --max-types 1,000 distinct tokens; pruned", result.stderr)
+    assert re.search(
+        r"more than --max-types 1,000 distinct tokens \(or .*\); pruned", result.stderr
+    )
     unpruned = tmp_path / "u.txt"
     assert run("train", small_corpus, "-o", unpruned, *FAST).exit_code == 0
     # Pruning only lowers counts (of rare words): the vocabulary can only lose words near
@@ -441,26 +637,45 @@ print(peak() - before, len(raw.tokens))
 """
 
 
+def peak_of_reading(path: Path, max_types: int) -> tuple:
+    """The growth of peak memory while reading `path`, and the types kept."""
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(path), str(max_types)],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    grown, types = result.stdout.split()
+    return int(grown), int(types)
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads Linux's VmHWM")
 def test_peak_memory_with_many_distinct_tokens(tmp_path):
     lines = (" ".join(f"t{n}_{i}" if i % 4 else f"w{i}" for i in range(40)) for n in range(15_000))
     path = write(tmp_path, "\n".join(lines).encode())  # 600,000 tokens, 450,010 distinct
-
-    def peak(max_types: int) -> tuple:
-        result = subprocess.run(
-            [sys.executable, "-c", PEAK_RSS, str(path), str(max_types)],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        )
-        grown, types = result.stdout.split()
-        return int(grown), int(types)
-
-    unbounded, all_types = peak(10_000_000)
-    bounded, kept = peak(10_000)
+    unbounded, all_types = peak_of_reading(path, 10_000_000)
+    bounded, kept = peak_of_reading(path, 10_000)
     assert all_types == 450_010 and kept <= 10_000
     assert bounded < 12 << 20  # stream 2 MB, table 10,000 types + one 64 KiB chunk's
     assert unbounded > 4 * bounded
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads Linux's VmHWM")
+def test_long_tokens_take_no_more_memory_than_short_ones(tmp_path):
+    # --max-types bounds the bytes of the tokens held too, not only their number: 20,000
+    # distinct tokens of 2 KB (40 MB of text) are held in the same budget as short ones.
+    def corpus(name: str, width: int) -> Path:
+        lines = (
+            " ".join(["the", "of", "and"] + [f"{n}_{i}".rjust(width, "x") for i in range(4)])
+            for n in range(5_000)
+        )
+        return write(tmp_path, "\n".join(lines).encode(), name)
+
+    long_bounded, _ = peak_of_reading(corpus("long.txt", 2000), 10_000)
+    short_bounded, _ = peak_of_reading(corpus("short.txt", 8), 10_000)
+    long_unbounded, _ = peak_of_reading(corpus("long.txt", 2000), 10_000_000)
+    assert long_unbounded > 40 << 20  # the text of 20,000 distinct 2 KB tokens
+    assert long_bounded < short_bounded + (4 << 20)  # the budget, and the chunks read
 
 
 # Nothing unsafe.

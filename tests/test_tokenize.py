@@ -63,3 +63,40 @@ def test_without_jieba_a_one_line_error(tmp_path, monkeypatch):
     result = run(input=RAW)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr == "Error: w2v tokenize --lang zh needs jieba: pip install 'w2vcli[zh]'\n"
+
+
+def poisoned_jieba_cache(path: Path) -> None:
+    """A jieba prefix table in jieba's own cache format that knows only single characters,
+    as another user of the machine could leave in /tmp/jieba.cache."""
+    import marshal
+
+    table = {char: 1 for char in set(RAW) if not char.isspace()}
+    path.write_bytes(marshal.dumps((table, len(table))))
+
+
+def test_a_jieba_cache_left_in_the_shared_temporary_folder_is_not_read(tmp_path):
+    shared, cache = tmp_path / "tmp", tmp_path / "cache"
+    shared.mkdir()
+    poisoned_jieba_cache(shared / "jieba.cache")
+    env = {"TMPDIR": str(shared), "W2V_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [*W2V, "tokenize"], input=RAW.encode(), capture_output=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().startswith("我 爱 北京 天安门 。\n")  # not 北 京
+    assert (cache / "jieba.cache").exists()  # w2v's own cache, made private
+
+
+def test_an_untrusted_cache_directory_is_not_used_for_jieba_either(tmp_path):
+    shared, cache = tmp_path / "tmp", tmp_path / "cache"
+    shared.mkdir()
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)  # anyone may write here: not a place to load from
+    poisoned_jieba_cache(cache / "jieba.cache")
+    env = {"TMPDIR": str(shared), "W2V_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [*W2V, "tokenize"], input=RAW.encode(), capture_output=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().startswith("我 爱 北京 天安门 。\n")
+    assert sorted(p.name for p in shared.iterdir()) == []  # its private folder was removed

@@ -12,16 +12,40 @@ import time
 
 import click
 
-from .config import MAX_THREADS, MAX_TYPES, SOFTMAX_MAX_VOCAB, TrainConfig, available_cores
+from .config import (
+    MAX_THREADS,
+    MAX_TYPES,
+    SOFTMAX_MAX_VOCAB,
+    TOKEN_BYTES,
+    TrainConfig,
+    available_cores,
+)
 from .errors import W2VError
+from .streams import shown
 
 
-class Terminated(BaseException):
-    """SIGTERM, turned into an exception so that temporary files are cleaned up."""
+class Stopped(BaseException):
+    """A signal that ends the process (SIGTERM, SIGHUP...), turned into an exception so
+    that temporary files are removed on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _on_sigterm(signum, frame):
-    raise Terminated()
+def _on_signal(signum, frame):
+    raise Stopped(signum)
+
+
+# Signals whose default action ends the process, caught so that a run that ends leaves
+# nothing behind: a closed terminal or SSH session (HUP), Ctrl-\ (QUIT), kill (TERM), a
+# CPU-time limit (XCPU), and the user and timer signals nobody should send w2v. SIGINT is
+# Python's KeyboardInterrupt; SIGPIPE and SIGXFSZ are ignored by Python (EPIPE, EFBIG).
+STOPPING_SIGNALS = [
+    getattr(signal, name)
+    for name in ("SIGHUP", "SIGQUIT", "SIGTERM", "SIGXCPU", "SIGUSR1", "SIGUSR2", "SIGALRM")
+    if hasattr(signal, name)
+]
 
 
 class W2VGroup(click.Group):
@@ -31,14 +55,14 @@ class W2VGroup(click.Group):
         try:
             return super().invoke(ctx)
         except W2VError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(shown(str(e))) from None
         except click.UsageError as e:  # one line, not click's usage block
             command = (
                 f"{ctx.info_name} {e.ctx.info_name}"
                 if e.ctx and e.ctx is not ctx
                 else ctx.info_name
             )
-            error = click.ClickException(f"{e.format_message()} (see '{command} --help')")
+            error = click.ClickException(f"{shown(e.format_message())} (see '{command} --help')")
             error.exit_code = e.exit_code
             raise error from None
         except MemoryError:
@@ -50,13 +74,15 @@ class W2VGroup(click.Group):
             if e.errno == errno.EPIPE:
                 raise  # click exits quietly when the reader of stdout has gone (| head)
             where = f"{e.filename}: " if e.filename else ""
-            raise click.ClickException(f"{where}{e.strerror or e}") from None
+            raise click.ClickException(shown(f"{where}{e.strerror or e}")) from None
         except KeyboardInterrupt:
             click.echo("w2v: interrupted; no output written", err=True)
             ctx.exit(130)
-        except Terminated:
-            click.echo("w2v: terminated; no output written", err=True)
-            ctx.exit(143)
+        except Stopped as e:
+            name = signal.Signals(e.signum).name
+            what = "terminated" if e.signum == signal.SIGTERM else f"stopped by {name}"
+            click.echo(f"w2v: {what}; no output written", err=True)
+            ctx.exit(128 + e.signum)
 
 
 @click.group(cls=W2VGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,8 +92,9 @@ def cli():
 
 
 def say(message: str, quiet: bool = False) -> None:
+    """A line of talk on stderr, its words escaped (see w2vcli.streams)."""
     if not quiet:
-        click.echo(message, err=True)
+        click.echo(shown(message), err=True)
 
 
 @cli.command()
@@ -118,8 +145,8 @@ def say(message: str, quiet: bool = False) -> None:
     type=int,
     default=MAX_TYPES,
     show_default=True,
-    help="Distinct tokens held while counting (about 150 bytes each); past it the rarer half "
-    "is pruned, as word2vec C does.",
+    help=f"Distinct tokens held while counting (about 170 bytes each, {TOKEN_BYTES} of them "
+    "token text); past it the rarer half is pruned, as word2vec C does.",
 )
 @click.option(
     "--sample",
@@ -219,8 +246,9 @@ def train(
     line.
     """
     from .corpus import read_corpus
+    from .files import check_input, plan_outputs
     from .train import Trainer, prepare
-    from .vectors import atomic_output, write_vectors
+    from .vectors import write_vectors
     from .vocab import format_vocab
 
     config = TrainConfig(
@@ -243,76 +271,80 @@ def train(
     from . import vector_sets
 
     vector_sets.check(output_vectors, loss)
-    with contextlib.ExitStack() as outputs:
-        out = outputs.enter_context(atomic_output(output))
-        vocab_out = (
-            outputs.enter_context(atomic_output(save_vocab, "--save-vocab")) if save_vocab else None
-        )
+    outputs = plan_outputs(
+        {"--output": output, "--save-vocab": save_vocab},
+        [("CORPUS", corpus), ("--eval-analogies", eval_analogies)],
+    )
+    if eval_analogies:
+        check_input(eval_analogies, "a text file")
 
-        t0 = time.perf_counter()
-        raw = read_corpus(corpus, config.max_types)
-        name = "stdin" if corpus == "-" else corpus
-        if raw.bad_lines:
-            say(f"{name}: {raw.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD")
-        if raw.nul_bytes:
-            say(f"{name}: {raw.nul_bytes:,} NUL bytes, read as white space")
-        if raw.prunings:
-            say(
-                f"{name}: more than --max-types {max_types:,} distinct tokens; pruned the rarer "
-                f"half {raw.prunings:,} times, dropping {raw.pruned_tokens:,} of their occurrences"
-            )
-        vocab, ids = prepare(raw, config, name)
-        tokens = int(raw.counts.sum()) + raw.pruned_tokens
+    t0 = time.perf_counter()
+    raw = read_corpus(corpus, config.max_types)
+    name = "stdin" if corpus == "-" else corpus
+    if raw.bad_lines:
+        say(f"{name}: {raw.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD")
+    if raw.nul_bytes:
+        say(f"{name}: {raw.nul_bytes:,} NUL bytes, read as white space")
+    if raw.prunings:
         say(
-            f"read {tokens:,} tokens, {len(raw.counts):,} distinct, in "
-            f"{time.perf_counter() - t0:.1f} s; vocabulary: {len(vocab):,} words with count >= "
-            f"{min_count}",
+            f"{name}: more than --max-types {max_types:,} distinct tokens (or their text more "
+            f"than {max_types * TOKEN_BYTES:,} bytes); pruned the rarer half "
+            f"{raw.prunings:,} times, dropping {raw.pruned_tokens:,} of their occurrences"
+        )
+    vocab, ids = prepare(raw, config, name)
+    tokens = int(raw.counts.sum()) + raw.pruned_tokens
+    say(
+        f"read {tokens:,} tokens, {len(raw.counts):,} distinct, in "
+        f"{time.perf_counter() - t0:.1f} s; vocabulary: {len(vocab):,} words with count >= "
+        f"{min_count}",
+        quiet,
+    )
+    del raw
+    report = epoch_report(vocab.words, watch, eval_analogies)
+
+    trainer = Trainer(vocab, ids, config)
+    if report:  # before training: the vectors as initialised
+        initial = vector_sets.select(trainer.w_in, trainer.w_out, output_vectors)
+        for line in report.lines(initial, "start"):
+            say(line)
+    if trainer.compile() > 2:
+        say(
+            f"compiled the training kernel in {trainer.compile_seconds:.1f} s "
+            "(cached for later runs)",
             quiet,
         )
-        del raw
-        report = epoch_report(vocab.words, watch, eval_analogies)
-        if vocab_out:
-            vocab_out.write(format_vocab(vocab).encode())
+    from tqdm import tqdm
 
-        trainer = Trainer(vocab, ids, config)
-        if report:  # before training: the vectors as initialised
-            initial = vector_sets.select(trainer.w_in, trainer.w_out, output_vectors)
-            for line in report.lines(initial, "start"):
-                say(line)
-        if trainer.compile() > 2:
-            say(
-                f"compiled the training kernel in {trainer.compile_seconds:.1f} s "
-                "(cached for later runs)",
-                quiet,
-            )
-        from tqdm import tqdm
+    with tqdm(
+        total=trainer.total_words,
+        unit="word",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=quiet,
+        desc="train",
+        smoothing=0.1,
+    ) as bar:
+        shown_loss = "-"
 
-        with tqdm(
-            total=trainer.total_words,
-            unit="word",
-            unit_scale=True,
-            file=sys.stderr,
-            disable=quiet,
-            desc="train",
-            smoothing=0.1,
-        ) as bar:
-            shown_loss = "-"
+        def on_progress(words, alpha, interval_loss):
+            nonlocal shown_loss
+            bar.update(words - bar.n)
+            if interval_loss is not None:  # else no loss was sampled since the last call
+                shown_loss = f"{interval_loss:.4f}"
+            bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown_loss}", refresh=False)
 
-            def on_progress(words, alpha, interval_loss):
-                nonlocal shown_loss
-                bar.update(words - bar.n)
-                if interval_loss is not None:  # else no loss was sampled since the last call
-                    shown_loss = f"{interval_loss:.4f}"
-                bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown_loss}", refresh=False)
+        def on_epoch(epoch, result):
+            vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
+            label = f"epoch {epoch + 1}/{epochs} (loss {result.epoch_losses[-1]:.4f})"
+            for line in report.lines(vectors, label):
+                tqdm.write(shown(line), file=sys.stderr)
 
-            def on_epoch(epoch, result):
-                vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
-                label = f"epoch {epoch + 1}/{epochs} (loss {result.epoch_losses[-1]:.4f})"
-                for line in report.lines(vectors, label):
-                    tqdm.write(line, file=sys.stderr)
-
-            result = trainer.run(on_progress, on_epoch if report else None)
-        vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
+        result = trainer.run(on_progress, on_epoch if report else None)
+    vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
+    with contextlib.ExitStack() as stack:  # if writing fails, neither file changes
+        out = stack.enter_context(outputs["--output"].open())
+        if save_vocab:
+            stack.enter_context(outputs["--save-vocab"].open()).write(format_vocab(vocab).encode())
         write_vectors(out, vocab.words, vectors, binary=fmt == "binary")
     losses = " ".join(f"{x:.4f}" for x in result.epoch_losses)
     say(
@@ -324,15 +356,18 @@ def train(
 
 
 def epoch_report(vocab_words: list, watch: str | None, analogies: str | None):
-    """The --watch / --eval-analogies reporter, its words and file checked before training."""
+    """The --watch / --eval-analogies reporter, its words and questions checked before
+    training."""
+    from .streams import split_words
     from .watch import EpochReport
 
-    lines = None
-    if analogies:
-        with open(analogies, encoding="utf-8", errors="replace") as f:
-            lines = f.readlines()
-    words = [w for w in (watch or "").split(",") if w.strip()]
-    return EpochReport(vocab_words, [w.strip() for w in words], lines, analogies or "")
+    words = [w for part in (watch or "").split(",") for w in split_words(part)]
+    if not analogies:
+        return EpochReport(vocab_words, words)
+    from .files import text_file
+
+    with text_file(analogies, "--eval-analogies") as lines:
+        return EpochReport(vocab_words, words, lines, analogies)
 
 
 # Query commands: numpy only (w2vcli.vectors, query, evaluate), imported when they run, so a
@@ -370,57 +405,67 @@ def load_vectors_reported(path: str):
     loaded = load_vectors(path)
     if loaded.invalid_utf8:
         say(f"{path}: {loaded.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
+    if loaded.blank_words:
+        say(f"{path}: {loaded.blank_words:,} words held white space or NUL, replaced with U+FFFD")
     if loaded.duplicates:
         say(f"{path}: {loaded.duplicates:,} duplicate words; the first row of each is used")
     return loaded
 
 
-def load_index(path: str):
+def load_index(path: str, inputs: tuple = (), answers: bool = True):
+    """The vectors at `path` as a query.Index; first, if the `answers` go to stdout, check
+    that it is open and none of the inputs (`w2v nearest -v v.txt >> v.txt`)."""
     from .query import Index
 
+    if answers:
+        check_stdout([("--vectors", path), *inputs])
     loaded = load_vectors_reported(path)
     return Index(loaded.words, loaded.vectors)
 
 
+def check_stdout(inputs: list) -> None:
+    from .files import plan_outputs
+
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise W2VError("stdout is closed; the answers have nowhere to go")
+    plan_outputs({"stdout": "-"}, inputs)
+
+
 def stdin_batches():
-    """Lists of query lines (each a list of words), each list as soon as stdin has it.
+    """Lists of query lines (each a list of words, or None for a line too long to be a
+    query), each list as soon as stdin has it.
 
     One read1() returns whatever is available: a pipe or file gives thousands of lines at a
     time, answered with one matrix product; a terminal gives one line, answered at once.
     """
+    from .streams import read_lines, split_words
+
     if sys.stdin is None:  # started with stdin closed (`<&-`)
         raise W2VError("no words given and stdin is closed; give the words as arguments")
     stream = sys.stdin.buffer
     if stream.isatty():
         say("reading queries from stdin, one per line; Ctrl-D to end")
-    pending = b""
-    while chunk := stream.read1(1 << 16):
-        *lines, pending = (pending + chunk).split(b"\n")
-        yield [line.decode(errors="replace").split() for line in lines]
-    yield [pending.decode(errors="replace").split()]
-
-
-def json_value(value):
-    """Floats rounded as in TSV; NaN (an accuracy with nothing answered) is not JSON: null."""
-    if not isinstance(value, float):
-        return value
-    return None if value != value else round(value, 6)
+    for lines in read_lines(lambda: stream.read1(1 << 16)):
+        yield [
+            None if line is None else split_words(line.decode(errors="replace")) for line in lines
+        ]
 
 
 def write_rows(rows: list, columns: tuple, as_json: bool) -> None:
-    """Write rows to stdout and flush, so each batch's answers appear at once."""
-    import json
+    """Write rows to stdout and flush, so each batch's answers appear at once. Words are
+    escaped (w2vcli.streams.shown) in TSV; JSON gives them exactly."""
+    from .streams import json_line
 
     if as_json:
-        rows = ([json_value(v) for v in row] for row in rows)
-        lines = (
-            json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) for row in rows
-        )
+        lines = (json_line(dict(zip(columns, row, strict=True))) for row in rows)
     else:
         lines = (
-            "\t".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in row) for row in rows
+            "\t".join(f"{v:.6f}" if isinstance(v, float) else shown(str(v)) for v in row)
+            for row in rows
         )
     text = "".join(line + "\n" for line in lines)
+    if sys.stdout is None:
+        raise W2VError("stdout is closed; the answers have nowhere to go")
     out = sys.stdout.buffer
     try:
         out.write(text.encode())
@@ -433,20 +478,30 @@ def write_rows(rows: list, columns: tuple, as_json: bool) -> None:
 
 
 QUERY_SHAPES = {1: "one word", 2: "two words W1 W2", 3: "three words A B C"}
+ROWS_PER_ANSWER = 100_000  # answer rows held at once: queries x k, whatever k is
 
 
-def answer_queries(queries: list, arity: int, index, answer, columns: tuple, as_json: bool):
+def answer_queries(queries: list, arity: int, index, answer, columns: tuple, as_json: bool, k=1):
     """Answer `queries` (lists of `arity` words), or if there are none, stdin's lines.
 
     `answer(queries, rows)` takes the known queries of a batch (as words and as rows) and
-    returns output rows. An unknown word or malformed line is reported on stderr and the
-    rest still answered; the exit status is then 1.
+    returns output rows, k per query. An unknown word or malformed line is reported on
+    stderr and the rest still answered; the exit status is then 1.
     """
     failed = False
+    per_part = max(1, ROWS_PER_ANSWER // max(1, min(k, len(index))))
+    number = 0  # of the stdin line
     try:
         for batch in [queries] if queries else stdin_batches():
             known = []
-            for query in filter(None, batch):
+            for query in batch:
+                number += 1
+                if query is None:
+                    say(f"stdin line {number:,}: longer than 1 MiB, not a query; skipped")
+                    failed = True
+                    continue
+                if not query:
+                    continue
                 unknown = [w for w in query if w not in index.rows]
                 if len(query) != arity:
                     say(f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}")
@@ -456,9 +511,10 @@ def answer_queries(queries: list, arity: int, index, answer, columns: tuple, as_
                     known.append(query)
                     continue
                 failed = True
-            if known:
-                rows = [[index.rows[w] for w in query] for query in known]
-                write_rows(answer(known, rows), columns, as_json)
+            for start in range(0, len(known), per_part):
+                part = known[start : start + per_part]
+                rows = [[index.rows[w] for w in query] for query in part]
+                write_rows(answer(part, rows), columns, as_json)
     except KeyboardInterrupt:  # how an interactive session ends; the answers are out
         sys.exit(130)
     if failed:
@@ -486,7 +542,8 @@ def nearest(words, vectors, k, restrict, as_json):
         return [(q[0], index.words[r], s) for q, found_q in hits for r, s in found_q]
 
     queries = [[word] for word in words]
-    answer_queries(queries, 1, index, answer, ("query", "neighbour", "similarity"), as_json)
+    columns = ("query", "neighbour", "similarity")
+    answer_queries(queries, 1, index, answer, columns, as_json, k)
 
 
 @cli.command(short_help="A is to B as C is to ?")
@@ -520,7 +577,7 @@ def analogy(words, vectors, k, method, restrict, as_json):
         return [(*q, index.words[r], s) for q, found_q in hits for r, s in found_q]
 
     columns = ("a", "b", "c", "answer", "similarity")
-    answer_queries([list(words)] if words else [], 3, index, answer, columns, as_json)
+    answer_queries([list(words)] if words else [], 3, index, answer, columns, as_json, k)
 
 
 @cli.command(short_help="Cosine similarity of word pairs.")
@@ -573,28 +630,33 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
     (answered / total, %). Accuracy is in %, correlations in [-1, 1].
     """
     from .evaluate import evaluate_analogies, evaluate_pairs
+    from .files import text_file
 
     if not analogies and not pairs:
         raise click.UsageError("give --analogies FILE and/or --pairs FILE")
-    index = load_index(vectors)
+    inputs = [("--analogies", p) for p in analogies] + [("--pairs", p) for p in pairs]
+    index = load_index(vectors, inputs)
     columns = ("file", "section", "metric", "value", "answered", "total", "coverage")
     rows = []
 
     def row(path, section, metric, value, answered, total):
-        rows.append((path, section, metric, value, answered, total, 100 * answered / total))
+        coverage = 100 * answered / total if total else float("nan")  # an empty section
+        rows.append((path, section, metric, value, answered, total, coverage))
 
     for path in analogies:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            result = evaluate_analogies(index, f, restrict, path)
+        with text_file(path, "--analogies") as lines:
+            result = evaluate_analogies(index, lines, restrict, path)
         if result.invalid_lines:
             say(f"{path}: skipped {result.invalid_lines:,} lines that are not four words")
         for s in result.sections + result.totals:
             row(path, s.name, "accuracy", s.accuracy, s.answered, s.questions)
     for path in pairs:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            result = evaluate_pairs(index, f, path)
+        with text_file(path, "--pairs") as lines:
+            result = evaluate_pairs(index, lines, path)
         if result.invalid_lines:
             say(f"{path}: skipped {result.invalid_lines:,} lines without two words and a score")
+        if result.spearman != result.spearman:
+            say(f"{path}: no correlation: the gold scores or the similarities are all equal")
         row(path, "pairs", "spearman", result.spearman, result.answered, result.pairs)
         row(path, "pairs", "pearson", result.pearson, result.answered, result.pairs)
     if not as_json:
@@ -613,11 +675,13 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
 )
 def convert(source, target, to):
     """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout)."""
-    from .vectors import atomic_output, write_vectors
+    from .files import plan_outputs
+    from .vectors import write_vectors
 
+    target_output = plan_outputs({"TARGET": target}, [("SOURCE", source)])["TARGET"]
     loaded = load_vectors_reported(source)
     binary = not loaded.binary if to is None else to == "binary"
-    with atomic_output(target, "TARGET") as out:
+    with target_output.open() as out:
         write_vectors(out, loaded.words, loaded.vectors, binary=binary)
     formats = ("binary" if loaded.binary else "text", "binary" if binary else "text")
     say(
@@ -636,10 +700,12 @@ def info(path, as_json):
     """
     import numpy as np
 
+    from .query import row_norms
     from .vectors import load_vectors
 
+    check_stdout([("PATH", path)])
     loaded = load_vectors(path)
-    norms = np.linalg.norm(loaded.vectors, axis=1)
+    norms = row_norms(loaded.vectors)
     facts = {
         "path": path,
         "format": "binary" if loaded.binary else "text",
@@ -652,6 +718,7 @@ def info(path, as_json):
         "zero_vectors": int((norms == 0).sum()),
         "invalid_utf8_words": loaded.invalid_utf8,
         "duplicate_words_dropped": loaded.duplicates,
+        "blank_words_replaced": loaded.blank_words,
     }
     if as_json:
         write_rows([tuple(facts.values())], tuple(facts), True)
@@ -692,7 +759,13 @@ def info(path, as_json):
     show_default=True,
     help="PCA (numpy) or t-SNE (scikit-learn: pip install 'w2vcli[tsne]').",
 )
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed for t-SNE.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=1,
+    show_default=True,
+    help="Random seed for t-SNE.",
+)
 @click.option(
     "--font",
     default=None,
@@ -706,25 +779,30 @@ def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
     Needs matplotlib: pip install 'w2vcli[plot]', which also installs Noto Sans SC so that
     Chinese labels are drawn as characters.
     """
-    from .plot import draw, output_format, project, require, select_words
-    from .vectors import atomic_output
+    from .files import plan_outputs
+    from .plot import MAX_WORDS, draw, output_format, project, require, select_words
 
     if words and top is not None:
         raise click.UsageError("give WORDs or --top N, not both")
+    most = len(set(words)) * (neighbours + 1) if words else top or 100
+    if most > MAX_WORDS:
+        asked = f"{len(set(words))} words and {neighbours} neighbours each" if words else "--top"
+        raise W2VError(f"{asked}: at most {MAX_WORDS:,} words fit in a legible picture")
     fmt = output_format(output)
     require(method)
     from .fonts import INSTALL_HINT, choose_fonts
 
-    index = load_index(vectors)
+    picture = plan_outputs({"--output": output}, [("--vectors", vectors), ("--font", font)])
+    index = load_index(vectors, answers=False)
     chosen = select_words(index, list(words), neighbours, top or 100, restrict, vectors)
     labels = [index.words[r] for r in chosen.rows]
     projection = project(index.unit[chosen.rows], method, seed)
     title = f"{projection.method} of {len(labels)} words from {vectors}"
     fonts = choose_fonts([*labels, title], font)
     if fonts.missing:
-        shown = "".join(fonts.missing[:10]) + ("..." if len(fonts.missing) > 10 else "")
-        say(f"no font found for {shown}; those labels show as boxes: {INSTALL_HINT}")
-    with atomic_output(output) as f:
+        missing = "".join(fonts.missing[:10]) + ("..." if len(fonts.missing) > 10 else "")
+        say(f"no font found for {missing}; those labels show as boxes: {INSTALL_HINT}")
+    with picture["--output"].open() as f:
         draw(f, fmt, projection, labels, chosen, title, fonts.families)
     say(f"{output}: {len(labels)} words, {projection.method}; fonts {', '.join(fonts.families)}")
 
@@ -749,6 +827,8 @@ def tokenize(source, lang):
     from .corpus import open_corpus
     from .segment import segment_lines
 
+    check_stdout([("SOURCE", source)])  # `w2v tokenize raw.txt >> raw.txt` would never end
+
     raw = io.TextIOWrapper(
         open_corpus(source), encoding="utf-8-sig", errors="replace", newline="\n"
     )
@@ -765,5 +845,10 @@ def tokenize(source, lang):
 
 
 def main():
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    from .streams import protect_std_descriptors, talk_to_stderr
+
+    protect_std_descriptors()
+    talk_to_stderr()
+    for signum in STOPPING_SIGNALS:
+        signal.signal(signum, _on_signal)
     cli()

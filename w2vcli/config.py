@@ -14,6 +14,27 @@ MAX_THREADS = 256
 # Distinct tokens held while counting, at about 150 bytes each (1.5 GB, the memory word2vec
 # C's table takes at its 21M); past it the rarer half is pruned. See corpus.py.
 MAX_TYPES = 10_000_000
+# ... and at most MAX_TYPES * TOKEN_BYTES bytes of their text, so that long tokens cannot
+# take more than the budget (English tokens average 8 bytes).
+TOKEN_BYTES = 16
+# Upper bounds of the other settings: far beyond any published use, low enough that every
+# array they size and every int64 they reach stays small. (A context window wider than
+# the longest piece of corpus a thread trains at once, BATCH_WORDS positions, only changes
+# how often each width is drawn.)
+MAX_DIM = 100_000
+MAX_WINDOW = 10_000
+MAX_NEGATIVE = 1_000
+MAX_EPOCHS = 1_000_000
+MAX_COUNT = 2**62  # --min-count: any count a corpus can have
+MAX_IDS = 2**31 - 2  # ids are int32: --max-vocab and --max-types stay below
+
+
+def physical_memory() -> int:
+    """Bytes of memory this machine has (what nothing w2v holds may exceed)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX: no bound from here
+        return 2**62
 
 
 def available_cores() -> int:
@@ -62,23 +83,28 @@ class TrainConfig:
 
         need(self.arch in ("cbow", "skipgram"), "--arch", "must be cbow or skipgram")
         need(self.loss in ("ns", "hs", "softmax"), "--loss", "must be ns, hs or softmax")
-        need(self.dim >= 1, "--dim", f"must be at least 1 (got {self.dim})")
-        need(self.window >= 1, "--window", f"must be at least 1 (got {self.window})")
-        need(self.epochs >= 1, "--epochs", f"must be at least 1 (got {self.epochs})")
-        need(self.min_count >= 1, "--min-count", f"must be at least 1 (got {self.min_count})")
-        need(self.negative >= 0, "--negative", f"must be 0 or more (got {self.negative})")
+
+        def within(value, low: int, high: int, option: str) -> None:
+            need(low <= value <= high, option, f"must be from {low:,} to {high:,} (got {value})")
+
+        within(self.dim, 1, MAX_DIM, "--dim")
+        within(self.window, 1, MAX_WINDOW, "--window")
+        within(self.epochs, 1, MAX_EPOCHS, "--epochs")
+        within(self.min_count, 1, MAX_COUNT, "--min-count")
+        within(self.negative, 0, MAX_NEGATIVE, "--negative")
         need(
             self.loss != "ns" or self.negative >= 1,
             "--negative",
             "must be at least 1 with --loss ns (or use --loss hs)",
         )
+        if self.max_vocab is not None:
+            within(self.max_vocab, 1, MAX_IDS, "--max-vocab")
+        within(self.max_types, 2, MAX_IDS, "--max-types")
         need(
-            self.max_vocab is None or self.max_vocab >= 1,
-            "--max-vocab",
-            f"must be at least 1 (got {self.max_vocab})",
+            0 <= self.sample < math.inf,
+            "--sample",
+            f"must be 0 (off) or positive and finite (got {self.sample})",
         )
-        need(self.max_types >= 2, "--max-types", f"must be at least 2 (got {self.max_types})")
-        need(self.sample >= 0, "--sample", f"must be 0 (off) or positive (got {self.sample})")
         need(
             0 < self.start_alpha < math.inf,
             "--alpha",

@@ -11,14 +11,17 @@ writes the corpus as a flat int32 stream of those ids with LINE_END after each l
 of any length are kept whole in this stream; nothing holds the corpus as Python strings.
 
 Memory: the stream takes 4 bytes a token; the table of distinct tokens about 130 bytes
-plus the token's length per type. When it grows past `max_types` it is pruned as
-word2vec C's ReduceVocab does: only the most frequent half is kept, the occurrences read
-so far of the types dropped are removed from the stream, and a dropped type seen again is
-counted afresh from there (so rare types can be undercounted, never overcounted).
+plus the token's length per type. When it grows past `max_types` types, or past
+`max_types * TOKEN_BYTES` bytes of token text (so that long tokens cannot take more
+memory than the budget), it is pruned as word2vec C's ReduceVocab does: only the most
+frequent half is kept (and no more than half the bytes), the occurrences read so far of the
+types dropped are removed from the stream, and a dropped type seen again is counted afresh
+from there (so rare types can be undercounted, never overcounted).
 """
 
 import bz2
 import gzip
+import itertools
 import lzma
 import sys
 import zlib
@@ -26,8 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import MAX_TYPES
+from .config import MAX_TYPES, TOKEN_BYTES
 from .errors import CorpusError
+from .files import check_input
 
 LINE_END = -1
 PRUNED = -2  # marks occurrences of pruned types for removal from the stream
@@ -59,6 +63,7 @@ def open_corpus(path: str):
         if sys.stdin is None:  # started with stdin closed (`<&-`)
             raise CorpusError("stdin is closed; pipe a corpus into 'w2v train -' or give a file")
         return sys.stdin.buffer
+    check_input(path, "a corpus file")
     openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
     opener = next((f for ext, f in openers.items() if path.endswith(ext)), open)
     try:
@@ -148,15 +153,18 @@ def _encode_chunk(chunk: bytes, index: dict) -> np.ndarray:
     return np.array(ids, dtype=np.int32)
 
 
-def _prune(index: dict, stream: np.ndarray, keep: int) -> np.ndarray:
-    """Keep in `index` the `keep` most frequent types (ties: the first seen), renumbered in
-    order of first appearance; return `stream` (reused) without the others' occurrences."""
+def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> np.ndarray:
+    """Keep in `index` the most frequent types (ties: the first seen), at most `keep` of them
+    and `keep_bytes` bytes of token text (at least one), renumbered in order of first
+    appearance; return `stream` (reused) without the others' occurrences."""
     words = stream >= 0
     counts = np.bincount(stream[words], minlength=len(index))
-    survivors = np.sort(np.argsort(-counts, kind="stable")[:keep])
+    tokens = list(index)
+    by_count = np.argsort(-counts, kind="stable")[:keep]
+    sizes = np.cumsum([len(tokens[i]) for i in by_count.tolist()])
+    survivors = np.sort(by_count[: max(1, int(np.searchsorted(sizes, keep_bytes, "right")))])
     remap = np.full(len(index), PRUNED, dtype=np.int32)
     remap[survivors] = np.arange(len(survivors), dtype=np.int32)
-    tokens = list(index)
     index.clear()
     index.update((tokens[i], n) for n, i in enumerate(survivors.tolist()))
     stream[words] = remap[stream[words]]
@@ -174,6 +182,7 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
     stream, length = np.empty(PART_SIZE, dtype=np.int32), 0  # doubled as needed
     raw = RawCorpus(None, [], None, 0, 0)
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
+    token_bytes, budget = 0, max_types * TOKEN_BYTES  # of the token text in `index`
     try:
         for chunk in read_chunks(f, path):
             seen += len(chunk)
@@ -191,9 +200,12 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
                     "GB18030 -t UTF-8 (or -f UTF-16)"
                 )
             raw.lines += chunk.count(b"\n")
+            known = len(index)
             stream, length = _append(stream, length, _encode_chunk(chunk, index))
-            if len(index) > max_types:
-                kept = _prune(index, stream[:length], max(1, max_types // 2))
+            token_bytes += sum(map(len, itertools.islice(reversed(index), len(index) - known)))
+            if len(index) > max_types or token_bytes > budget:
+                kept = _prune(index, stream[:length], max(1, max_types // 2), budget // 2)
+                token_bytes = sum(map(len, index))
                 raw.pruned_tokens += length - len(kept)
                 raw.prunings += 1
                 stream, length = kept, len(kept)

@@ -7,15 +7,19 @@ case_insensitive=True: a file word matches the most frequent vocabulary word wit
 upper-case form, and an answer that is a case variant of a question word is passed over.
 Word pairs (gensim's evaluate_word_pairs): Spearman and Pearson correlation of cosine
 similarity with the human score, pairs with an unknown word skipped. Readers take lines, not
-paths; scipy is not needed.
+paths; scipy is not needed. Lines are split on ASCII white space only, as everywhere in
+w2v; a score that is not a finite number (nan, inf, 1e999) is refused, naming the line.
 """
 
+import math
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import W2VError
 from .query import Index, top_rows
+from .streams import split_words
 
 GENSIM_TOPN = 5  # gensim looks for its answer among the 5 best candidates
 
@@ -53,38 +57,65 @@ class Pairs:
     invalid_lines: int  # lines without two words and a number
 
 
+# An analogy file's sections (questions-words.txt has 14, BATS 40), each a Section: bounded,
+# as a file of ': a' lines would otherwise make millions.
+MAX_SECTIONS = 10_000
+
+
+@dataclass
+class Questions:
+    """An analogy file read against a vocabulary, to score at any state of the vectors."""
+
+    sections: list  # Section per ': name' line, questions and answered counted
+    rows: np.ndarray  # (Q, 5) int32: section, a, b, c, d rows of the answerable questions
+    invalid_lines: int
+
+
 def evaluate_analogies(
     index: Index, lines, restrict: int = 30_000, name: str = "analogies"
 ) -> Analogies:
     """Accuracy per section and in total on `a b c d` lines grouped by `: section` lines."""
-    vocab = _upper_vocab(index, restrict)
-    sections, questions, invalid = [], [], 0  # questions: (section, a, b, c, d) rows
+    return score_analogies(index, read_analogies(index.words, lines, restrict, name), restrict)
+
+
+def read_analogies(words: list, lines, restrict: int = 30_000, name: str = "analogies"):
+    """The questions of `lines` whose four words are among the `restrict` first `words`, as
+    rows (int32, five a question: nothing per question is a Python object)."""
+    vocab = _upper_vocab(words, restrict)
+    sections, rows, invalid = [], array("i"), 0
     for number, line in enumerate(lines, start=1):
         if line.startswith(": "):
+            if len(sections) == MAX_SECTIONS:
+                raise W2VError(f"{name}, line {number:,}: more than {MAX_SECTIONS:,} sections")
             sections.append(Section(line[2:].strip()))
             continue
-        words = line.upper().split()
-        if len(words) != 4:
-            invalid += bool(words)
+        question = [w.upper() for w in split_words(line)]
+        if len(question) != 4:
+            invalid += bool(question)
             continue
         if not sections:
             raise W2VError(f"{name}, line {number}: a question before the first ': section' line")
         sections[-1].questions += 1
-        if all(w in vocab for w in words):
+        if all(w in vocab for w in question):
             sections[-1].answered += 1
-            questions.append([len(sections) - 1] + [vocab[w] for w in words])
+            rows.extend([len(sections) - 1] + [vocab[w] for w in question])
     if not any(s.questions for s in sections):
         raise W2VError(f"{name}: no 'a b c d' questions found")
-    questions = np.array(questions, dtype=np.int64).reshape(-1, 5)
-    solved = _solve(index, questions[:, 1:], restrict)
-    for s, correct in zip(questions[:, 0], solved, strict=True):
+    return Questions(sections, np.frombuffer(rows, np.int32).reshape(-1, 5), invalid)
+
+
+def score_analogies(index: Index, questions: Questions, restrict: int = 30_000) -> Analogies:
+    """The accuracy of `index`'s vectors on questions read by `read_analogies`."""
+    sections = [Section(s.name, 0, s.answered, s.questions) for s in questions.sections]
+    rows = questions.rows.astype(np.int64)
+    for s, correct in zip(rows[:, 0], _solve(index, rows[:, 1:], restrict), strict=True):
         sections[s].correct += correct
-    return Analogies(sections, _totals(sections), invalid)
+    return Analogies(sections, _totals(sections), questions.invalid_lines)
 
 
-def _upper_vocab(index: Index, restrict: int | None) -> dict:
+def _upper_vocab(words: list, restrict: int | None) -> dict:
     """Upper-cased word -> row among the first `restrict`, the most frequent variant winning."""
-    words = index.words[: index.candidates(restrict)]
+    words = words[:restrict]
     return {w.upper(): i for i, w in reversed(list(enumerate(words)))}
 
 
@@ -124,37 +155,46 @@ def evaluate_pairs(index: Index, lines, name: str = "pairs") -> Pairs:
     `#` lines are comments; the score is the first number after the two words, so SimLex-999's
     own layout (word1 word2 POS SimLex999 ...) works, and its header line is skipped.
     """
-    vocab = _upper_vocab(index, None)
-    known, gold, total, invalid = [], [], 0, 0
-    for line in lines:
+    vocab = _upper_vocab(index.words, None)
+    known, gold, total, invalid = array("q"), array("d"), 0, 0  # no object per pair
+    for number, line in enumerate(lines, start=1):
         if line.startswith("#") or not line.strip():
             continue
-        fields = line.upper().split()
-        score = next((float(f) for f in fields[2:] if _is_number(f)), None)
+        fields = [w.upper() for w in split_words(line)]
+        score = next((x for x in map(_number, fields[2:]) if x is not None), None)
         if score is None:
             invalid += 1
             continue
+        if not math.isfinite(score):
+            raise W2VError(f"{name}, line {number:,}: the score is not a finite number")
         total += 1
         if fields[0] in vocab and fields[1] in vocab:
-            known.append((vocab[fields[0]], vocab[fields[1]]))
+            known.extend((vocab[fields[0]], vocab[fields[1]]))
             gold.append(score)
     if not known:
         raise W2VError(f"{name}: no pair has both words in the vectors ({total} pairs read)")
-    model = np.einsum("ij,ij->i", *(index.unit[np.array(known).T]))
-    gold = np.array(gold)
-    return Pairs(spearman(gold, model), pearson(gold, model), len(known), total, invalid)
+    rows = np.frombuffer(known, np.int64).reshape(-1, 2)
+    model = np.einsum("ij,ij->i", index.unit[rows[:, 0]], index.unit[rows[:, 1]])
+    gold = np.frombuffer(gold, np.float64)
+    return Pairs(spearman(gold, model), pearson(gold, model), len(gold), total, invalid)
 
 
-def _is_number(text: str) -> bool:
+def _number(text: str) -> float | None:
+    """The number a field spells in ASCII (so not '١٢' nor '1_000'; 'nan' and 'inf' are
+    numbers here, to be refused), or None."""
+    if not text.isascii() or "_" in text:
+        return None
     try:
-        float(text)
+        return float(text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson's r; NaN, without a warning, when either side is constant (r is undefined)."""
     x, y = (np.asarray(v, dtype=np.float64) for v in (x, y))
+    if len(x) < 2 or x.min() == x.max() or y.min() == y.max():
+        return float("nan")
     x, y = x - x.mean(), y - y.mean()
     # Scaled first, so that tiny or huge values do not under- or overflow the products.
     x, y = x / np.abs(x).max(), y / np.abs(y).max()

@@ -20,6 +20,14 @@ from .query import Index, nearest
 
 FORMATS = ("png", "svg", "pdf")
 MIN_WORDS = 3
+# At most this many words in a picture: more are not legible at this size, and placing
+# the labels costs time and memory that grow as the square of their number.
+MAX_WORDS = 1000
+# Moving labels apart compares every pair of labels each round: up to SPREAD_ROUNDS rounds,
+# fewer for many labels, so that a plot of MAX_WORDS takes seconds, not minutes.
+SPREAD_ROUNDS = 300
+SPREAD_MIN_ROUNDS = 20
+SPREAD_PAIRS = 30_000_000
 FIGSIZE = (8, 6)  # inches
 DPI = 120  # PNG: 960 x 720 pixels
 LABEL_OFFSET = (3, 2)  # points right of and above the point
@@ -125,12 +133,17 @@ def draw(
 ) -> None:
     """Draw labelled points into the binary file `f` as `fmt`; each label gets the SVG id
     label-i. Colours group each query word with its neighbours."""
+    import matplotlib
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
     points, groups = projection.points, np.array(selection.groups)
     colours = _colours(max(groups) + 1 if len(groups) else 1)
-    with rc_context({"font.family": families, "svg.hashsalt": "w2v"}):
+    with rc_context():
+        # matplotlib reads a matplotlibrc from the working directory (it could turn on
+        # usetex, which runs LaTeX on the words): none of it applies here.
+        matplotlib.rcdefaults()
+        matplotlib.rcParams.update({"font.family": families, "svg.hashsalt": "w2v"})
         fig = Figure(figsize=FIGSIZE, layout="constrained")
         ax = fig.add_subplot()
         is_query = np.arange(len(points)) < selection.queries
@@ -155,10 +168,10 @@ def draw(
                     fontweight="bold" if is_query[i] else "normal",
                     color=colour,
                     gid=f"label-{i}",
-                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.5, "alpha": 0.5},
+                    parse_math=False,  # a word is text: '$x^2$' is not a formula
                 )
             )
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=10, parse_math=False)
         ax.set_xlabel(projection.axes[0], fontsize=8)
         ax.set_ylabel(projection.axes[1], fontsize=8)
         ax.tick_params(labelsize=7)
@@ -168,27 +181,43 @@ def draw(
         ax.margins(0.08)
         with warnings.catch_warnings(), _quiet_font_manager():
             warnings.filterwarnings("ignore", message="Glyph .* missing from")  # said once
-            _spread_labels(fig, texts)
+            shifts = _spread_labels(fig, texts)
+            for i, (text, shift) in enumerate(zip(texts, shifts, strict=True)):
+                if np.hypot(*shift) >= 6:  # moved away from its point: a thin line to it
+                    colour = text.get_color()
+                    ax.annotate(
+                        "",
+                        points[i],
+                        xytext=text.xyann,
+                        textcoords="offset points",
+                        arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.5, "alpha": 0.5},
+                    )
             fig.savefig(f, format=fmt, dpi=DPI, metadata=_metadata(fmt))
 
 
-def _spread_labels(fig, texts: list, rounds: int = 300) -> None:
+def _spread_labels(fig, texts: list) -> np.ndarray:
     """Move overlapping labels apart, each pair along the axis where they overlap least,
-    and keep them inside the axes, until none overlap (or after `rounds`); a thin line joins
-    a moved label to its point."""
+    and keep them inside the axes, until none overlap or the rounds allowed by
+    SPREAD_PAIRS are done; returns how far each moved, in points (n, 2). (The lines from
+    moved labels to their points are drawn afterwards: matplotlib recomputes an
+    annotation's line each time its extent is asked for.)"""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if len(texts) < 2:
-        return
+        return np.zeros((len(texts), 2))
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)  # lays out the axes, so the extents below are final
     boxes = np.array([t.get_window_extent(renderer).extents for t in texts])  # (n, 4) pixels
+    # Each box reaches to its own point, so that other labels keep off the points too.
+    anchors = texts[0].axes.transData.transform([t.xy for t in texts])  # (n, 2)
+    boxes[:, :2] = np.minimum(boxes[:, :2], anchors)
+    boxes[:, 2:] = np.maximum(boxes[:, 2:], anchors)
     boxes[:, :2] -= 1  # a pixel of air around each label
     boxes[:, 2:] += 1
     start = boxes.copy()
     inside = texts[0].axes.get_window_extent(renderer).extents  # x0, y0, x1, y1
     order = np.arange(len(texts))
-    for _ in range(rounds):
+    for _ in range(max(SPREAD_MIN_ROUNDS, min(SPREAD_ROUNDS, SPREAD_PAIRS // len(texts) ** 2))):
         low = np.maximum(boxes[:, None, :2], boxes[None, :, :2])  # (n, n, 2)
         high = np.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
         overlap = high - low  # (n, n, 2): x and y overlap of each pair
@@ -211,8 +240,7 @@ def _spread_labels(fig, texts: list, rounds: int = 300) -> None:
     shift = (boxes[:, :2] - start[:, :2]) * 72 / fig.dpi  # pixels to points
     for text, (dx, dy) in zip(texts, shift, strict=True):
         text.xyann = (LABEL_OFFSET[0] + dx, LABEL_OFFSET[1] + dy)
-        if np.hypot(dx, dy) < 6:  # close enough to its point: no line
-            text.arrow_patch.set_visible(False)
+    return shift
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ Nothing here imports numba or reads files: the CLI loads vectors with w2vcli.vec
 import numpy as np
 
 SCORE_BYTES = 64 << 20  # largest (queries x words) float32 score matrix held at once
+NORM_ROWS = 1 << 14  # rows whose norms are computed in float64 at once
 MUL_EPSILON = 1e-6  # 3CosMul's guard against division by zero (Levy and Goldberg 2014)
 
 
@@ -17,9 +18,13 @@ class Index:
     def __init__(self, words: list, vectors: np.ndarray):
         self.words = words
         self.rows = {word: i for i, word in reversed(list(enumerate(words)))}
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        self.unit = np.asarray(vectors, dtype=np.float32) / np.where(norms > 0, norms, 1)
-        self.unit[~np.isfinite(norms[:, 0])] = 0  # a NaN or infinite vector: similarity 0
+        self.unit = np.empty(np.shape(vectors), dtype=np.float32)
+        for start in range(0, len(vectors), NORM_ROWS):
+            rows = np.asarray(vectors[start : start + NORM_ROWS], dtype=np.float64)
+            norms = _norms(rows)[:, None]
+            unit = rows / np.where(norms > 0, norms, 1)
+            unit[~np.isfinite(norms[:, 0])] = 0  # a NaN or infinite vector: similarity 0
+            self.unit[start : start + NORM_ROWS] = unit
 
     def __len__(self):
         return len(self.words)
@@ -34,6 +39,23 @@ class Index:
 
     def candidates(self, restrict: int | None) -> int:
         return len(self) if restrict is None else min(restrict, len(self))
+
+
+def row_norms(vectors: np.ndarray) -> np.ndarray:
+    """The Euclidean norm of each row, in float64: the squares of float32 values above about
+    1e19 overflow float32 (every norm infinite, every cosine 0), and those below 1e-23
+    underflow to 0; in float64 neither can happen."""
+    return np.concatenate(
+        [
+            _norms(np.asarray(vectors[i : i + NORM_ROWS], np.float64))
+            for i in range(0, len(vectors), NORM_ROWS)
+        ]
+        or [np.zeros(0)]
+    )
+
+
+def _norms(rows: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.einsum("ij,ij->i", rows, rows))
 
 
 def nearest(index: Index, rows: list, k: int = 10, restrict: int | None = None) -> list:

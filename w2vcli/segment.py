@@ -5,9 +5,16 @@ spaces, one output line per input line, so the result is what `w2v train` reads.
 space in the input only separates words; nothing else is changed (no lower-casing, no
 punctuation removal). jieba is imported when segmentation starts, with its start-up
 messages silenced.
+
+jieba keeps its prefix table in a cache file of Python's own serialisation, which it
+loads unchecked, by default /tmp/jieba.cache, which any user of the machine could have
+written. Here it is kept in
+w2v's own cache directory, once that is trusted (see w2vcli.native), else built afresh in
+a private temporary folder.
 """
 
 import logging
+import tempfile
 import warnings
 
 from .errors import W2VError
@@ -26,7 +33,15 @@ def segmenter(lang: str = "zh"):
     except ImportError:
         raise W2VError("w2v tokenize --lang zh needs jieba: pip install 'w2vcli[zh]'") from None
     jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict ..." on stderr
-    jieba.initialize()
+    from .native import cache_dir, private_directory
+
+    if private_directory(cache_dir()) is None:
+        jieba.dt.tmp_dir = str(cache_dir())
+        jieba.initialize()
+    else:
+        with tempfile.TemporaryDirectory(prefix="w2v-jieba-") as private:
+            jieba.dt.tmp_dir = private
+            jieba.initialize()
 
     def cut(line: str) -> list:
         return [w for w in jieba.cut(line) if w.strip()]

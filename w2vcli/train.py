@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import arrays, native, tables
-from .config import SOFTMAX_MAX_VOCAB, TrainConfig
+from .config import SOFTMAX_MAX_VOCAB, TrainConfig, physical_memory
 from .corpus import RawCorpus, encode
 from .errors import ConfigError, CorpusError, TrainingDiverged
 from .vocab import Vocab, build_vocab
@@ -60,7 +60,21 @@ def prepare(
             f"costs O(V) per pair (meant for up to {SOFTMAX_MAX_VOCAB:,}); use --loss hs or ns, "
             "--max-vocab, or --force-softmax"
         )
+    check_memory(len(vocab), config)
     return vocab, encode(raw, new_ids)
+
+
+def check_memory(vocab_size: int, config: TrainConfig) -> None:
+    """Refuse, before allocating, matrices larger than this machine's memory (numpy would
+    ask for them and the system would kill the process later, or refuse with a traceback)."""
+    width = -(-config.dim // ROW_ALIGN) * ROW_ALIGN
+    need = 2 * 4 * vocab_size * width
+    if need > physical_memory():
+        raise ConfigError(
+            f"--dim {config.dim} with {vocab_size:,} words needs {need / 2**30:,.1f} GiB for the "
+            f"two matrices, more than this machine's {physical_memory() / 2**30:,.1f} GiB; "
+            "lower --dim or --max-vocab"
+        )
 
 
 def init_weights(vocab_size: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:

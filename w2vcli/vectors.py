@@ -1,110 +1,61 @@
-"""word2vec vector files: text and binary formats, written atomically.
+"""word2vec vector files: text and binary formats.
 
 Text: a `V N` header line, then `word v1 ... vN` per line. Numbers are written with 9
 significant digits, which round-trips float32 exactly, so text and binary hold the same
 vectors. Binary (word2vec C's -binary 1): the header line, then for each word the UTF-8
-word, a space, N little-endian float32 and a newline.
+word, a space, N little-endian float32 and a newline. (Outputs are opened by w2vcli.files,
+which writes them atomically.)
 
-Words never contain white space: the corpus reader splits on it, so every word can be
-written and read back safely.
+Words never contain ASCII white space or NUL: the corpus reader splits on them, the
+readers here replace them (a binary file can hold any byte but a space in a word), and
+the writer refuses them, so that every file w2v writes, w2v and other tools read back.
 
 Reading is strict about numbers and lenient about words: a NaN or infinite value is
-refused (naming the line), invalid UTF-8 in a word is replaced with U+FFFD and counted,
-and of a word given twice the first row is kept (as gensim), the others counted and dropped.
+refused (naming the line), invalid UTF-8 and white space in a word are replaced with
+U+FFFD and counted, and of a word given twice the first row is kept (as gensim), the
+others counted and dropped. Memory is bounded before reading: the matrix the header
+announces must fit in this machine's memory, and a stream (stdin, a pipe) may not run
+on past what the header announces.
 """
 
-import contextlib
-import errno
-import io
 import itertools
 import os
+import re
+import stat
 import sys
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from .config import physical_memory
 from .errors import VectorsFormatError, W2VError
 
 # Rows formatted per write: 256 rows of 100 floats hold about 1 MB of Python objects at once
 # (4,096 rows added 30 MB to the peak memory of a training run), and the writes stay large.
 ROWS_PER_WRITE = 256
-FULL_DISK = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # write errors: the output's fault
+# What may not be inside a word of a vectors file: the separators of both formats.
+BLANK = re.compile(rb"[ \t\n\r\x0b\x0c\x00]")
+BLANK_BUT_NEWLINE = re.compile("[ \t\r\x0b\x0c\x00]")
+REPLACEMENT = "\ufffd".encode()
 
 
-@contextlib.contextmanager
-def atomic_output(path: str, option: str = "--output"):
-    """A binary file that appears at `path` only when the block completes.
-
-    The temporary file is created at once in the target's directory, so a bad path fails
-    before any long work; on any error or interruption it is removed and `path` is left as
-    it was. '-' is stdout.
-    """
-    if path == "-":
-        yield from _stdout(option)
-        return
-    if os.path.isdir(path) or path.endswith(os.sep):
-        raise W2VError(f"{option} {path}: is a directory; give a file name")
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        prefix = f".{os.path.basename(path)}."
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
-    except FileNotFoundError:
-        raise W2VError(
-            f"{option} {path}: directory {directory} does not exist; create it first"
-        ) from None
-    except PermissionError:
-        raise W2VError(f"{option} {path}: directory {directory} is not writable") from None
-    except OSError as e:
-        raise W2VError(f"{option} {path}: cannot create a file there ({e.strerror or e})") from None
-    try:
-        with io.BufferedWriter(_TempFile(fd, f"{option} {path}")) as f:
-            yield f
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-class _TempFile(io.FileIO):
-    """The temporary file's raw writes, whose failure on a full disk names the output."""
-
-    def __init__(self, fd: int, label: str):
-        super().__init__(fd, "wb")
-        self.label = label
-
-    def write(self, data) -> int:
-        try:
-            return super().write(data)
-        except OSError as e:
-            if e.errno not in FULL_DISK:
-                raise
+def check_words(words: list) -> None:
+    """Refuse words that no word2vec file can hold: empty, or with white space or NUL."""
+    joined = "\n".join(words)  # one pass at C speed for the usual case
+    if "" not in words and joined.count("\n") == len(words) - 1:
+        if not BLANK_BUT_NEWLINE.search(joined):
+            return
+    for i, word in enumerate(words):
+        if not word or BLANK.search(word.encode()):
             raise W2VError(
-                f"{self.label}: cannot write ({e.strerror}); nothing was written: free some "
-                "space or write elsewhere"
-            ) from None
-
-
-def _stdout(option: str):
-    if sys.stdout is None:  # started with stdout closed (`>&-`)
-        raise W2VError(f"{option} -: stdout is closed; give a file name")
-    try:
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-    except OSError as e:
-        if e.errno not in FULL_DISK:
-            raise
-        # What is still buffered would fail again at exit, with a second message.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise W2VError(f"{option} -: cannot write to stdout ({e.strerror})") from None
+                f"word {i + 1:,} ({word!r}) is empty or holds white space or NUL, which word2vec "
+                "files cannot hold"
+            )
 
 
 def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> None:
     """Write `vectors` (V x N) for `words` to the binary file object `f`."""
+    check_words(words)
     n_words, dim = vectors.shape
     f.write(f"{n_words} {dim}\n".encode())
     if binary:
@@ -136,6 +87,7 @@ class Vectors:
     binary: bool
     invalid_utf8: int = 0  # words whose invalid UTF-8 bytes were replaced with U+FFFD
     duplicates: int = 0  # rows dropped because their word came earlier in the file
+    blank_words: int = 0  # words whose white space or NUL was replaced with U+FFFD
 
 
 def read_vectors(path: str) -> tuple:
@@ -144,15 +96,26 @@ def read_vectors(path: str) -> tuple:
     return loaded.words, loaded.vectors
 
 
+HEADER_BYTES = 1 << 16  # the 'V N' line must end within this (a GloVe row is ~3 KB)
+READ_BYTES = 1 << 20
+# A stream may hold up to this much per vector the header announces (a long word, numbers
+# of 60 digits) before it is refused as running on past what the header announces.
+STREAM_BYTES_PER_WORD = 1024
+STREAM_BYTES_PER_NUMBER = 64
+
+
 def load_vectors(path: str) -> Vectors:
     """Read a word2vec text or binary file ('-' for stdin), detecting the format."""
+    from .files import check_input
+
     if path == "-":
         if sys.stdin is None:  # started with stdin closed (`<&-`)
             raise W2VError("stdin is closed; give a vectors file with -v PATH")
-        return parse_vectors(sys.stdin.buffer.read(), "stdin")
+        return parse_vectors(_read_bounded(sys.stdin.buffer, "stdin"), "stdin")
+    check_input(path, "a vectors file")
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = _read_bounded(f, path)
     except FileNotFoundError:
         raise W2VError(
             f"{path}: no such file; train one with 'w2v train CORPUS -o {path}'"
@@ -164,6 +127,48 @@ def load_vectors(path: str) -> Vectors:
     return parse_vectors(data, path)
 
 
+def _read_bounded(f, name: str) -> bytes:
+    """All of `f`, refused early if the header announces more than this machine's memory,
+    and (for a stream, whose length is unknown) if it runs on past what the header
+    announces: /dev/zero or an endless pipe end in one line, not in exhausted memory."""
+    head = b""
+    while b"\n" not in head and len(head) <= HEADER_BYTES:
+        chunk = f.read(HEADER_BYTES)
+        if not chunk:
+            break
+        head += chunk
+    n_words, dim = _parse_header(head.removeprefix(BOM).split(b"\n", 1)[0], name)
+    _check_memory(n_words, dim, name)
+    try:
+        regular = stat.S_ISREG(os.fstat(f.fileno()).st_mode) and f.seekable()
+    except (OSError, ValueError, AttributeError):  # io objects without a descriptor
+        regular = False
+    if regular:  # its size is real: one read of exactly that much
+        f.seek(0)
+        return f.read()
+    limit = len(head) + n_words * (STREAM_BYTES_PER_WORD + STREAM_BYTES_PER_NUMBER * dim)
+    chunks, size = [head], len(head)
+    while chunk := f.read(READ_BYTES):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise VectorsFormatError(
+                f"{name}: data runs on past the {n_words:,} vectors of {dim} numbers the header "
+                "announces; correct the first line"
+            )
+    return b"".join(chunks)
+
+
+def _check_memory(n_words: int, dim: int, name: str) -> None:
+    need = 4 * n_words * dim
+    if need > physical_memory():
+        raise VectorsFormatError(
+            f"{name}: the header announces {n_words:,} vectors of {dim} numbers "
+            f"({need / 2**30:,.1f} GiB), more than this machine's memory "
+            f"({physical_memory() / 2**30:,.1f} GiB)"
+        )
+
+
 def parse_vectors(data: bytes, name: str = "vectors") -> Vectors:
     """Parse the bytes of a word2vec file; `name` is used in error messages."""
     data = data.removeprefix(BOM)
@@ -171,6 +176,7 @@ def parse_vectors(data: bytes, name: str = "vectors") -> Vectors:
         raise VectorsFormatError(f"{name}: empty file; expected a word2vec 'V N' header line")
     header, _, body = data.partition(b"\n")
     n_words, dim = _parse_header(header, name)
+    _check_memory(n_words, dim, name)
     if not body.strip():
         raise VectorsFormatError(f"{name}: the header announces {n_words:,} words but none follow")
     binary = not _is_text(body)
@@ -188,9 +194,9 @@ def parse_vectors(data: bytes, name: str = "vectors") -> Vectors:
             except VectorsFormatError:
                 raise text_error from None
     _check_finite(vectors, raw_words, body, binary, name)
-    words, invalid = _decode_words(raw_words)
+    words, invalid, blank = _decode_words(raw_words, name)
     words, vectors, duplicates = _first_of_each_word(words, vectors)
-    return Vectors(words, vectors, binary, invalid, duplicates)
+    return Vectors(words, vectors, binary, invalid, duplicates, blank)
 
 
 def _parse_header(line: bytes, name: str) -> tuple:
@@ -309,19 +315,28 @@ def _first_of_each_word(words: list, vectors: np.ndarray) -> tuple:
     return list(first), vectors[list(first.values())], len(words) - len(first)
 
 
-def _decode_words(raw: list) -> tuple:
-    """Words as str; invalid UTF-8 is replaced with U+FFFD and counted, never fatal."""
-    try:
-        words = b"\n".join(raw).decode().split("\n")
-        if len(words) == len(raw):
-            return words, 0
-    except UnicodeDecodeError:
-        pass
-    words, invalid = [], 0
-    for word in raw:
+def _decode_words(raw: list, name: str) -> tuple:
+    """Words as str, and how many were repaired: invalid UTF-8, and white space or NUL
+    inside a word (only a binary file can hold them), replaced with U+FFFD, never fatal.
+    An empty word (only in a binary file) is damage and refused."""
+    joined = b" ".join(raw)  # no word holds a space: both formats end a word there
+    if not BLANK.search(joined.replace(b" ", b"")) and 0 not in map(len, raw):
+        try:
+            return joined.decode().split(" "), 0, 0
+        except UnicodeDecodeError:
+            pass
+    words, invalid, blank = [], 0, 0
+    for i, word in enumerate(raw):
+        if not word:
+            raise VectorsFormatError(
+                f"{name}: binary vector {i + 1:,} has an empty word; the file is damaged"
+            )
+        if BLANK.search(word):
+            word = BLANK.sub(REPLACEMENT, word)
+            blank += 1
         try:
             words.append(word.decode())
         except UnicodeDecodeError:
             words.append(word.decode(errors="replace"))
             invalid += 1
-    return words, invalid
+    return words, invalid, blank

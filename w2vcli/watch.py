@@ -6,7 +6,7 @@ unit-normalised copy (query.Index), so training is not disturbed. Numpy only.
 """
 
 from .errors import ConfigError
-from .evaluate import evaluate_analogies
+from .evaluate import read_analogies, score_analogies
 from .query import Index, nearest
 
 NEIGHBOURS = 8  # shown per watched word
@@ -14,8 +14,8 @@ ANALOGY_RESTRICT = 30_000  # as `w2v evaluate`, word2vec C and gensim
 
 
 class EpochReport:
-    """Checks the watched words and the analogy file against the vocabulary up front, then
-    gives report lines for any state of the vectors."""
+    """Checks the watched words and reads the analogy file against the vocabulary up front,
+    then gives report lines for any state of the vectors."""
 
     def __init__(self, vocab_words: list, watch=(), analogies=None, analogies_name=""):
         self.words = vocab_words
@@ -27,8 +27,11 @@ class EpochReport:
                 f"--watch: not in the vocabulary: {', '.join(unknown)} (absent from the corpus "
                 "or rarer than --min-count)"
             )
-        self.analogies = list(analogies) if analogies is not None else None
-        self.analogies_name = analogies_name
+        self.analogies = None  # evaluate.Questions
+        if analogies is not None:
+            self.analogies = read_analogies(
+                vocab_words, analogies, ANALOGY_RESTRICT, analogies_name
+            )
 
     def __bool__(self):
         return bool(self.watch) or self.analogies is not None
@@ -45,9 +48,7 @@ class EpochReport:
                 shown = ", ".join(f"{index.words[r]} {s:.2f}" for r, s in hits)
                 out.append(f"{label}  {word}: {shown}")
         if self.analogies is not None:
-            result = evaluate_analogies(
-                index, self.analogies, ANALOGY_RESTRICT, self.analogies_name
-            )
+            result = score_analogies(index, self.analogies, ANALOGY_RESTRICT)
             total = result.totals[-1]
             if not total.answered:
                 out.append(
