@@ -468,3 +468,30 @@ def test_a_build_interrupted_with_ctrl_c_is_tried_again_next_run(tmp_path, monke
     with pytest.raises(KeyboardInterrupt):
         native.train_batch()
     assert not native.library_path().with_suffix(".failed").exists()
+
+
+def test_a_relative_cache_folder_is_never_used(tmp_path, monkeypatch, capsys):
+    # A relative $XDG_CACHE_HOME or $W2V_CACHE_DIR names a folder wherever w2v is started,
+    # where a library could be planted and would run.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("W2V_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")  # ignored, as the XDG specification says
+    assert native.cache_dir() == tmp_path / "home" / ".cache" / "w2v"
+    monkeypatch.setenv("W2V_CACHE_DIR", "cache/w2v")
+    monkeypatch.setattr(native, "_build_in_child", forbidden)
+    monkeypatch.setattr(native, "_dlopen", forbidden)
+    assert native.train_batch() is None
+    assert "cache/w2v is not an absolute path" in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()
+
+
+def test_numba_gets_a_private_cache_where_it_can_write_none(monkeypatch):
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)  # restored after the test
+    monkeypatch.setattr(native.os, "access", lambda path, mode: False)  # read-only install, no home
+    native.numba_cache()
+    folder = Path(os.environ["NUMBA_CACHE_DIR"])
+    assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/elsewhere")  # the user's own choice stays
+    native.numba_cache()
+    assert os.environ["NUMBA_CACHE_DIR"] == "/elsewhere"

@@ -262,3 +262,34 @@ def test_sigpipe_on_stdout_stops_queries_quietly(en_vectors):
     child.stdout.close()  # the reader has gone
     _, err = child.communicate(b"city\n" * 50_000, timeout=120)
     assert child.returncode == 141 and err == b""
+
+
+def test_file_names_that_are_not_utf8(tmp_path, en_vectors):
+    # Names are bytes on Linux: Python holds the undecodable ones as lone surrogates, which
+    # cannot be printed; they are shown as the bytes they were.
+    name = os.fsdecode(b"v\xff\xfe.txt")
+    (tmp_path / name).write_bytes(en_vectors.read_bytes())
+    pairs = tmp_path / os.fsdecode(b"p\xfe.txt")
+    pairs.write_text("city war 5\nwar army 7\ncity town 9\n")
+    for args, expected in [
+        (["info", name], "path\tv\\xff\\xfe.txt\n"),
+        (["info", name, "--json"], '"path": "v\\udcff\\udcfe.txt"'),
+        (["evaluate", "-v", name, "--pairs", pairs.name], "p\\xfe.txt\tpairs\tspearman"),
+        (["nearest", "zzzq", "-v", os.fsdecode(b"missing\xff")], "missing\\xff: no such file"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "w2vcli", *args], cwd=tmp_path, capture_output=True, timeout=60
+        )
+        assert b"Traceback" not in result.stderr, result.stderr
+        assert expected.encode() in result.stdout + result.stderr
+    out = tmp_path / "p.svg"
+    result = run("plot", "--top", "10", "-v", tmp_path / name, "-o", out)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_file_that_is_not_a_font(en_vectors, tmp_path):
+    fake = tmp_path / "font.ttf"
+    fake.write_text("root:x:0:0:root:/root:/bin/sh\n")
+    result = run("plot", "--top", "10", "-v", en_vectors, "-o", tmp_path / "p.png", "--font", fake)
+    assert result.exit_code == 1
+    assert result.output == f"Error: --font {fake}: not a font file FreeType can read\n"

@@ -4,7 +4,6 @@ Only `train` imports numba (through w2vcli.train), and only when it runs, so the
 commands start fast.
 """
 
-import contextlib
 import errno
 import signal
 import sys
@@ -25,8 +24,8 @@ from .streams import shown
 
 
 class Stopped(BaseException):
-    """A signal that ends the process (SIGTERM, SIGHUP...), turned into an exception so
-    that temporary files are removed on the way out."""
+    """A signal that ends the process (SIGTERM, SIGHUP...: files.STOPPING_SIGNALS), turned
+    into an exception so that temporary files are removed on the way out."""
 
     def __init__(self, signum: int):
         super().__init__(signum)
@@ -34,24 +33,29 @@ class Stopped(BaseException):
 
 
 def _on_signal(signum, frame):
+    from .files import held
+
+    if held(signum):  # outputs are being renamed into place: it comes again after
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Stopped(signum)
 
 
-# Signals whose default action ends the process, caught so that a run that ends leaves
-# nothing behind: a closed terminal or SSH session (HUP), Ctrl-\ (QUIT), kill (TERM), a
-# CPU-time limit (XCPU), and the user and timer signals nobody should send w2v. SIGINT is
-# Python's KeyboardInterrupt; SIGPIPE and SIGXFSZ are ignored by Python (EPIPE, EFBIG).
-STOPPING_SIGNALS = [
-    getattr(signal, name)
-    for name in ("SIGHUP", "SIGQUIT", "SIGTERM", "SIGXCPU", "SIGUSR1", "SIGUSR2", "SIGALRM")
-    if hasattr(signal, name)
-]
+def _stopped(what: str) -> str:
+    """The last line of a run that was stopped: whether it wrote its outputs."""
+    from .files import written
+
+    return f"w2v: {what}; " + (f"wrote {', '.join(written)}" if written else "no output written")
 
 
 class W2VGroup(click.Group):
     """Turns the library's errors into one-line messages and signals into exit codes."""
 
     def invoke(self, ctx):
+        from .files import written
+
+        written.clear()  # what this command writes (a process may run several: tests)
         try:
             return super().invoke(ctx)
         except W2VError as e:
@@ -76,12 +80,15 @@ class W2VGroup(click.Group):
             where = f"{e.filename}: " if e.filename else ""
             raise click.ClickException(shown(f"{where}{e.strerror or e}")) from None
         except KeyboardInterrupt:
-            click.echo("w2v: interrupted; no output written", err=True)
+            click.echo(_stopped("interrupted"), err=True)
             ctx.exit(130)
         except Stopped as e:
-            name = signal.Signals(e.signum).name
+            try:
+                name = signal.Signals(e.signum).name
+            except ValueError:  # a real-time signal
+                name = f"signal {e.signum}"
             what = "terminated" if e.signum == signal.SIGTERM else f"stopped by {name}"
-            click.echo(f"w2v: {what}; no output written", err=True)
+            click.echo(_stopped(what), err=True)
             ctx.exit(128 + e.signum)
 
 
@@ -246,10 +253,10 @@ def train(
     line.
     """
     from .corpus import read_corpus
-    from .files import check_input, plan_outputs
+    from .files import check_input, write_outputs
     from .train import Trainer, prepare
     from .vectors import write_vectors
-    from .vocab import format_vocab
+    from .vocab import Vocab, format_vocab
 
     config = TrainConfig(
         arch=arch,
@@ -271,10 +278,12 @@ def train(
     from . import vector_sets
 
     vector_sets.check(output_vectors, loss)
-    outputs = plan_outputs(
+    outputs = plan(
         {"--output": output, "--save-vocab": save_vocab},
         [("CORPUS", corpus), ("--eval-analogies", eval_analogies)],
+        fmt == "binary",
     )
+    quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
     if eval_analogies:
         check_input(eval_analogies, "a text file")
 
@@ -341,11 +350,13 @@ def train(
 
         result = trainer.run(on_progress, on_epoch if report else None)
     vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
-    with contextlib.ExitStack() as stack:  # if writing fails, neither file changes
-        out = stack.enter_context(outputs["--output"].open())
+    with write_outputs(list(outputs.values())) as files:  # renamed into place together
+        write_vectors(
+            files[0], words_for(outputs["--output"], vocab.words), vectors, fmt == "binary"
+        )
         if save_vocab:
-            stack.enter_context(outputs["--save-vocab"].open()).write(format_vocab(vocab).encode())
-        write_vectors(out, vocab.words, vectors, binary=fmt == "binary")
+            vocab_words = words_for(outputs["--save-vocab"], vocab.words)
+            files[1].write(format_vocab(Vocab(vocab_words, vocab.counts)).encode())
     losses = " ".join(f"{x:.4f}" for x in result.epoch_losses)
     say(
         f"vocabulary {len(vocab):,} words, {result.words:,} words trained in "
@@ -353,6 +364,33 @@ def train(
         f"threads, compile {result.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
     )
+
+
+def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
+    """files.plan_outputs, and what follows from it here: no binary vectors onto a terminal
+    (they would be noise, and could be escape sequences), and no talk on a stderr that is
+    the same file as an output (`w2v train c.txt -o - > v.txt 2>&1`)."""
+    from .files import plan_outputs
+    from .streams import silence_talk
+
+    planned = plan_outputs(outputs, inputs)
+    for output in planned.values():
+        if binary and output.option in ("--output", "TARGET"):
+            refuse_binary_on_terminal(output)
+        if output.shares_stderr:
+            silence_talk()
+    return planned
+
+
+def refuse_binary_on_terminal(output) -> None:
+    if output.terminal:
+        raise output.fail("is a terminal; binary vectors go to a file or a pipe")
+
+
+def words_for(output, words: list) -> list:
+    """The words as written to `output`: escaped on a terminal, where they are shown, not
+    stored (see w2vcli.streams); as they are everywhere else."""
+    return [shown(w) for w in words] if output.terminal else words
 
 
 def epoch_report(vocab_words: list, watch: str | None, analogies: str | None):
@@ -466,14 +504,22 @@ def write_rows(rows: list, columns: tuple, as_json: bool) -> None:
     text = "".join(line + "\n" for line in lines)
     if sys.stdout is None:
         raise W2VError("stdout is closed; the answers have nowhere to go")
-    out = sys.stdout.buffer
+    write_stdout(text.encode())
+
+
+def write_stdout(data: bytes) -> None:
+    """Write to stdout and flush; if its reader has stopped (| head), stop quietly, as a C
+    tool does (exit 141)."""
+    from .files import stdout_writer
+
+    out = stdout_writer()
     try:
-        out.write(text.encode())
+        out.write(data)
         out.flush()
-    except BrokenPipeError:  # the reader stopped (| head): stop quietly, like a C tool
+    except BrokenPipeError:
         import os
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # what it holds: nowhere
         sys.exit(141)
 
 
@@ -534,7 +580,7 @@ def nearest(words, vectors, k, restrict, as_json):
     """
     from .query import nearest as find_nearest
 
-    index = load_index(vectors)
+    index = load_index(vectors, [] if words else [("stdin", "-")])  # queries from stdin
 
     def answer(queries, rows):
         found = find_nearest(index, [row[0] for row in rows], k, restrict)
@@ -569,7 +615,7 @@ def analogy(words, vectors, k, method, restrict, as_json):
 
     if words and len(words) != 3:
         raise click.UsageError("give three words A B C, or none to read 'A B C' lines from stdin")
-    index = load_index(vectors)
+    index = load_index(vectors, [] if words else [("stdin", "-")])  # queries from stdin
 
     def answer(queries, rows):
         found = solve(index, rows, k, method, restrict)
@@ -590,7 +636,7 @@ def similarity(words, vectors, as_json):
 
     if words and len(words) != 2:
         raise click.UsageError("give two words W1 W2, or none to read 'W1 W2' lines from stdin")
-    index = load_index(vectors)
+    index = load_index(vectors, [] if words else [("stdin", "-")])  # queries from stdin
 
     def answer(queries, rows):
         return [(*q, float(s)) for q, s in zip(queries, cosine(index, rows), strict=True)]
@@ -675,14 +721,15 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
 )
 def convert(source, target, to):
     """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout)."""
-    from .files import plan_outputs
     from .vectors import write_vectors
 
-    target_output = plan_outputs({"TARGET": target}, [("SOURCE", source)])["TARGET"]
+    out = plan({"TARGET": target}, [("SOURCE", source)], to == "binary")["TARGET"]
     loaded = load_vectors_reported(source)
     binary = not loaded.binary if to is None else to == "binary"
-    with target_output.open() as out:
-        write_vectors(out, loaded.words, loaded.vectors, binary=binary)
+    if binary:
+        refuse_binary_on_terminal(out)
+    with out.open() as f:
+        write_vectors(f, words_for(out, loaded.words), loaded.vectors, binary=binary)
     formats = ("binary" if loaded.binary else "text", "binary" if binary else "text")
     say(
         f"{len(loaded.words):,} words x {loaded.vectors.shape[1]}: {source} ({formats[0]}) -> "
@@ -797,7 +844,7 @@ def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
     chosen = select_words(index, list(words), neighbours, top or 100, restrict, vectors)
     labels = [index.words[r] for r in chosen.rows]
     projection = project(index.unit[chosen.rows], method, seed)
-    title = f"{projection.method} of {len(labels)} words from {vectors}"
+    title = f"{projection.method} of {len(labels)} words from {shown(vectors)}"
     fonts = choose_fonts([*labels, title], font)
     if fonts.missing:
         missing = "".join(fonts.missing[:10]) + ("..." if len(fonts.missing) > 10 else "")
@@ -832,19 +879,13 @@ def tokenize(source, lang):
     raw = io.TextIOWrapper(
         open_corpus(source), encoding="utf-8-sig", errors="replace", newline="\n"
     )
-    out = sys.stdout.buffer
-    try:
-        for line in segment_lines(raw, lang):
-            out.write(line.encode())
-            out.flush()  # each line as soon as it is cut, for pipelines
-    except BrokenPipeError:  # the reader stopped (| head): stop quietly, like a C tool
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-        sys.exit(141)
+    terminal = sys.stdout is not None and sys.stdout.isatty()
+    for line in segment_lines(raw, lang):  # each line as soon as it is cut, for pipelines
+        write_stdout((shown(line[:-1]) + "\n" if terminal else line).encode())
 
 
 def main():
+    from .files import STOPPING_SIGNALS
     from .streams import protect_std_descriptors, talk_to_stderr
 
     protect_std_descriptors()

@@ -74,6 +74,8 @@ def choose_fonts(labels: list, font: str | None = None) -> FontChoice:
         user = font if os.path.isfile(font) else _system_font(font)
         if user is None:
             raise W2VError(f"--font {font}: no such font file or installed font family")
+        if not _readable(user):
+            raise W2VError(f"--font {font}: not a font file FreeType can read")
     default = font_manager.findfont(DEFAULT_FAMILY, fallback_to_default=True)
     needed = _uncovered(set("".join(labels)), default)
     chosen = [user] if user else []
@@ -134,6 +136,16 @@ def _system_font(family: str) -> str | None:
         if entry.name == family:
             return entry.fname
     return None
+
+
+def _readable(path: str) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        FT2Font(path)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return True
 
 
 def _uncovered(chars: set, path: str) -> set:

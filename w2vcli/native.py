@@ -81,9 +81,31 @@ build(library, cc)
 
 
 def cache_dir() -> Path:
+    """$W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v, else ~/.cache/w2v. A relative
+    $XDG_CACHE_HOME is ignored, as the XDG specification says; a relative $W2V_CACHE_DIR
+    is refused by `private_directory`: either would be wherever w2v is started."""
     if os.environ.get("W2V_CACHE_DIR"):
         return Path(os.environ["W2V_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "w2v"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "w2v"
+
+
+def numba_cache() -> None:
+    """Give Numba a place for its cache of compiled kernels where it has none: it keeps
+    them beside the source (w2vcli/__pycache__) or in ~/.cache, and raises if it can write
+    neither (a system-wide install run by an account without a home). Then a private
+    temporary folder, removed at exit."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    beside = Path(__file__).parent / "__pycache__"
+    home = Path.home() / ".cache"
+    if any(os.access(p if p.exists() else p.parent, os.W_OK) for p in (beside, home)):
+        return
+    import atexit
+
+    folder = tempfile.mkdtemp(prefix="w2v-numba-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["NUMBA_CACHE_DIR"] = folder
 
 
 def library_path() -> Path:
@@ -133,7 +155,9 @@ def trusted_directory(path) -> str | None:
 
 def private_directory(path) -> str | None:
     """Create `path` (mode 0700) if it is missing; None if it can be trusted, else why not
-    (see `trusted_directory`)."""
+    (see `trusted_directory`). A relative path is not trusted: it is where w2v is started."""
+    if not os.path.isabs(path):
+        return f"{path} is not an absolute path"
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)  # the mode applies to `path` only
     except OSError as error:

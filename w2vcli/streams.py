@@ -24,8 +24,10 @@ READ_BYTES = 1 << 16
 # stay inside words). NUL is not a separator here: query words are matched as given.
 WORD = re.compile(r"[^ \t\n\r\x0b\x0c]+")
 # What a terminal or a TSV reader would act on: C0 and C1 controls, DEL, the bidirectional
-# embeddings, overrides and isolates ("Trojan Source"), and U+2028 / U+2029.
-UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# embeddings, overrides and isolates ("Trojan Source"), and U+2028 / U+2029; and the lone
+# surrogates that stand for the undecodable bytes of a file name (surrogateescape), which
+# cannot be encoded at all.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -42,6 +44,8 @@ def shown(text: str) -> str:
 def _escape(match) -> str:
     char = match.group()
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # the byte a file name had (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
     return NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
@@ -121,15 +125,19 @@ def text_lines(f, name: str, limit: int = MAX_LINE_BYTES, max_bytes: int | None 
 # Standard streams.
 
 
+closed_at_start = set()  # standard descriptors the process started without
+
+
 def protect_std_descriptors() -> None:
     """Put /dev/null on any of descriptors 0, 1, 2 that the process started without
     (`w2v ... 2>&-`), so that no file w2v opens later gets one of those numbers and
-    receives what is meant for a standard stream. sys.stdin / stdout / stderr stay None,
-    so that w2v still knows the stream is closed."""
+    receives what is meant for a standard stream. They are remembered as closed, so that
+    `-o /dev/stderr` with stderr closed is refused rather than written to /dev/null."""
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
         except OSError:
+            closed_at_start.add(fd)
             opened = os.open(os.devnull, os.O_RDWR)
             if opened != fd:  # a lower descriptor was free after all
                 os.dup2(opened, fd)
@@ -175,3 +183,9 @@ def talk_to_stderr() -> None:
     """Make sys.stderr a Talk, so that nothing written to it can end a run."""
     if not isinstance(sys.stderr, Talk):
         sys.stderr = Talk(sys.stderr)
+
+
+def silence_talk() -> None:
+    """No more talk on stderr: it is the same file as an output (`-o - > v.txt 2>&1`)."""
+    talk_to_stderr()
+    sys.stderr.stream = None

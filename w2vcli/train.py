@@ -174,6 +174,7 @@ class Trainer:
         """Load the prebuilt kernel (w2vcli.native, built on first use), or else compile
         the kernel with Numba (or load it from Numba's disk cache); returns seconds."""
         t0 = time.perf_counter()
+        native.numba_cache()  # for the build's child, and for the JIT kernel
         self.kernel = native.train_batch() if prebuilt else None
         if self.kernel is None:
             from .kernels import train_batch  # imports Numba
