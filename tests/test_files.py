@@ -494,7 +494,7 @@ def test_vectors_shown_on_a_terminal_cannot_drive_it(tmp_path):
     status, shown, _ = on_a_terminal("train", corpus, "-o", "-", *FAST, "--min-count", 1)
     assert status == 0 and b"\x1b" not in shown and b"\\x1b]0;PWNED\\x07" in shown
     status, shown, err = on_a_terminal("train", corpus, "-o", "-", *FAST, "--format", "binary")
-    assert status == 1 and b"is a terminal; binary vectors go to a file or a pipe" in err
+    assert status == 1 and b"is a terminal; binary data goes to a file or a pipe" in err
 
 
 def test_tokenize_from_a_terminal_to_it(tmp_path):

@@ -145,6 +145,14 @@ def test_a_token_of_one_megabyte_is_trained_and_written(tmp_path):
     assert big in load_vectors(str(out)).words
 
 
+def test_lines_without_tokens_take_no_memory(tmp_path):
+    # 3 million blank or white-space lines between two lines of text: a line end is kept
+    # only for lines with tokens (and at most one more for each 1 MiB read).
+    raw = read_corpus(str(write(tmp_path, b"a b c\n" + b"\n \n\t\r\n" * 1_000_000 + b"d e\n")))
+    assert raw.lines == 3_000_002 and len(raw.ids) < 20
+    assert [raw.tokens[i] for i in raw.ids if i >= 0] == [b"a", b"b", b"c", b"d", b"e"]
+
+
 def test_endless_input_without_white_space_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus, "CHUNK_BYTES", 1 << 10)
     monkeypatch.setattr(corpus, "MAX_TOKEN_BYTES", 1 << 16)
@@ -218,7 +226,7 @@ def test_closed_stdin_and_a_full_stdout(tmp_path, small_corpus):
         (["--threads", "-2"], "--threads must be from 1 to 256"),
         (["--max-types", "1"], "--max-types must be from 2 to"),
         (["--negative", "-1"], "--negative must be from 0 to 1,000"),
-        (["--sample", "-1"], "--sample must be 0"),
+        (["--sample", "-1"], "--sample must be from 0 (off) to 1"),
         (["--min-alpha", "1"], "--min-alpha must be between 0 and --alpha"),
     ],
 )
@@ -237,8 +245,9 @@ def test_bad_options_fail_before_reading(tmp_path, args, message):
         (["--min-count", "1" + "0" * 30], "--min-count must be from 1 to"),
         (["--max-vocab", "1" + "0" * 20], "--max-vocab must be from 1 to"),
         (["--max-types", "1" + "0" * 20], "--max-types must be from 2 to"),
-        (["--sample", "inf"], "--sample must be 0 (off) or positive and finite"),
-        (["--sample", "nan"], "--sample must be 0 (off) or positive and finite"),
+        (["--sample", "inf"], "--sample must be from 0 (off) to 1"),
+        (["--sample", "nan"], "--sample must be from 0 (off) to 1"),
+        (["--sample", "1e308"], "--sample must be from 0 (off) to 1"),
         (["--alpha", "1e400"], "--alpha must be positive and finite"),
         (["--min-alpha", "nan"], "--min-alpha must be between 0 and --alpha"),
         (["--seed", str(2**64)], "--seed must be from 0 to 2**32 - 1"),
@@ -438,7 +447,7 @@ def test_evaluation_files_are_bounded_in_size():
 
     endless = io.BufferedReader(Endless())
     with pytest.raises(W2VError, match="name: more than 1 MiB; give a smaller file"):
-        for _ in text_lines(endless, "name", max_bytes=1 << 20):
+        for _ in text_lines(lambda: endless.read(1 << 16), "name", max_bytes=1 << 20):
             pass
 
 
@@ -500,7 +509,9 @@ def test_constant_scores_have_no_correlation_and_no_warning(tmp_path):
         result = run("evaluate", "-v", vectors, "--pairs", pairs, "--json")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["value"] for line in result.stdout.splitlines()] == [None, None]
-    assert "no correlation: the gold scores or the similarities are all equal" in result.stderr
+    assert "no correlation: fewer than two pairs, or the gold scores or the similarities" in (
+        result.stderr
+    )
 
 
 # Nothing lost: interruptions and full disks.
@@ -727,3 +738,103 @@ def test_file_names_and_words_are_data(tmp_path):
     assert run("train", path, "-o", out, *FAST, "--min-count", 1).exit_code == 0
     assert sorted(load_vectors(str(out)).words) == sorted(words)
     assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
+
+
+# Found by a second look (a red-team review): each a traceback, a crash or a wrong answer.
+
+
+def test_tsne_of_identical_vectors_is_one_line_not_a_crash(tmp_path):
+    # scikit-learn's t-SNE ended the process with a segmentation fault on these.
+    vectors = write(tmp_path, ("50 2\n" + "".join(f"w{i} 1 1\n" for i in range(50))).encode())
+    result = sh(f"w2v plot -v {vectors} --top 5 --method tsne -o {tmp_path}/p.png")
+    assert result.returncode == 1 and result.stderr.splitlines() == [
+        "Error: fewer than 3 distinct vectors among these words: t-SNE cannot place them; use "
+        "--method pca"
+    ]
+
+
+def test_header_numbers_of_any_length():
+    # Python's int() refuses more than 4,300 digits: leading zeros are no number's size.
+    assert parse_vectors(b"0" * 5000 + b"1 01\na 1\n").words == ["a"]
+    with pytest.raises(VectorsFormatError, match="expected a 'V N' header"):
+        parse_vectors(b"9" * 5000 + b" 1\na 1\n", "name")
+
+
+@pytest.mark.parametrize("number", ["\u00b2", "\u0661", "99999999999999999999", "9" * 5000])
+def test_descriptor_paths_with_odd_digits(tmp_path, number):
+    out = f"/dev/fd/{number}"
+    result = run("train", tmp_path / "missing.txt", "-o", out)
+    assert result.exit_code == 1 and result.output.startswith(f"Error: --output {out}: ")
+
+
+def test_files_of_the_kernel_are_not_inputs(tmp_path):
+    for path in ("/proc/self/status", "/proc/cpuinfo"):
+        if os.path.exists(path):
+            result = run("info", path)
+            assert result.output.startswith(f"Error: {path}: is a file of the kernel's")
+    with open(write(tmp_path, b"1 1\na 1\n", "v.txt"), "rb") as f:  # but /dev/fd/N is ours
+        result = w2v("info", f"/dev/fd/{f.fileno()}", pass_fds=(f.fileno(),))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_binary_file_whose_floats_spell_digits_reads_back(tmp_path):
+    # Float bytes b"1234" read as the text number 1234: w2v leaves out the optional newline
+    # after each vector, so the file can never read as valid text.
+    values = np.frombuffer(b"123456780.25", dtype="<f4").reshape(3, 1)
+    out = tmp_path / "v.bin"
+    with open(out, "wb") as f:
+        vectors.write_vectors(f, ["a", "b", "c"], values, binary=True)
+    loaded = load_vectors(str(out))
+    assert loaded.binary and loaded.words == ["a", "b", "c"]
+    np.testing.assert_array_equal(loaded.vectors, values)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"2 3\nfoo 1 2 3\nbar 1 2 3\nbaz 1 2 3\n", "the header announces 2 words but the file"),
+        (b"2 3\nfoo 1 2 x\nbar 1 2 3\n", "line 2: 'x' is not a number"),
+    ],
+)
+def test_malformed_text_is_reported_as_text_not_read_as_binary(data, message):
+    with pytest.raises(VectorsFormatError, match=message):
+        parse_vectors(data, "name")
+
+
+def test_a_sample_that_keeps_no_word_is_refused(tmp_path, small_corpus):
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST, "--sample", "1e-30")
+    assert "--sample 1e-30 keeps no word of the corpus" in one_line_error(result)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tiny = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST, "--sample", "5e-324")
+    assert "keeps no word" in one_line_error(tiny)
+
+
+def test_gold_scores_near_the_float_limit(tmp_path):
+    vectors = write(tmp_path, b"3 2\na 1 0\nb 0 1\nc 1 1\n", "v.txt")
+    pairs = write(tmp_path, b"a b 1.5e308\nb c 1.4e308\na c -1.5e308\n", "p.txt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run("evaluate", "-v", vectors, "--pairs", pairs, "--json")
+    assert result.exit_code == 0, result.output
+    values = [json.loads(line)["value"] for line in result.stdout.splitlines()]
+    scipy = pytest.importorskip("scipy.stats")
+    gold, model = [1.5e308, 1.4e308, -1.5e308], [0.0, 0.70710678, 0.70710678]
+    assert values[1] == pytest.approx(scipy.pearsonr(np.array(gold) / 1e308, model)[0], abs=1e-6)
+
+
+def test_tokenize_reads_lines_in_bounded_memory(tmp_path):
+    result = sh("head -c 40000000 /dev/zero | w2v tokenize > /dev/null")
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == "Error: stdin, line 1: longer than 16 MiB; give a text file of short lines\n"
+    )
+
+
+def test_long_words_are_cut_in_a_plot(tmp_path):
+    words = [f"{i}" + "W" * 50_000 for i in range(5)]
+    data = "5 2\n" + "".join(f"{w} {i} {i * i % 3}\n" for i, w in enumerate(words))
+    out = tmp_path / "p.svg"
+    assert run("plot", "--top", "5", "-v", write(tmp_path, data.encode()), "-o", out).exit_code == 0
+    assert "0" + "W" * 38 + "…" in out.read_text() and "W" * 40 not in out.read_text()

@@ -253,7 +253,7 @@ def train(
     line.
     """
     from .corpus import read_corpus
-    from .files import check_input, write_outputs
+    from .files import write_outputs
     from .train import Trainer, prepare
     from .vectors import write_vectors
     from .vocab import Vocab, format_vocab
@@ -284,8 +284,8 @@ def train(
         fmt == "binary",
     )
     quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
-    if eval_analogies:
-        check_input(eval_analogies, "a text file")
+    if eval_analogies:  # its form checked now; its words once the vocabulary is known
+        epoch_report([], None, eval_analogies)
 
     t0 = time.perf_counter()
     raw = read_corpus(corpus, config.max_types)
@@ -384,7 +384,7 @@ def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
 
 def refuse_binary_on_terminal(output) -> None:
     if output.terminal:
-        raise output.fail("is a terminal; binary vectors go to a file or a pipe")
+        raise output.fail("is a terminal; binary data goes to a file or a pipe")
 
 
 def words_for(output, words: list) -> list:
@@ -405,7 +405,7 @@ def epoch_report(vocab_words: list, watch: str | None, analogies: str | None):
     from .files import text_file
 
     with text_file(analogies, "--eval-analogies") as lines:
-        return EpochReport(vocab_words, words, lines, analogies)
+        return EpochReport(vocab_words, words, lines, f"--eval-analogies {analogies}")
 
 
 # Query commands: numpy only (w2vcli.vectors, query, evaluate), imported when they run, so a
@@ -701,8 +701,11 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
             result = evaluate_pairs(index, lines, path)
         if result.invalid_lines:
             say(f"{path}: skipped {result.invalid_lines:,} lines without two words and a score")
-        if result.spearman != result.spearman:
-            say(f"{path}: no correlation: the gold scores or the similarities are all equal")
+        if result.spearman != result.spearman or result.pearson != result.pearson:
+            say(
+                f"{path}: no correlation: fewer than two pairs, or the gold scores or the "
+                "similarities are all equal"
+            )
         row(path, "pairs", "spearman", result.spearman, result.answered, result.pairs)
         row(path, "pairs", "pearson", result.pearson, result.answered, result.pairs)
     if not as_json:
@@ -769,8 +772,9 @@ def info(path, as_json):
     }
     if as_json:
         write_rows([tuple(facts.values())], tuple(facts), True)
-    else:
-        write_rows(list(facts.items()), ("name", "value"), False)
+    else:  # every digit that matters: a norm of 1e-30 is not 0.000000
+        rows = [(k, f"{v:.9g}" if isinstance(v, float) else v) for k, v in facts.items()]
+        write_rows(rows, ("name", "value"), False)
 
 
 @cli.command(short_help="A 2-D picture of words and their neighbours.")
@@ -826,12 +830,22 @@ def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
     Needs matplotlib: pip install 'w2vcli[plot]', which also installs Noto Sans SC so that
     Chinese labels are drawn as characters.
     """
-    from .files import plan_outputs
-    from .plot import MAX_WORDS, draw, output_format, project, require, select_words
+    from .plot import (
+        MAX_WORDS,
+        MIN_WORDS,
+        draw,
+        label,
+        output_format,
+        project,
+        require,
+        select_words,
+    )
 
     if words and top is not None:
         raise click.UsageError("give WORDs or --top N, not both")
     most = len(set(words)) * (neighbours + 1) if words else top or 100
+    if not words and most < MIN_WORDS:
+        raise W2VError(f"--top {most}: a projection needs at least {MIN_WORDS} words")
     if most > MAX_WORDS:
         asked = f"{len(set(words))} words and {neighbours} neighbours each" if words else "--top"
         raise W2VError(f"{asked}: at most {MAX_WORDS:,} words fit in a legible picture")
@@ -839,10 +853,10 @@ def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
     require(method)
     from .fonts import INSTALL_HINT, choose_fonts
 
-    picture = plan_outputs({"--output": output}, [("--vectors", vectors), ("--font", font)])
+    picture = plan({"--output": output}, [("--vectors", vectors), ("--font", font)], True)
     index = load_index(vectors, answers=False)
     chosen = select_words(index, list(words), neighbours, top or 100, restrict, vectors)
-    labels = [index.words[r] for r in chosen.rows]
+    labels = [label(index.words[r]) for r in chosen.rows]
     projection = project(index.unit[chosen.rows], method, seed)
     title = f"{projection.method} of {len(labels)} words from {shown(vectors)}"
     fonts = choose_fonts([*labels, title], font)
@@ -869,18 +883,11 @@ def tokenize(source, lang):
 
     Needs jieba: pip install 'w2vcli[zh]'. Example: w2v tokenize raw.txt | w2v train -
     """
-    import io
-
-    from .corpus import open_corpus
-    from .segment import segment_lines
+    from .segment import raw_lines, segment_lines
 
     check_stdout([("SOURCE", source)])  # `w2v tokenize raw.txt >> raw.txt` would never end
-
-    raw = io.TextIOWrapper(
-        open_corpus(source), encoding="utf-8-sig", errors="replace", newline="\n"
-    )
-    terminal = sys.stdout is not None and sys.stdout.isatty()
-    for line in segment_lines(raw, lang):  # each line as soon as it is cut, for pipelines
+    terminal = sys.stdout.isatty()
+    for line in segment_lines(raw_lines(source), lang):  # each line as soon as it is cut
         write_stdout((shown(line[:-1]) + "\n" if terminal else line).encode())
 
 

@@ -101,9 +101,9 @@ class TrainConfig:
             within(self.max_vocab, 1, MAX_IDS, "--max-vocab")
         within(self.max_types, 2, MAX_IDS, "--max-types")
         need(
-            0 <= self.sample < math.inf,
+            0 <= self.sample <= 1,
             "--sample",
-            f"must be 0 (off) or positive and finite (got {self.sample})",
+            f"must be from 0 (off) to 1 (got {self.sample}; 1e-5 to 1e-3 are usual)",
         )
         need(
             0 < self.start_alpha < math.inf,

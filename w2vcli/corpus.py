@@ -23,6 +23,7 @@ import bz2
 import gzip
 import itertools
 import lzma
+import re
 import sys
 import zlib
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ PRUNED = -2  # marks occurrences of pruned types for removal from the stream
 CHUNK_BYTES = 1 << 20  # read 1 MiB at a time: the lists of ids made per chunk stay small
 MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
 JUNK_SHARE = 0.1  # more invalid UTF-8 or NUL bytes than this: binary or another encoding
+BLANK_LINES = re.compile(rb"\n(?:[ \t\r\x0b\x0c]*\n)+")  # runs of lines without tokens
 SEPARATORS = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\0")  # newline preferred
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -80,9 +82,11 @@ def open_corpus(path: str):
         raise CorpusError(f"{path}: cannot open: {e.strerror or e}") from None
 
 
-def _read(f, path: str) -> bytes:
+def read_block(f, path: str, waiting: bool = True) -> bytes:
+    """Up to CHUNK_BYTES of `f`: all of them, or (`waiting` False) what is there now, so
+    that a line typed or piped in is answered at once."""
     try:
-        return f.read(CHUNK_BYTES)
+        return f.read(CHUNK_BYTES) if waiting else f.read1(CHUNK_BYTES)
     except (EOFError, OSError, lzma.LZMAError, zlib.error) as e:
         raise CorpusError(
             f"{path}: cannot read ({e}); is the file complete and of its type?"
@@ -93,14 +97,14 @@ def read_chunks(f, path: str):
     """Yield pieces of the input that each end at a separator byte (or at the end)."""
     pending: list[bytes] = []  # read since the last cut; more than one block for a long token
     pending_bytes = 0
-    block = _read(f, path)
+    block = read_block(f, path)
     if block.startswith(UTF16_BOMS):
         raise CorpusError(
             f"{path}: starts with a UTF-16 byte-order mark; convert it to UTF-8 first "
             "(iconv -f UTF-16 -t UTF-8)"
         )
     if block.startswith(BOM):
-        block = block[len(BOM) :] or _read(f, path)
+        block = block[len(BOM) :] or read_block(f, path)
     while block:
         cut = block.rfind(b"\n")
         if cut < 0:  # a long line: cut at any separator instead
@@ -116,7 +120,7 @@ def read_chunks(f, path: str):
         else:
             yield b"".join([*pending, block[: cut + 1]])
             pending, pending_bytes = [block[cut + 1 :]], len(block) - cut - 1
-        block = _read(f, path)
+        block = read_block(f, path)
     if pending_bytes:
         yield b"".join(pending)
 
@@ -153,12 +157,14 @@ def _encode_chunk(chunk: bytes, index: dict) -> np.ndarray:
     return np.array(ids, dtype=np.int32)
 
 
-def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> np.ndarray:
+def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
     """Keep in `index` the most frequent types (ties: the first seen), at most `keep` of them
     and `keep_bytes` bytes of token text (at least one), renumbered in order of first
-    appearance; return `stream` (reused) without the others' occurrences."""
-    words = stream >= 0
-    counts = np.bincount(stream[words], minlength=len(index))
+    appearance; remove the others' occurrences from `stream`, in place, and return the
+    length left."""
+    counts = np.zeros(len(index), dtype=np.int64)
+    for part in _parts(stream):
+        counts += np.bincount(part[part >= 0], minlength=len(index))
     tokens = list(index)
     by_count = np.argsort(-counts, kind="stable")[:keep]
     sizes = np.cumsum([len(tokens[i]) for i in by_count.tolist()])
@@ -167,8 +173,7 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> np.nd
     remap[survivors] = np.arange(len(survivors), dtype=np.int32)
     index.clear()
     index.update((tokens[i], n) for n, i in enumerate(survivors.tolist()))
-    stream[words] = remap[stream[words]]
-    return stream[stream != PRUNED]
+    return _remap(stream, remap)
 
 
 def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
@@ -200,15 +205,16 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
                     "GB18030 -t UTF-8 (or -f UTF-16)"
                 )
             raw.lines += chunk.count(b"\n")
+            chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
             known = len(index)
             stream, length = _append(stream, length, _encode_chunk(chunk, index))
             token_bytes += sum(map(len, itertools.islice(reversed(index), len(index) - known)))
             if len(index) > max_types or token_bytes > budget:
                 kept = _prune(index, stream[:length], max(1, max_types // 2), budget // 2)
                 token_bytes = sum(map(len, index))
-                raw.pruned_tokens += length - len(kept)
+                raw.pruned_tokens += length - kept
                 raw.prunings += 1
-                stream, length = kept, len(kept)
+                length = kept
     finally:
         if path != "-":
             f.close()
@@ -247,12 +253,17 @@ def encode(raw: RawCorpus, new_ids: np.ndarray) -> np.ndarray:
     Returns int32 final ids with LINE_END after each line, written over raw.ids (a view of
     its memory), so that the corpus is never held twice.
     """
-    # LINE_END (-1) indexes the table's last entry, itself.
-    table = np.concatenate([new_ids, [LINE_END]]).astype(np.int32)
+    return raw.ids[: _remap(raw.ids, new_ids)]
+
+
+def _remap(stream: np.ndarray, new_ids: np.ndarray) -> int:
+    """Map `stream` in place through `new_ids` (PRUNED: dropped), part by part, so that no
+    temporary is as large as the stream; returns the length kept."""
+    table = np.concatenate([new_ids, [LINE_END]]).astype(np.int32)  # LINE_END indexes itself
     length = 0
-    for part in _parts(raw.ids):  # the kept ids of each part move down to raw.ids[length:]
+    for part in _parts(stream):  # the kept ids of each part move down to stream[length:]
         kept = table[part]
-        kept = kept[kept != -2]
-        raw.ids[length : length + len(kept)] = kept
+        kept = kept[kept != PRUNED]
+        stream[length : length + len(kept)] = kept
         length += len(kept)
-    return raw.ids[:length]
+    return length

@@ -22,6 +22,7 @@ from .query import Index, top_rows
 from .streams import split_words
 
 GENSIM_TOPN = 5  # gensim looks for its answer among the 5 best candidates
+PAIRS_AT_ONCE = 1 << 16  # pairs whose two vectors are gathered at once
 
 
 @dataclass
@@ -174,7 +175,12 @@ def evaluate_pairs(index: Index, lines, name: str = "pairs") -> Pairs:
     if not known:
         raise W2VError(f"{name}: no pair has both words in the vectors ({total} pairs read)")
     rows = np.frombuffer(known, np.int64).reshape(-1, 2)
-    model = np.einsum("ij,ij->i", index.unit[rows[:, 0]], index.unit[rows[:, 1]])
+    model = np.concatenate(  # in parts: all pairs' vectors at once could be gigabytes
+        [
+            np.einsum("ij,ij->i", index.unit[part[:, 0]], index.unit[part[:, 1]])
+            for part in np.array_split(rows, max(1, len(rows) // PAIRS_AT_ONCE))
+        ]
+    )
     gold = np.frombuffer(gold, np.float64)
     return Pairs(spearman(gold, model), pearson(gold, model), len(gold), total, invalid)
 
@@ -195,8 +201,10 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     x, y = (np.asarray(v, dtype=np.float64) for v in (x, y))
     if len(x) < 2 or x.min() == x.max() or y.min() == y.max():
         return float("nan")
+    # Scaled before centring and again after, so that neither the mean of values near the
+    # float64 limit nor the products of tiny or huge values under- or overflow.
+    x, y = x / np.abs(x).max(), y / np.abs(y).max()
     x, y = x - x.mean(), y - y.mean()
-    # Scaled first, so that tiny or huge values do not under- or overflow the products.
     x, y = x / np.abs(x).max(), y / np.abs(y).max()
     return float(x @ y / np.sqrt((x @ x) * (y @ y)))
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from .errors import W2VError
 
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # write errors: the output's fault
+DESCRIPTOR = re.compile(r"[0-9]{1,9}")  # a number in /proc/PID/fd: ASCII, not '²' nor '١'
 # Character devices that are safe to open: they discard or produce bytes and act on nothing.
 HARMLESS_DEVICES = (os.devnull, "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 # Evaluation files (questions, pairs): questions-words.txt is 0.6 MB, all of BATS 5 MB.
@@ -239,8 +240,10 @@ class _Sink(io.RawIOBase):
         while done < len(view):
             try:
                 done += os.write(self.fd, view[done:])
-            except BlockingIOError:
-                select.select([], [self.fd], [])
+            except BlockingIOError:  # a full non-blocking pipe: wait until it can take more
+                waiting = select.poll()
+                waiting.register(self.fd, select.POLLOUT)
+                waiting.poll()
             except BrokenPipeError:
                 if self.output.descriptor == 1:
                     raise
@@ -337,13 +340,18 @@ def plan_output(path: str, option: str = "--output") -> Output:
     raise output.fail(f"is a {_file_kind(info)}; w2v writes only files, FIFOs and terminals")
 
 
-def _follow_links(path: str, output: Output) -> int | None:
+def _follow_links(path: str, output: Output | None = None) -> int | None:
     """Follow `path` as the system does, link by link: the descriptor it names if it leads
     into this process's /proc/PID/fd (/dev/stdout, /dev/fd/3, a link to them), else None.
     Refuses a link that another user put in a shared sticky folder, which the system
     follows (where protected_symlinks is off) into a file of the attacker's choosing."""
     own = re.compile(rf"/proc/(?:self|thread-self|{os.getpid()})(?:/task/\d+)?/fd")
-    current = "/" if path.startswith("/") else os.getcwd()
+    try:
+        current = "/" if path.startswith("/") else os.getcwd()
+    except OSError:  # the working folder was removed
+        if output is None:
+            return None
+        raise output.fail("the working folder no longer exists; give a full path") from None
     todo = path.split("/")[::-1]
     for _ in range(4096):  # a bound on the parts walked: the system refuses 40 links
         if not todo:
@@ -354,7 +362,7 @@ def _follow_links(path: str, output: Output) -> int | None:
         if part == "..":
             current = os.path.dirname(current)
             continue
-        if own.fullmatch(current) and part.isdigit() and not any(todo):
+        if own.fullmatch(current) and DESCRIPTOR.fullmatch(part) and not any(todo):
             return int(part)
         candidate = os.path.join(current, part)
         try:
@@ -364,7 +372,8 @@ def _follow_links(path: str, output: Output) -> int | None:
         if not stat.S_ISLNK(info.st_mode):
             current = candidate
             continue
-        _check_link(candidate, info, current, output)
+        if output is not None:
+            _check_link(candidate, info, current, output)
         target = os.readlink(candidate)
         if target.startswith("/"):
             current = "/"
@@ -525,7 +534,7 @@ def _unchangeable(path: str) -> bool:
     except ImportError:
         return False
     get_flags, immutable, append_only = 0x80086601, 0x10, 0x20  # FS_IOC_GETFLAGS, FS_*_FL
-    flags = array("l", [0])
+    flags = array("i", [0])  # the kernel reads and writes an int
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -628,7 +637,9 @@ def _input_identity(path: str | None):
 
 def check_input(path: str, what: str) -> None:
     """Refuse, before opening it, an input that is a device other than a terminal or the
-    harmless ones (null, zero, random); what is missing or unreadable the opener reports."""
+    harmless ones (null, zero, random), and a file of the kernel's (/proc, /sys: reading
+    /proc/kmsg takes the kernel's messages away); one of w2v's own descriptors
+    (/dev/fd/N, `<(zcat v.gz)`) is fine. What is missing or unreadable the opener reports."""
     try:
         info = os.stat(path)
     except OSError:
@@ -637,24 +648,34 @@ def check_input(path: str, what: str) -> None:
         stat.S_ISCHR(info.st_mode) and not (_harmless(info) or _terminal(info))
     ):
         raise W2VError(f"{path}: is a {_file_kind(info)}, not {what}")
+    real = os.path.realpath(path)
+    kernel = real.startswith(("/proc/", "/sys/")) and not stat.S_ISFIFO(info.st_mode)
+    if kernel and _follow_links(path) is None:
+        raise W2VError(f"{path}: is a file of the kernel's ({real}), not {what}")
 
 
 @contextlib.contextmanager
 def text_file(path: str, option: str):
     """The lines of an evaluation file (questions, pairs) as str, read as they are used, in
     bounded memory: lines of at most 1 MiB, and at most MAX_TEXT_BYTES in all."""
-    from .streams import text_lines
+    from .streams import READ_BYTES, text_lines
 
     label = f"{option} {path}"
     check_input(path, "a text file")
     try:
-        with open(path, "rb") as f:
-            yield text_lines(f, label, max_bytes=MAX_TEXT_BYTES)
+        f = open(path, "rb")
     except FileNotFoundError:
         raise W2VError(f"{label}: no such file") from None
     except IsADirectoryError:
         raise W2VError(f"{label}: is a directory, not a text file") from None
     except OSError as e:
-        if e.errno == errno.EPIPE:
-            raise
         raise W2VError(f"{label}: cannot read ({e.strerror or e})") from None
+
+    def read():
+        try:
+            return f.read(READ_BYTES)
+        except OSError as e:
+            raise W2VError(f"{label}: cannot read ({e.strerror or e})") from None
+
+    with f:
+        yield text_lines(read, label, max_bytes=MAX_TEXT_BYTES)

@@ -23,6 +23,8 @@ MIN_WORDS = 3
 # At most this many words in a picture: more are not legible at this size, and placing
 # the labels costs time and memory that grow as the square of their number.
 MAX_WORDS = 1000
+MAX_LABEL = 40  # characters of a word drawn; a longer one ends in "…" (drawing time grows
+# with the characters: 30 labels of 50,000 took minutes)
 # Moving labels apart compares every pair of labels each round: up to SPREAD_ROUNDS rounds,
 # fewer for many labels, so that a plot of MAX_WORDS takes seconds, not minutes.
 SPREAD_ROUNDS = 300
@@ -79,6 +81,11 @@ def select_words(
     return Selection(rows, groups, len(queries))
 
 
+def label(word: str) -> str:
+    """The word as drawn: whole up to MAX_LABEL characters."""
+    return word if len(word) <= MAX_LABEL else word[: MAX_LABEL - 1] + "…"
+
+
 def project(vectors: np.ndarray, method: str = "pca", seed: int = 1) -> Projection:
     """2-D coordinates of the unit `vectors` (n, N) by PCA or t-SNE."""
     if len(vectors) < MIN_WORDS:
@@ -111,13 +118,19 @@ def tsne(vectors: np.ndarray, seed: int = 1) -> Projection:
         raise W2VError(
             "--method tsne needs scikit-learn: pip install 'w2vcli[tsne]'; or use --method pca"
         ) from None
+    if len(np.unique(np.round(vectors, 6), axis=0)) < MIN_WORDS:
+        # scikit-learn's t-SNE crashes the process on points that are (nearly) all the same
+        raise W2VError(
+            "fewer than 3 distinct vectors among these words: t-SNE cannot place them; "
+            "use --method pca"
+        )
     n = len(vectors)
     # About a tenth of the points: a few words' neighbourhoods stay apart without each
     # cluster collapsing to a dot (below the number of points, as it must be).
     perplexity = float(np.clip(n / 10, 2, 30))
     model = TSNE(2, perplexity=perplexity, init="pca", metric="cosine", random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # a few points give sklearn's warnings: not the user's
         points = model.fit_transform(np.asarray(vectors, dtype=np.float64))
     return Projection(points, "t-SNE", ("", ""))
 

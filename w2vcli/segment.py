@@ -49,6 +49,21 @@ def segmenter(lang: str = "zh"):
     return cut
 
 
+MAX_LINE_BYTES = 16 << 20  # a line of raw text: a whole long article is under 1 MiB
+
+
+def raw_lines(path: str):
+    """The lines of the raw text at `path` ('-' for stdin, .gz/.bz2/.xz decompressed) as
+    str, in bounded memory: a line longer than MAX_LINE_BYTES (/dev/zero, a file that is
+    not text) is an error naming it."""
+    from .corpus import open_corpus, read_block
+    from .streams import text_lines
+
+    name = "stdin" if path == "-" else path
+    f = open_corpus(path)
+    return text_lines(lambda: read_block(f, name, waiting=False), name, MAX_LINE_BYTES)
+
+
 def segment_lines(lines, lang: str = "zh"):
     """Each line of `lines` (str) segmented: words separated by spaces, ending in a newline.
 

@@ -99,27 +99,32 @@ def read_lines(read, limit: int = MAX_LINE_BYTES):
         yield [b"".join(pending)]
 
 
-def text_lines(f, name: str, limit: int = MAX_LINE_BYTES, max_bytes: int | None = None):
-    """The lines of the binary file `f` as str (invalid UTF-8 replaced, a byte-order mark
-    skipped), each with its newline; a line longer than `limit` bytes, or more than
-    `max_bytes` in all, raises W2VError naming `name` and the line."""
+def text_lines(read, name: str, limit: int = MAX_LINE_BYTES, max_bytes: int | None = None):
+    """The lines of the bytes that `read()` returns until it returns none, as str (invalid
+    UTF-8 replaced, a byte-order mark skipped), each with its newline; a line longer than
+    `limit` bytes, or more than `max_bytes` in all, raises W2VError naming `name` and the
+    line."""
     from .errors import W2VError
 
     number = size = 0
-    for lines in read_lines(lambda: f.read(READ_BYTES), limit):
+    for lines in read_lines(read, limit):
         for line in lines:
             number += 1
             if line is None:
                 raise W2VError(
-                    f"{name}, line {number:,}: longer than {limit >> 20} MiB; give a text file "
+                    f"{name}, line {number:,}: longer than {_size(limit)}; give a text file "
                     "of short lines"
                 )
             size += len(line) + 1
             if max_bytes is not None and size > max_bytes:
-                raise W2VError(f"{name}: more than {max_bytes >> 20} MiB; give a smaller file")
+                raise W2VError(f"{name}: more than {_size(max_bytes)}; give a smaller file")
             if number == 1:
                 line = line.removeprefix(b"\xef\xbb\xbf")
             yield line.decode("utf-8", "replace") + "\n"
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n:,} bytes"
 
 
 # Standard streams.
@@ -138,10 +143,7 @@ def protect_std_descriptors() -> None:
             os.fstat(fd)
         except OSError:
             closed_at_start.add(fd)
-            opened = os.open(os.devnull, os.O_RDWR)
-            if opened != fd:  # a lower descriptor was free after all
-                os.dup2(opened, fd)
-                os.close(opened)
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
 
 
 class Talk(io.TextIOBase):
@@ -156,8 +158,13 @@ class Talk(io.TextIOBase):
             try:
                 self.stream.write(text)
                 self.stream.flush()
-            except (OSError, ValueError):  # ValueError: the stream was closed
+            except OSError:  # the reader has gone, the disk is full...
                 self.stream = None
+            except ValueError:  # closed by someone, or text its encoding cannot hold
+                if getattr(self.stream, "closed", True):
+                    self.stream = None
+                else:
+                    self.write(text.encode("ascii", "backslashreplace").decode())
         return len(text)
 
     def flush(self) -> None:

@@ -11,9 +11,8 @@ def keep_probability(counts: np.ndarray, sample: float) -> np.ndarray:
     counts = counts.astype(np.float64)
     if sample <= 0:
         return np.ones(len(counts), dtype=np.float32)
-    threshold = sample * counts.sum()
-    keep = (np.sqrt(counts / threshold) + 1) * threshold / counts
-    return np.minimum(keep, 1.0).astype(np.float32)
+    ratio = sample * counts.sum() / counts  # s*T/f: the same formula, sqrt(r) + r, without
+    return np.minimum(np.sqrt(ratio) + ratio, 1.0).astype(np.float32)  # f/(s*T) overflowing
 
 
 def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:

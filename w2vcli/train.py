@@ -61,6 +61,12 @@ def prepare(
             "--max-vocab, or --force-softmax"
         )
     check_memory(len(vocab), config)
+    kept = float(vocab.counts @ tables.keep_probability(vocab.counts, config.sample))
+    if kept < 1:
+        raise ConfigError(
+            f"--sample {config.sample:g} keeps no word of the corpus (expected {kept:.2g} per "
+            "epoch); use a larger value (1e-5 to 1e-3 are usual) or 0 to keep every word"
+        )
     return vocab, encode(raw, new_ids)
 
 

@@ -60,8 +60,13 @@ def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> 
     f.write(f"{n_words} {dim}\n".encode())
     if binary:
         rows = np.ascontiguousarray(vectors, dtype="<f4")
+        # The newline after each vector is optional. Left out when the first row looks like
+        # text (float bytes that spell digits): the file, one long line, then never reads
+        # as a valid text file (see _parse_body).
+        first = words[0].encode() + b" " + rows[0].tobytes() if len(rows) else b""
+        end = b"" if _looks_like_text(first) else b"\n"
         for word, row in zip(words, rows, strict=True):
-            f.write(word.encode() + b" " + row.tobytes() + b"\n")
+            f.write(word.encode() + b" " + row.tobytes() + end)
         return
     row_format = " ".join(["%.9g"] * dim)
     for start in range(0, n_words, ROWS_PER_WRITE):
@@ -72,12 +77,20 @@ def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> 
         f.write("".join(lines).encode())
 
 
-# Reading. The format is detected from the content: after the header, the file is text if
-# its first row reads as a word and N numbers, binary otherwise. Text rows are parsed by
-# numpy's C reader in one call; binary rows are found by a loop over the words (each is
-# followed by exactly 4N bytes) and their floats joined into one numpy.frombuffer.
+# Reading. The format is detected from the content: what follows the first word is ASCII
+# text in a text file (numbers), and float bytes in a binary file, which all but never are.
+# Text rows are parsed by numpy's C reader in one call; binary rows are found by a loop
+# over the words (each is followed by exactly 4N bytes) and their floats joined into one
+# numpy.frombuffer.
 
 BOM = b"\xef\xbb\xbf"
+NOT_TEXT = re.compile(rb"[^\t\n\x0b\x0c\r\x20-\x7e]")  # outside printable ASCII
+NOT_SPACE = re.compile(rb"\S")
+FIRST_ROW = re.compile(rb"\n*([^\n]*)")
+# Reading a file takes up to about this many times its size (the bytes, their lines, the
+# parsed rows): larger files are refused before they are read.
+READ_FACTOR = 5
+WORD_BYTES = 400  # Python's cost of a word while reading: its bytes, str and row view
 
 
 @dataclass
@@ -96,6 +109,7 @@ def read_vectors(path: str) -> tuple:
     return loaded.words, loaded.vectors
 
 
+HEADER_NUMBER = re.compile(rb"[0-9]{1,18}")  # counts, without leading zeros; int64 holds them
 HEADER_BYTES = 1 << 16  # the 'V N' line must end within this (a GloVe row is ~3 KB)
 READ_BYTES = 1 << 20
 # A stream may hold up to this much per vector the header announces (a long word, numbers
@@ -139,11 +153,15 @@ def _read_bounded(f, name: str) -> bytes:
         head += chunk
     n_words, dim = _parse_header(head.removeprefix(BOM).split(b"\n", 1)[0], name)
     _check_memory(n_words, dim, name)
+    budget = physical_memory() // READ_FACTOR
     try:
-        regular = stat.S_ISREG(os.fstat(f.fileno()).st_mode) and f.seekable()
+        info = os.fstat(f.fileno())
+        regular = stat.S_ISREG(info.st_mode) and f.seekable()
     except (OSError, ValueError, AttributeError):  # io objects without a descriptor
         regular = False
     if regular:  # its size is real: one read of exactly that much
+        if info.st_size > budget:
+            raise _too_large(name, info.st_size)
         f.seek(0)
         return f.read()
     limit = len(head) + n_words * (STREAM_BYTES_PER_WORD + STREAM_BYTES_PER_NUMBER * dim)
@@ -156,11 +174,20 @@ def _read_bounded(f, name: str) -> bytes:
                 f"{name}: data runs on past the {n_words:,} vectors of {dim} numbers the header "
                 "announces; correct the first line"
             )
+        if size > budget:
+            raise _too_large(name, size)
     return b"".join(chunks)
 
 
+def _too_large(name: str, size: int) -> VectorsFormatError:
+    return VectorsFormatError(
+        f"{name}: {size / 2**30:,.1f} GiB; reading it takes about {READ_FACTOR} times that, more "
+        f"than this machine's memory ({physical_memory() / 2**30:,.1f} GiB)"
+    )
+
+
 def _check_memory(n_words: int, dim: int, name: str) -> None:
-    need = 4 * n_words * dim
+    need = (4 * dim + WORD_BYTES) * n_words
     if need > physical_memory():
         raise VectorsFormatError(
             f"{name}: the header announces {n_words:,} vectors of {dim} numbers "
@@ -172,37 +199,27 @@ def _check_memory(n_words: int, dim: int, name: str) -> None:
 def parse_vectors(data: bytes, name: str = "vectors") -> Vectors:
     """Parse the bytes of a word2vec file; `name` is used in error messages."""
     data = data.removeprefix(BOM)
-    if not data.strip():
+    if not NOT_SPACE.search(data):
         raise VectorsFormatError(f"{name}: empty file; expected a word2vec 'V N' header line")
-    header, _, body = data.partition(b"\n")
+    newline = data.find(b"\n")
+    header, body = (data, b"") if newline < 0 else (data[:newline], data[newline + 1 :])
+    del data  # the body is the one copy kept
     n_words, dim = _parse_header(header, name)
     _check_memory(n_words, dim, name)
-    if not body.strip():
+    if not NOT_SPACE.search(body):
         raise VectorsFormatError(f"{name}: the header announces {n_words:,} words but none follow")
-    binary = not _is_text(body)
-    if binary:
-        raw_words, vectors = _parse_binary(body, n_words, dim, name)
-    else:
-        try:
-            raw_words, vectors = _parse_text(body, n_words, dim, name)
-        except VectorsFormatError as text_error:
-            # A malformed text file, or (rarely) binary floats whose first bytes read as
-            # numbers up to a newline byte: binary only if the whole file parses as binary.
-            try:
-                raw_words, vectors = _parse_binary(body, n_words, dim, name)
-                binary = True
-            except VectorsFormatError:
-                raise text_error from None
+    raw_words, vectors, binary = _parse_body(body, n_words, dim, name)
     _check_finite(vectors, raw_words, body, binary, name)
-    words, invalid, blank = _decode_words(raw_words, name)
+    words, invalid, blank = _decode_words(raw_words)
     words, vectors, duplicates = _first_of_each_word(words, vectors)
     return Vectors(words, vectors, binary, invalid, duplicates, blank)
 
 
 def _parse_header(line: bytes, name: str) -> tuple:
-    fields = line.split()
-    if len(fields) == 2 and all(f.isdigit() for f in fields) and int(fields[1]) > 0:
-        return int(fields[0]), int(fields[1])
+    fields = [f.lstrip(b"0") or b"0" for f in line.split()]
+    if len(fields) == 2 and all(HEADER_NUMBER.fullmatch(f) for f in fields):
+        if int(fields[1]) > 0:
+            return int(fields[0]), int(fields[1])
     shown = line[:40].decode(errors="replace").strip()
     hint = "; files without a header line (GloVe) need one added" if len(fields) > 2 else ""
     raise VectorsFormatError(
@@ -210,10 +227,35 @@ def _parse_header(line: bytes, name: str) -> tuple:
     )
 
 
-def _is_text(body: bytes) -> bool:
-    """Whether the first row reads as a word and numbers (if not, the file is binary)."""
-    fields = body.lstrip(b"\n").split(b"\n", 1)[0].split()[1:]
-    return bool(fields) and _all_numbers(fields)
+def _parse_body(body: bytes, n_words: int, dim: int, name: str) -> tuple:
+    """(words, vectors, binary): text first if the first row looks like text, else binary;
+    each falls back to the other when it fails, except that a text file whose rows are all
+    well formed but not as many as the header says is that (not binary garbage). So a
+    malformed text file is reported as text. w2v writes its binary files so that they
+    never read as valid text (see write_vectors)."""
+    first, second = (
+        (_parse_text, _parse_binary) if _looks_like_text(body) else (_parse_binary, _parse_text)
+    )
+    try:
+        return (*first(body, n_words, dim, name), first is _parse_binary)
+    except _RowCount:
+        raise
+    except VectorsFormatError as error:
+        try:
+            return (*second(body, n_words, dim, name), second is _parse_binary)
+        except VectorsFormatError:
+            raise error from None
+
+
+class _RowCount(VectorsFormatError):
+    """Every row of a text file is a word and N numbers, but not as many as the header says."""
+
+
+def _looks_like_text(body: bytes) -> bool:
+    """Whether what follows the first word of the first row is there and printable ASCII,
+    as numbers are (a malformed number included): float bytes almost never are."""
+    row = FIRST_ROW.match(body).group(1).split(None, 1)
+    return len(row) == 2 and bool(row[1].strip()) and not NOT_TEXT.search(row[1])
 
 
 def _all_numbers(fields: list) -> bool:
@@ -240,7 +282,7 @@ def _parse_text(body: bytes, n_words: int, dim: int, name: str) -> tuple:
         _diagnose_text(body, dim, name)
         raise VectorsFormatError(f"{name}: cannot parse the vectors as word2vec text") from None
     if len(rows) != n_words:
-        raise VectorsFormatError(
+        raise _RowCount(
             f"{name}: the header announces {n_words:,} words but the file has {len(rows):,} "
             "rows; correct the first line"
         )
@@ -275,6 +317,10 @@ def _parse_binary(body: bytes, n_words: int, dim: int, name: str) -> tuple:
             raise VectorsFormatError(
                 f"{name}: the file ends inside binary vector {i + 1:,} of the {n_words:,} the "
                 "header announces; it is truncated or the header is wrong"
+            )
+        if space == pos:
+            raise VectorsFormatError(
+                f"{name}: binary vector {i + 1:,} has an empty word; the file is damaged"
             )
         words.append(body[pos:space])
         rows.append(view[space + 1 : space + 1 + row_bytes])
@@ -315,22 +361,17 @@ def _first_of_each_word(words: list, vectors: np.ndarray) -> tuple:
     return list(first), vectors[list(first.values())], len(words) - len(first)
 
 
-def _decode_words(raw: list, name: str) -> tuple:
+def _decode_words(raw: list) -> tuple:
     """Words as str, and how many were repaired: invalid UTF-8, and white space or NUL
-    inside a word (only a binary file can hold them), replaced with U+FFFD, never fatal.
-    An empty word (only in a binary file) is damage and refused."""
+    inside a word (only a binary file can hold them), replaced with U+FFFD, never fatal."""
     joined = b" ".join(raw)  # no word holds a space: both formats end a word there
-    if not BLANK.search(joined.replace(b" ", b"")) and 0 not in map(len, raw):
+    if not BLANK.search(joined.replace(b" ", b"")):
         try:
             return joined.decode().split(" "), 0, 0
         except UnicodeDecodeError:
             pass
     words, invalid, blank = [], 0, 0
-    for i, word in enumerate(raw):
-        if not word:
-            raise VectorsFormatError(
-                f"{name}: binary vector {i + 1:,} has an empty word; the file is damaged"
-            )
+    for word in raw:
         if BLANK.search(word):
             word = BLANK.sub(REPLACEMENT, word)
             blank += 1
