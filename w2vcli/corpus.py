@@ -183,6 +183,7 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
     """
     f = open_corpus(path)
+    path = "stdin" if path == "-" else path  # as messages name it
     index: dict[bytes, int] = {}
     stream, length = np.empty(PART_SIZE, dtype=np.int32), 0  # doubled as needed
     raw = RawCorpus(None, [], None, 0, 0)
@@ -216,7 +217,7 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
                 raw.prunings += 1
                 length = kept
     finally:
-        if path != "-":
+        if f is not sys.stdin.buffer:
             f.close()
     stream, length = _append(stream, length, np.array([LINE_END], dtype=np.int32))
     stream.resize(length, refcheck=False)
