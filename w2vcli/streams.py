@@ -78,21 +78,16 @@ def read_lines(read, limit: int = MAX_LINE_BYTES):
         *ended, rest = chunk.split(b"\n")
         lines = []
         for piece in ended:
-            if too_long:
-                pass  # reported when it became too long
-            elif size + len(piece) > limit:
-                lines.append(None)
-            else:
-                lines.append(b"".join(pending) + piece if pending else piece)
+            if not too_long:  # else it was reported when it became too long
+                lines.append(None if size + len(piece) > limit else b"".join([*pending, piece]))
             pending, size, too_long = [], 0, False
-        if too_long:
-            pass
-        elif size + len(rest) > limit:
-            lines.append(None)
-            pending, size, too_long = [], 0, True
-        elif rest:
-            pending.append(rest)
-            size += len(rest)
+        if not too_long:
+            if size + len(rest) > limit:
+                lines.append(None)
+                pending, size, too_long = [], 0, True
+            elif rest:
+                pending.append(rest)
+                size += len(rest)
         if lines:
             yield lines
     if pending:
