@@ -117,6 +117,34 @@ def test_loss_values_match_their_formulas():
     assert f(w_in, w_out, 0.0) == pytest.approx(expected)
 
 
+def test_hierarchical_softmax_is_a_distribution_over_the_words():
+    """The loss of each target word against an independent formula, the product of the
+    sigmoids along its Huffman path (Rong, eq. 37-39, with word2vec C's codes), and those
+    probabilities summing to one over the vocabulary, as a softmax does."""
+    codes, points, lengths = tables.huffman_tree(COUNTS)
+    w_in, w_out = model(arrays.HS)
+    h = w_in[4]  # skip-gram: the input word's vector
+    probabilities = []
+    for target in range(V):
+        m = arrays.Model(
+            w_in, w_out, arrays.HS, np.ones(V), np.arange(V, dtype=np.int32), codes, points, lengths
+        )
+        s = arrays.make_scratch(m, window=2, negative=0)
+        loss = kernels.skipgram_example(m, s, 4, target, 0.0, True)
+        path = range(lengths[target])
+        # code 0: the target is the left child, p = sigma(v'h); code 1: sigma(-v'h)
+        p = np.prod(
+            [
+                1 / (1 + np.exp((2 * int(codes[target, d]) - 1) * (w_out[points[target, d]] @ h)))
+                for d in path
+            ]
+        )
+        assert loss == pytest.approx(-np.log(p), rel=1e-9)
+        probabilities.append(p)
+    assert sum(probabilities) == pytest.approx(1.0, rel=1e-9)
+    assert max(probabilities) < 0.5  # a real distribution, not one word taking it all
+
+
 @njit
 def _sigmoids(x, out_exp, out_sigmoid):
     for i in range(x.shape[0]):

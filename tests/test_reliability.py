@@ -302,10 +302,14 @@ def test_plot_sizes_are_bounded_before_loading(tmp_path):
 
 
 def test_more_threads_than_cores_are_honoured(tmp_path, small_corpus):
+    # The summary counts the threads that trained; each needs batches (10,000 words) to
+    # take before the others have taken them all, so the corpus has twenty for each thread.
     threads = 2 * (os.cpu_count() or 1) + 1
+    text = small_corpus.read_bytes()
+    corpus = write(tmp_path, text * -(-20 * threads * 10_000 // len(text.split())))
     args = ["--epochs", "1", "--dim", "8", "--threads", threads]
-    result = run("train", small_corpus, "-o", tmp_path / "v.txt", *args)
-    assert result.exit_code == 0 and f"{threads} threads" in result.stderr
+    result = run("train", corpus, "-o", tmp_path / "v.txt", *args)
+    assert result.exit_code == 0 and f", {threads} threads, " in result.stderr
 
 
 def test_output_in_a_directory_we_cannot_write(tmp_path, small_corpus, monkeypatch):

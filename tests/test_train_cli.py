@@ -29,6 +29,7 @@ def test_every_combination_trains_and_gensim_reads_the_output(tmp_path, small_co
     kv = KeyedVectors.load_word2vec_format(str(out))
     assert kv.vector_size == 16 and "the" in kv.key_to_index
     assert np.all(np.isfinite(kv.vectors))
+    assert np.abs(kv.vectors).max() > 1 / 16  # trained past the initial range [-1/N, 1/N)
     assert kv.index_to_key[0] == "the"  # most frequent first
 
 

@@ -360,7 +360,7 @@ def train(
     losses = " ".join(f"{x:.4f}" for x in result.epoch_losses)
     say(
         f"vocabulary {len(vocab):,} words, {result.words:,} words trained in "
-        f"{result.seconds:.1f} s ({result.words_per_second:,.0f} words/s, {config.n_threads} "
+        f"{result.seconds:.1f} s ({result.words_per_second:,.0f} words/s, {result.threads} "
         f"threads, compile {result.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
     )

@@ -236,8 +236,10 @@ def hierarchical_softmax(m, s, target, alpha, want_loss):
 
 
 @inner
-def full_softmax(m, s, target, alpha):
-    """E = -u_target + log sum_k exp(u_k): the exact model, O(V) per pair."""
+def full_softmax(m, s, target, alpha, want_loss):
+    """E = -u_target + log sum_k exp(u_k): the exact model, O(V) per pair. The loss is
+    returned only when asked for, as the other layers do (it costs nothing here, but the
+    trainer divides by the examples whose loss it asked for)."""
     hidden, w_out, scores = s.hidden, m.w_out, s.scores
     vocab_size = w_out.shape[0]
     top = -np.inf
@@ -253,7 +255,7 @@ def full_softmax(m, s, target, alpha):
         for j in range(vocab_size):
             e = math.exp(scores[j] - top) / total - (1.0 if j == target else 0.0)  # y_j - t_j
             row_update(s.grad_hidden, w_out, j, hidden.dtype.type(-alpha * e), hidden)
-    return loss
+    return loss if want_loss else 0.0
 
 
 @inner
@@ -263,7 +265,7 @@ def output_layer(m, s, target, alpha, want_loss):
         return negative_sampling(m, s, target, alpha, want_loss)
     if m.loss_kind == HS:
         return hierarchical_softmax(m, s, target, alpha, want_loss)
-    return full_softmax(m, s, target, alpha)
+    return full_softmax(m, s, target, alpha, want_loss)
 
 
 @inner

@@ -36,6 +36,12 @@ class TrainResult:
     seconds: float = 0.0
     compile_seconds: float = 0.0
     epoch_losses: list = field(default_factory=list)  # mean loss per training example
+    thread_words: list = field(default_factory=list)  # words each worker thread trained
+
+    @property
+    def threads(self) -> int:
+        """The threads that did train (a small corpus may leave some without a batch)."""
+        return sum(1 for words in self.thread_words if words)
 
     @property
     def words_per_second(self) -> float:
@@ -198,7 +204,7 @@ class Trainer:
             self.compile()
         result.compile_seconds = self.compile_seconds
         scratches = [self._scratch(c.seed * 1_000_003 + t + 1) for t in range(c.n_threads)]
-        shared = _Shared()
+        shared = _Shared(thread_words=[0] * len(scratches))
         t0 = time.perf_counter()
         n, n_threads = len(self.batches), len(scratches)
         for epoch in range(c.epochs):
@@ -240,6 +246,7 @@ class Trainer:
             self._report(shared, on_progress)
         result.seconds = time.perf_counter() - t0
         result.words = shared.words
+        result.thread_words = shared.thread_words
         return result
 
     def _work(self, thread, scratch, shared):
@@ -262,6 +269,7 @@ class Trainer:
             loss, examples, words = self._run_batch(*batch, alpha, scratch)
             with shared.lock:
                 shared.words += words
+                shared.thread_words[thread] += words
                 shared.interval_loss += loss
                 shared.interval_examples += examples
                 shared.epoch_loss += loss
@@ -295,3 +303,4 @@ class _Shared:
     epoch_examples: int = 0
     error: Exception | None = None
     slices: list = field(default_factory=list)  # [next, end) batch indices per thread
+    thread_words: list = field(default_factory=list)  # words trained by each thread
