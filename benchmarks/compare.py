@@ -74,11 +74,35 @@ def measure(cmd: list, env: dict | None = None) -> dict:
 
 
 def run_w2v(s: dict, cache_dir: str) -> dict:
-    cmd = [W2V, "train", s["corpus"], "-o", s["out"], "--arch", s["arch"], "--loss", s["loss"],
-           "--threads", str(s["threads"]), "--seed", str(s["seed"]), "--epochs", str(s["epochs"]),
-           "--alpha", str(s["alpha"]), "--dim", str(s["dim"]), "--window", str(s["window"]),
-           "--negative", str(s["negative"]), "--sample", str(s["sample"]),
-           "--min-count", str(s["min_count"])]
+    cmd = [
+        W2V,
+        "train",
+        s["corpus"],
+        "-o",
+        s["out"],
+        "--arch",
+        s["arch"],
+        "--loss",
+        s["loss"],
+        "--threads",
+        str(s["threads"]),
+        "--seed",
+        str(s["seed"]),
+        "--epochs",
+        str(s["epochs"]),
+        "--alpha",
+        str(s["alpha"]),
+        "--dim",
+        str(s["dim"]),
+        "--window",
+        str(s["window"]),
+        "--negative",
+        str(s["negative"]),
+        "--sample",
+        str(s["sample"]),
+        "--min-count",
+        str(s["min_count"]),
+    ]
     r = measure(cmd, env={**os.environ, "NUMBA_CACHE_DIR": cache_dir, "W2V_CACHE_DIR": cache_dir})
     m = SUMMARY.search(r["stderr"])
     if not m:
@@ -108,9 +132,11 @@ def machine() -> str:
             versions.append(f"{pkg} {metadata.version(pkg)}")
         except metadata.PackageNotFoundError:
             pass
-    return (f"{field('/proc/cpuinfo', 'model name')}, {len(os.sched_getaffinity(0))} of "
-            f"{os.cpu_count()} cores usable, {mem:.1f} GiB RAM; {platform.system()} "
-            f"{platform.release()}; Python {platform.python_version()}; {', '.join(versions)}")
+    return (
+        f"{field('/proc/cpuinfo', 'model name')}, {len(os.sched_getaffinity(0))} of "
+        f"{os.cpu_count()} cores usable, {mem:.1f} GiB RAM; {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}; {', '.join(versions)}"
+    )
 
 
 def load() -> str:
@@ -123,23 +149,40 @@ def w2v_source() -> str:
     h = hashlib.sha256()
     for path in sorted((HERE.parent / "w2vcli").glob("*.py")):
         h.update(f"{path.name} {path.stat().st_mtime_ns}".encode() + path.read_bytes())
-    git = subprocess.run(["git", "-C", str(HERE.parent), "log", "-1", "--format=%h"],
-                         capture_output=True, text=True).stdout.strip() or "?"
+    git = (
+        subprocess.run(
+            ["git", "-C", str(HERE.parent), "log", "-1", "--format=%h"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        or "?"
+    )
     return f"commit {git}, w2vcli/*.py (contents, mtimes) sha256 {h.hexdigest()[:12]}"
 
 
-def settings_for(args, corpus: str, config: str, tool: str, threads: int, rep: int,
-                 scale: int, out: str) -> dict:
+def settings_for(
+    args, corpus: str, config: str, tool: str, threads: int, rep: int, scale: int, out: str
+) -> dict:
     arch, loss = CONFIGS[config]
     alpha = FASTTEXT_LR if tool == "fasttext" else ALPHA[arch]
-    return {**SETTINGS, "corpus": corpus, "out": out, "arch": arch, "loss": loss,
-            "threads": threads, "seed": rep + 1, "epochs": args.epochs, "alpha": alpha,
-            # N copies of the corpus with min count N x 5 keep the same vocabulary
-            "min_count": SETTINGS["min_count"] * scale}
+    return {
+        **SETTINGS,
+        "corpus": corpus,
+        "out": out,
+        "arch": arch,
+        "loss": loss,
+        "threads": threads,
+        "seed": rep + 1,
+        "epochs": args.epochs,
+        "alpha": alpha,
+        # N copies of the corpus with min count N x 5 keep the same vocabulary
+        "min_count": SETTINGS["min_count"] * scale,
+    }
 
 
-def benchmark(args, corpus: str, scale: int, in_vocab: int, caches: dict, tmp: str,
-              evaluate: bool) -> list:
+def benchmark(
+    args, corpus: str, scale: int, in_vocab: int, caches: dict, tmp: str, evaluate: bool
+) -> list:
     runs = []
     for rep in range(args.repeats):
         for config in args.configs:
@@ -148,22 +191,43 @@ def benchmark(args, corpus: str, scale: int, in_vocab: int, caches: dict, tmp: s
                     out = os.path.join(tmp, "vectors.txt")
                     s = settings_for(args, corpus, config, tool, threads, rep, scale, out)
                     r = run_w2v(s, caches[config]) if tool == "w2v" else run_peer(tool, s)
-                    r.update(scale=scale, config=config, threads=threads, tool=tool, rep=rep,
-                             words_per_s=in_vocab * args.epochs / r["train"])
+                    r.update(
+                        scale=scale,
+                        config=config,
+                        threads=threads,
+                        tool=tool,
+                        rep=rep,
+                        words_per_s=in_vocab * args.epochs / r["train"],
+                    )
                     if tool == "w2v" and r["words"] != in_vocab * args.epochs:
-                        log(f"  note: w2v trained {r['words']:,} words, counted "
-                            f"{in_vocab * args.epochs:,}")
+                        log(
+                            f"  note: w2v trained {r['words']:,} words, counted "
+                            f"{in_vocab * args.epochs:,}"
+                        )
                     if evaluate:
-                        r.update(run_json(["eval", out, str(DATA / "questions-words.txt"),
-                                           str(DATA / "wordsim353.tsv")]))
+                        r.update(
+                            run_json(
+                                [
+                                    "eval",
+                                    out,
+                                    str(DATA / "questions-words.txt"),
+                                    str(DATA / "wordsim353.tsv"),
+                                ]
+                            )
+                        )
                     os.remove(out)
                     del r["stdout"], r["stderr"]
                     runs.append(r)
-                    quality = (f", analogy {r['analogy']:.1%}, ws353 {r['wordsim']:.3f}"
-                               if evaluate else "")
-                    log(f"{scale}x rep {rep + 1} {config} t{threads} {tool}: "
+                    quality = (
+                        f", analogy {r['analogy']:.1%}, ws353 {r['wordsim']:.3f}"
+                        if evaluate
+                        else ""
+                    )
+                    log(
+                        f"{scale}x rep {rep + 1} {config} t{threads} {tool}: "
                         f"{r['words_per_s']:,.0f} words/s, train {r['train']:.1f} s, wall "
-                        f"{r['wall']:.1f} s, RSS {r['rss']:.0f} MiB" + quality)
+                        f"{r['wall']:.1f} s, RSS {r['rss']:.0f} MiB" + quality
+                    )
     return runs
 
 
@@ -180,9 +244,12 @@ def med(rs: list, key: str) -> float:
 
 def results_table(runs: list, cold: dict, evaluate: bool) -> list:
     g = group(runs)
-    lines = ["| config | threads | tool | words/s median (range) | w2v/peer words/s | train s "
-             "| wall s | w2v/peer wall | compile s first / cached | peak RSS MiB "
-             "| analogy (coverage) | ws353 ρ |", "|" + " --- |" * 12]
+    lines = [
+        "| config | threads | tool | words/s median (range) | w2v/peer words/s | train s "
+        "| wall s | w2v/peer wall | compile s first / cached | peak RSS MiB "
+        "| analogy (coverage) | ws353 ρ |",
+        "|" + " --- |" * 12,
+    ]
     for (config, threads, tool), rs in g.items():
         wps = [r["words_per_s"] for r in rs]
         ref = g.get((config, threads, "w2v"))
@@ -193,29 +260,39 @@ def results_table(runs: list, cold: dict, evaluate: bool) -> list:
         if tool == "w2v":
             compile_s = f"{cold[config]:.1f} / {max(r['compile'] for r in rs):.1f}"
         spread = f" ({min(wps):,.0f}–{max(wps):,.0f})" if len(rs) > 1 else ""
-        quality = (f"{med(rs, 'analogy'):.1%} ({rs[0]['analogy_coverage']:.0%}) "
-                   f"| {med(rs, 'wordsim'):.3f}" if evaluate else "— | —")
-        lines.append(f"| {config} | {threads} | {tool} | {statistics.median(wps):,.0f}{spread} "
-                     f"| {ratio} | {med(rs, 'train'):.1f} | {med(rs, 'wall'):.1f} "
-                     f"| {wall_ratio} | {compile_s} | {med(rs, 'rss'):.0f} | {quality} |")
+        quality = (
+            f"{med(rs, 'analogy'):.1%} ({rs[0]['analogy_coverage']:.0%}) | {med(rs, 'wordsim'):.3f}"
+            if evaluate
+            else "— | —"
+        )
+        lines.append(
+            f"| {config} | {threads} | {tool} | {statistics.median(wps):,.0f}{spread} "
+            f"| {ratio} | {med(rs, 'train'):.1f} | {med(rs, 'wall'):.1f} "
+            f"| {wall_ratio} | {compile_s} | {med(rs, 'rss'):.0f} | {quality} |"
+        )
     return lines
 
 
 def scaling_table(base: list, scaled: list, n: int, int_corpus_mib: float) -> list:
     g1, gn = group(base), group(scaled)
-    lines = [f"| config | threads | tool | train s 1× | train s {n}× | train ratio / {n} "
-             f"| wall ratio / {n} | peak RSS MiB 1× | {n}× | RSS delta MiB "
-             "| delta / int32 corpus growth |", "|" + " --- |" * 11]
+    lines = [
+        f"| config | threads | tool | train s 1× | train s {n}× | train ratio / {n} "
+        f"| wall ratio / {n} | peak RSS MiB 1× | {n}× | RSS delta MiB "
+        "| delta / int32 corpus growth |",
+        "|" + " --- |" * 11,
+    ]
     for key, rs in gn.items():
         r1 = g1[key]
         t_ratio = med(rs, "train") / med(r1, "train") / n
         delta = med(rs, "rss") - med(r1, "rss")
         ok = "" if abs(t_ratio - 1) <= 0.15 else " ✗"
-        lines.append(f"| {' | '.join(map(str, key))} | {med(r1, 'train'):.1f} "
-                     f"| {med(rs, 'train'):.1f} | {t_ratio:.2f}{ok} "
-                     f"| {med(rs, 'wall') / med(r1, 'wall') / n:.2f} | {med(r1, 'rss'):.0f} "
-                     f"| {med(rs, 'rss'):.0f} | {delta:+.0f} "
-                     f"| {delta / ((n - 1) * int_corpus_mib):.2f} |")
+        lines.append(
+            f"| {' | '.join(map(str, key))} | {med(r1, 'train'):.1f} "
+            f"| {med(rs, 'train'):.1f} | {t_ratio:.2f}{ok} "
+            f"| {med(rs, 'wall') / med(r1, 'wall') / n:.2f} | {med(r1, 'rss'):.0f} "
+            f"| {med(rs, 'rss'):.0f} | {delta:+.0f} "
+            f"| {delta / ((n - 1) * int_corpus_mib):.2f} |"
+        )
     return lines
 
 
@@ -229,6 +306,7 @@ def parse_args():
             if bad:
                 raise argparse.ArgumentTypeError(f"unknown {bad}; choose from {list(allowed)}")
             return items
+
         return parse
 
     p.add_argument("--configs", type=names(CONFIGS), default=list(CONFIGS))
@@ -237,10 +315,19 @@ def parse_args():
     p.add_argument("--tools", type=names(TOOLS), default=list(TOOLS))
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--corpus", default=str(DATA / "en-mix.txt"))
-    p.add_argument("--scaling", type=int, default=0, metavar="N",
-                   help="also run on the corpus concatenated N times")
-    p.add_argument("--no-eval", dest="evaluate", action="store_false",
-                   help="skip the analogy and word-similarity evaluation")
+    p.add_argument(
+        "--scaling",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run on the corpus concatenated N times",
+    )
+    p.add_argument(
+        "--no-eval",
+        dest="evaluate",
+        action="store_false",
+        help="skip the analogy and word-similarity evaluation",
+    )
     p.add_argument("--out", default=str(HERE / "results.md"))
     return p.parse_args()
 
@@ -252,15 +339,19 @@ def main():
     host, load_start, source = machine(), load(), w2v_source()
     if W2V is None:
         raise SystemExit("w2v is not installed next to this Python or on PATH")
-    if "fasttext" in args.tools and subprocess.run(PEERS[:1] + ["-c", "import fasttext"],
-                                                   capture_output=True).returncode:
+    if (
+        "fasttext" in args.tools
+        and subprocess.run(PEERS[:1] + ["-c", "import fasttext"], capture_output=True).returncode
+    ):
         log("fasttext is not installed (pip install fasttext-wheel); leaving it out")
         args.tools.remove("fasttext")
 
     corpus = os.path.abspath(args.corpus)
     stats = run_json(["count", corpus, str(SETTINGS["min_count"])])
-    log(f"{corpus}: {stats['tokens']:,} tokens, {stats['lines']:,} lines, vocabulary "
-        f"{stats['vocab']:,}, {stats['in_vocab']:,} tokens in it")
+    log(
+        f"{corpus}: {stats['tokens']:,} tokens, {stats['lines']:,} lines, vocabulary "
+        f"{stats['vocab']:,}, {stats['in_vocab']:,} tokens in it"
+    )
 
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
         warmup = os.path.join(tmp, "warmup.txt")
@@ -284,12 +375,15 @@ def main():
                 for _ in range(args.scaling):
                     with open(corpus, "rb") as src:
                         shutil.copyfileobj(src, dst)
-            scaled = benchmark(args, big, args.scaling, stats["in_vocab"] * args.scaling,
-                               caches, tmp, False)
+            scaled = benchmark(
+                args, big, args.scaling, stats["in_vocab"] * args.scaling, caches, tmp, False
+            )
 
     for config in args.configs:
-        cached = max((r["compile"] for r in runs + scaled
-                      if r["tool"] == "w2v" and r["config"] == config), default=0)
+        cached = max(
+            (r["compile"] for r in runs + scaled if r["tool"] == "w2v" and r["config"] == config),
+            default=0,
+        )
         if cached > max(1.0, cold[config] / 3):
             log(f"WARNING: {config}: the cached runs compiled again ({cached:.1f} s)")
 
@@ -299,18 +393,24 @@ def main():
         source += f"; CHANGED or touched during the run, at the end {source_end}"
     int_corpus_mib = (stats["tokens"] + stats["lines"]) * 4 / 2**20
     report = [
-        "# w2v compared with " + " and ".join(t for t in args.tools if t != "w2v"), "",
-        f"- date: {date}", f"- machine: {host}",
+        "# w2v compared with " + " and ".join(t for t in args.tools if t != "w2v"),
+        "",
+        f"- date: {date}",
+        f"- machine: {host}",
         f"- load average (1/5/15 min; other work shares the machine): {load_start} at the "
-        f"start, {load()} at the end", f"- w2v: {source}", f"- command: `{command}`",
+        f"start, {load()} at the end",
+        f"- w2v: {source}",
+        f"- command: `{command}`",
         f"- corpus: `{os.path.basename(corpus)}`, {stats['tokens']:,} tokens, "
         f"{stats['vocab']:,} words with count >= {SETTINGS['min_count']} covering "
         f"{stats['in_vocab']:,} tokens",
         f"- settings: dim 100, window 5, negative 5 (hs: none), sample 1e-3, min-count 5, "
         f"epochs {args.epochs}, repetitions {args.repeats}; alpha 0.025 skip-gram / 0.05 "
         "cbow, min alpha = alpha x 1e-4 (w2v and gensim, corpus_file mode); fastText "
-        "`-minn 0 -maxn 0 -lr 0.05`", "",
-        *results_table(runs, cold, args.evaluate), "",
+        "`-minn 0 -maxn 0 -lr 0.05`",
+        "",
+        *results_table(runs, cold, args.evaluate),
+        "",
         "words/s = in-vocabulary tokens x epochs / training seconds, the same count for "
         "every tool; training seconds are w2v's own (compile excluded), gensim's train() "
         "(vocabulary scan excluded) and fastText's train_unsupervised() (its vocabulary "
@@ -324,8 +424,11 @@ def main():
     ]
     if scaled:
         report += [
-            "", f"## Scaling: the corpus concatenated {args.scaling} times", "",
-            *scaling_table(runs, scaled, args.scaling, int_corpus_mib), "",
+            "",
+            f"## Scaling: the corpus concatenated {args.scaling} times",
+            "",
+            *scaling_table(runs, scaled, args.scaling, int_corpus_mib),
+            "",
             f"The {args.scaling}× runs use min-count {SETTINGS['min_count'] * args.scaling} so "
             "that the vocabulary is the same. train ratio / N is 1.00 for linear time (✗: off "
             f"by more than 15%). One int32 corpus (every token plus a line end) is "

@@ -20,16 +20,28 @@ def train_gensim(s: dict) -> dict:
 
     hs = s["loss"] == "hs"
     model = Word2Vec(
-        vector_size=s["dim"], window=s["window"], min_count=s["min_count"], sample=s["sample"],
-        sg=int(s["arch"] == "skipgram"), hs=int(hs), negative=0 if hs else s["negative"],
-        alpha=s["alpha"], min_alpha=s["alpha"] * 1e-4, epochs=s["epochs"],
-        workers=s["threads"], seed=s["seed"],
+        vector_size=s["dim"],
+        window=s["window"],
+        min_count=s["min_count"],
+        sample=s["sample"],
+        sg=int(s["arch"] == "skipgram"),
+        hs=int(hs),
+        negative=0 if hs else s["negative"],
+        alpha=s["alpha"],
+        min_alpha=s["alpha"] * 1e-4,
+        epochs=s["epochs"],
+        workers=s["threads"],
+        seed=s["seed"],
     )
     t0 = time.perf_counter()
     model.build_vocab(corpus_file=s["corpus"])
     t1 = time.perf_counter()
-    model.train(corpus_file=s["corpus"], total_words=model.corpus_total_words,
-                total_examples=model.corpus_count, epochs=s["epochs"])
+    model.train(
+        corpus_file=s["corpus"],
+        total_words=model.corpus_total_words,
+        total_examples=model.corpus_count,
+        epochs=s["epochs"],
+    )
     t2 = time.perf_counter()
     model.wv.save_word2vec_format(s["out"])
     return {"train_seconds": t2 - t1, "vocab_seconds": t1 - t0, "vocab": len(model.wv)}
@@ -40,9 +52,20 @@ def train_fasttext(s: dict) -> dict:
 
     t0 = time.perf_counter()  # includes fastText's pass that builds the vocabulary
     model = fasttext.train_unsupervised(
-        s["corpus"], model=s["arch"], loss=s["loss"], dim=s["dim"], ws=s["window"],
-        neg=s["negative"], t=s["sample"], minCount=s["min_count"], epoch=s["epochs"],
-        lr=s["alpha"], minn=0, maxn=0, thread=s["threads"], verbose=0,
+        s["corpus"],
+        model=s["arch"],
+        loss=s["loss"],
+        dim=s["dim"],
+        ws=s["window"],
+        neg=s["negative"],
+        t=s["sample"],
+        minCount=s["min_count"],
+        epoch=s["epochs"],
+        lr=s["alpha"],
+        minn=0,
+        maxn=0,
+        thread=s["threads"],
+        verbose=0,
     )
     seconds = time.perf_counter() - t0
     words, vectors = model.get_words(), model.get_input_matrix()
@@ -61,8 +84,13 @@ def count(corpus: str, min_count: int) -> dict:
             counts.update(line.split())
             lines += 1
     kept = [n for n in counts.values() if n >= min_count]
-    return {"tokens": sum(counts.values()), "lines": lines, "types": len(counts),
-            "vocab": len(kept), "in_vocab": sum(kept)}
+    return {
+        "tokens": sum(counts.values()),
+        "lines": lines,
+        "types": len(counts),
+        "vocab": len(kept),
+        "in_vocab": sum(kept),
+    }
 
 
 def evaluate(vectors: str, questions: str, wordsim: str) -> dict:
@@ -72,14 +100,33 @@ def evaluate(vectors: str, questions: str, wordsim: str) -> dict:
     import subprocess
 
     out = subprocess.run(
-        [sys.executable, "-m", "w2vcli", "evaluate", "-v", vectors, "--analogies", questions,
-         "--pairs", wordsim, "--restrict", "30000", "--json"],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "w2vcli",
+            "evaluate",
+            "-v",
+            vectors,
+            "--analogies",
+            questions,
+            "--pairs",
+            wordsim,
+            "--restrict",
+            "30000",
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     rows = {(r["section"], r["metric"]): r for r in map(json.loads, out.splitlines())}
     analogy, spearman = rows["total", "accuracy"], rows["pairs", "spearman"]
-    return {"analogy": analogy["value"] / 100, "analogy_coverage": analogy["coverage"] / 100,
-            "wordsim": spearman["value"], "wordsim_coverage": spearman["coverage"] / 100}
+    return {
+        "analogy": analogy["value"] / 100,
+        "analogy_coverage": analogy["coverage"] / 100,
+        "wordsim": spearman["value"],
+        "wordsim_coverage": spearman["coverage"] / 100,
+    }
 
 
 def main(argv: list) -> None:

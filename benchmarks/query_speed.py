@@ -1,7 +1,7 @@
 """Query speed: `w2v nearest` against gensim's load_word2vec_format + most_similar.
 
     python benchmarks/query_speed.py [--vectors benchmarks/out/en.txt] [--words 1000]
-        [--repeats 1]
+        [--repeats 1] [--out benchmarks/results-query.md]
 
 Every run is a fresh process measured from outside, wall seconds from start to exit: the
 whole wait of a user who asks from the shell (interpreter start, imports, reading the
@@ -13,10 +13,11 @@ files of the same vectors, and must find the same neighbours (checked, on stderr
 The vectors are trained from ../shared/data/en-mix.txt if --vectors does not exist
 (`w2v train --threads 2`, about a minute) and converted to binary beside it. Runs
 alternate between the tools; with --repeats N the table shows the median. Progress goes
-to stderr, the Markdown table to stdout.
+to stderr, the Markdown report to stdout and --out.
 """
 
 import argparse
+import datetime
 import shutil
 import statistics
 import subprocess
@@ -24,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from compare import machine  # benchmarks/compare.py
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "shared" / "data" / "en-mix.txt"
@@ -90,13 +93,15 @@ def main() -> None:
     parser.add_argument("--vectors", type=Path, default=HERE / "out" / "en.txt")
     parser.add_argument("--words", type=int, default=1000, help="queries in the batch run")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=HERE / "results-query.md")
     args = parser.parse_args()
     files = {"text": args.vectors, "binary": prepare(args.vectors)}
     for path in files.values():
         path.read_bytes()  # into the page cache, for both tools alike
 
     with open(args.vectors, encoding="utf-8") as f:
-        vocab = [line.split(" ", 1)[0] for line in f][1:]
+        dim = int(f.readline().split()[1])
+        vocab = [line.split(" ", 1)[0] for line in f]
     step = max(1, len(vocab) // args.words)
     batch = vocab[::step][: args.words]  # frequent to rare, evenly spaced ranks
     one = vocab[100]
@@ -118,10 +123,25 @@ def main() -> None:
             )
             rows.append((fmt, label, w2v_s, gensim_s))
 
-    print("| file | queries | w2v nearest (s) | gensim load + most_similar (s) | gensim / w2v |")
-    print("| --- | --- | ---: | ---: | ---: |")
-    for fmt, label, w2v_s, gensim_s in rows:
-        print(f"| {fmt} | {label} | {w2v_s:.2f} | {gensim_s:.2f} | {gensim_s / w2v_s:.1f}x |")
+    lines = [
+        "# Query speed: w2v nearest against gensim load + most_similar",
+        "",
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {machine()}",
+        f"- command: `python benchmarks/query_speed.py --repeats {args.repeats}`",
+        f"- vectors: {len(vocab):,} words x {dim} trained from en-mix; wall seconds of a "
+        f"fresh process, median of {args.repeats}",
+        "",
+        "| file | queries | w2v nearest (s) | gensim load + most_similar (s) | gensim / w2v |",
+        "| --- | --- | ---: | ---: | ---: |",
+        *(
+            f"| {fmt} | {label} | {w2v_s:.2f} | {gensim_s:.2f} | {gensim_s / w2v_s:.1f}x |"
+            for fmt, label, w2v_s, gensim_s in rows
+        ),
+    ]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    args.out.write_text(report)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,29 @@
 """Quality on real text: w2v against gensim trained with the same settings, in one run.
 
-Both train with one thread and seed 1, so both runs are reproducible: with two threads,
-Hogwild makes each run differ by about a point on each score (more on WordSim-353's 353
-pairs), as much as the margin allowed. Both are scored by gensim's own evaluators (an
-independent reference): 3CosAdd analogy accuracy on questions-words over the 30,000 most
-frequent words, and the Spearman correlation on WordSim-353. w2v must be no worse than
-gensim less 2 points.
+Both train with one thread and seed 1, so both runs are reproducible (with two threads,
+Hogwild makes each run differ by about a point on each score). Both are scored by gensim's
+own evaluators (an independent reference): 3CosAdd analogy accuracy on questions-words over
+the 30,000 most frequent words, and the Spearman correlation on WordSim-353.
+
+The margins come from seeds 1, 2 and 3 of the three configurations (nine pairs of runs,
+AMD EPYC Zen 4, 2026-11-28), w2v less gensim, in points:
+
+    analogy   per run -1.08 to +0.01, mean -0.42; mean of a seed's three: -0.32 to -0.50
+    WordSim   per run -2.72 to +1.88, mean -0.51; mean of a seed's three: -1.74 to +0.66
+
+The seed is a different sample of both runs' randomness, as another CPU's rounding would
+be, so a margin must hold across seeds, not only at seed 1. Analogy accuracy, over about
+ten thousand questions, is the precise score: each configuration within 1.5 points, and
+the three on average within 1 (half the former 2-point margin, which a regression of
+every configuration by 1.9 points passed). WordSim-353 has 353 pairs and moves by up to
+2.7 points with the seed alone: only the average is held, within 2.5 points.
 """
 
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.word2vec import LineSentence
@@ -45,10 +57,8 @@ def scores(kv):
     return 100 * analogies, 100 * spearman
 
 
-@pytest.mark.parametrize("name", list(CONFIGS))
-def test_as_good_as_gensim(tmp_path, name):
-    w2v_args, gensim_args = CONFIGS[name]
-    out = tmp_path / "w2v.txt"
+def train_both(out, w2v_args, gensim_args):
+    """(analogy %, Spearman x 100) of w2v and of gensim trained alike."""
     subprocess.run(
         [
             sys.executable,
@@ -84,10 +94,40 @@ def test_as_good_as_gensim(tmp_path, name):
         seed=1,
         **gensim_args,
     )
-    theirs = scores(model.wv)
-    print(
-        f"\n{name}: w2v analogy {ours[0]:.2f} % spearman {ours[1]:.1f}; "
-        f"gensim analogy {theirs[0]:.2f} % spearman {theirs[1]:.1f}"
+    return ours, scores(model.wv)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Each configuration trained once by both, on first use."""
+    done = {}
+
+    def run(name):
+        if name not in done:
+            out = tmp_path_factory.mktemp(name) / "w2v.txt"
+            done[name] = ours, theirs = train_both(out, *CONFIGS[name])
+            print(
+                f"\n{name}: w2v analogy {ours[0]:.2f} % spearman {ours[1]:.1f}; "
+                f"gensim analogy {theirs[0]:.2f} % spearman {theirs[1]:.1f}"
+            )
+        return done[name]
+
+    return run
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_each_configuration_as_good_as_gensim(runs, name):
+    ours, theirs = runs(name)
+    assert ours[0] >= theirs[0] - 1.5, (
+        f"analogy accuracy {ours[0]:.2f} % vs gensim {theirs[0]:.2f} %"
     )
-    assert ours[0] >= theirs[0] - 2, f"analogy accuracy {ours[0]:.2f} vs gensim {theirs[0]:.2f}"
-    assert ours[1] >= theirs[1] - 2, f"WordSim-353 Spearman {ours[1]:.1f} vs gensim {theirs[1]:.1f}"
+
+
+def test_as_good_as_gensim_on_average(runs):
+    ours, theirs = (np.mean([runs(name)[who] for name in CONFIGS], axis=0) for who in (0, 1))
+    assert ours[0] >= theirs[0] - 1, (
+        f"mean analogy accuracy {ours[0]:.2f} % vs gensim {theirs[0]:.2f} %"
+    )
+    assert ours[1] >= theirs[1] - 2.5, (
+        f"mean WordSim-353 Spearman {ours[1]:.1f} vs gensim {theirs[1]:.1f}"
+    )
