@@ -22,7 +22,7 @@ from pathlib import Path
 
 from compare import machine  # benchmarks/compare.py
 
-from w2vcli import train
+from w2vcli import trainer
 from w2vcli.config import TrainConfig
 from w2vcli.corpus import read_corpus
 from w2vcli.evaluate import evaluate_analogies, evaluate_pairs
@@ -32,17 +32,17 @@ DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def run(config: TrainConfig, hot: bool = True, half_range: bool = False):
-    hot_rows = train.hot_rows
+    hot_rows = trainer.hot_rows
     if not hot:
-        train.hot_rows = lambda config: 0
+        trainer.hot_rows = lambda config: 0
     try:
-        vocab, ids = train.prepare(read_corpus(str(DATA / "en-mix.txt")), config)
-        trainer = train.Trainer(vocab, ids, config)
+        vocab, ids = trainer.prepare(read_corpus(str(DATA / "en-mix.txt")), config)
+        model = trainer.Trainer(vocab, ids, config)
         if half_range:
-            trainer.w_in *= 0.5  # [-1/N, 1/N) to word2vec C's [-0.5/N, 0.5/N)
-        return trainer.run()
+            model.w_in *= 0.5  # [-1/N, 1/N) to word2vec C's [-0.5/N, 0.5/N)
+        return model.run()
     finally:
-        train.hot_rows = hot_rows
+        trainer.hot_rows = hot_rows
 
 
 def scores(result) -> tuple:

@@ -16,7 +16,7 @@ import pytest
 from w2vcli import native
 from w2vcli.config import TrainConfig
 from w2vcli.corpus import read_corpus
-from w2vcli.train import Trainer, prepare
+from w2vcli.trainer import Trainer, prepare
 
 ROOT = Path(native.__file__).parent.parent
 
@@ -67,7 +67,7 @@ def forbidden(*args):
 def test_prebuilt_kernel_trains_the_same_vectors_as_the_jit_kernel(
     small_corpus, monkeypatch, arch, loss
 ):
-    monkeypatch.setattr("w2vcli.train.hot_rows", lambda config: 8)  # as with 2 threads
+    monkeypatch.setattr("w2vcli.trainer.hot_rows", lambda config: 8)  # as with 2 threads
     config = TrainConfig(arch=arch, loss=loss, dim=16, epochs=2, threads=1, max_vocab=200)
     vocab, corpus = prepare(read_corpus(str(small_corpus)), config.validate())
     trained = []
@@ -393,7 +393,7 @@ sys.path[:0] = [{str(ROOT)!r}]
 from w2vcli import native
 from w2vcli.config import TrainConfig
 from w2vcli.corpus import read_corpus
-from w2vcli.train import Trainer, prepare
+from w2vcli.trainer import Trainer, prepare
 assert native.train_batch() is not None, native.why_not()
 os.truncate(native.library_path(), 0)
 config = TrainConfig(dim=16, epochs=1, threads=1, max_vocab=200).validate()
@@ -496,3 +496,24 @@ def test_numba_gets_a_private_cache_where_it_can_write_none(monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/elsewhere")  # the user's own choice stays
     native.numba_cache()
     assert os.environ["NUMBA_CACHE_DIR"] == "/elsewhere"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_first_run_says_it_builds_the_kernel_unless_quiet(
+    small_corpus, tmp_path, monkeypatch, quiet
+):
+    from click.testing import CliRunner
+
+    from w2vcli.cli import cli
+
+    runs = fake_python(tmp_path, monkeypatch, "exit 3")  # a build that fails at once
+    native._loaded.clear()
+    args = ["train", str(small_corpus), "-o", str(tmp_path / "v.txt"), "--epochs", "1"]
+    result = CliRunner().invoke(cli, args + ["-q"] * quiet)
+    assert result.exit_code == 0, result.output
+    says = "building the training kernel for this CPU, once"
+    assert (says in result.stderr) != quiet and runs.read_text().count("run") == 1
+    native._loaded.clear()  # a later run: nothing to build (the failure is remembered)
+    result = CliRunner().invoke(cli, args)
+    assert says not in result.stderr
+    native._loaded.clear()

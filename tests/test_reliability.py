@@ -261,7 +261,7 @@ def test_extreme_option_values_fail_before_reading(tmp_path, args, message):
 def test_matrices_larger_than_the_machine_are_refused_before_allocating(
     tmp_path, small_corpus, monkeypatch
 ):
-    monkeypatch.setattr("w2vcli.train.physical_memory", lambda: 1 << 28)  # 256 MiB
+    monkeypatch.setattr("w2vcli.trainer.physical_memory", lambda: 1 << 28)  # 256 MiB
     result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST, "--dim", 100_000)
     assert re.search(
         r"--dim 100000 with [\d,]+ words needs 0\.\d GiB for the two matrices, more than this "
@@ -331,7 +331,7 @@ def test_running_out_of_memory_is_one_line(tmp_path, small_corpus, monkeypatch):
     def no_memory(*args):
         raise MemoryError()
 
-    monkeypatch.setattr("w2vcli.train.init_weights", no_memory)  # as --dim 10**12 would
+    monkeypatch.setattr("w2vcli.trainer.init_weights", no_memory)  # as --dim 10**12 would
     result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST)
     assert "out of memory; use smaller settings" in one_line_error(result)
     assert only_files(tmp_path) == set()

@@ -1,4 +1,4 @@
-"""What the trainer (w2vcli.train) does, observed while it runs: the learning rate it gives
+"""What the trainer (w2vcli.trainer) does, observed while it runs: the learning rate it gives
 each batch, the threads that do the work, and that training learns."""
 
 import threading
@@ -11,7 +11,7 @@ import pytest
 from w2vcli.config import TrainConfig
 from w2vcli.corpus import read_corpus
 from w2vcli.query import Index, nearest
-from w2vcli.train import Trainer, prepare
+from w2vcli.trainer import Trainer, prepare
 
 SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 
@@ -26,7 +26,7 @@ def corpus(tmp_path_factory):
 
 
 def trainer_for(corpus, monkeypatch, batch_words=97, **settings):
-    monkeypatch.setattr("w2vcli.train.BATCH_WORDS", batch_words)
+    monkeypatch.setattr("w2vcli.trainer.BATCH_WORDS", batch_words)
     config = TrainConfig(**{"dim": 16, "epochs": 2, "min_count": 2} | settings).validate()
     vocab, ids = prepare(read_corpus(str(corpus)), config)
     return Trainer(vocab, ids, config), ids

@@ -1,1 +1,39 @@
-"""w2v: word2vec training and queries from the command line."""
+"""w2v: word2vec training and queries, from the command line or from Python.
+
+    import w2vcli
+    model = w2vcli.train("corpus.txt", arch="skipgram", seed=1)
+    model.vectors.nearest("king")            # [Neighbour(word='queen', score=0.71), ...]
+    model.vectors.save("vectors.bin", "binary")
+    vecs = w2vcli.load("vectors.bin")        # word2vec text or binary files
+
+Names are imported on first use, so that `w2v` starts without numpy, and queries never
+import numba.
+"""
+
+import os
+
+_NAMES = {
+    "train": "model",
+    "Model": "model",
+    "Vectors": "vectors",
+    "Neighbour": "vectors",
+    "UnknownWord": "vectors",
+    "TrainConfig": "config",
+    "W2VError": "errors",
+}
+__all__ = ["load", *_NAMES]
+
+
+def load(path):
+    """The vectors of a word2vec text or binary file, the format detected from its content."""
+    from .vectors import load_vectors
+
+    return load_vectors(os.fspath(path))
+
+
+def __getattr__(name):
+    if name not in _NAMES:
+        raise AttributeError(f"module 'w2vcli' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)

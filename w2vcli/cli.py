@@ -1,13 +1,12 @@
 """The `w2v` command line: click commands over the library, data on stdout, talk on stderr.
 
-Only `train` imports numba (through w2vcli.train), and only when it runs, so the query
+Only `train` imports numba (through w2vcli.trainer), and only when it runs, so the query
 commands start fast.
 """
 
 import errno
 import signal
 import sys
-import time
 
 import click
 
@@ -252,9 +251,9 @@ def train(
     CORPUS is UTF-8 text, tokens separated by white space, one sentence or document per
     line.
     """
-    from .corpus import read_corpus
+    from . import model as library
+    from . import vector_sets
     from .files import write_outputs
-    from .train import Trainer, prepare
     from .vectors import write_vectors
     from .vocab import Vocab, format_vocab
 
@@ -275,8 +274,6 @@ def train(
         seed=seed,
         force_softmax=force_softmax,
     ).validate()
-    from . import vector_sets
-
     vector_sets.check(output_vectors, loss)
     outputs = plan(
         {"--output": output, "--save-vocab": save_vocab},
@@ -286,84 +283,99 @@ def train(
     quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
     if eval_analogies:  # its form checked now; its words once the vocabulary is known
         epoch_report([], None, eval_analogies)
-
-    t0 = time.perf_counter()
-    raw = read_corpus(corpus, config.max_types)
-    name = "stdin" if corpus == "-" else corpus
-    if raw.bad_lines:
-        say(f"{name}: {raw.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD")
-    if raw.nul_bytes:
-        say(f"{name}: {raw.nul_bytes:,} NUL bytes, read as white space")
-    if raw.prunings:
-        say(
-            f"{name}: more than --max-types {max_types:,} distinct tokens (or their text more "
-            f"than {max_types * TOKEN_BYTES:,} bytes); pruned the rarer half "
-            f"{raw.prunings:,} times, dropping {raw.pruned_tokens:,} of their occurrences"
-        )
-    vocab, ids = prepare(raw, config, name)
-    tokens = int(raw.counts.sum()) + raw.pruned_tokens
-    say(
-        f"read {tokens:,} tokens, {len(raw.counts):,} distinct, in "
-        f"{time.perf_counter() - t0:.1f} s; vocabulary: {len(vocab):,} words with count >= "
-        f"{min_count}",
-        quiet,
-    )
-    del raw
-    report = epoch_report(vocab.words, watch, eval_analogies)
-
-    trainer = Trainer(vocab, ids, config)
-    if report:  # before training: the vectors as initialised
-        initial = vector_sets.select(trainer.w_in, trainer.w_out, output_vectors)
-        for line in report.lines(initial, "start"):
-            say(line)
-    if trainer.compile() > 2:
-        say(
-            f"compiled the training kernel in {trainer.compile_seconds:.1f} s "
-            "(cached for later runs)",
-            quiet,
-        )
     from tqdm import tqdm
 
-    with tqdm(
-        total=trainer.total_words,
-        unit="word",
-        unit_scale=True,
-        file=sys.stderr,
-        disable=quiet,
-        desc="train",
-        smoothing=0.1,
-    ) as bar:
-        shown_loss = "-"
+    report = None
 
-        def on_progress(words, alpha, interval_loss):
-            nonlocal shown_loss
-            bar.update(words - bar.n)
-            if interval_loss is not None:  # else no loss was sampled since the last call
-                shown_loss = f"{interval_loss:.4f}"
-            bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown_loss}", refresh=False)
+    def on_start(model):
+        nonlocal report, total_words
+        total_words = int(model.vocab.counts.sum()) * config.epochs
+        read = model.corpus
+        if read.bad_lines:
+            say(f"{read.name}: {read.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD")
+        if read.nul_bytes:
+            say(f"{read.name}: {read.nul_bytes:,} NUL bytes, read as white space")
+        if read.prunings:
+            say(
+                f"{read.name}: more than --max-types {max_types:,} distinct tokens (or their text "
+                f"more than {max_types * TOKEN_BYTES:,} bytes); pruned the rarer half "
+                f"{read.prunings:,} times, dropping {read.pruned_tokens:,} of their occurrences"
+            )
+        say(
+            f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
+            f"vocabulary: {len(model.vocab):,} words with count >= {min_count}",
+            quiet,
+        )
+        report = epoch_report(model.vocab.words, watch, eval_analogies)
+        for line in report.lines(chosen(model), "start") if report else []:
+            say(line)  # the vectors as initialised
 
-        def on_epoch(epoch, result):
-            vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
-            label = f"epoch {epoch + 1}/{epochs} (loss {result.epoch_losses[-1]:.4f})"
-            for line in report.lines(vectors, label):
-                tqdm.write(shown(line), file=sys.stderr)
+    def chosen(model):
+        return vector_sets.select(model.vectors.matrix, model.output, output_vectors)
 
-        result = trainer.run(on_progress, on_epoch if report else None)
-    vectors = vector_sets.select(result.w_in, result.w_out, output_vectors)
+    def on_build():
+        say("building the training kernel for this CPU, once (about 30 s)", quiet)
+
+    def on_progress(words, alpha, interval_loss):
+        nonlocal shown_loss, bar
+        if bar is None:  # made now, not before a kernel build's message
+            bar = tqdm(
+                total=total_words,
+                unit="word",
+                unit_scale=True,
+                file=sys.stderr,
+                disable=quiet,
+                desc="train",
+                smoothing=0.1,
+            )
+        bar.update(words - bar.n)
+        if interval_loss is not None:  # else no loss was sampled since the last call
+            shown_loss = f"{interval_loss:.4f}"
+        bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown_loss}", refresh=False)
+
+    def on_epoch(epoch, model):
+        label = f"epoch {epoch + 1}/{epochs} (loss {model.epoch_losses[-1]:.4f})"
+        for line in report.lines(chosen(model), label):
+            tqdm.write(shown(line), file=sys.stderr)
+
+    bar, shown_loss, total_words = None, "-", 0
+    try:
+        model = library.train(
+            corpus_source(corpus),
+            name="stdin" if corpus == "-" else corpus,
+            config=config,
+            on_start=on_start,
+            on_build=on_build,
+            on_progress=on_progress,
+            on_epoch=on_epoch if watch or eval_analogies else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    vocab = model.vocab
     with write_outputs(list(outputs.values())) as files:  # renamed into place together
         write_vectors(
-            files[0], words_for(outputs["--output"], vocab.words), vectors, fmt == "binary"
+            files[0], words_for(outputs["--output"], vocab.words), chosen(model), fmt == "binary"
         )
         if save_vocab:
             vocab_words = words_for(outputs["--save-vocab"], vocab.words)
             files[1].write(format_vocab(Vocab(vocab_words, vocab.counts)).encode())
-    losses = " ".join(f"{x:.4f}" for x in result.epoch_losses)
+    losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
     say(
-        f"vocabulary {len(vocab):,} words, {result.words:,} words trained in "
-        f"{result.seconds:.1f} s ({result.words_per_second:,.0f} words/s, {result.threads} "
-        f"threads, compile {result.compile_seconds:.1f} s); loss per epoch: {losses}",
+        f"vocabulary {len(vocab):,} words, {model.words:,} words trained in "
+        f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {model.threads} "
+        f"threads, compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
     )
+
+
+def corpus_source(corpus: str):
+    """The corpus for the library: a path, or stdin's binary stream for '-'."""
+    if corpus != "-":
+        return corpus
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise W2VError("stdin is closed; pipe a corpus into 'w2v train -' or give a file")
+    return sys.stdin.buffer
 
 
 def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:

@@ -177,48 +177,81 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
 
 
 def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
-    """Read `path` once and return its provisional-id stream and token counts.
+    """Read `path` ('-': stdin) once and return its provisional-id stream and token counts."""
+    f = open_corpus(path)
+    try:
+        name = "stdin" if path == "-" else path  # as messages name it
+        return count_chunks(read_chunks(f, name), name, max_types)
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+
+
+def sentence_chunks(sentences, name: str = "sentences"):
+    """Chunks of text from an iterable of sentences (each a list of str tokens), as a file
+    with one sentence a line would give them: the same vectors either way."""
+    pending, size = [], 0
+    for number, sentence in enumerate(sentences, start=1):
+        if isinstance(sentence, (str, bytes)):
+            raise CorpusError(
+                f"{name}, sentence {number:,}: a string, not a list of tokens; split it first "
+                "(e.g. line.split())"
+            )
+        try:
+            tokens = [token.encode() for token in sentence]
+        except (AttributeError, UnicodeEncodeError):
+            raise CorpusError(f"{name}, sentence {number:,}: tokens must be str") from None
+        if any(len(token.split()) != 1 for token in tokens):  # as a file's line is split
+            raise CorpusError(
+                f"{name}, sentence {number:,}: a token that is empty or holds white space"
+            )
+        pending.append(b" ".join(tokens) + b"\n")
+        size += len(pending[-1])
+        if size >= CHUNK_BYTES:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def count_chunks(chunks, path: str, max_types: int = MAX_TYPES) -> RawCorpus:
+    """The provisional-id stream and token counts of text arriving in `chunks`, each ending
+    at a separator byte.
 
     Refuses input that is not UTF-8 text: more than JUNK_SHARE of the bytes read so far
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
     """
-    f = open_corpus(path)
-    path = "stdin" if path == "-" else path  # as messages name it
     index: dict[bytes, int] = {}
     stream, length = np.empty(PART_SIZE, dtype=np.int32), 0  # doubled as needed
     raw = RawCorpus(None, [], None, 0, 0)
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
     token_bytes, budget = 0, max_types * TOKEN_BYTES  # of the token text in `index`
-    try:
-        for chunk in read_chunks(f, path):
-            seen += len(chunk)
-            nul = chunk.count(b"\0")
-            if nul:
-                raw.nul_bytes += nul
-                chunk = chunk.replace(b"\0", b" ")
-            chunk, bad, bad_bytes = _repair_utf8(chunk)
-            raw.bad_lines += bad
-            invalid += bad_bytes
-            if invalid + raw.nul_bytes > JUNK_SHARE * seen:
-                raise CorpusError(
-                    f"{path}: not UTF-8 text ({invalid + raw.nul_bytes:,} of the first {seen:,} "
-                    "bytes are invalid UTF-8 or NUL); convert it first, e.g. with iconv -f "
-                    "GB18030 -t UTF-8 (or -f UTF-16)"
-                )
-            raw.lines += chunk.count(b"\n")
-            chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
-            known = len(index)
-            stream, length = _append(stream, length, _encode_chunk(chunk, index))
-            token_bytes += sum(map(len, itertools.islice(reversed(index), len(index) - known)))
-            if len(index) > max_types or token_bytes > budget:
-                kept = _prune(index, stream[:length], max(1, max_types // 2), budget // 2)
-                token_bytes = sum(map(len, index))
-                raw.pruned_tokens += length - kept
-                raw.prunings += 1
-                length = kept
-    finally:
-        if f is not sys.stdin.buffer:
-            f.close()
+    for chunk in chunks:
+        seen += len(chunk)
+        nul = chunk.count(b"\0")
+        if nul:
+            raw.nul_bytes += nul
+            chunk = chunk.replace(b"\0", b" ")
+        chunk, bad, bad_bytes = _repair_utf8(chunk)
+        raw.bad_lines += bad
+        invalid += bad_bytes
+        if invalid + raw.nul_bytes > JUNK_SHARE * seen:
+            raise CorpusError(
+                f"{path}: not UTF-8 text ({invalid + raw.nul_bytes:,} of the first {seen:,} "
+                "bytes are invalid UTF-8 or NUL); convert it first, e.g. with iconv -f "
+                "GB18030 -t UTF-8 (or -f UTF-16)"
+            )
+        raw.lines += chunk.count(b"\n")
+        chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
+        known = len(index)
+        stream, length = _append(stream, length, _encode_chunk(chunk, index))
+        token_bytes += sum(map(len, itertools.islice(reversed(index), len(index) - known)))
+        if len(index) > max_types or token_bytes > budget:
+            kept = _prune(index, stream[:length], max(1, max_types // 2), budget // 2)
+            token_bytes = sum(map(len, index))
+            raw.pruned_tokens += length - kept
+            raw.prunings += 1
+            length = kept
     stream, length = _append(stream, length, np.array([LINE_END], dtype=np.int32))
     stream.resize(length, refcheck=False)
     raw.ids = stream

@@ -224,12 +224,13 @@ _loaded = {}
 _images = []  # descriptors of the in-memory copies loaded, kept open: see _dlopen
 
 
-def train_batch():
-    """kernels.train_batch from the shared library (built now if needed), or None if it
-    cannot be built, trusted or verified here; the reason was said on stderr."""
+def train_batch(on_build=None):
+    """kernels.train_batch from the shared library (built now if needed, `on_build()` called
+    first), or None if it cannot be built, trusted or verified here; the reason was said on
+    stderr."""
     path = library_path()
     if path not in _loaded:
-        _loaded[path] = _load_or_build(path)
+        _loaded[path] = _load_or_build(path, on_build)
     return _loaded[path]
 
 
@@ -243,13 +244,15 @@ def why_not() -> str:
     return failed.read_text().strip() if failed.exists() else ""
 
 
-def _load_or_build(path: Path):
+def _load_or_build(path: Path, on_build=None):
     if reason := private_directory(path.parent):
         fix = "or set W2V_CACHE_DIR to a directory of your own"
         return _fall_back(f"not using the kernel cache: {reason}; {fix}")
     failed = path.with_suffix(".failed")
     for attempt in range(2):
         if not os.path.lexists(path) and not failed.exists():
+            if on_build:
+                on_build()
             _build_in_child(path, failed)
         if not os.path.lexists(path):
             return None  # the build failed, now (it said why) or on an earlier run

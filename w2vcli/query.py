@@ -67,6 +67,23 @@ def nearest(index: Index, rows: list, k: int = 10, restrict: int | None = None) 
     return _search(index, np.reshape(rows, (-1, 1)), score, k, restrict)
 
 
+def nearest_to(
+    index: Index, vector: np.ndarray, exclude: list, k: int = 10, restrict: int | None = None
+) -> list:
+    """The k (row, cosine) most similar to one vector, the rows in `exclude` left out."""
+    norm = np.linalg.norm(vector)
+    unit = (vector / norm if norm > 0 else vector).astype(np.float32)
+    if unit.shape != (index.unit.shape[1],):
+        raise ValueError(f"a query vector must have {index.unit.shape[1]} dimensions")
+
+    def score(queries, candidates):
+        return _cosines(unit[None, :], candidates)
+
+    rows = np.array([exclude or [-1]], dtype=np.int64)  # -1: no row to exclude
+    rows[rows < 0] = len(index)
+    return _search(index, rows, score, k, restrict)[0]
+
+
 def analogy(
     index: Index, triples: list, k: int = 10, method: str = "add", restrict: int | None = None
 ) -> list:

@@ -18,12 +18,14 @@ announces must fit in this machine's memory, and a stream (stdin, a pipe) may no
 on past what the header announces.
 """
 
+import functools
 import itertools
 import os
 import re
 import stat
 import sys
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -93,14 +95,112 @@ READ_FACTOR = 5
 WORD_BYTES = 400  # Python's cost of a word while reading: its bytes, str and row view
 
 
+class Neighbour(NamedTuple):
+    word: str
+    score: float
+
+
+class UnknownWord(W2VError, KeyError):
+    """A word that is not in the vectors."""
+
+    def __str__(self):
+        return self.args[0]
+
+
 @dataclass
 class Vectors:
+    """Word vectors, asked by word: `vecs["king"]`, `vecs.nearest("king")`, as gensim's
+    KeyedVectors. Answers are (word, score) records; rows never leave this class."""
+
     words: list  # str, in file order (most frequent first in word2vec files)
     vectors: np.ndarray  # (V, N) float32
-    binary: bool
+    binary: bool = False  # the format of the file read
     invalid_utf8: int = 0  # words whose invalid UTF-8 bytes were replaced with U+FFFD
     duplicates: int = 0  # rows dropped because their word came earlier in the file
     blank_words: int = 0  # words whose white space or NUL was replaced with U+FFFD
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word) -> bool:
+        return word in self.index.rows
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        return self.vectors[self.row(word)]
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The (V, N) vectors, row i for words[i]."""
+        return self.vectors
+
+    @functools.cached_property
+    def index(self):
+        from .query import Index
+
+        return Index(self.words, self.vectors)
+
+    def row(self, word: str) -> int:
+        try:
+            return self.index.rows[word]
+        except (KeyError, TypeError):
+            raise UnknownWord(f"{word!r} is not in the vectors") from None
+
+    def nearest(self, query, k: int = 10, restrict: int | None = None) -> list:
+        """The k words most similar by cosine to `query`: a word, a list of words (their
+        unit vectors averaged, as gensim's most_similar(positive=...)), or a vector. Query
+        words are never answers."""
+        from .query import nearest_to
+
+        if isinstance(query, str):
+            query = [query]
+        if isinstance(query, np.ndarray):
+            target, exclude = np.asarray(query, dtype=np.float64), []
+        else:
+            exclude = [self.row(w) for w in query]
+            target = self.index.unit[exclude].astype(np.float64).mean(axis=0)
+        return self._named(nearest_to(self.index, target, exclude, k, restrict))
+
+    def analogy(
+        self, a: str, b: str, c: str, k: int = 10, method: str = "add", restrict=None
+    ) -> list:
+        """The k best d for 'a is to b as c is to d' (3CosAdd, or 3CosMul with "mul")."""
+        from .query import analogy
+
+        rows = [self.row(w) for w in (a, b, c)]
+        return self._named(analogy(self.index, [rows], k, method, restrict)[0])
+
+    def similarity(self, a: str, b: str) -> float:
+        """The cosine similarity of two words."""
+        from .query import similarity
+
+        return float(similarity(self.index, [[self.row(a), self.row(b)]])[0])
+
+    def evaluate_analogies(self, path: str, restrict: int = 30_000):
+        """Accuracy on an analogy file (questions-words format), as gensim computes it."""
+        from .evaluate import evaluate_analogies
+
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return evaluate_analogies(self.index, f, restrict, os.fspath(path))
+
+    def evaluate_pairs(self, path: str):
+        """Spearman and Pearson correlation with a word-pair file (WordSim-353 format)."""
+        from .evaluate import evaluate_pairs
+
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return evaluate_pairs(self.index, f, os.fspath(path))
+
+    def save(self, path: str, format: str = "text") -> None:
+        """Write a word2vec file ("text" or "binary"), atomically."""
+        from .files import plan_outputs, write_outputs
+
+        if format not in ("text", "binary"):
+            raise ValueError(f"format must be text or binary (got {format!r})")
+        output = plan_outputs({"path": os.fspath(path)}, [])["path"]
+        with write_outputs([output]) as (f,):
+            write_vectors(f, self.words, self.vectors, format == "binary")
+
+    def _named(self, answers: list) -> list:
+        return [Neighbour(self.words[r], float(v)) for r, v in answers]
 
 
 def read_vectors(path: str) -> tuple:

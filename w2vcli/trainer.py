@@ -182,12 +182,13 @@ class Trainer:
         negative = c.negative if c.loss == "ns" else 0
         return arrays.make_scratch(self.model, c.window, negative, seed, hot_rows(c), BATCH_WORDS)
 
-    def compile(self, prebuilt: bool = True) -> float:
-        """Load the prebuilt kernel (w2vcli.native, built on first use), or else compile
-        the kernel with Numba (or load it from Numba's disk cache); returns seconds."""
+    def compile(self, prebuilt: bool = True, on_build=None) -> float:
+        """Load the prebuilt kernel (w2vcli.native, built on first use, after `on_build()`),
+        or else compile the kernel with Numba (or load it from Numba's disk cache); returns
+        seconds."""
         t0 = time.perf_counter()
         native.numba_cache()  # for the build's child, and for the JIT kernel
-        self.kernel = native.train_batch() if prebuilt else None
+        self.kernel = native.train_batch(on_build) if prebuilt else None
         if self.kernel is None:
             from .kernels import train_batch  # imports Numba
 

@@ -1,0 +1,180 @@
+"""The Python library (w2vcli.train, w2vcli.load, Vectors), driven directly, not through
+the CLI; and the README's "Use from Python" code, run as written."""
+
+import gzip
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import w2vcli
+from w2vcli.cli import cli
+from w2vcli.errors import CorpusError, W2VError
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "sample_corpora" / "en.txt"
+SETTINGS = dict(dim=20, epochs=2, threads=1, seed=3, min_count=3)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The first 30 lines of the English sample (30,000 words)."""
+    path = tmp_path_factory.mktemp("library") / "c.txt"
+    path.write_text("".join(SAMPLE.read_text().splitlines(keepends=True)[:30]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def model(corpus):
+    return w2vcli.train(corpus, **SETTINGS)
+
+
+def test_sentences_file_objects_and_paths_train_the_same_vectors(corpus, model, tmp_path):
+    sentences = [line.split() for line in corpus.read_text().splitlines()]
+    from_sentences = w2vcli.train(iter(sentences), **SETTINGS)  # an iterator: read once
+    with open(corpus, "rb") as f:
+        from_file_object = w2vcli.train(f, **SETTINGS)
+    packed = tmp_path / "c.txt.gz"
+    packed.write_bytes(gzip.compress(corpus.read_bytes()))
+    from_gzip = w2vcli.train(str(packed), **SETTINGS)
+    for other in (from_sentences, from_file_object, from_gzip):
+        assert other.vectors.words == model.vectors.words
+        assert np.array_equal(other.vectors.matrix, model.vectors.matrix)
+        assert np.array_equal(other.output, model.output)
+
+
+def test_the_library_trains_what_the_cli_writes(corpus, model, tmp_path):
+    out, saved = tmp_path / "cli.txt", tmp_path / "lib.txt"
+    options = ["--dim", "20", "--epochs", "2", "--threads", "1", "--seed", "3", "--min-count", "3"]
+    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(out), "-q", *options])
+    assert result.exit_code == 0, result.output
+    model.vectors.save(saved)
+    assert saved.read_bytes() == out.read_bytes()
+
+
+def test_model_holds_the_run(model, corpus):
+    words = corpus.read_text().split()
+    assert model.vocab.words == model.vectors.words
+    assert model.vocab.counts[0] == words.count(model.vocab.words[0])
+    assert model.config.dim == 20 and model.config.arch == "cbow"  # the CLI's default
+    assert len(model.epoch_losses) == 2 and model.epoch_losses[1] < model.epoch_losses[0]
+    assert model.words > 0 and model.seconds > 0
+    assert model.output.shape == model.vectors.matrix.shape and model.output.any()
+
+
+def test_on_epoch_sees_each_epoch_and_on_progress_the_words(corpus):
+    epochs, progress = [], []
+    w2vcli.train(
+        corpus,
+        on_epoch=lambda epoch, m: epochs.append((epoch, m.vectors["the"].copy())),
+        on_progress=lambda words, alpha, loss: progress.append((words, alpha)),
+        **SETTINGS,
+    )
+    assert [e for e, _ in epochs] == [0, 1]
+    assert not np.array_equal(epochs[0][1], epochs[1][1])  # the live vectors, moving
+    assert progress and progress[-1][0] > progress[0][0] - 1
+
+
+def test_vectors_by_word(model):
+    vecs = model.vectors
+    assert len(vecs) == len(vecs.words) and "the" in vecs and "no-such-word" not in vecs
+    assert np.array_equal(vecs["of"], vecs.matrix[vecs.words.index("of")])
+    with pytest.raises(KeyError, match="no-such-word"):
+        vecs["no-such-word"]
+    with pytest.raises(W2VError):
+        vecs.similarity("the", "no-such-word")
+    unit = vecs.matrix / np.linalg.norm(vecs.matrix, axis=1, keepdims=True)
+    a, b = vecs.words.index("one"), vecs.words.index("two")
+    assert vecs.similarity("one", "two") == pytest.approx(unit[a] @ unit[b], rel=1e-5)
+
+
+def test_nearest_of_a_word_words_and_a_vector(model):
+    vecs = model.vectors
+    unit = vecs.matrix / np.linalg.norm(vecs.matrix, axis=1, keepdims=True)
+    row = vecs.words.index("one")
+    cosines = unit @ unit[row]
+    cosines[row] = -np.inf
+    expected = [vecs.words[i] for i in np.argsort(-cosines, kind="stable")[:5]]
+    hits = vecs.nearest("one", k=5)
+    assert [h.word for h in hits] == expected
+    assert hits[0].score == pytest.approx(cosines.max(), rel=1e-5)
+    # A vector: the word itself first. Several words: none of them an answer.
+    assert vecs.nearest(vecs["one"], k=1)[0].word == "one"
+    pair = vecs.nearest(["one", "two"], k=10)
+    assert not {"one", "two"} & {h.word for h in pair}
+    mean = (unit[row] + unit[vecs.words.index("two")]) / 2
+    best = max(
+        (w for w in vecs.words if w not in ("one", "two")),
+        key=lambda w: unit[vecs.words.index(w)] @ mean,
+    )
+    assert pair[0].word == best
+
+
+def test_analogy_and_evaluation_agree_with_the_cli(model, tmp_path):
+    vecs = model.vectors
+    path = tmp_path / "v.txt"
+    vecs.save(path)
+    runner = CliRunner()
+    out = runner.invoke(cli, ["analogy", "one", "two", "three", "-v", str(path), "-k", "3"])
+    assert out.exit_code == 0, out.output
+    cli_words = [line.split("\t")[-2] for line in out.output.splitlines()]
+    assert [h.word for h in vecs.analogy("one", "two", "three", k=3)] == cli_words
+    questions = tmp_path / "q.txt"
+    questions.write_text(": numbers\none two three four\ntwo three four five\none two six xyzzy\n")
+    result = vecs.evaluate_analogies(questions)
+    assert result.totals[-1].questions == 3 and result.totals[-1].answered == 2
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("one\ttwo\t9\none\tthe\t2\nthree\tfour\t8\nof\tand\t3\n")
+    assert vecs.evaluate_pairs(pairs).answered == 4
+
+
+@pytest.mark.parametrize("format", ["text", "binary"])
+def test_save_and_load(model, tmp_path, format):
+    path = tmp_path / f"v.{format}"
+    model.vectors.save(path, format)
+    loaded = w2vcli.load(path)
+    assert loaded.words == model.vectors.words and loaded.binary == (format == "binary")
+    assert np.array_equal(loaded.matrix, model.vectors.matrix)
+    with pytest.raises(W2VError, match="is a directory"):
+        model.vectors.save(tmp_path, format)
+
+
+def test_bad_corpora_and_settings_are_errors_that_say_what_to_do(corpus):
+    with pytest.raises(CorpusError, match="a string, not a list of tokens"):
+        w2vcli.train(["the cat sat"] * 10)
+    with pytest.raises(CorpusError, match="white space"):
+        w2vcli.train([["the", "big cat"]])
+    with pytest.raises(CorpusError, match="binary mode"), open(corpus) as f:
+        w2vcli.train(f)
+    with pytest.raises(TypeError, match="dimensions"):
+        w2vcli.train(corpus, dimensions=10)
+    with pytest.raises(W2VError, match="--dim"):
+        w2vcli.train(corpus, dim=0)
+
+
+def test_loading_and_asking_never_imports_numba(model, tmp_path):
+    path = tmp_path / "v.bin"
+    model.vectors.save(path, "binary")
+    code = (
+        "import sys, w2vcli\n"
+        f"vecs = w2vcli.load({str(path)!r})\n"
+        "vecs.nearest('one'); vecs.analogy('one', 'two', 'three')\n"
+        "assert 'numba' not in sys.modules and 'llvmlite' not in sys.modules, 'imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Use from Python", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert blocks
+    (tmp_path / "sample_corpora").symlink_to(ROOT / "sample_corpora")
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+    assert (tmp_path / "vectors.bin").exists()

@@ -1,0 +1,139 @@
+"""Training from Python: `w2vcli.train(corpus, **settings)` returns a Model.
+
+The corpus is read once and trained exactly as `w2v train` trains it, with the same
+settings (w2vcli.config.TrainConfig: the CLI's options, with underscores).
+"""
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import TrainConfig
+from .errors import CorpusError
+from .vectors import Vectors
+from .vocab import Vocab
+
+
+@dataclass
+class CorpusStats:
+    """What reading the corpus found."""
+
+    name: str  # as messages name it: the path, "stdin", "sentences"
+    tokens: int  # all tokens read, pruned ones included
+    distinct: int  # distinct tokens kept by counting (see --max-types)
+    lines: int
+    bad_lines: int  # lines whose invalid UTF-8 was replaced with U+FFFD
+    nul_bytes: int  # NUL bytes, read as white space
+    prunings: int  # times the counting table was pruned
+    pruned_tokens: int  # occurrences dropped by pruning
+    seconds: float  # reading and counting
+
+
+@dataclass
+class Model:
+    """What a training run made: the input vectors (`vectors`, what word2vec files hold),
+    the output matrix, the vocabulary with counts, the settings and the run's record."""
+
+    vectors: Vectors
+    output: np.ndarray  # (V, N) output vectors (ns, softmax), or the V - 1 inner nodes (hs)
+    vocab: Vocab
+    config: TrainConfig
+    corpus: CorpusStats
+    epoch_losses: list = field(default_factory=list)  # mean loss per example, each epoch
+    words: int = 0  # words trained, all epochs
+    seconds: float = 0.0  # training time, the kernel's loading or compilation excluded
+    compile_seconds: float = 0.0
+    threads: int = 0  # threads that trained
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds > 0 else 0.0
+
+
+def train(
+    corpus,
+    *,
+    name=None,
+    config=None,
+    on_start=None,
+    on_build=None,
+    on_progress=None,
+    on_epoch=None,
+    **settings,
+) -> Model:
+    """Train word vectors on `corpus`: a path (text, or .gz/.bz2/.xz), a binary file object,
+    or an iterable of sentences, each a list of str tokens.
+
+    `settings` are TrainConfig's fields (arch, loss, dim, window, negative, min_count,
+    sample, epochs, alpha, threads, seed, ...), with the CLI's defaults; or give a whole
+    `config`. `name` names the corpus in messages. Callbacks: `on_start(model)` once the
+    corpus is read, before training; `on_build()` if the training kernel must first be
+    built for this CPU (once per machine, about 30 s); `on_progress(words, alpha, loss)` a
+    few times a second; `on_epoch(epoch, model)` after each epoch. The models they get hold
+    a copy of the vectors at that moment.
+    """
+    from .trainer import Trainer, prepare
+
+    if config is None:
+        try:
+            config = TrainConfig(**settings)
+        except TypeError as e:  # an unknown setting
+            raise TypeError(f"w2vcli.train: {e}") from None
+    elif settings:
+        raise TypeError("w2vcli.train: give settings or a config, not both")
+    config = config.validate()
+    t0 = time.perf_counter()
+    raw, name = _read(corpus, name, config.max_types)
+    stats = CorpusStats(
+        name,
+        int(raw.counts.sum()) + raw.pruned_tokens,
+        len(raw.counts),
+        raw.lines,
+        raw.bad_lines,
+        raw.nul_bytes,
+        raw.prunings,
+        raw.pruned_tokens,
+        time.perf_counter() - t0,
+    )
+    vocab, ids = prepare(raw, config, name)
+    del raw
+    trainer = Trainer(vocab, ids, config)
+    model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, stats)
+
+    def snapshot(result=None) -> Model:
+        copy = dataclasses.replace(model, vectors=Vectors(vocab.words, trainer.w_in.copy()))
+        copy.output = trainer.w_out.copy()
+        return _record(copy, result) if result else copy
+
+    if on_start:
+        on_start(snapshot())
+    model.compile_seconds = trainer.compile(on_build=on_build)
+    epoch_done = on_epoch and (lambda epoch, result: on_epoch(epoch, snapshot(result)))
+    return _record(model, trainer.run(on_progress, epoch_done))
+
+
+def _record(model: Model, result) -> Model:
+    model.epoch_losses = list(result.epoch_losses)
+    model.words, model.seconds, model.threads = result.words, result.seconds, result.threads
+    return model
+
+
+def _read(corpus, name, max_types: int):
+    """The corpus counted (RawCorpus), and its name for messages."""
+    from .corpus import count_chunks, read_chunks, read_corpus, sentence_chunks
+
+    if isinstance(corpus, (str, os.PathLike)):
+        path = os.fspath(corpus)
+        if path == "-":  # a file named '-': the library never reads stdin by itself
+            path = os.path.join(os.curdir, path)
+        return read_corpus(path, max_types), name or os.fspath(corpus)
+    if hasattr(corpus, "read"):
+        name = name or getattr(corpus, "name", None) or "corpus"
+        if not isinstance(corpus.read(0), bytes):
+            raise CorpusError(f"{name}: open the corpus in binary mode ('rb')")
+        return count_chunks(read_chunks(corpus, name), name, max_types), name
+    name = name or "sentences"
+    return count_chunks(sentence_chunks(corpus, name), name, max_types), name
