@@ -12,7 +12,6 @@ import click
 
 from .config import (
     MAX_THREADS,
-    MAX_TYPES,
     SOFTMAX_MAX_VOCAB,
     TOKEN_BYTES,
     TrainConfig,
@@ -20,6 +19,8 @@ from .config import (
 )
 from .errors import W2VError
 from .streams import shown
+
+DEFAULTS = TrainConfig()  # the training options' defaults are TrainConfig's, in one place
 
 
 class Stopped(BaseException):
@@ -115,41 +116,45 @@ def say(message: str, quiet: bool = False) -> None:
 @click.option(
     "--arch",
     type=click.Choice(["cbow", "skipgram"]),
-    default="cbow",
+    default=DEFAULTS.arch,
     show_default=True,
     help="Predict the centre word from its context, or the reverse.",
 )
 @click.option(
     "--loss",
     type=click.Choice(["ns", "hs", "softmax"]),
-    default="ns",
+    default=DEFAULTS.loss,
     show_default=True,
     help=f"Negative sampling, hierarchical softmax, or the exact full softmax "
     f"(for vocabularies up to {SOFTMAX_MAX_VOCAB:,} words).",
 )
-@click.option("--dim", type=int, default=100, show_default=True, help="Vector dimensions.")
+@click.option("--dim", type=int, default=DEFAULTS.dim, show_default=True, help="Vector dimensions.")
 @click.option(
     "--window",
     type=int,
-    default=5,
+    default=DEFAULTS.window,
     show_default=True,
     help="Largest distance between a word and its context words.",
 )
 @click.option(
     "--negative",
     type=int,
-    default=5,
+    default=DEFAULTS.negative,
     show_default=True,
     help="Noise words per pair, with --loss ns.",
 )
 @click.option(
-    "--min-count", type=int, default=5, show_default=True, help="Drop words rarer than this."
+    "--min-count",
+    type=int,
+    default=DEFAULTS.min_count,
+    show_default=True,
+    help="Drop words rarer than this.",
 )
 @click.option("--max-vocab", type=int, default=None, help="Keep only the N most frequent words.")
 @click.option(
     "--max-types",
     type=int,
-    default=MAX_TYPES,
+    default=DEFAULTS.max_types,
     show_default=True,
     help=f"Distinct tokens held while counting (about 170 bytes each, {TOKEN_BYTES} of them "
     "token text); past it the rarer half is pruned, as word2vec C does.",
@@ -157,11 +162,11 @@ def say(message: str, quiet: bool = False) -> None:
 @click.option(
     "--sample",
     type=float,
-    default=1e-3,
+    default=DEFAULTS.sample,
     show_default=True,
     help="Sub-sampling threshold for frequent words; 0 turns it off.",
 )
-@click.option("--epochs", type=int, default=5, show_default=True)
+@click.option("--epochs", type=int, default=DEFAULTS.epochs, show_default=True)
 @click.option(
     "--alpha",
     type=float,
@@ -174,14 +179,14 @@ def say(message: str, quiet: bool = False) -> None:
 @click.option(
     "--threads",
     type=int,
-    default=0,
+    default=DEFAULTS.threads,
     help=f"Worker threads, up to {MAX_THREADS}; more than the cores is allowed.  "
     f"[default: all cores, here {available_cores()}]",
 )
 @click.option(
     "--seed",
     type=int,
-    default=1,
+    default=DEFAULTS.seed,
     show_default=True,
     help="Random seed; with --threads 1 the output is reproducible.",
 )

@@ -33,9 +33,8 @@ import numpy as np
 from .config import MAX_TYPES, TOKEN_BYTES
 from .errors import CorpusError
 from .files import check_input
+from .vocab import DROPPED, LINE_END
 
-LINE_END = -1
-PRUNED = -2  # marks occurrences of pruned types for removal from the stream
 CHUNK_BYTES = 1 << 20  # read 1 MiB at a time: the lists of ids made per chunk stay small
 MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
 JUNK_SHARE = 0.1  # more invalid UTF-8 or NUL bytes than this: binary or another encoding
@@ -169,7 +168,7 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
     by_count = np.argsort(-counts, kind="stable")[:keep]
     sizes = np.cumsum([len(tokens[i]) for i in by_count.tolist()])
     survivors = np.sort(by_count[: max(1, int(np.searchsorted(sizes, keep_bytes, "right")))])
-    remap = np.full(len(index), PRUNED, dtype=np.int32)
+    remap = np.full(len(index), DROPPED, dtype=np.int32)
     remap[survivors] = np.arange(len(survivors), dtype=np.int32)
     index.clear()
     index.update((tokens[i], n) for n, i in enumerate(survivors.tolist()))
@@ -291,13 +290,13 @@ def encode(raw: RawCorpus, new_ids: np.ndarray) -> np.ndarray:
 
 
 def _remap(stream: np.ndarray, new_ids: np.ndarray) -> int:
-    """Map `stream` in place through `new_ids` (PRUNED: dropped), part by part, so that no
+    """Map `stream` in place through `new_ids` (DROPPED: dropped), part by part, so that no
     temporary is as large as the stream; returns the length kept."""
     table = np.concatenate([new_ids, [LINE_END]]).astype(np.int32)  # LINE_END indexes itself
     length = 0
     for part in _parts(stream):  # the kept ids of each part move down to stream[length:]
         kept = table[part]
-        kept = kept[kept != PRUNED]
+        kept = kept[kept != DROPPED]
         stream[length : length + len(kept)] = kept
         length += len(kept)
     return length

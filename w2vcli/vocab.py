@@ -11,6 +11,10 @@ import numpy as np
 
 from .errors import CorpusError
 
+# Ids in the corpus stream that are not words:
+LINE_END = -1  # after each line; no window crosses it
+DROPPED = -2  # a token left out: pruned while counting, or rarer than --min-count
+
 
 @dataclass
 class Vocab:
@@ -26,7 +30,7 @@ def build_vocab(
 ) -> tuple[Vocab, np.ndarray]:
     """Keep tokens with count >= min_count, most frequent first (ties: first seen first).
 
-    Returns the vocabulary and `new_ids`, the final id of each provisional id or -2.
+    Returns the vocabulary and `new_ids`, the final id of each provisional id or DROPPED.
     """
     order = np.argsort(-counts, kind="stable")
     order = order[counts[order] >= min_count][:max_vocab]
@@ -36,7 +40,7 @@ def build_vocab(
             f"no word occurs {min_count} times or more (the most frequent occurs {most} times);"
             " lower --min-count"
         )
-    new_ids = np.full(len(counts), -2, dtype=np.int32)
+    new_ids = np.full(len(counts), DROPPED, dtype=np.int32)
     new_ids[order] = np.arange(len(order), dtype=np.int32)
     words = [tokens[i].decode("utf-8") for i in order]
     return Vocab(words, counts[order]), new_ids
