@@ -178,3 +178,14 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "vectors.bin").exists()
+
+
+def test_the_library_never_reads_stdin(model, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", None)  # reading it would fail otherwise than below
+    with pytest.raises(W2VError, match="no such file"):
+        w2vcli.load("-")
+    with pytest.raises(CorpusError, match="no such file"):
+        w2vcli.train("-")
+    with pytest.raises(W2VError, match="no such file"):
+        model.vectors.evaluate_pairs(tmp_path / "missing.tsv")

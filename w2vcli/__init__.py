@@ -28,7 +28,8 @@ def load(path):
     """The vectors of a word2vec text or binary file, the format detected from its content."""
     from .vectors import load_vectors
 
-    return load_vectors(os.fspath(path))
+    path = os.fspath(path)
+    return load_vectors(os.path.join(os.curdir, path) if path == "-" else path)  # not stdin
 
 
 def __getattr__(name):

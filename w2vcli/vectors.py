@@ -178,16 +178,18 @@ class Vectors:
     def evaluate_analogies(self, path: str, restrict: int = 30_000):
         """Accuracy on an analogy file (questions-words format), as gensim computes it."""
         from .evaluate import evaluate_analogies
+        from .files import text_file
 
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return evaluate_analogies(self.index, f, restrict, os.fspath(path))
+        with text_file(os.fspath(path), "analogies") as lines:
+            return evaluate_analogies(self.index, lines, restrict, os.fspath(path))
 
     def evaluate_pairs(self, path: str):
         """Spearman and Pearson correlation with a word-pair file (WordSim-353 format)."""
         from .evaluate import evaluate_pairs
+        from .files import text_file
 
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return evaluate_pairs(self.index, f, os.fspath(path))
+        with text_file(os.fspath(path), "pairs") as lines:
+            return evaluate_pairs(self.index, lines, os.fspath(path))
 
     def save(self, path: str, format: str = "text") -> None:
         """Write a word2vec file ("text" or "binary"), atomically."""
