@@ -89,7 +89,7 @@ def planted(name: str) -> list:
     path, text, replacement = BUGS[name]
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp, "w2v")
-        for part in ("w2vcli", "tests", "sample_corpora", "pyproject.toml"):
+        for part in ("w2vcli", "tests", "sample_corpora", "pyproject.toml", "README.md"):
             source = ROOT / part
             if source.is_dir():
                 shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
