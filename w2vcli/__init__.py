@@ -26,10 +26,9 @@ __all__ = ["load", *_NAMES]
 
 def load(path):
     """The vectors of a word2vec text or binary file, the format detected from its content."""
-    from .vectors import load_vectors
+    from .vectors import load_vectors_file
 
-    path = os.fspath(path)
-    return load_vectors(os.path.join(os.curdir, path) if path == "-" else path)  # not stdin
+    return load_vectors_file(os.fspath(path))  # a file, even one named '-' (never stdin)
 
 
 def __getattr__(name):

@@ -312,8 +312,9 @@ def train(
             quiet,
         )
         report = epoch_report(model.vocab.words, watch, eval_analogies)
-        for line in report.lines(chosen(model), "start") if report else []:
-            say(line)  # the vectors as initialised
+        if report:  # the vectors as initialised
+            for line in report.lines(chosen(model), "start"):
+                say(line)
 
     def chosen(model):
         return vector_sets.select(model.vectors.matrix, model.output, output_vectors)
@@ -376,11 +377,9 @@ def train(
 
 def corpus_source(corpus: str):
     """The corpus for the library: a path, or stdin's binary stream for '-'."""
-    if corpus != "-":
-        return corpus
-    if sys.stdin is None:  # started with stdin closed (`<&-`)
-        raise W2VError("stdin is closed; pipe a corpus into 'w2v train -' or give a file")
-    return sys.stdin.buffer
+    from .corpus import open_corpus
+
+    return open_corpus(corpus) if corpus == "-" else corpus
 
 
 def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:

@@ -64,6 +64,11 @@ def open_corpus(path: str):
         if sys.stdin is None:  # started with stdin closed (`<&-`)
             raise CorpusError("stdin is closed; pipe a corpus into 'w2v train -' or give a file")
         return sys.stdin.buffer
+    return open_corpus_file(path)
+
+
+def open_corpus_file(path: str):
+    """A binary file object for the file `path`; .gz/.bz2/.xz are decompressed."""
     check_input(path, "a corpus file")
     openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
     opener = next((f for ext, f in openers.items() if path.endswith(ext)), open)

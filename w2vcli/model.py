@@ -72,8 +72,8 @@ def train(
     `config`. `name` names the corpus in messages. Callbacks: `on_start(model)` once the
     corpus is read, before training; `on_build()` if the training kernel must first be
     built for this CPU (once per machine, about 30 s); `on_progress(words, alpha, loss)` a
-    few times a second; `on_epoch(epoch, model)` after each epoch. The models they get hold
-    a copy of the vectors at that moment.
+    few times a second; `on_epoch(epoch, model)` after each epoch, while no thread trains.
+    The models they get hold the live matrices: copy what you keep.
     """
     from .trainer import Trainer, prepare
 
@@ -103,15 +103,16 @@ def train(
     trainer = Trainer(vocab, ids, config)
     model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, stats)
 
-    def snapshot(result=None) -> Model:
-        copy = dataclasses.replace(model, vectors=Vectors(vocab.words, trainer.w_in.copy()))
-        copy.output = trainer.w_out.copy()
-        return _record(copy, result) if result else copy
+    def now(result=None) -> Model:
+        """The model at this moment: the live matrices, not copied (a model as large as
+        memory has no room for a copy), in Vectors of its own, whose index is of now."""
+        seen = dataclasses.replace(model, vectors=Vectors(vocab.words, trainer.w_in))
+        return _record(seen, result) if result else seen
 
     if on_start:
-        on_start(snapshot())
+        on_start(now())
     model.compile_seconds = trainer.compile(on_build=on_build)
-    epoch_done = on_epoch and (lambda epoch, result: on_epoch(epoch, snapshot(result)))
+    epoch_done = on_epoch and (lambda epoch, result: on_epoch(epoch, now(result)))
     return _record(model, trainer.run(on_progress, epoch_done))
 
 
@@ -123,13 +124,12 @@ def _record(model: Model, result) -> Model:
 
 def _read(corpus, name, max_types: int):
     """The corpus counted (RawCorpus), and its name for messages."""
-    from .corpus import count_chunks, read_chunks, read_corpus, sentence_chunks
+    from .corpus import count_chunks, open_corpus_file, read_chunks, sentence_chunks
 
-    if isinstance(corpus, (str, os.PathLike)):
+    if isinstance(corpus, (str, os.PathLike)):  # a file, even one named '-' (never stdin)
         path = os.fspath(corpus)
-        if path == "-":  # a file named '-': the library never reads stdin by itself
-            path = os.path.join(os.curdir, path)
-        return read_corpus(path, max_types), name or os.fspath(corpus)
+        with open_corpus_file(path) as f:
+            return _read(f, name or path, max_types)
     if hasattr(corpus, "read"):
         name = name or getattr(corpus, "name", None) or "corpus"
         if not isinstance(corpus.read(0), bytes):

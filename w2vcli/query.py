@@ -15,9 +15,9 @@ MUL_EPSILON = 1e-6  # 3CosMul's guard against division by zero (Levy and Goldber
 class Index:
     """Unit-normalised vectors and a word -> row lookup (the first of duplicate words wins)."""
 
-    def __init__(self, words: list, vectors: np.ndarray):
+    def __init__(self, words: list, vectors: np.ndarray, rows: dict | None = None):
         self.words = words
-        self.rows = {word: i for i, word in reversed(list(enumerate(words)))}
+        self.rows = first_rows(words) if rows is None else rows
         self.unit = np.empty(np.shape(vectors), dtype=np.float32)
         for start in range(0, len(vectors), NORM_ROWS):
             rows = np.asarray(vectors[start : start + NORM_ROWS], dtype=np.float64)
@@ -39,6 +39,11 @@ class Index:
 
     def candidates(self, restrict: int | None) -> int:
         return len(self) if restrict is None else min(restrict, len(self))
+
+
+def first_rows(words: list) -> dict:
+    """word -> row, the first of duplicate words winning."""
+    return {word: i for i, word in reversed(list(enumerate(words)))}
 
 
 def row_norms(vectors: np.ndarray) -> np.ndarray:
@@ -79,8 +84,7 @@ def nearest_to(
     def score(queries, candidates):
         return _cosines(unit[None, :], candidates)
 
-    rows = np.array([exclude or [-1]], dtype=np.int64)  # -1: no row to exclude
-    rows[rows < 0] = len(index)
+    rows = np.array([exclude or [len(index)]], dtype=np.int64)  # len(index): no row at all
     return _search(index, rows, score, k, restrict)[0]
 
 

@@ -123,7 +123,7 @@ class Vectors:
         return len(self.words)
 
     def __contains__(self, word) -> bool:
-        return word in self.index.rows
+        return word in self.rows
 
     def __getitem__(self, word: str) -> np.ndarray:
         return self.vectors[self.row(word)]
@@ -134,14 +134,21 @@ class Vectors:
         return self.vectors
 
     @functools.cached_property
+    def rows(self) -> dict:
+        """word -> row, without the unit vectors that only queries need."""
+        from .query import first_rows
+
+        return first_rows(self.words)
+
+    @functools.cached_property
     def index(self):
         from .query import Index
 
-        return Index(self.words, self.vectors)
+        return Index(self.words, self.vectors, self.rows)
 
     def row(self, word: str) -> int:
         try:
-            return self.index.rows[word]
+            return self.rows[word]
         except (KeyError, TypeError):
             raise UnknownWord(f"{word!r} is not in the vectors") from None
 
@@ -222,12 +229,17 @@ STREAM_BYTES_PER_NUMBER = 64
 
 def load_vectors(path: str) -> Vectors:
     """Read a word2vec text or binary file ('-' for stdin), detecting the format."""
-    from .files import check_input
-
     if path == "-":
         if sys.stdin is None:  # started with stdin closed (`<&-`)
             raise W2VError("stdin is closed; give a vectors file with -v PATH")
         return parse_vectors(_read_bounded(sys.stdin.buffer, "stdin"), "stdin")
+    return load_vectors_file(path)
+
+
+def load_vectors_file(path: str) -> Vectors:
+    """Read the word2vec text or binary file `path` (a file, even one named '-')."""
+    from .files import check_input
+
     check_input(path, "a vectors file")
     try:
         with open(path, "rb") as f:
