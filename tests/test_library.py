@@ -38,10 +38,12 @@ def test_sentences_file_objects_and_paths_train_the_same_vectors(corpus, model, 
     from_sentences = w2vcli.train(iter(sentences), **SETTINGS)  # an iterator: read once
     with open(corpus, "rb") as f:
         from_file_object = w2vcli.train(f, **SETTINGS)
+    with open(corpus, encoding="utf-8") as f:
+        from_text_file = w2vcli.train(f, **SETTINGS)
     packed = tmp_path / "c.txt.gz"
     packed.write_bytes(gzip.compress(corpus.read_bytes()))
     from_gzip = w2vcli.train(str(packed), **SETTINGS)
-    for other in (from_sentences, from_file_object, from_gzip):
+    for other in (from_sentences, from_file_object, from_text_file, from_gzip):
         assert other.vectors.words == model.vectors.words
         assert np.array_equal(other.vectors.matrix, model.vectors.matrix)
         assert np.array_equal(other.output, model.output)
@@ -132,6 +134,41 @@ def test_analogy_and_evaluation_agree_with_the_cli(model, tmp_path):
     assert vecs.evaluate_pairs(pairs).answered == 4
 
 
+def test_batch_forms_answer_as_one_query_at_a_time(model):
+    vecs = model.vectors
+    words, triples = ["one", "the", "two"], [("one", "two", "three"), ("of", "the", "and")]
+    assert vecs.nearest_each(words, k=4) == [vecs.nearest_each([w], k=4)[0] for w in words]
+    assert [hits[0].word for hits in vecs.nearest_each(words, k=4)] == [
+        vecs.nearest(w, k=4)[0].word for w in words
+    ]
+    assert vecs.analogy_each(triples, k=3) == [vecs.analogy(*t, k=3) for t in triples]
+    pairs = [("one", "two"), ("the", "of")]
+    assert vecs.similarity_each(pairs) == [vecs.similarity(*p) for p in pairs]
+    with pytest.raises(KeyError, match="xyzzy"):
+        vecs.nearest_each(["one", "xyzzy"])
+
+
+def test_evaluations_read_paths_or_lines(model, tmp_path):
+    questions = ": numbers\none two three four\ntwo three four five\n"
+    path = tmp_path / "q.txt"
+    path.write_text(questions)
+    from_path = model.vectors.evaluate_analogies(path)
+    from_lines = model.vectors.evaluate_analogies(questions.splitlines())
+    assert from_path == from_lines
+    with pytest.raises(W2VError, match="^my questions: no 'a b c d' questions"):
+        model.vectors.evaluate_analogies([": empty"], name="my questions")
+
+
+def test_save_to_a_file_object_writes_what_a_path_gets(model, tmp_path):
+    import io
+
+    buffer = io.BytesIO()
+    model.vectors.save(buffer, "binary")
+    model.vectors.save(tmp_path / "v.bin", "binary")
+    assert buffer.getvalue() == (tmp_path / "v.bin").read_bytes()
+    assert w2vcli.load(io.BytesIO(buffer.getvalue())).words == model.vectors.words
+
+
 @pytest.mark.parametrize("format", ["text", "binary"])
 def test_save_and_load(model, tmp_path, format):
     path = tmp_path / f"v.{format}"
@@ -148,8 +185,6 @@ def test_bad_corpora_and_settings_are_errors_that_say_what_to_do(corpus):
         w2vcli.train(["the cat sat"] * 10)
     with pytest.raises(CorpusError, match="white space"):
         w2vcli.train([["the", "big cat"]])
-    with pytest.raises(CorpusError, match="binary mode"), open(corpus) as f:
-        w2vcli.train(f)
     with pytest.raises(TypeError, match="dimensions"):
         w2vcli.train(corpus, dimensions=10)
     with pytest.raises(W2VError, match="--dim"):
@@ -164,8 +199,21 @@ def test_loading_and_asking_never_imports_numba(model, tmp_path):
         f"vecs = w2vcli.load({str(path)!r})\n"
         "vecs.nearest('one'); vecs.analogy('one', 'two', 'three')\n"
         "assert 'numba' not in sys.modules and 'llvmlite' not in sys.modules, 'imported'\n"
+        "assert 'click' not in sys.modules, 'click'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_training_from_python_prints_nothing_and_never_imports_click(corpus, tmp_path):
+    code = (
+        "import sys, w2vcli\n"
+        f"model = w2vcli.train({str(corpus)!r}, dim=10, epochs=1, threads=1)\n"
+        "model.vectors.nearest('one')\n"
+        "assert 'click' not in sys.modules and 'tqdm' not in sys.modules, 'imported'\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "" and run.stderr == ""
 
 
 def test_the_readme_python_example_runs(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,24 @@ import pytest
 from w2vcli import native
 from w2vcli.config import TrainConfig
 from w2vcli.corpus import read_corpus
+from w2vcli.errors import W2VWarning
 from w2vcli.trainer import Trainer, prepare
+
+
+@pytest.fixture
+def warned():
+    """The warnings given, every one (pytest's warned keeps one per place in the code)."""
+    with warnings.catch_warnings(record=True) as given:
+        warnings.simplefilter("always")
+        yield given
+
+
+def said(warned) -> list:
+    """The W2VWarnings given since the last call, as the CLI says them on stderr."""
+    lines = [f"w2v: {w.message}" for w in warned if issubclass(w.category, W2VWarning)]
+    warned.clear()
+    return lines
+
 
 ROOT = Path(native.__file__).parent.parent
 
@@ -100,7 +118,7 @@ def test_training_with_the_prebuilt_kernel_does_not_load_numba(small_corpus, tmp
 
 
 def test_without_a_c_compiler_training_falls_back_to_the_jit_kernel_once(
-    small_corpus, tmp_path, monkeypatch, capsys
+    small_corpus, tmp_path, monkeypatch, warned
 ):
     monkeypatch.setenv("W2V_CACHE_DIR", str(tmp_path))
     (tmp_path / "empty").mkdir()
@@ -108,7 +126,7 @@ def test_without_a_c_compiler_training_falls_back_to_the_jit_kernel_once(
     for run in range(2):
         assert native.train_batch() is None
         assert "no C compiler" in native.why_not()
-        err = capsys.readouterr().err
+        err = "\n".join(said(warned))
         assert ("Numba's JIT kernel" in err) == (run == 0)  # said once, not at every run
         native._loaded.clear()
     config = TrainConfig(epochs=1, threads=1).validate()
@@ -242,20 +260,20 @@ UNTRUSTED = {
 
 @pytest.mark.parametrize("case", UNTRUSTED, ids=list(UNTRUSTED))
 def test_a_cache_someone_else_could_write_to_is_refused(
-    cached, small_corpus, monkeypatch, capsys, case
+    cached, small_corpus, monkeypatch, warned, case
 ):
     change, named, wrong, fix = UNTRUSTED[case]
     change(cached)
     monkeypatch.setattr(native, "_build_in_child", forbidden)
     monkeypatch.setattr(native, "_dlopen", forbidden)
     assert native.train_batch() is None
-    err = capsys.readouterr().err.splitlines()
+    err = said(warned)
     assert len(err) == 1, err
     assert f"{named(cached)} {wrong}" in err[0] and fix in err[0], err
     trains_with_the_jit_kernel(small_corpus)
 
 
-def test_a_failure_note_is_read_only_from_a_trusted_cache(tmp_path, monkeypatch):
+def test_a_failure_note_is_read_only_from_a_trusted_cache(tmp_path, monkeypatch, warned):
     monkeypatch.setenv("W2V_CACHE_DIR", str(tmp_path / "open"))
     (tmp_path / "open").mkdir(mode=0o777)
     (tmp_path / "open").chmod(0o777)
@@ -335,7 +353,7 @@ DAMAGE = {
 
 @pytest.mark.parametrize("case", DAMAGE, ids=list(DAMAGE))
 def test_a_damaged_library_is_rebuilt_before_it_is_loaded(
-    cached, good_library, monkeypatch, capsys, case
+    cached, good_library, monkeypatch, warned, case
 ):
     damage, says = DAMAGE[case]
     damage(cached)
@@ -350,13 +368,13 @@ def test_a_damaged_library_is_rebuilt_before_it_is_loaded(
     loaded = loads_only(monkeypatch, lambda image: image == good_library[0])
     assert native.train_batch() is not None
     assert builds == [cached] and loaded == [good_library[0]]
-    err = capsys.readouterr().err.splitlines()
+    err = said(warned)
     assert len(err) == 1 and err[0].startswith(f"w2v: {cached} is damaged ("), err
     assert err[0].endswith(f"{says}); rebuilding it"), err
 
 
 def test_a_library_still_damaged_after_a_rebuild_is_not_loaded(
-    cached, small_corpus, monkeypatch, capsys
+    cached, small_corpus, monkeypatch, warned
 ):
     builds = []
 
@@ -369,17 +387,17 @@ def test_a_library_still_damaged_after_a_rebuild_is_not_loaded(
     monkeypatch.setattr(native, "_dlopen", forbidden)
     assert native.train_batch() is None
     assert len(builds) == 1
-    err = capsys.readouterr().err.splitlines()
+    err = said(warned)
     assert len(err) == 2 and "rebuilding it" in err[0] and "even after a rebuild" in err[1]
     trains_with_the_jit_kernel(small_corpus)
 
 
-def test_a_truncated_library_is_really_rebuilt(cached, good_library, monkeypatch, capsys):
+def test_a_truncated_library_is_really_rebuilt(cached, good_library, monkeypatch, warned):
     truncate(cached)
     loaded = loads_only(monkeypatch, lambda image: len(image) > len(good_library[0]) // 2)
     assert native.train_batch() is not None, native.why_not()
     assert len(loaded) == 1
-    assert "checksum mismatch); rebuilding it" in capsys.readouterr().err
+    assert "checksum mismatch); rebuilding it" in "\n".join(said(warned))
     digest = cached.with_suffix(".sha256").read_text().strip()
     assert digest == hashlib.sha256(cached.read_bytes()).hexdigest()
     assert cached.stat().st_size > len(good_library[0]) // 2  # not the truncated one
@@ -424,7 +442,7 @@ def fake_python(tmp_path, monkeypatch, script: str) -> Path:
     return runs
 
 
-def test_the_build_runs_isolated_in_the_cache_directory(tmp_path, monkeypatch):
+def test_the_build_runs_isolated_in_the_cache_directory(tmp_path, monkeypatch, warned):
     where, args = tmp_path / "where", tmp_path / "args"
     script = f"pwd > '{where}'; printf '%s\\0' \"$@\" > '{args}'; exit 1"
     fake_python(tmp_path, monkeypatch, script)
@@ -440,24 +458,24 @@ def test_the_build_runs_isolated_in_the_cache_directory(tmp_path, monkeypatch):
     assert path and all(os.path.isabs(p) and p != str(tmp_path) for p in path)
 
 
-def test_a_build_killed_by_a_signal_is_tried_again_next_run(tmp_path, monkeypatch, capsys):
+def test_a_build_killed_by_a_signal_is_tried_again_next_run(tmp_path, monkeypatch, warned):
     runs = fake_python(tmp_path, monkeypatch, "kill -KILL $$")
     for run in (1, 2):
         native._loaded.clear()
         assert native.train_batch() is None
         assert not native.library_path().with_suffix(".failed").exists()
         assert runs.read_text().count("run") == run
-        assert "killed (signal 9)" in capsys.readouterr().err
+        assert "killed (signal 9)" in "\n".join(said(warned))
 
 
-def test_a_build_that_fails_is_not_tried_again(tmp_path, monkeypatch, capsys):
+def test_a_build_that_fails_is_not_tried_again(tmp_path, monkeypatch, warned):
     runs = fake_python(tmp_path, monkeypatch, "echo 'LinkError: no luck' >&2; exit 3")
     for _ in range(2):
         native._loaded.clear()
         assert native.train_batch() is None
     assert runs.read_text().count("run") == 1
     assert native.why_not() == "could not build the native kernel: LinkError: no luck"
-    assert "LinkError: no luck" in capsys.readouterr().err
+    assert "LinkError: no luck" in "\n".join(said(warned))
 
 
 def test_a_build_interrupted_with_ctrl_c_is_tried_again_next_run(tmp_path, monkeypatch):
@@ -471,7 +489,7 @@ def test_a_build_interrupted_with_ctrl_c_is_tried_again_next_run(tmp_path, monke
     assert not native.library_path().with_suffix(".failed").exists()
 
 
-def test_a_relative_cache_folder_is_never_used(tmp_path, monkeypatch, capsys):
+def test_a_relative_cache_folder_is_never_used(tmp_path, monkeypatch, warned):
     # A relative $XDG_CACHE_HOME or $W2V_CACHE_DIR names a folder wherever w2v is started,
     # where a library could be planted and would run.
     monkeypatch.chdir(tmp_path)
@@ -483,7 +501,7 @@ def test_a_relative_cache_folder_is_never_used(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(native, "_build_in_child", forbidden)
     monkeypatch.setattr(native, "_dlopen", forbidden)
     assert native.train_batch() is None
-    assert "cache/w2v is not an absolute path" in capsys.readouterr().err
+    assert "cache/w2v is not an absolute path" in "\n".join(said(warned))
     assert not (tmp_path / "cache").exists()
 
 

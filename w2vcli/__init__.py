@@ -10,8 +10,6 @@ Names are imported on first use, so that `w2v` starts without numpy, and queries
 import numba.
 """
 
-import os
-
 _NAMES = {
     "train": "model",
     "Model": "model",
@@ -20,15 +18,17 @@ _NAMES = {
     "UnknownWord": "vectors",
     "TrainConfig": "config",
     "W2VError": "errors",
+    "W2VWarning": "errors",
 }
 __all__ = ["load", *_NAMES]
 
 
-def load(path):
-    """The vectors of a word2vec text or binary file, the format detected from its content."""
-    from .vectors import load_vectors_file
+def load(source):
+    """The vectors of a word2vec text or binary file (a path, or a binary file object), the
+    format detected from its content."""
+    from .vectors import load_vectors
 
-    return load_vectors_file(os.fspath(path))  # a file, even one named '-' (never stdin)
+    return load_vectors(source)
 
 
 def __getattr__(name):

@@ -50,6 +50,41 @@ class Scratch(NamedTuple):
     sentence: np.ndarray  # (B,) the kept words of a sentence, B >= the longest batch
 
 
+# The element type and number of dimensions of each array, in the order of the fields: the
+# one statement of the layout, which make_scratch allocates and the prebuilt kernel's C entry
+# point (w2vcli.native) declares and checks. REAL is the model's float type: float32, or
+# float64 in tests of the JIT kernel.
+REAL = "real"
+MODEL_ARRAYS = {
+    "w_in": (REAL, 2),
+    "w_out": (REAL, 2),
+    "noise_accept": (np.float32, 1),
+    "noise_alias": (np.int32, 1),
+    "codes": (np.uint8, 2),
+    "points": (np.int32, 2),
+    "lengths": (np.int32, 1),
+}
+CORPUS_ARRAYS = {"corpus": (np.int32, 1), "keep_prob": (np.float32, 1)}  # ids, and by id
+SCRATCH_ARRAYS = {
+    "rng": (np.uint64, 1),
+    "counts": (np.int64, 1),
+    "hidden": (REAL, 1),
+    "grad_hidden": (REAL, 1),
+    "context": (np.int32, 1),
+    "negatives": (np.int32, 1),
+    "next_negatives": (np.int32, 1),
+    "rows": (np.int32, 1),
+    "labels": (np.int8, 1),
+    "coeffs": (REAL, 1),
+    "scores": (np.float64, 1),
+    "hot_out": (REAL, 2),
+    "hot_base": (REAL, 2),
+    "sentence": (np.int32, 1),
+}
+assert [f for f in Model._fields if f != "loss_kind"] == list(MODEL_ARRAYS)
+assert list(Scratch._fields) == list(SCRATCH_ARRAYS)
+
+
 # Threads' scratch arrays are small and written all the time; allocated next to each other
 # they would share cache lines, and each write would evict the line from the other core
 # (false sharing: two threads then ran slower than one). So each gets its own lines; 128
@@ -72,21 +107,26 @@ def make_scratch(
     n, real = model.w_in.shape[1], model.w_in.dtype
     hot_rows = min(hot_rows, model.w_out.shape[0])
     n_rows = max(negative + 1, model.codes.shape[1])
-    rng = private_array(1, np.uint64)
-    rng[0] = seed
-    return Scratch(
-        rng,
-        private_array(2, np.int64),
-        private_array(n, real),
-        private_array(n, real),
-        private_array(2 * window, np.int32),
-        private_array(negative, np.int32),
-        private_array(negative, np.int32),
-        private_array(n_rows, np.int32),
-        private_array(n_rows, np.int8),
-        private_array(n_rows, real),
-        private_array(model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1, np.float64),
-        private_array(hot_rows * n, real).reshape(hot_rows, n),
-        private_array(hot_rows * n, real).reshape(hot_rows, n),
-        private_array(batch, np.int32),
-    )
+    sizes = {
+        "rng": 1,
+        "counts": 2,  # examples trained, and those whose loss was computed
+        "hidden": n,
+        "grad_hidden": n,
+        "context": 2 * window,
+        "negatives": negative,
+        "next_negatives": negative,
+        "rows": n_rows,
+        "labels": n_rows,
+        "coeffs": n_rows,
+        "scores": model.w_out.shape[0] if model.loss_kind == SOFTMAX else 1,
+        "hot_out": (hot_rows, n),
+        "hot_base": (hot_rows, n),
+        "sentence": batch,
+    }
+    scratch = {}
+    for name, (dtype, _) in SCRATCH_ARRAYS.items():
+        shape = sizes[name]
+        scratch[name] = private_array(int(np.prod(shape)), real if dtype == REAL else dtype)
+        scratch[name] = scratch[name].reshape(shape)
+    scratch["rng"][0] = seed
+    return Scratch(**scratch)

@@ -1,26 +1,36 @@
 """The `w2v` command line: click commands over the library, data on stdout, talk on stderr.
 
+Each command is its options, one library call and the formatting of its result; the
+standard streams ('-', stdin queries, stdout rows, broken pipes) are w2vcli.console's.
 Only `train` imports numba (through w2vcli.trainer), and only when it runs, so the query
 commands start fast.
 """
 
+import dataclasses
 import errno
 import signal
 import sys
+import warnings
 
 import click
 
-from .config import (
-    MAX_THREADS,
-    SOFTMAX_MAX_VOCAB,
-    TOKEN_BYTES,
-    TrainConfig,
-    available_cores,
+from .config import TOKEN_BYTES, TrainConfig
+from .console import (
+    answer_queries,
+    check_stdout,
+    input_name,
+    load_for_answers,
+    load_vectors,
+    plan,
+    refuse_binary_on_terminal,
+    say,
+    source,
+    words_for,
+    write_rows,
+    write_stdout,
 )
-from .errors import W2VError
+from .errors import W2VError, W2VWarning
 from .streams import shown
-
-DEFAULTS = TrainConfig()  # the training options' defaults are TrainConfig's, in one place
 
 
 class Stopped(BaseException):
@@ -57,7 +67,15 @@ class W2VGroup(click.Group):
 
         written.clear()  # what this command writes (a process may run several: tests)
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():  # the library's W2VWarnings: one line each
+                warnings.simplefilter("always", W2VWarning)
+                show = warnings.showwarning
+                warnings.showwarning = lambda message, category, *args: (
+                    say(f"w2v: {message}")
+                    if issubclass(category, W2VWarning)
+                    else show(message, category, *args)
+                )
+                return super().invoke(ctx)
         except W2VError as e:
             raise click.ClickException(shown(str(e))) from None
         except click.UsageError as e:  # one line, not click's usage block
@@ -98,10 +116,20 @@ def cli():
     """Train word2vec embeddings on a tokenized corpus and query them."""
 
 
-def say(message: str, quiet: bool = False) -> None:
-    """A line of talk on stderr, its words escaped (see w2vcli.streams)."""
-    if not quiet:
-        click.echo(shown(message), err=True)
+def training_settings(command):
+    """TrainConfig's fields as options (--min-count for min_count), with its defaults and help."""
+    for setting in reversed(dataclasses.fields(TrainConfig)):
+        meta, default = setting.metadata, setting.default
+        option = {"default": default, "help": meta["help"]}
+        if "choices" in meta:
+            option["type"] = click.Choice(meta["choices"])
+        elif isinstance(default, bool):
+            option["is_flag"] = True
+        else:
+            option["type"] = meta.get("type", type(default))
+        option["show_default"] = default is not None and "[default:" not in meta["help"]
+        command = click.option("--" + setting.name.replace("_", "-"), **option)(command)
+    return command
 
 
 @cli.command()
@@ -114,93 +142,12 @@ def say(message: str, quiet: bool = False) -> None:
     help="Vectors file to write; '-' for stdout.",
 )
 @click.option(
-    "--arch",
-    type=click.Choice(["cbow", "skipgram"]),
-    default=DEFAULTS.arch,
-    show_default=True,
-    help="Predict the centre word from its context, or the reverse.",
-)
-@click.option(
-    "--loss",
-    type=click.Choice(["ns", "hs", "softmax"]),
-    default=DEFAULTS.loss,
-    show_default=True,
-    help=f"Negative sampling, hierarchical softmax, or the exact full softmax "
-    f"(for vocabularies up to {SOFTMAX_MAX_VOCAB:,} words).",
-)
-@click.option("--dim", type=int, default=DEFAULTS.dim, show_default=True, help="Vector dimensions.")
-@click.option(
-    "--window",
-    type=int,
-    default=DEFAULTS.window,
-    show_default=True,
-    help="Largest distance between a word and its context words.",
-)
-@click.option(
-    "--negative",
-    type=int,
-    default=DEFAULTS.negative,
-    show_default=True,
-    help="Noise words per pair, with --loss ns.",
-)
-@click.option(
-    "--min-count",
-    type=int,
-    default=DEFAULTS.min_count,
-    show_default=True,
-    help="Drop words rarer than this.",
-)
-@click.option("--max-vocab", type=int, default=None, help="Keep only the N most frequent words.")
-@click.option(
-    "--max-types",
-    type=int,
-    default=DEFAULTS.max_types,
-    show_default=True,
-    help=f"Distinct tokens held while counting (about 170 bytes each, {TOKEN_BYTES} of them "
-    "token text); past it the rarer half is pruned, as word2vec C does.",
-)
-@click.option(
-    "--sample",
-    type=float,
-    default=DEFAULTS.sample,
-    show_default=True,
-    help="Sub-sampling threshold for frequent words; 0 turns it off.",
-)
-@click.option("--epochs", type=int, default=DEFAULTS.epochs, show_default=True)
-@click.option(
-    "--alpha",
-    type=float,
-    default=None,
-    help="Starting learning rate.  [default: 0.05 for cbow, 0.025 for skipgram]",
-)
-@click.option(
-    "--min-alpha", type=float, default=None, help="Final learning rate.  [default: alpha * 1e-4]"
-)
-@click.option(
-    "--threads",
-    type=int,
-    default=DEFAULTS.threads,
-    help=f"Worker threads, up to {MAX_THREADS}; more than the cores is allowed.  "
-    f"[default: all cores, here {available_cores()}]",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=DEFAULTS.seed,
-    show_default=True,
-    help="Random seed; with --threads 1 the output is reproducible.",
-)
-@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "binary"]),
     default="text",
     show_default=True,
     help="word2vec text or binary format.",
-)
-@click.option("--save-vocab", default=None, help="Also write `word count` lines to this file.")
-@click.option(
-    "--force-softmax", is_flag=True, help=f"Allow --loss softmax above {SOFTMAX_MAX_VOCAB:,} words."
 )
 @click.option(
     "--output-vectors",
@@ -210,6 +157,8 @@ def say(message: str, quiet: bool = False) -> None:
     help="Write the input vectors (rows of W, as every tool), the output vectors (columns of "
     "W'; --loss ns or softmax), or their sum.",
 )
+@click.option("--save-vocab", default=None, help="Also write `word count` lines to this file.")
+@training_settings
 @click.option(
     "--watch",
     metavar="WORD,...",
@@ -227,29 +176,7 @@ def say(message: str, quiet: bool = False) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def train(
-    corpus,
-    output,
-    arch,
-    loss,
-    dim,
-    window,
-    negative,
-    min_count,
-    max_vocab,
-    max_types,
-    sample,
-    epochs,
-    alpha,
-    min_alpha,
-    threads,
-    seed,
-    fmt,
-    save_vocab,
-    force_softmax,
-    output_vectors,
-    watch,
-    eval_analogies,
-    quiet,
+    corpus, output, fmt, output_vectors, save_vocab, watch, eval_analogies, quiet, **settings
 ):
     """Train word vectors on CORPUS ('-' for stdin; .gz, .bz2, .xz are read directly).
 
@@ -258,28 +185,13 @@ def train(
     """
     from . import model as library
     from . import vector_sets
+    from .console import ProgressBar
     from .files import write_outputs
-    from .vectors import write_vectors
+    from .vectors import Vectors
     from .vocab import Vocab, format_vocab
 
-    config = TrainConfig(
-        arch=arch,
-        loss=loss,
-        dim=dim,
-        window=window,
-        negative=negative,
-        min_count=min_count,
-        max_vocab=max_vocab,
-        max_types=max_types,
-        sample=sample,
-        epochs=epochs,
-        alpha=alpha,
-        min_alpha=min_alpha,
-        threads=threads,
-        seed=seed,
-        force_softmax=force_softmax,
-    ).validate()
-    vector_sets.check(output_vectors, loss)
+    config = TrainConfig(**settings).validate()
+    vector_sets.check(output_vectors, config.loss)
     outputs = plan(
         {"--output": output, "--save-vocab": save_vocab},
         [("CORPUS", corpus), ("--eval-analogies", eval_analogies)],
@@ -288,81 +200,49 @@ def train(
     quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
     if eval_analogies:  # its form checked now; its words once the vocabulary is known
         epoch_report([], None, eval_analogies)
-    from tqdm import tqdm
-
-    report = None
-
-    def on_start(model):
-        nonlocal report, total_words
-        total_words = int(model.vocab.counts.sum()) * config.epochs
-        read = model.corpus
-        if read.bad_lines:
-            say(f"{read.name}: {read.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD")
-        if read.nul_bytes:
-            say(f"{read.name}: {read.nul_bytes:,} NUL bytes, read as white space")
-        if read.prunings:
-            say(
-                f"{read.name}: more than --max-types {max_types:,} distinct tokens (or their text "
-                f"more than {max_types * TOKEN_BYTES:,} bytes); pruned the rarer half "
-                f"{read.prunings:,} times, dropping {read.pruned_tokens:,} of their occurrences"
-            )
-        say(
-            f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
-            f"vocabulary: {len(model.vocab):,} words with count >= {min_count}",
-            quiet,
-        )
-        report = epoch_report(model.vocab.words, watch, eval_analogies)
-        if report:  # the vectors as initialised
-            for line in report.lines(chosen(model), "start"):
-                say(line)
+    bar, report = ProgressBar(quiet), None
 
     def chosen(model):
         return vector_sets.select(model.vectors.matrix, model.output, output_vectors)
 
-    def on_build():
-        say("building the training kernel for this CPU, once (about 30 s)", quiet)
-
-    def on_progress(words, alpha, interval_loss):
-        nonlocal shown_loss, bar
-        if bar is None:  # made now, not before a kernel build's message
-            bar = tqdm(
-                total=total_words,
-                unit="word",
-                unit_scale=True,
-                file=sys.stderr,
-                disable=quiet,
-                desc="train",
-                smoothing=0.1,
-            )
-        bar.update(words - bar.n)
-        if interval_loss is not None:  # else no loss was sampled since the last call
-            shown_loss = f"{interval_loss:.4f}"
-        bar.set_postfix_str(f"alpha={alpha:.5f} loss={shown_loss}", refresh=False)
+    def on_start(model):
+        nonlocal report
+        bar.total = int(model.vocab.counts.sum()) * config.epochs
+        for line in corpus_notes(model.corpus, config.max_types):
+            say(line)
+        read = model.corpus
+        say(
+            f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
+            f"vocabulary: {len(model.vocab):,} words with count >= {config.min_count}",
+            quiet,
+        )
+        report = epoch_report(model.vocab.words, watch, eval_analogies)
+        for line in report.lines(chosen(model), "start") if report else []:  # as initialised
+            say(line)
 
     def on_epoch(epoch, model):
-        label = f"epoch {epoch + 1}/{epochs} (loss {model.epoch_losses[-1]:.4f})"
+        label = f"epoch {epoch + 1}/{config.epochs} (loss {model.epoch_losses[-1]:.4f})"
         for line in report.lines(chosen(model), label):
-            tqdm.write(shown(line), file=sys.stderr)
+            bar.write(line)
 
-    bar, shown_loss, total_words = None, "-", 0
     try:
         model = library.train(
-            corpus_source(corpus),
-            name="stdin" if corpus == "-" else corpus,
+            source(corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"),
+            name=input_name(corpus),
             config=config,
             on_start=on_start,
-            on_build=on_build,
-            on_progress=on_progress,
+            on_build=lambda: say(
+                "building the training kernel for this CPU, once (about 30 s)", quiet
+            ),
+            on_progress=bar.update,
             on_epoch=on_epoch if watch or eval_analogies else None,
         )
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     vocab = model.vocab
     with write_outputs(list(outputs.values())) as files:  # renamed into place together
-        write_vectors(
-            files[0], words_for(outputs["--output"], vocab.words), chosen(model), fmt == "binary"
-        )
+        written = Vectors(words_for(outputs["--output"], vocab.words), chosen(model))
+        written.save(files[0], fmt)
         if save_vocab:
             vocab_words = words_for(outputs["--save-vocab"], vocab.words)
             files[1].write(format_vocab(Vocab(vocab_words, vocab.counts)).encode())
@@ -375,38 +255,22 @@ def train(
     )
 
 
-def corpus_source(corpus: str):
-    """The corpus for the library: a path, or stdin's binary stream for '-'."""
-    from .corpus import open_corpus
-
-    return open_corpus(corpus) if corpus == "-" else corpus
-
-
-def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
-    """files.plan_outputs, and what follows from it here: no binary vectors onto a terminal
-    (they would be noise, and could be escape sequences), and no talk on a stderr that is
-    the same file as an output (`w2v train c.txt -o - > v.txt 2>&1`)."""
-    from .files import plan_outputs
-    from .streams import silence_talk
-
-    planned = plan_outputs(outputs, inputs)
-    for output in planned.values():
-        if binary and output.option in ("--output", "TARGET"):
-            refuse_binary_on_terminal(output)
-        if output.shares_stderr:
-            silence_talk()
-    return planned
-
-
-def refuse_binary_on_terminal(output) -> None:
-    if output.terminal:
-        raise output.fail("is a terminal; binary data goes to a file or a pipe")
-
-
-def words_for(output, words: list) -> list:
-    """The words as written to `output`: escaped on a terminal, where they are shown, not
-    stored (see w2vcli.streams); as they are everywhere else."""
-    return [shown(w) for w in words] if output.terminal else words
+def corpus_notes(read, max_types: int) -> list:
+    """What reading the corpus repaired or dropped, one line each."""
+    notes = []
+    if read.bad_lines:
+        notes.append(
+            f"{read.name}: {read.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD"
+        )
+    if read.nul_bytes:
+        notes.append(f"{read.name}: {read.nul_bytes:,} NUL bytes, read as white space")
+    if read.prunings:
+        notes.append(
+            f"{read.name}: more than --max-types {max_types:,} distinct tokens (or their text "
+            f"more than {max_types * TOKEN_BYTES:,} bytes); pruned the rarer half "
+            f"{read.prunings:,} times, dropping {read.pruned_tokens:,} of their occurrences"
+        )
+    return notes
 
 
 def epoch_report(vocab_words: list, watch: str | None, analogies: str | None):
@@ -450,137 +314,7 @@ restrict_option = click.option(
     metavar="N",
     help="Answer only with the N most frequent words.",
 )
-
-
-def load_vectors_reported(path: str):
-    """load_vectors, saying on stderr what was repaired."""
-    from .vectors import load_vectors
-
-    loaded = load_vectors(path)
-    if loaded.invalid_utf8:
-        say(f"{path}: {loaded.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
-    if loaded.blank_words:
-        say(f"{path}: {loaded.blank_words:,} words held white space or NUL, replaced with U+FFFD")
-    if loaded.duplicates:
-        say(f"{path}: {loaded.duplicates:,} duplicate words; the first row of each is used")
-    return loaded
-
-
-def load_index(path: str, inputs: tuple = (), answers: bool = True):
-    """The vectors at `path` as a query.Index; first, if the `answers` go to stdout, check
-    that it is open and none of the inputs (`w2v nearest -v v.txt >> v.txt`)."""
-    from .query import Index
-
-    if answers:
-        check_stdout([("--vectors", path), *inputs])
-    loaded = load_vectors_reported(path)
-    return Index(loaded.words, loaded.vectors)
-
-
-def check_stdout(inputs: list) -> None:
-    from .files import plan_outputs
-
-    if sys.stdout is None:  # started with stdout closed (`>&-`)
-        raise W2VError("stdout is closed; the answers have nowhere to go")
-    plan_outputs({"stdout": "-"}, inputs)
-
-
-def stdin_batches():
-    """Lists of query lines (each a list of words, or None for a line too long to be a
-    query), each list as soon as stdin has it.
-
-    One read1() returns whatever is available: a pipe or file gives thousands of lines at a
-    time, answered with one matrix product; a terminal gives one line, answered at once.
-    """
-    from .streams import read_lines, split_words
-
-    if sys.stdin is None:  # started with stdin closed (`<&-`)
-        raise W2VError("no words given and stdin is closed; give the words as arguments")
-    stream = sys.stdin.buffer
-    if stream.isatty():
-        say("reading queries from stdin, one per line; Ctrl-D to end")
-    for lines in read_lines(lambda: stream.read1(1 << 16)):
-        yield [
-            None if line is None else split_words(line.decode(errors="replace")) for line in lines
-        ]
-
-
-def write_rows(rows: list, columns: tuple, as_json: bool) -> None:
-    """Write rows to stdout and flush, so each batch's answers appear at once. Words are
-    escaped (w2vcli.streams.shown) in TSV; JSON gives them exactly."""
-    from .streams import json_line
-
-    if as_json:
-        lines = (json_line(dict(zip(columns, row, strict=True))) for row in rows)
-    else:
-        lines = (
-            "\t".join(f"{v:.6f}" if isinstance(v, float) else shown(str(v)) for v in row)
-            for row in rows
-        )
-    text = "".join(line + "\n" for line in lines)
-    if sys.stdout is None:
-        raise W2VError("stdout is closed; the answers have nowhere to go")
-    write_stdout(text.encode())
-
-
-def write_stdout(data: bytes) -> None:
-    """Write to stdout and flush; if its reader has stopped (| head), stop quietly, as a C
-    tool does (exit 141)."""
-    from .files import stdout_writer
-
-    out = stdout_writer()
-    try:
-        out.write(data)
-        out.flush()
-    except BrokenPipeError:
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # what it holds: nowhere
-        sys.exit(141)
-
-
-QUERY_SHAPES = {1: "one word", 2: "two words W1 W2", 3: "three words A B C"}
-ROWS_PER_ANSWER = 100_000  # answer rows held at once: queries x k, whatever k is
-
-
-def answer_queries(queries: list, arity: int, index, answer, columns: tuple, as_json: bool, k=1):
-    """Answer `queries` (lists of `arity` words), or if there are none, stdin's lines.
-
-    `answer(queries, rows)` takes the known queries of a batch (as words and as rows) and
-    returns output rows, k per query. An unknown word or malformed line is reported on
-    stderr and the rest still answered; the exit status is then 1.
-    """
-    failed = False
-    per_part = max(1, ROWS_PER_ANSWER // max(1, min(k, len(index))))
-    number = 0  # of the stdin line
-    try:
-        for batch in [queries] if queries else stdin_batches():
-            known = []
-            for query in batch:
-                number += 1
-                if query is None:
-                    say(f"stdin line {number:,}: longer than 1 MiB, not a query; skipped")
-                    failed = True
-                    continue
-                if not query:
-                    continue
-                unknown = [w for w in query if w not in index.rows]
-                if len(query) != arity:
-                    say(f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}")
-                elif unknown:
-                    say(f"unknown word: {', '.join(unknown)}")
-                else:
-                    known.append(query)
-                    continue
-                failed = True
-            for start in range(0, len(known), per_part):
-                part = known[start : start + per_part]
-                rows = [[index.rows[w] for w in query] for query in part]
-                write_rows(answer(part, rows), columns, as_json)
-    except KeyboardInterrupt:  # how an interactive session ends; the answers are out
-        sys.exit(130)
-    if failed:
-        sys.exit(1)
+FROM_STDIN = [("stdin", "-")]  # an input of the query commands that read their queries
 
 
 @cli.command(short_help="Nearest words by cosine similarity.")
@@ -594,18 +328,14 @@ def nearest(words, vectors, k, restrict, as_json):
 
     Without WORDs, reads one word per line from stdin. Output: query, neighbour, similarity.
     """
-    from .query import nearest as find_nearest
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN)
 
-    index = load_index(vectors, [] if words else [("stdin", "-")])  # queries from stdin
+    def answer(queries):
+        found = vecs.nearest_each([q[0] for q in queries], k, restrict)
+        return [(q[0], *n) for q, hits in zip(queries, found, strict=True) for n in hits]
 
-    def answer(queries, rows):
-        found = find_nearest(index, [row[0] for row in rows], k, restrict)
-        hits = zip(queries, found, strict=True)
-        return [(q[0], index.words[r], s) for q, found_q in hits for r, s in found_q]
-
-    queries = [[word] for word in words]
     columns = ("query", "neighbour", "similarity")
-    answer_queries(queries, 1, index, answer, columns, as_json, k)
+    answer_queries([[w] for w in words], 1, vecs, answer, columns, as_json, k)
 
 
 @cli.command(short_help="A is to B as C is to ?")
@@ -627,19 +357,16 @@ def analogy(words, vectors, k, method, restrict, as_json):
     WORDS are A B C; without them, reads 'A B C' lines from stdin. Output: a, b, c, answer,
     similarity.
     """
-    from .query import analogy as solve
-
     if words and len(words) != 3:
         raise click.UsageError("give three words A B C, or none to read 'A B C' lines from stdin")
-    index = load_index(vectors, [] if words else [("stdin", "-")])  # queries from stdin
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN)
 
-    def answer(queries, rows):
-        found = solve(index, rows, k, method, restrict)
-        hits = zip(queries, found, strict=True)
-        return [(*q, index.words[r], s) for q, found_q in hits for r, s in found_q]
+    def answer(queries):
+        found = vecs.analogy_each(queries, k, method, restrict)
+        return [(*q, *n) for q, hits in zip(queries, found, strict=True) for n in hits]
 
     columns = ("a", "b", "c", "answer", "similarity")
-    answer_queries([list(words)] if words else [], 3, index, answer, columns, as_json, k)
+    answer_queries([list(words)] if words else [], 3, vecs, answer, columns, as_json, k)
 
 
 @cli.command(short_help="Cosine similarity of word pairs.")
@@ -648,17 +375,15 @@ def analogy(words, vectors, k, method, restrict, as_json):
 @json_option
 def similarity(words, vectors, as_json):
     """Cosine similarity of two words W1 W2; without them, of each 'W1 W2' line on stdin."""
-    from .query import similarity as cosine
-
     if words and len(words) != 2:
         raise click.UsageError("give two words W1 W2, or none to read 'W1 W2' lines from stdin")
-    index = load_index(vectors, [] if words else [("stdin", "-")])  # queries from stdin
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN)
 
-    def answer(queries, rows):
-        return [(*q, float(s)) for q, s in zip(queries, cosine(index, rows), strict=True)]
+    def answer(queries):
+        return [(*q, s) for q, s in zip(queries, vecs.similarity_each(queries), strict=True)]
 
     columns = ("word1", "word2", "similarity")
-    answer_queries([list(words)] if words else [], 2, index, answer, columns, as_json)
+    answer_queries([list(words)] if words else [], 2, vecs, answer, columns, as_json)
 
 
 @cli.command(short_help="Analogy accuracy and word-pair correlation.")
@@ -691,13 +416,12 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
     Output, one row per result: file, section, metric, value, answered, total, coverage
     (answered / total, %). Accuracy is in %, correlations in [-1, 1].
     """
-    from .evaluate import evaluate_analogies, evaluate_pairs
     from .files import text_file
 
     if not analogies and not pairs:
         raise click.UsageError("give --analogies FILE and/or --pairs FILE")
     inputs = [("--analogies", p) for p in analogies] + [("--pairs", p) for p in pairs]
-    index = load_index(vectors, inputs)
+    vecs = load_for_answers(vectors, inputs)
     columns = ("file", "section", "metric", "value", "answered", "total", "coverage")
     rows = []
 
@@ -707,14 +431,14 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
 
     for path in analogies:
         with text_file(path, "--analogies") as lines:
-            result = evaluate_analogies(index, lines, restrict, path)
+            result = vecs.evaluate_analogies(lines, restrict, name=path)
         if result.invalid_lines:
             say(f"{path}: skipped {result.invalid_lines:,} lines that are not four words")
         for s in result.sections + result.totals:
             row(path, s.name, "accuracy", s.accuracy, s.answered, s.questions)
     for path in pairs:
         with text_file(path, "--pairs") as lines:
-            result = evaluate_pairs(index, lines, path)
+            result = vecs.evaluate_pairs(lines, name=path)
         if result.invalid_lines:
             say(f"{path}: skipped {result.invalid_lines:,} lines without two words and a score")
         if result.spearman != result.spearman or result.pearson != result.pearson:
@@ -730,7 +454,7 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
 
 
 @cli.command(short_help="Convert between word2vec text and binary.")
-@click.argument("source")
+@click.argument("source_path", metavar="SOURCE")
 @click.argument("target")
 @click.option(
     "--to",
@@ -738,20 +462,20 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
     default=None,
     help="Output format.  [default: the other format than SOURCE's]",
 )
-def convert(source, target, to):
+def convert(source_path, target, to):
     """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout)."""
-    from .vectors import write_vectors
+    from .vectors import Vectors
 
-    out = plan({"TARGET": target}, [("SOURCE", source)], to == "binary")["TARGET"]
-    loaded = load_vectors_reported(source)
-    binary = not loaded.binary if to is None else to == "binary"
+    out = plan({"TARGET": target}, [("SOURCE", source_path)], to == "binary")["TARGET"]
+    vecs = load_vectors(source_path)
+    binary = not vecs.binary if to is None else to == "binary"
     if binary:
         refuse_binary_on_terminal(out)
     with out.open() as f:
-        write_vectors(f, words_for(out, loaded.words), loaded.vectors, binary=binary)
-    formats = ("binary" if loaded.binary else "text", "binary" if binary else "text")
+        Vectors(words_for(out, vecs.words), vecs.matrix).save(f, "binary" if binary else "text")
+    formats = ("binary" if vecs.binary else "text", "binary" if binary else "text")
     say(
-        f"{len(loaded.words):,} words x {loaded.vectors.shape[1]}: {source} ({formats[0]}) -> "
+        f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} ({formats[0]}) -> "
         f"{target} ({formats[1]})"
     )
 
@@ -766,25 +490,25 @@ def info(path, as_json):
     """
     import numpy as np
 
-    from .query import row_norms
-    from .vectors import load_vectors
+    from .vectors import load_vectors as load_quietly
 
     check_stdout([("PATH", path)])
-    loaded = load_vectors(path)
-    norms = row_norms(loaded.vectors)
+    closed = "stdin is closed; give a vectors file with -v PATH"
+    vecs = load_quietly(source(path, closed), input_name(path))
+    norms = vecs.norms()
     facts = {
         "path": path,
-        "format": "binary" if loaded.binary else "text",
-        "words": len(loaded.words),
-        "dimensions": loaded.vectors.shape[1],
+        "format": "binary" if vecs.binary else "text",
+        "words": len(vecs),
+        "dimensions": vecs.matrix.shape[1],
         "norm_min": float(norms.min()),
         "norm_median": float(np.median(norms)),
         "norm_mean": float(norms.mean()),
         "norm_max": float(norms.max()),
         "zero_vectors": int((norms == 0).sum()),
-        "invalid_utf8_words": loaded.invalid_utf8,
-        "duplicate_words_dropped": loaded.duplicates,
-        "blank_words_replaced": loaded.blank_words,
+        "invalid_utf8_words": vecs.invalid_utf8,
+        "duplicate_words_dropped": vecs.duplicates,
+        "blank_words_replaced": vecs.blank_words,
     }
     if as_json:
         write_rows([tuple(facts.values())], tuple(facts), True)
@@ -846,46 +570,26 @@ def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
     Needs matplotlib: pip install 'w2vcli[plot]', which also installs Noto Sans SC so that
     Chinese labels are drawn as characters.
     """
-    from .plot import (
-        MAX_WORDS,
-        MIN_WORDS,
-        draw,
-        label,
-        output_format,
-        project,
-        require,
-        select_words,
-    )
+    from .fonts import INSTALL_HINT
+    from .plot import check, output_format, plot_words
 
-    if words and top is not None:
-        raise click.UsageError("give WORDs or --top N, not both")
-    most = len(set(words)) * (neighbours + 1) if words else top or 100
-    if not words and most < MIN_WORDS:
-        raise W2VError(f"--top {most}: a projection needs at least {MIN_WORDS} words")
-    if most > MAX_WORDS:
-        asked = f"{len(set(words))} words and {neighbours} neighbours each" if words else "--top"
-        raise W2VError(f"{asked}: at most {MAX_WORDS:,} words fit in a legible picture")
+    check(words, neighbours, top, method)
     fmt = output_format(output)
-    require(method)
-    from .fonts import INSTALL_HINT, choose_fonts
-
     picture = plan({"--output": output}, [("--vectors", vectors), ("--font", font)], True)
-    index = load_index(vectors, answers=False)
-    chosen = select_words(index, list(words), neighbours, top or 100, restrict, vectors)
-    labels = [label(index.words[r]) for r in chosen.rows]
-    projection = project(index.unit[chosen.rows], method, seed)
-    title = f"{projection.method} of {len(labels)} words from {shown(vectors)}"
-    fonts = choose_fonts([*labels, title], font)
-    if fonts.missing:
-        missing = "".join(fonts.missing[:10]) + ("..." if len(fonts.missing) > 10 else "")
-        say(f"no font found for {missing}; those labels show as boxes: {INSTALL_HINT}")
+    vecs = load_vectors(vectors)
     with picture["--output"].open() as f:
-        draw(f, fmt, projection, labels, chosen, title, fonts.families)
-    say(f"{output}: {len(labels)} words, {projection.method}; fonts {', '.join(fonts.families)}")
+        drawn = plot_words(
+            vecs, f, fmt, words, neighbours, top, restrict, method, seed, font, vectors
+        )
+    if drawn.missing:
+        missing = "".join(drawn.missing[:10]) + ("..." if len(drawn.missing) > 10 else "")
+        say(f"no font found for {missing}; those labels show as boxes: {INSTALL_HINT}")
+    families = ", ".join(drawn.families)
+    say(f"{output}: {len(drawn.labels)} words, {drawn.method}; fonts {families}")
 
 
 @cli.command(short_help="Segment raw Chinese text into words.")
-@click.argument("source", default="-")
+@click.argument("source_path", metavar="SOURCE", default="-")
 @click.option(
     "--lang",
     type=click.Choice(["zh"]),
@@ -893,7 +597,7 @@ def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
     show_default=True,
     help="Language of the text (Chinese, with jieba).",
 )
-def tokenize(source, lang):
+def tokenize(source_path, lang):
     """Cut the raw text in SOURCE ('-' or none for stdin; .gz, .bz2, .xz are read directly)
     into words separated by spaces, line by line, to stdout: the input `w2v train` reads.
 
@@ -901,9 +605,10 @@ def tokenize(source, lang):
     """
     from .segment import raw_lines, segment_lines
 
-    check_stdout([("SOURCE", source)])  # `w2v tokenize raw.txt >> raw.txt` would never end
+    check_stdout([("SOURCE", source_path)])  # `w2v tokenize raw.txt >> raw.txt` never ends
+    text = source(source_path, "stdin is closed; pipe text into 'w2v tokenize -' or give a file")
     terminal = sys.stdout.isatty()
-    for line in segment_lines(raw_lines(source), lang):  # each line as soon as it is cut
+    for line in segment_lines(raw_lines(text, input_name(source_path)), lang):  # as cut
         write_stdout((shown(line[:-1]) + "\n" if terminal else line).encode())
 
 

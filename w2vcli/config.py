@@ -2,7 +2,7 @@
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
@@ -44,23 +44,56 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def setting(default, help: str, **option):
+    """A TrainConfig field and its `w2v train` option: the help, and click's settings where
+    the type alone does not say them (choices; the type of a setting whose default is None)."""
+    return field(default=default, metadata={"help": help, **option})
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    arch: str = "cbow"  # "cbow" or "skipgram"
-    loss: str = "ns"  # "ns" negative sampling, "hs" hierarchical softmax, "softmax" exact
-    dim: int = 100
-    window: int = 5  # maximum; each centre word draws its own effective window in [1, window]
-    negative: int = 5  # noise words per positive pair (ns only)
-    min_count: int = 5
-    max_vocab: int | None = None  # keep only the most frequent words
-    max_types: int = MAX_TYPES  # bounds the memory for counting; applied by read_corpus
-    sample: float = 1e-3  # sub-sampling threshold; 0 turns it off
-    epochs: int = 5
-    alpha: float | None = None  # None: 0.05 for cbow, 0.025 for skip-gram (word2vec C)
-    min_alpha: float | None = None  # None: alpha * 1e-4, word2vec C's floor
-    threads: int = 0  # 0: all cores
-    seed: int = 1
-    force_softmax: bool = False
+    """The settings of a training run: `w2vcli.train`'s keywords and `w2v train`'s options
+    (--min-count for min_count), defaults and help in this one place."""
+
+    arch: str = setting(
+        "cbow",
+        "Predict the centre word from its context, or the reverse.",
+        choices=("cbow", "skipgram"),
+    )
+    loss: str = setting(
+        "ns",
+        "Negative sampling, hierarchical softmax, or the exact full softmax "
+        f"(for vocabularies up to {SOFTMAX_MAX_VOCAB:,} words).",
+        choices=("ns", "hs", "softmax"),
+    )
+    dim: int = setting(100, "Vector dimensions.")
+    # Each centre word draws its own effective window in [1, window], as word2vec C.
+    window: int = setting(5, "Largest distance between a word and its context words.")
+    negative: int = setting(5, "Noise words per pair, with --loss ns.")
+    min_count: int = setting(5, "Drop words rarer than this.")
+    max_vocab: int | None = setting(None, "Keep only the N most frequent words.", type=int)
+    max_types: int = setting(
+        MAX_TYPES,
+        f"Distinct tokens held while counting (about 170 bytes each, {TOKEN_BYTES} of them "
+        "token text); past it the rarer half is pruned, as word2vec C does.",
+    )
+    sample: float = setting(1e-3, "Sub-sampling threshold for frequent words; 0 turns it off.")
+    epochs: int = setting(5, "Passes over the corpus.")
+    alpha: float | None = setting(
+        None,
+        "Starting learning rate.  [default: 0.05 for cbow, 0.025 for skipgram]",
+        type=float,
+    )
+    min_alpha: float | None = setting(
+        None, "Final learning rate.  [default: alpha * 1e-4]", type=float
+    )
+    threads: int = setting(  # 0: all cores
+        0,
+        f"Worker threads, up to {MAX_THREADS}; more than the cores is allowed.  "
+        f"[default: all cores, here {available_cores()}]",
+    )
+    seed: int = setting(1, "Random seed; with --threads 1 the output is reproducible.")
+    force_softmax: bool = setting(False, f"Allow --loss softmax above {SOFTMAX_MAX_VOCAB:,} words.")
 
     @property
     def start_alpha(self) -> float:

@@ -24,7 +24,6 @@ import gzip
 import itertools
 import lzma
 import re
-import sys
 import zlib
 from dataclasses import dataclass
 
@@ -59,15 +58,6 @@ class RawCorpus:
 
 
 def open_corpus(path: str):
-    """A binary file object for `path`: '-' is stdin, .gz/.bz2/.xz are decompressed."""
-    if path == "-":
-        if sys.stdin is None:  # started with stdin closed (`<&-`)
-            raise CorpusError("stdin is closed; pipe a corpus into 'w2v train -' or give a file")
-        return sys.stdin.buffer
-    return open_corpus_file(path)
-
-
-def open_corpus_file(path: str):
     """A binary file object for the file `path`; .gz/.bz2/.xz are decompressed."""
     check_input(path, "a corpus file")
     openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -181,14 +171,9 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
 
 
 def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
-    """Read `path` ('-': stdin) once and return its provisional-id stream and token counts."""
-    f = open_corpus(path)
-    try:
-        name = "stdin" if path == "-" else path  # as messages name it
-        return count_chunks(read_chunks(f, name), name, max_types)
-    finally:
-        if f is not sys.stdin.buffer:
-            f.close()
+    """Read the file `path` once and return its provisional-id stream and token counts."""
+    with open_corpus(path) as f:
+        return count_chunks(read_chunks(f, path), path, max_types)
 
 
 def sentence_chunks(sentences, name: str = "sentences"):

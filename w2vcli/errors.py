@@ -19,3 +19,8 @@ class ConfigError(W2VError):
 
 class TrainingDiverged(W2VError):
     """The loss became NaN or infinite."""
+
+
+class W2VWarning(UserWarning):
+    """Something the user should know that did not stop the work (the CLI says it on
+    stderr as `w2v: message`): training fell back to the JIT kernel, and why."""

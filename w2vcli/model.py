@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import TrainConfig
-from .errors import CorpusError
 from .vectors import Vectors
 from .vocab import Vocab
 
@@ -64,8 +63,8 @@ def train(
     on_epoch=None,
     **settings,
 ) -> Model:
-    """Train word vectors on `corpus`: a path (text, or .gz/.bz2/.xz), a binary file object,
-    or an iterable of sentences, each a list of str tokens.
+    """Train word vectors on `corpus`: a path (text, or .gz/.bz2/.xz), a file object (binary,
+    or text), or an iterable of sentences, each a list of str tokens.
 
     `settings` are TrainConfig's fields (arch, loss, dim, window, negative, min_count,
     sample, epochs, alpha, threads, seed, ...), with the CLI's defaults; or give a whole
@@ -124,16 +123,26 @@ def _record(model: Model, result) -> Model:
 
 def _read(corpus, name, max_types: int):
     """The corpus counted (RawCorpus), and its name for messages."""
-    from .corpus import count_chunks, open_corpus_file, read_chunks, sentence_chunks
+    from .corpus import count_chunks, open_corpus, read_chunks, sentence_chunks
 
     if isinstance(corpus, (str, os.PathLike)):  # a file, even one named '-' (never stdin)
         path = os.fspath(corpus)
-        with open_corpus_file(path) as f:
+        with open_corpus(path) as f:
             return _read(f, name or path, max_types)
     if hasattr(corpus, "read"):
-        name = name or getattr(corpus, "name", None) or "corpus"
-        if not isinstance(corpus.read(0), bytes):
-            raise CorpusError(f"{name}: open the corpus in binary mode ('rb')")
+        name = name or str(getattr(corpus, "name", "corpus"))
+        if isinstance(corpus.read(0), str):
+            corpus = _Encoded(corpus)
         return count_chunks(read_chunks(corpus, name), name, max_types), name
     name = name or "sentences"
     return count_chunks(sentence_chunks(corpus, name), name, max_types), name
+
+
+class _Encoded:
+    """A text file object read as UTF-8 bytes, as the corpus reader reads."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def read(self, size: int = -1) -> bytes:
+        return self.text.read(size).encode("utf-8", "surrogateescape")

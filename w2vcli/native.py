@@ -7,7 +7,7 @@ process, as a C-callable function (`numba.cfunc`), writes its object code and li
 into a shared library with the system's C compiler. Later runs load that library with
 ctypes, which releases the GIL for the call, so threads train in parallel as they do with
 the JIT kernel. Whenever the library cannot be built, trusted or verified, training uses
-the JIT kernel and says why in one line.
+the JIT kernel and says why in one line (a W2VWarning).
 
 The library lives in the cache directory ($W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v or
 ~/.cache/w2v) under a name that hashes the kernel's source, the Numba and llvmlite
@@ -37,6 +37,7 @@ import ctypes
 import errno
 import hashlib
 import importlib.metadata
+import inspect
 import os
 import platform
 import shutil
@@ -44,24 +45,20 @@ import stat
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .arrays import Model, Scratch
+from .arrays import CORPUS_ARRAYS, MODEL_ARRAYS, REAL, SCRATCH_ARRAYS, Model, Scratch
+from .errors import W2VWarning
 
 SYMBOL = "w2v_train_batch"
-# The element type of each array the C function takes, in its order: Model's arrays, the
-# corpus and keep_prob, Scratch's arrays: the build declares them, every call checks them.
-ARRAY_DTYPES = [
-    np.dtype(t)
-    for t in (
-        [np.float32, np.float32, np.float32, np.int32, np.uint8, np.int32, np.int32]
-        + [np.int32, np.float32]
-        + [np.uint64, np.int64, np.float32, np.float32, np.int32, np.int32, np.int32, np.int32]
-        + [np.int8, np.float32, np.float64, np.float32, np.float32, np.int32]
-    )
-]
+# The C function's array arguments, in its order (Model's arrays, the corpus and keep_prob,
+# Scratch's arrays), and their element types, all as w2vcli.arrays states them; the kernel
+# is built for float32: the build declares these types, every call checks them.
+ARRAYS = {**MODEL_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
+ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
 # What the build child runs (`python -I -c BOOTSTRAP PACKAGE LIBRARY CC PATH...`). It
 # imports the package from its directory, PACKAGE, and not by name from the import path:
@@ -226,8 +223,8 @@ _images = []  # descriptors of the in-memory copies loaded, kept open: see _dlop
 
 def train_batch(on_build=None):
     """kernels.train_batch from the shared library (built now if needed, `on_build()` called
-    first), or None if it cannot be built, trusted or verified here; the reason was said on
-    stderr."""
+    first), or None if it cannot be built, trusted or verified here; the reason is given
+    as a W2VWarning."""
     path = library_path()
     if path not in _loaded:
         _loaded[path] = _load_or_build(path, on_build)
@@ -263,7 +260,7 @@ def _load_or_build(path: Path, on_build=None):
         except Damaged as damage:
             if attempt:
                 return _fall_back(f"{path} is damaged ({damage}) even after a rebuild")
-            print(f"w2v: {path} is damaged ({damage}); rebuilding it", file=sys.stderr)
+            _warn(f"{path} is damaged ({damage}); rebuilding it")
             for stale in (path, path.with_suffix(".sha256")):
                 stale.unlink(missing_ok=True)
             continue
@@ -297,8 +294,13 @@ def _dlopen(path: Path, image: bytes) -> ctypes.CDLL:
 
 
 def _fall_back(message: str) -> None:
-    print(f"w2v: {message}; {JIT}", file=sys.stderr)
+    _warn(f"{message}; {JIT}")
     return None
+
+
+def _warn(message: str) -> None:
+    """Said as a W2VWarning: the library never prints; the CLI shows it as `w2v: ...`."""
+    warnings.warn(message, W2VWarning, stacklevel=3)
 
 
 # Building.
@@ -405,7 +407,6 @@ def build(path, cc: str) -> None:
         types.float64,
     )
 
-    @cfunc(signature, error_model="numpy", fastmath=kernels.FASTMATH)
     def entry(
         w_in,
         w_out,
@@ -476,6 +477,11 @@ def build(path, cc: str) -> None:
         )
         results[0], results[1] = examples, words
         return loss
+
+    # One parameter per C argument (a cfunc takes no *args): the arrays in ARRAYS' order.
+    parameters = list(inspect.signature(entry).parameters)
+    assert parameters[: len(ARRAYS)] == list(ARRAYS), "entry's arrays are not arrays.py's"
+    entry = cfunc(signature, error_model="numpy", fastmath=kernels.FASTMATH)(entry)
 
     library = entry._library
     library._ensure_finalized()

@@ -20,6 +20,7 @@ from .query import Index, nearest
 
 FORMATS = ("png", "svg", "pdf")
 MIN_WORDS = 3
+TOP = 100  # words drawn without query words
 # At most this many words in a picture: more are not legible at this size, and placing
 # the labels costs time and memory that grow as the square of their number.
 MAX_WORDS = 1000
@@ -55,6 +56,59 @@ def output_format(path: str) -> str:
     if suffix not in FORMATS:
         raise W2VError(f"--output {path}: name a .png, .svg or .pdf file")
     return suffix
+
+
+@dataclass
+class Plotted:
+    """What plot_words drew."""
+
+    labels: list  # the words, as drawn
+    method: str  # PCA or t-SNE
+    families: list  # the fonts used
+    missing: str  # characters no font was found for, drawn as boxes
+
+
+def check(words: list, neighbours: int, top: int | None, method: str = "pca") -> None:
+    """Refuse, before any work, a picture that cannot be drawn or would not be legible."""
+    if words and top is not None:
+        raise W2VError("give WORDs or --top N, not both")
+    most = len(set(words)) * (neighbours + 1) if words else top or TOP
+    if not words and most < MIN_WORDS:
+        raise W2VError(f"--top {most}: a projection needs at least {MIN_WORDS} words")
+    if most > MAX_WORDS:
+        asked = f"{len(set(words))} words and {neighbours} neighbours each" if words else "--top"
+        raise W2VError(f"{asked}: at most {MAX_WORDS:,} words fit in a legible picture")
+    require(method)
+
+
+def plot_words(
+    vecs,
+    f,
+    fmt: str = "png",
+    words: list = (),
+    neighbours: int = 10,
+    top: int | None = None,
+    restrict: int | None = None,
+    method: str = "pca",
+    seed: int = 1,
+    font: str | None = None,
+    source: str = "vectors",
+) -> Plotted:
+    """Draw `words` of the Vectors `vecs` and each one's `neighbours` nearest, or else the
+    `top` most frequent words, projected to 2-D from their unit vectors, into the binary
+    file `f` as `fmt` (png, svg, pdf). `source` names the vectors in the title."""
+    from .fonts import choose_fonts
+    from .streams import shown
+
+    check(list(words), neighbours, top, method)
+    index = vecs.index
+    chosen = select_words(index, list(words), neighbours, top or TOP, restrict, source)
+    labels = [label(index.words[r]) for r in chosen.rows]
+    projection = project(index.unit[chosen.rows], method, seed)
+    title = f"{projection.method} of {len(labels)} words from {shown(source)}"
+    fonts = choose_fonts([*labels, title], font)
+    draw(f, fmt, projection, labels, chosen, title, fonts.families)
+    return Plotted(labels, projection.method, fonts.families, fonts.missing)
 
 
 def select_words(

@@ -52,15 +52,15 @@ def segmenter(lang: str = "zh"):
 MAX_LINE_BYTES = 16 << 20  # a line of raw text: a whole long article is under 1 MiB
 
 
-def raw_lines(path: str):
-    """The lines of the raw text at `path` ('-' for stdin, .gz/.bz2/.xz decompressed) as
-    str, in bounded memory: a line longer than MAX_LINE_BYTES (/dev/zero, a file that is
-    not text) is an error naming it."""
+def raw_lines(source, name: str | None = None):
+    """The lines of raw text as str, from `source`, a path (.gz/.bz2/.xz decompressed) or
+    a binary file object, in bounded memory: a line longer than MAX_LINE_BYTES (/dev/zero,
+    a file that is not text) is an error naming it (`name`, by default the path)."""
     from .corpus import open_corpus, read_block
     from .streams import text_lines
 
-    name = "stdin" if path == "-" else path
-    f = open_corpus(path)
+    f = open_corpus(source) if isinstance(source, str) else source
+    name = name or (source if isinstance(source, str) else "text")
     return text_lines(lambda: read_block(f, name, waiting=False), name, MAX_LINE_BYTES)
 
 

@@ -18,12 +18,12 @@ announces must fit in this machine's memory, and a stream (stdin, a pipe) may no
 on past what the header announces.
 """
 
+import contextlib
 import functools
 import itertools
 import os
 import re
 import stat
-import sys
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -167,49 +167,88 @@ class Vectors:
             target = self.index.unit[exclude].astype(np.float64).mean(axis=0)
         return self._named(nearest_to(self.index, target, exclude, k, restrict))
 
+    def nearest_each(self, words: list, k: int = 10, restrict: int | None = None) -> list:
+        """nearest(word) for each of `words`, with one matrix product: a list per word."""
+        from .query import nearest
+
+        rows = [self.row(w) for w in words]
+        return [self._named(found) for found in nearest(self.index, rows, k, restrict)]
+
     def analogy(
         self, a: str, b: str, c: str, k: int = 10, method: str = "add", restrict=None
     ) -> list:
         """The k best d for 'a is to b as c is to d' (3CosAdd, or 3CosMul with "mul")."""
+        return self.analogy_each([(a, b, c)], k, method, restrict)[0]
+
+    def analogy_each(self, triples: list, k: int = 10, method: str = "add", restrict=None):
+        """analogy(a, b, c) for each (a, b, c) of `triples`, at once: a list per triple."""
         from .query import analogy
 
-        rows = [self.row(w) for w in (a, b, c)]
-        return self._named(analogy(self.index, [rows], k, method, restrict)[0])
+        rows = [[self.row(w) for w in triple] for triple in triples]
+        return [self._named(found) for found in analogy(self.index, rows, k, method, restrict)]
 
     def similarity(self, a: str, b: str) -> float:
         """The cosine similarity of two words."""
+        return self.similarity_each([(a, b)])[0]
+
+    def similarity_each(self, pairs: list) -> list:
+        """similarity(a, b) for each (a, b) of `pairs`, at once."""
         from .query import similarity
 
-        return float(similarity(self.index, [[self.row(a), self.row(b)]])[0])
+        rows = [[self.row(a), self.row(b)] for a, b in pairs]
+        return similarity(self.index, rows).astype(float).tolist()
 
-    def evaluate_analogies(self, path: str, restrict: int = 30_000):
-        """Accuracy on an analogy file (questions-words format), as gensim computes it."""
+    def norms(self) -> np.ndarray:
+        """The Euclidean norm of each vector, in float64."""
+        from .query import row_norms
+
+        return row_norms(self.vectors)
+
+    def evaluate_analogies(self, source, restrict: int = 30_000, name: str | None = None):
+        """Accuracy on analogy questions (questions-words format: ': section' lines, then
+        'a b c d' lines), as gensim computes it. `source` is a path or an iterable of
+        lines; `name` is how messages call it (the path by default)."""
         from .evaluate import evaluate_analogies
-        from .files import text_file
 
-        with text_file(os.fspath(path), "analogies") as lines:
-            return evaluate_analogies(self.index, lines, restrict, os.fspath(path))
+        with _lines(source, "analogies") as (lines, label):
+            return evaluate_analogies(self.index, lines, restrict, name or label)
 
-    def evaluate_pairs(self, path: str):
-        """Spearman and Pearson correlation with a word-pair file (WordSim-353 format)."""
+    def evaluate_pairs(self, source, name: str | None = None):
+        """Spearman and Pearson correlation with word pairs and scores (WordSim-353,
+        SimLex-999 format). `source` is a path or an iterable of lines."""
         from .evaluate import evaluate_pairs
-        from .files import text_file
 
-        with text_file(os.fspath(path), "pairs") as lines:
-            return evaluate_pairs(self.index, lines, os.fspath(path))
+        with _lines(source, "pairs") as (lines, label):
+            return evaluate_pairs(self.index, lines, name or label)
 
-    def save(self, path: str, format: str = "text") -> None:
-        """Write a word2vec file ("text" or "binary"), atomically."""
+    def save(self, target, format: str = "text") -> None:
+        """Write a word2vec file ("text" or "binary"): to a path, atomically, or to a
+        binary file object."""
         from .files import plan_outputs, write_outputs
 
         if format not in ("text", "binary"):
             raise ValueError(f"format must be text or binary (got {format!r})")
-        output = plan_outputs({"path": os.fspath(path)}, [])["path"]
+        if hasattr(target, "write"):
+            return write_vectors(target, self.words, self.vectors, format == "binary")
+        output = plan_outputs({"path": os.fspath(target)}, [])["path"]
         with write_outputs([output]) as (f,):
             write_vectors(f, self.words, self.vectors, format == "binary")
 
     def _named(self, answers: list) -> list:
         return [Neighbour(self.words[r], float(v)) for r, v in answers]
+
+
+@contextlib.contextmanager
+def _lines(source, what: str):
+    """The lines of `source`, a path (read in bounded memory) or already lines, and its name."""
+    from .files import text_file
+
+    if isinstance(source, str | os.PathLike):
+        path = os.fspath(source)
+        with text_file(path, what) as lines:
+            yield lines, path
+    else:
+        yield source, what
 
 
 def read_vectors(path: str) -> tuple:
@@ -227,19 +266,15 @@ STREAM_BYTES_PER_WORD = 1024
 STREAM_BYTES_PER_NUMBER = 64
 
 
-def load_vectors(path: str) -> Vectors:
-    """Read a word2vec text or binary file ('-' for stdin), detecting the format."""
-    if path == "-":
-        if sys.stdin is None:  # started with stdin closed (`<&-`)
-            raise W2VError("stdin is closed; give a vectors file with -v PATH")
-        return parse_vectors(_read_bounded(sys.stdin.buffer, "stdin"), "stdin")
-    return load_vectors_file(path)
-
-
-def load_vectors_file(path: str) -> Vectors:
-    """Read the word2vec text or binary file `path` (a file, even one named '-')."""
+def load_vectors(source, name: str | None = None) -> Vectors:
+    """Read a word2vec text or binary file, detecting the format: `source` is a path (a
+    file, even one named '-') or a binary file object; `name` is how messages call it."""
     from .files import check_input
 
+    if not isinstance(source, str | os.PathLike):
+        name = name or str(getattr(source, "name", "vectors"))
+        return parse_vectors(_read_bounded(source, name), name)
+    path = os.fspath(source)
     check_input(path, "a vectors file")
     try:
         with open(path, "rb") as f:
