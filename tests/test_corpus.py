@@ -128,3 +128,53 @@ def test_stream_grows_and_is_encoded_in_small_parts(tmp_path, monkeypatch):
     encoded = parts[2].tolist()
     assert encoded[:8] == [0, 1, 2, 0, LINE_END, 1, 0, LINE_END]  # a b rare a / b a
     assert encoded[-3:] == [0, LINE_END, LINE_END]  # "c a": c is rare
+
+
+# Corpora larger than memory: the id stream in a temporary file (--corpus-in disk).
+
+
+def counted(path, ids_in, max_types=corpus.MAX_TYPES, tmp_dir=None):
+    with open(path, "rb") as f:
+        return corpus.count_chunks(corpus.read_chunks(f, path), path, max_types, ids_in, tmp_dir)
+
+
+def as_array(ids) -> np.ndarray:
+    return np.concatenate([np.asarray(part) for part in corpus.parts(ids)] or [[]])
+
+
+@pytest.mark.parametrize("max_types", [corpus.MAX_TYPES, 40])  # 40: pruned many times
+def test_disk_and_memory_streams_hold_the_same_ids(small_corpus, monkeypatch, max_types):
+    monkeypatch.setattr(corpus, "PART_SIZE", 1000)  # many parts,
+    monkeypatch.setattr(corpus, "BUFFER_IDS", 777)  # many writes, some larger than the buffer
+    memory, disk = (counted(str(small_corpus), where, max_types) for where in ("memory", "disk"))
+    assert isinstance(disk.ids, corpus.DiskIds) and isinstance(memory.ids, np.ndarray)
+    assert np.array_equal(as_array(disk.ids), memory.ids)
+    assert disk.tokens == memory.tokens and np.array_equal(disk.counts, memory.counts)
+    assert (disk.prunings > 0) == (max_types == 40)
+    _, new_ids = build_vocab(memory.tokens, memory.counts, min_count=2)
+    assert np.array_equal(as_array(corpus.encode(disk, new_ids)), corpus.encode(memory, new_ids))
+
+
+def test_auto_moves_the_stream_to_disk_past_its_share_of_memory(small_corpus, monkeypatch):
+    memory = counted(str(small_corpus), "auto")
+    assert isinstance(memory.ids, np.ndarray)  # a small corpus stays in memory
+    monkeypatch.setattr(corpus, "SPILL_SHARE", 1e-9)  # a few bytes of this machine's memory
+    spilled = counted(str(small_corpus), "auto")
+    assert isinstance(spilled.ids, corpus.DiskIds)
+    assert np.array_equal(as_array(spilled.ids), memory.ids)
+
+
+def test_the_temporary_file_has_no_name(small_corpus, tmp_path):
+    raw = counted(str(small_corpus), "disk", tmp_dir=str(tmp_path))
+    assert len(raw.ids) > 0 and list(tmp_path.iterdir()) == []  # nothing left anywhere
+    with pytest.raises(CorpusError, match="^--tmp-dir .*missing: cannot make"):
+        counted(str(small_corpus), "disk", tmp_dir=str(tmp_path / "missing"))
+
+
+def test_memory_stream_grows_by_a_quarter(monkeypatch):
+    monkeypatch.setattr(corpus, "PART_SIZE", 16)
+    ids = corpus.MemoryIds()
+    for n in range(1, 400):
+        ids.append(np.full(n % 7 + 1, n, np.int32))
+        assert len(ids.array) <= max(16, 1.25 * len(ids) + 8)  # never doubled
+    assert np.array_equal(ids.stream()[:3], [1, 1, 2])

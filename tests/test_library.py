@@ -237,3 +237,16 @@ def test_the_library_never_reads_stdin(model, tmp_path, monkeypatch):
         w2vcli.train("-")
     with pytest.raises(W2VError, match="no such file"):
         model.vectors.evaluate_pairs(tmp_path / "missing.tsv")
+
+
+def test_normalize_gives_the_same_answers_with_one_matrix(model, tmp_path):
+    path = tmp_path / "v.bin"
+    model.vectors.save(path, "binary")
+    plain, vecs = w2vcli.load(path), w2vcli.load(path)
+    before = (plain.nearest_each(["one", "the"]), plain.analogy("one", "two", "three"))
+    matrix = vecs.matrix
+    assert vecs.normalize() is vecs and vecs.matrix is matrix  # in place: no second matrix
+    assert vecs.index.unit is matrix
+    assert (vecs.nearest_each(["one", "the"]), vecs.analogy("one", "two", "three")) == before
+    assert plain.normalize().matrix is plain.index.unit  # after queries: the copy is kept
+    assert np.allclose(np.linalg.norm(vecs.matrix, axis=1), 1, atol=1e-6)

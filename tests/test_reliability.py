@@ -842,3 +842,19 @@ def test_long_words_are_cut_in_a_plot(tmp_path):
     out = tmp_path / "p.svg"
     assert run("plot", "--top", "5", "-v", write(tmp_path, data.encode()), "-o", out).exit_code == 0
     assert "0" + "W" * 38 + "…" in out.read_text() and "W" * 40 not in out.read_text()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_the_corpus_temporary_file_is_gone_however_training_ends(tmp_path, small_corpus, signum):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    args = ["--epochs", 10_000, "--dim", 8, "--threads", 1, "--corpus-in", "disk", "--tmp-dir", tmp]
+    child = start_w2v("train", small_corpus, "-o", tmp_path / "v.txt", *args)
+    wait_for_stderr(child, b"train:")  # training, from the file
+    fds = Path(f"/proc/{child.pid}/fd")
+    open_files = [os.readlink(fd) for fd in fds.iterdir()]
+    assert any(f.startswith(str(tmp)) and f.endswith("(deleted)") for f in open_files)
+    assert list(tmp.iterdir()) == []  # it never had a name there
+    child.send_signal(signum)
+    child.communicate(timeout=60)
+    assert child.returncode != 0 and list(tmp.iterdir()) == []

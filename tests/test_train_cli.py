@@ -152,3 +152,22 @@ def test_divergence_is_stopped_with_advice_and_no_output(tmp_path, small_corpus)
     result = run("train", small_corpus, "-o", out, "--alpha", "1e6", *FAST)
     assert "try a smaller --alpha" in one_line_error(result)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs"])
+def test_disk_and_memory_modes_write_the_same_bytes(tmp_path, small_corpus, loss):
+    packed = tmp_path / "c.txt.gz"
+    packed.write_bytes(gzip.compress(small_corpus.read_bytes()))
+    outputs = []
+    for mode in ("memory", "disk", "auto"):
+        for source, stdin in (
+            (small_corpus, None),
+            (packed, None),
+            ("-", small_corpus.read_text()),
+        ):
+            out = tmp_path / f"{mode}-{len(outputs)}.bin"
+            args = ["--corpus-in", mode, "--loss", loss, "--seed", 5, "--format", "binary"]
+            result = run("train", source, "-o", out, *FAST, *args, input=stdin)
+            assert result.exit_code == 0, result.output
+            outputs.append(out.read_bytes())
+    assert len(set(outputs)) == 1

@@ -23,12 +23,13 @@ _NAMES = {
 __all__ = ["load", *_NAMES]
 
 
-def load(source):
-    """The vectors of a word2vec text or binary file (a path, or a binary file object), the
-    format detected from its content."""
+def load(source, limit=None):
+    """The vectors of a file (a path, or a binary file object): word2vec text or binary, or
+    GloVe, each possibly gzip, bzip2 or xz compressed, told from the content; `limit`: only
+    the first N vectors (the most frequent words)."""
     from .vectors import load_vectors
 
-    return load_vectors(source)
+    return load_vectors(source, limit=limit)
 
 
 def __getattr__(name):

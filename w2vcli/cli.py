@@ -314,21 +314,29 @@ restrict_option = click.option(
     metavar="N",
     help="Answer only with the N most frequent words.",
 )
+limit_option = click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Read only the first N vectors of the file (the most frequent words).",
+)
 FROM_STDIN = [("stdin", "-")]  # an input of the query commands that read their queries
 
 
 @cli.command(short_help="Nearest words by cosine similarity.")
 @click.argument("words", nargs=-1)
 @vectors_option
+@limit_option
 @k_option
 @restrict_option
 @json_option
-def nearest(words, vectors, k, restrict, as_json):
+def nearest(words, vectors, limit, k, restrict, as_json):
     """The k nearest words to each WORD by cosine similarity, the word itself excluded.
 
     Without WORDs, reads one word per line from stdin. Output: query, neighbour, similarity.
     """
-    vecs = load_for_answers(vectors, [] if words else FROM_STDIN)
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
 
     def answer(queries):
         found = vecs.nearest_each([q[0] for q in queries], k, restrict)
@@ -341,6 +349,7 @@ def nearest(words, vectors, k, restrict, as_json):
 @cli.command(short_help="A is to B as C is to ?")
 @click.argument("words", nargs=-1)
 @vectors_option
+@limit_option
 @k_option
 @click.option(
     "--method",
@@ -351,7 +360,7 @@ def nearest(words, vectors, k, restrict, as_json):
 )
 @restrict_option
 @json_option
-def analogy(words, vectors, k, method, restrict, as_json):
+def analogy(words, vectors, limit, k, method, restrict, as_json):
     """A is to B as C is to ?: the words nearest B - A + C, the three inputs excluded.
 
     WORDS are A B C; without them, reads 'A B C' lines from stdin. Output: a, b, c, answer,
@@ -359,7 +368,7 @@ def analogy(words, vectors, k, method, restrict, as_json):
     """
     if words and len(words) != 3:
         raise click.UsageError("give three words A B C, or none to read 'A B C' lines from stdin")
-    vecs = load_for_answers(vectors, [] if words else FROM_STDIN)
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
 
     def answer(queries):
         found = vecs.analogy_each(queries, k, method, restrict)
@@ -372,12 +381,13 @@ def analogy(words, vectors, k, method, restrict, as_json):
 @cli.command(short_help="Cosine similarity of word pairs.")
 @click.argument("words", nargs=-1)
 @vectors_option
+@limit_option
 @json_option
-def similarity(words, vectors, as_json):
+def similarity(words, vectors, limit, as_json):
     """Cosine similarity of two words W1 W2; without them, of each 'W1 W2' line on stdin."""
     if words and len(words) != 2:
         raise click.UsageError("give two words W1 W2, or none to read 'W1 W2' lines from stdin")
-    vecs = load_for_answers(vectors, [] if words else FROM_STDIN)
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
 
     def answer(queries):
         return [(*q, s) for q, s in zip(queries, vecs.similarity_each(queries), strict=True)]
@@ -388,6 +398,7 @@ def similarity(words, vectors, as_json):
 
 @cli.command(short_help="Analogy accuracy and word-pair correlation.")
 @vectors_option
+@limit_option
 @click.option(
     "--analogies",
     multiple=True,
@@ -410,7 +421,7 @@ def similarity(words, vectors, as_json):
     help="Analogy questions and answers within the N most frequent words (pairs use all).",
 )
 @json_option
-def evaluate(vectors, analogies, pairs, restrict, as_json):
+def evaluate(vectors, limit, analogies, pairs, restrict, as_json):
     """Analogy accuracy per section and word-pair correlation, as gensim computes them.
 
     Output, one row per result: file, section, metric, value, answered, total, coverage
@@ -421,7 +432,7 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
     if not analogies and not pairs:
         raise click.UsageError("give --analogies FILE and/or --pairs FILE")
     inputs = [("--analogies", p) for p in analogies] + [("--pairs", p) for p in pairs]
-    vecs = load_for_answers(vectors, inputs)
+    vecs = load_for_answers(vectors, inputs, limit)
     columns = ("file", "section", "metric", "value", "answered", "total", "coverage")
     rows = []
 
@@ -462,12 +473,13 @@ def evaluate(vectors, analogies, pairs, restrict, as_json):
     default=None,
     help="Output format.  [default: the other format than SOURCE's]",
 )
-def convert(source_path, target, to):
+@limit_option
+def convert(source_path, target, to, limit):
     """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout)."""
     from .vectors import Vectors
 
     out = plan({"TARGET": target}, [("SOURCE", source_path)], to == "binary")["TARGET"]
-    vecs = load_vectors(source_path)
+    vecs = load_vectors(source_path, limit)
     binary = not vecs.binary if to is None else to == "binary"
     if binary:
         refuse_binary_on_terminal(out)
@@ -482,8 +494,9 @@ def convert(source_path, target, to):
 
 @cli.command(short_help="Words, dimensions, format and norms of a file.")
 @click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
+@limit_option
 @json_option
-def info(path, as_json):
+def info(path, limit, as_json):
     """Vocabulary size, dimensions, format and vector norms of a vectors file.
 
     PATH defaults to $W2V_VECTORS, else vectors.txt. Output: name, value lines.
@@ -494,7 +507,7 @@ def info(path, as_json):
 
     check_stdout([("PATH", path)])
     closed = "stdin is closed; give a vectors file with -v PATH"
-    vecs = load_quietly(source(path, closed), input_name(path))
+    vecs = load_quietly(source(path, closed), input_name(path), limit)
     norms = vecs.norms()
     facts = {
         "path": path,
@@ -520,6 +533,7 @@ def info(path, as_json):
 @cli.command(short_help="A 2-D picture of words and their neighbours.")
 @click.argument("words", nargs=-1)
 @vectors_option
+@limit_option
 @click.option(
     "--neighbours",
     type=click.IntRange(min=0),
@@ -563,7 +577,7 @@ def info(path, as_json):
     metavar="FILE|FAMILY",
     help="Font for the labels.  [default: DejaVu Sans, and a CJK font found for other scripts]",
 )
-def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
+def plot(words, vectors, limit, neighbours, top, restrict, output, method, seed, font):
     """Draw WORDs and each one's nearest neighbours, or the most frequent words, projected to
     2-D from their unit vectors; each point labelled with its word.
 
@@ -576,7 +590,7 @@ def plot(words, vectors, neighbours, top, restrict, output, method, seed, font):
     check(words, neighbours, top, method)
     fmt = output_format(output)
     picture = plan({"--output": output}, [("--vectors", vectors), ("--font", font)], True)
-    vecs = load_vectors(vectors)
+    vecs = load_vectors(vectors, limit).normalize()
     with picture["--output"].open() as f:
         drawn = plot_words(
             vecs, f, fmt, words, neighbours, top, restrict, method, seed, font, vectors

@@ -94,6 +94,20 @@ class TrainConfig:
     )
     seed: int = setting(1, "Random seed; with --threads 1 the output is reproducible.")
     force_softmax: bool = setting(False, f"Allow --loss softmax above {SOFTMAX_MAX_VOCAB:,} words.")
+    # Where the corpus's ids are kept; the vectors are the same either way.
+    corpus_in: str = setting(
+        "auto",
+        "Keep the corpus's ids in memory, or in a temporary file read as training goes "
+        "(for corpora larger than memory); auto: memory, moved to disk once the ids pass a "
+        "quarter of this machine's memory.",
+        choices=("auto", "memory", "disk"),
+    )
+    tmp_dir: str | None = setting(
+        None,
+        "Directory of the temporary id file, which has no name and is gone when w2v ends.  "
+        "[default: $TMPDIR, else /tmp]",
+        type=str,
+    )
 
     @property
     def start_alpha(self) -> float:
@@ -116,6 +130,11 @@ class TrainConfig:
 
         need(self.arch in ("cbow", "skipgram"), "--arch", "must be cbow or skipgram")
         need(self.loss in ("ns", "hs", "softmax"), "--loss", "must be ns, hs or softmax")
+        need(
+            self.corpus_in in ("auto", "memory", "disk"),
+            "--corpus-in",
+            "must be auto, memory or disk",
+        )
 
         def within(value, low: int, high: int, option: str) -> None:
             need(low <= value <= high, option, f"must be from {low:,} to {high:,} (got {value})")

@@ -37,12 +37,13 @@ def input_name(path: str) -> str:
     return "stdin" if path == "-" else path
 
 
-def load_vectors(path: str):
-    """The vectors at `path` ('-' for stdin), saying on stderr what was repaired."""
+def load_vectors(path: str, limit: int | None = None):
+    """The vectors at `path` ('-' for stdin; the first `limit`), saying on stderr what was
+    repaired."""
     from .vectors import load_vectors
 
     closed = "stdin is closed; give a vectors file with -v PATH"
-    vecs = load_vectors(source(path, closed), input_name(path))
+    vecs = load_vectors(source(path, closed), input_name(path), limit)
     if vecs.invalid_utf8:
         say(f"{path}: {vecs.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
     if vecs.blank_words:
@@ -52,11 +53,11 @@ def load_vectors(path: str):
     return vecs
 
 
-def load_for_answers(path: str, inputs: list = ()):
+def load_for_answers(path: str, inputs: list = (), limit: int | None = None):
     """The vectors at `path`, once stdout is known to be open and none of the inputs
     (`w2v nearest -v v.txt >> v.txt` would read what it writes)."""
     check_stdout([("--vectors", path), *inputs])
-    return load_vectors(path)
+    return load_vectors(path, limit).normalize()  # answers need only the unit vectors
 
 
 def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:

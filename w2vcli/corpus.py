@@ -23,13 +23,16 @@ import bz2
 import gzip
 import itertools
 import lzma
+import math
+import os
 import re
+import tempfile
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from .config import MAX_TYPES, TOKEN_BYTES
+from .config import MAX_TYPES, TOKEN_BYTES, physical_memory
 from .errors import CorpusError
 from .files import check_input
 from .vocab import DROPPED, LINE_END
@@ -157,7 +160,7 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
     appearance; remove the others' occurrences from `stream`, in place, and return the
     length left."""
     counts = np.zeros(len(index), dtype=np.int64)
-    for part in _parts(stream):
+    for part in parts(stream):
         counts += np.bincount(part[part >= 0], minlength=len(index))
     tokens = list(index)
     by_count = np.argsort(-counts, kind="stable")[:keep]
@@ -203,15 +206,20 @@ def sentence_chunks(sentences, name: str = "sentences"):
         yield b"".join(pending)
 
 
-def count_chunks(chunks, path: str, max_types: int = MAX_TYPES) -> RawCorpus:
+def count_chunks(
+    chunks, path: str, max_types: int = MAX_TYPES, ids_in: str = "memory", tmp_dir=None
+) -> RawCorpus:
     """The provisional-id stream and token counts of text arriving in `chunks`, each ending
-    at a separator byte.
+    at a separator byte. `ids_in`: where the stream is kept, "memory", "disk" (a temporary
+    file in `tmp_dir`, else $TMPDIR) or "auto" (memory, moved to disk once it passes
+    SPILL_SHARE of this machine's memory).
 
     Refuses input that is not UTF-8 text: more than JUNK_SHARE of the bytes read so far
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
     """
     index: dict[bytes, int] = {}
-    stream, length = np.empty(PART_SIZE, dtype=np.int32), 0  # doubled as needed
+    ids = DiskIds(tmp_dir) if ids_in == "disk" else MemoryIds()
+    spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
     raw = RawCorpus(None, [], None, 0, 0)
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
     token_bytes, budget = 0, max_types * TOKEN_BYTES  # of the token text in `index`
@@ -233,50 +241,159 @@ def count_chunks(chunks, path: str, max_types: int = MAX_TYPES) -> RawCorpus:
         raw.lines += chunk.count(b"\n")
         chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
         known = len(index)
-        stream, length = _append(stream, length, _encode_chunk(chunk, index))
+        ids.append(_encode_chunk(chunk, index))
+        if 4 * len(ids) > spill:
+            ids = ids.to_disk(tmp_dir)
         token_bytes += sum(map(len, itertools.islice(reversed(index), len(index) - known)))
         if len(index) > max_types or token_bytes > budget:
-            kept = _prune(index, stream[:length], max(1, max_types // 2), budget // 2)
+            length = len(ids)
+            kept = _prune(index, ids.stream(), max(1, max_types // 2), budget // 2)
             token_bytes = sum(map(len, index))
             raw.pruned_tokens += length - kept
             raw.prunings += 1
-            length = kept
-    stream, length = _append(stream, length, np.array([LINE_END], dtype=np.int32))
-    stream.resize(length, refcheck=False)
-    raw.ids = stream
+            ids.truncate(kept)
+    ids.append(np.array([LINE_END], dtype=np.int32))
+    raw.ids = ids.stream()
     raw.tokens = list(index)
     raw.counts = np.zeros(len(index), dtype=np.int64)
-    for part in _parts(raw.ids):
+    for part in parts(raw.ids):
         raw.counts += np.bincount(part[part >= 0], minlength=len(index))
     return raw
 
 
-# The id stream is the one thing that grows with the corpus, so it is held once: it grows
-# in place (realloc, which moves large blocks by remapping pages, not by copying them), and
-# the passes over it work on PART_SIZE slices, so no temporary is as large as the stream.
+# The id stream is the one thing that grows with the corpus, so it is held once, and the
+# passes over it work on PART_SIZE slices, so that no temporary is as large as the stream.
 PART_SIZE = 1 << 20
+GROWTH = 1.25  # in memory, the stream grows by a quarter at a time: at most 1.25 x its size
+SPILL_SHARE = 0.25  # "auto": to disk once the ids pass this share of the machine's memory
+BUFFER_IDS = 1 << 22  # on disk: ids gathered in memory before each write (16 MiB)
 
 
-def _append(stream: np.ndarray, length: int, piece: np.ndarray) -> tuple[np.ndarray, int]:
-    if length + len(piece) > len(stream):
-        stream.resize(max(2 * len(stream), length + len(piece)), refcheck=False)
-    stream[length : length + len(piece)] = piece
-    return stream, length + len(piece)
+class MemoryIds:
+    """The stream in one array that grows in place (realloc moves large blocks by
+    remapping pages, not by copying them)."""
+
+    def __init__(self):
+        self.array, self.length = np.empty(PART_SIZE, dtype=np.int32), 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def append(self, piece: np.ndarray) -> None:
+        if self.length + len(piece) > len(self.array):
+            grown = max(int(GROWTH * len(self.array)), self.length + len(piece))
+            self.array.resize(grown, refcheck=False)
+        self.array[self.length : self.length + len(piece)] = piece
+        self.length += len(piece)
+
+    def truncate(self, length: int) -> None:
+        self.length = length
+
+    def stream(self) -> np.ndarray:
+        self.array.resize(max(self.length, 1), refcheck=False)  # give back the slack
+        return self.array[: self.length]
+
+    def to_disk(self, tmp_dir=None) -> "DiskIds":
+        ids = DiskIds(tmp_dir)
+        for part in parts(self.array[: self.length]):
+            ids.append(part)
+        return ids
 
 
-def _parts(array: np.ndarray):
+class DiskIds:
+    """The stream in a temporary file (--corpus-in disk), read and written in slices with
+    pread and pwrite, so that only the slices in use are in memory (a memory map would count
+    the whole file in the process's memory as it is read). The file has no name from the
+    start (unlinked at once), so it is gone when the process ends, however it ends."""
+
+    def __init__(self, tmp_dir=None):
+        try:
+            self.file = tempfile.TemporaryFile(dir=tmp_dir, prefix="w2v-ids-")
+        except OSError as e:
+            where = tmp_dir or tempfile.gettempdir()
+            raise CorpusError(
+                f"--tmp-dir {where}: cannot make the corpus's temporary file there "
+                f"({e.strerror or e}); give a writable directory with --tmp-dir"
+            ) from None
+        self.fd, self.length = self.file.fileno(), 0
+        self.buffer, self.buffered = np.empty(BUFFER_IDS, dtype=np.int32), 0
+
+    def __len__(self) -> int:
+        return self.length + self.buffered
+
+    def append(self, piece: np.ndarray) -> None:
+        if self.buffered + len(piece) > len(self.buffer):
+            self._flush()
+        if len(piece) > len(self.buffer):
+            self[self.length : self.length + len(piece)] = piece
+            self.length += len(piece)
+        else:
+            self.buffer[self.buffered : self.buffered + len(piece)] = piece
+            self.buffered += len(piece)
+
+    def _flush(self) -> None:
+        n = self.buffered
+        self.buffered = 0
+        self[self.length : self.length + n] = self.buffer[:n]
+        self.length += n
+
+    def truncate(self, length: int) -> None:
+        self._flush()
+        self.length = length
+        self.file.truncate(4 * length)
+
+    def stream(self) -> "DiskIds":
+        self._flush()
+        return self
+
+    def to_disk(self, tmp_dir=None) -> "DiskIds":
+        return self
+
+    def __getitem__(self, where: slice) -> np.ndarray:
+        """ids[start:stop], read from the file into a new array."""
+        start, stop, _ = where.indices(self.length)
+        ids = np.empty(max(0, stop - start), dtype=np.int32)
+        view, offset = memoryview(ids).cast("B"), 4 * start
+        while view:
+            read = os.preadv(self.fd, [view], offset)
+            if not read:
+                raise CorpusError("the corpus's temporary file is shorter than was written")
+            view, offset = view[read:], offset + read
+        return ids
+
+    def __setitem__(self, where: slice, values: np.ndarray) -> None:
+        """ids[start:start + len(values)] = values, written to the file."""
+        data = memoryview(np.ascontiguousarray(values, dtype=np.int32)).cast("B")
+        offset = 4 * (where.start or 0)
+        try:
+            while data:
+                written = os.pwrite(self.fd, data, offset)
+                data, offset = data[written:], offset + written
+        except OSError as e:
+            raise CorpusError(
+                f"cannot write the corpus's temporary file ({e.strerror or e}); free space "
+                "in --tmp-dir (or $TMPDIR), or use --corpus-in memory"
+            ) from None
+
+
+def parts(array):
+    """Slices of PART_SIZE ids of an array or a DiskIds."""
     for start in range(0, len(array), PART_SIZE):
         yield array[start : start + PART_SIZE]
 
 
-def encode(raw: RawCorpus, new_ids: np.ndarray) -> np.ndarray:
+def encode(raw: RawCorpus, new_ids: np.ndarray):
     """Map provisional ids to final ones, dropping words not in the vocabulary.
 
     `new_ids[p]` is the final id of provisional id p, or -2 for a dropped word.
     Returns int32 final ids with LINE_END after each line, written over raw.ids (a view of
-    its memory), so that the corpus is never held twice.
+    its memory, or the same DiskIds), so that the corpus is never held twice.
     """
-    return raw.ids[: _remap(raw.ids, new_ids)]
+    length = _remap(raw.ids, new_ids)
+    if isinstance(raw.ids, DiskIds):
+        raw.ids.truncate(length)
+        return raw.ids
+    return raw.ids[:length]
 
 
 def _remap(stream: np.ndarray, new_ids: np.ndarray) -> int:
@@ -284,7 +401,7 @@ def _remap(stream: np.ndarray, new_ids: np.ndarray) -> int:
     temporary is as large as the stream; returns the length kept."""
     table = np.concatenate([new_ids, [LINE_END]]).astype(np.int32)  # LINE_END indexes itself
     length = 0
-    for part in _parts(stream):  # the kept ids of each part move down to stream[length:]
+    for part in parts(stream):  # the kept ids of each part move down to stream[length:]
         kept = table[part]
         kept = kept[kept != DROPPED]
         stream[length : length + len(kept)] = kept

@@ -85,7 +85,7 @@ def train(
         raise TypeError("w2vcli.train: give settings or a config, not both")
     config = config.validate()
     t0 = time.perf_counter()
-    raw, name = _read(corpus, name, config.max_types)
+    raw, name = _read(corpus, name, config)
     stats = CorpusStats(
         name,
         int(raw.counts.sum()) + raw.pruned_tokens,
@@ -121,21 +121,21 @@ def _record(model: Model, result) -> Model:
     return model
 
 
-def _read(corpus, name, max_types: int):
+def _read(corpus, name, config: TrainConfig):
     """The corpus counted (RawCorpus), and its name for messages."""
     from .corpus import count_chunks, open_corpus, read_chunks, sentence_chunks
 
     if isinstance(corpus, (str, os.PathLike)):  # a file, even one named '-' (never stdin)
         path = os.fspath(corpus)
         with open_corpus(path) as f:
-            return _read(f, name or path, max_types)
+            return _read(f, name or path, config)
     if hasattr(corpus, "read"):
         name = name or str(getattr(corpus, "name", "corpus"))
-        if isinstance(corpus.read(0), str):
-            corpus = _Encoded(corpus)
-        return count_chunks(read_chunks(corpus, name), name, max_types), name
-    name = name or "sentences"
-    return count_chunks(sentence_chunks(corpus, name), name, max_types), name
+        chunks = read_chunks(_Encoded(corpus) if isinstance(corpus.read(0), str) else corpus, name)
+    else:
+        name = name or "sentences"
+        chunks = sentence_chunks(corpus, name)
+    return count_chunks(chunks, name, config.max_types, config.corpus_in, config.tmp_dir), name
 
 
 class _Encoded:

@@ -15,14 +15,15 @@ MUL_EPSILON = 1e-6  # 3CosMul's guard against division by zero (Levy and Goldber
 class Index:
     """Unit-normalised vectors and a word -> row lookup (the first of duplicate words wins)."""
 
-    def __init__(self, words: list, vectors: np.ndarray, rows: dict | None = None):
+    def __init__(self, words: list, vectors: np.ndarray, rows=None, in_place: bool = False):
+        """`in_place`: `vectors` (float32) become the unit vectors, with no second matrix."""
         self.words = words
         self.rows = first_rows(words) if rows is None else rows
-        self.unit = np.empty(np.shape(vectors), dtype=np.float32)
+        self.unit = vectors if in_place else np.empty(np.shape(vectors), dtype=np.float32)
         for start in range(0, len(vectors), NORM_ROWS):
-            rows = np.asarray(vectors[start : start + NORM_ROWS], dtype=np.float64)
-            norms = _norms(rows)[:, None]
-            unit = rows / np.where(norms > 0, norms, 1)
+            block = np.asarray(vectors[start : start + NORM_ROWS], dtype=np.float64)
+            norms = _norms(block)[:, None]
+            unit = block / np.where(norms > 0, norms, 1)
             unit[~np.isfinite(norms[:, 0])] = 0  # a NaN or infinite vector: similarity 0
             self.unit[start : start + NORM_ROWS] = unit
 

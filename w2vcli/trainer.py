@@ -18,7 +18,7 @@ import numpy as np
 
 from . import arrays, native, tables
 from .config import SOFTMAX_MAX_VOCAB, TrainConfig, physical_memory
-from .corpus import RawCorpus, encode
+from .corpus import RawCorpus, encode, parts
 from .errors import ConfigError, CorpusError, TrainingDiverged
 from .vocab import Vocab, build_vocab
 
@@ -131,7 +131,8 @@ class Trainer:
     """Runs the epochs; `on_progress(words_done, alpha, interval_loss)` is called from the
     main thread a few times a second."""
 
-    def __init__(self, vocab: Vocab, corpus: np.ndarray, config: TrainConfig):
+    def __init__(self, vocab: Vocab, corpus, config: TrainConfig):
+        """`corpus`: final ids, an array or a corpus.DiskIds."""
         self.vocab, self.corpus, self.config = vocab, corpus, config
         counts = vocab.counts
         self.keep_prob = tables.keep_probability(counts, config.sample)
@@ -156,7 +157,8 @@ class Trainer:
             points,
             lengths,
         )
-        self.total_words = int(np.count_nonzero(corpus >= 0)) * config.epochs
+        words = sum(int(np.count_nonzero(part >= 0)) for part in parts(corpus))
+        self.total_words = words * config.epochs
         bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
@@ -165,9 +167,12 @@ class Trainer:
     def _run_batch(self, start: int, end: int, alpha: float, scratch):
         c = self.config
         assert end - start <= len(scratch.sentence)
+        ids = self.corpus
+        if not isinstance(ids, np.ndarray):  # a DiskIds: this batch read from its file
+            ids, start, end = ids[start:end], 0, end - start
         return self.kernel(
             self.model,
-            self.corpus,
+            ids,
             start,
             end,
             ARCHS[c.arch],

@@ -20,6 +20,7 @@ on past what the header announces.
 
 import contextlib
 import functools
+import io
 import itertools
 import os
 import re
@@ -146,6 +147,18 @@ class Vectors:
 
         return Index(self.words, self.vectors, self.rows)
 
+    def normalize(self) -> "Vectors":
+        """Make every vector a unit vector, in place (gensim's old init_sims(replace=True)):
+        queries then need no second matrix of unit vectors, the memory of a big file."""
+        from .query import Index
+
+        if "index" not in self.__dict__:
+            self.vectors = np.require(self.vectors, np.float32, ["C", "W"])
+            self.__dict__["index"] = Index(self.words, self.vectors, self.rows, in_place=True)
+        else:
+            self.vectors = self.index.unit
+        return self
+
     def row(self, word: str) -> int:
         try:
             return self.rows[word]
@@ -266,19 +279,21 @@ STREAM_BYTES_PER_WORD = 1024
 STREAM_BYTES_PER_NUMBER = 64
 
 
-def load_vectors(source, name: str | None = None) -> Vectors:
-    """Read a word2vec text or binary file, detecting the format: `source` is a path (a
-    file, even one named '-') or a binary file object; `name` is how messages call it."""
+def load_vectors(source, name: str | None = None, limit: int | None = None) -> Vectors:
+    """Read a vectors file: `source` is a path (a file, even one named '-') or a binary file
+    object; `name` is how messages call it; `limit`: only the first N vectors. word2vec text
+    or binary, or GloVe, each possibly compressed (gzip, bzip2, xz): see w2vcli.readers."""
     from .files import check_input
 
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1 (got {limit})")
     if not isinstance(source, str | os.PathLike):
-        name = name or str(getattr(source, "name", "vectors"))
-        return parse_vectors(_read_bounded(source, name), name)
+        return _read(source, name or str(getattr(source, "name", "vectors")), limit)
     path = os.fspath(source)
     check_input(path, "a vectors file")
     try:
         with open(path, "rb") as f:
-            data = _read_bounded(f, path)
+            return _read(f, path, limit)
     except FileNotFoundError:
         raise W2VError(
             f"{path}: no such file; train one with 'w2v train CORPUS -o {path}'"
@@ -287,7 +302,22 @@ def load_vectors(source, name: str | None = None) -> Vectors:
         raise W2VError(f"{path}: is a directory, not a vectors file") from None
     except OSError as e:
         raise W2VError(f"{path}: cannot read ({e.strerror or e})") from None
-    return parse_vectors(data, path)
+
+
+def _read(f, name: str, limit: int | None) -> Vectors:
+    from .readers import decompressed, read_vectors
+
+    f = decompressed(f)
+    if not _seekable(f):  # a pipe, a device: read whole, bounded, so it can be read again
+        f = io.BytesIO(_read_bounded(f, name))
+    return read_vectors(f, name, limit)
+
+
+def _seekable(f) -> bool:
+    try:
+        return f.seekable() and stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return isinstance(f, io.BytesIO)
 
 
 def _read_bounded(f, name: str) -> bytes:
@@ -300,9 +330,14 @@ def _read_bounded(f, name: str) -> bytes:
         if not chunk:
             break
         head += chunk
-    n_words, dim = _parse_header(head.removeprefix(BOM).split(b"\n", 1)[0], name)
-    _check_memory(n_words, dim, name)
+    first_line = head.removeprefix(BOM).split(b"\n", 1)[0]
     budget = physical_memory() // READ_FACTOR
+    if _glove_dim(first_line):  # no header: bounded by memory alone
+        n_words, dim, limit = 0, 0, budget
+    else:
+        n_words, dim = _parse_header(first_line, name)
+        _check_memory(n_words, dim, name)
+        limit = len(head) + n_words * (STREAM_BYTES_PER_WORD + STREAM_BYTES_PER_NUMBER * dim)
     try:
         info = os.fstat(f.fileno())
         regular = stat.S_ISREG(info.st_mode) and f.seekable()
@@ -313,12 +348,11 @@ def _read_bounded(f, name: str) -> bytes:
             raise _too_large(name, info.st_size)
         f.seek(0)
         return f.read()
-    limit = len(head) + n_words * (STREAM_BYTES_PER_WORD + STREAM_BYTES_PER_NUMBER * dim)
     chunks, size = [head], len(head)
     while chunk := f.read(READ_BYTES):
         chunks.append(chunk)
         size += len(chunk)
-        if size > limit:
+        if n_words and size > limit:
             raise VectorsFormatError(
                 f"{name}: data runs on past the {n_words:,} vectors of {dim} numbers the header "
                 "announces; correct the first line"
@@ -326,6 +360,15 @@ def _read_bounded(f, name: str) -> bytes:
         if size > budget:
             raise _too_large(name, size)
     return b"".join(chunks)
+
+
+def _glove_dim(line: bytes) -> int:
+    """The dimensions of a GloVe file whose first line is `line` (a word and its numbers,
+    no 'V N' header), or 0 if it is not one."""
+    fields = line.split()
+    if len(fields) < 3 or NOT_TEXT.search(b" ".join(fields[1:])):
+        return 0
+    return len(fields) - 1 if _all_numbers(fields[1:]) else 0
 
 
 def _too_large(name: str, size: int) -> VectorsFormatError:
