@@ -196,3 +196,17 @@ def test_loading_holds_the_matrix_not_the_file(tmp_path):
     assert np.array_equal(loaded.matrix, matrix)
     # The matrix, the words (as bytes, then as str: 200,000 of each), one block.
     assert peak < 1.5 * matrix.nbytes, peak / matrix.nbytes
+
+
+def test_compressed_vectors_from_a_pipe(sample, tmp_path):
+    import subprocess
+    import sys
+
+    data = vectors_bytes(*sample, True)
+    w2v = [sys.executable, "-m", "w2vcli", "nearest", "w0", "-v", "-", "-k", "3"]
+    plain = subprocess.run(w2v, input=data, capture_output=True)
+    packed = subprocess.run(w2v, input=gzip.compress(data), capture_output=True)
+    assert plain.returncode == 0 and packed.stdout == plain.stdout
+    cut = subprocess.run(w2v, input=gzip.compress(data)[:500], capture_output=True)
+    assert cut.returncode == 1 and cut.stderr.decode().count("\n") == 1
+    assert "stdin: cannot decompress" in cut.stderr.decode()

@@ -858,3 +858,16 @@ def test_the_corpus_temporary_file_is_gone_however_training_ends(tmp_path, small
     child.send_signal(signum)
     child.communicate(timeout=60)
     assert child.returncode != 0 and list(tmp.iterdir()) == []
+
+
+def test_a_corpus_that_does_not_fit_beside_the_matrices_is_sent_to_disk(
+    tmp_path, small_corpus, monkeypatch
+):
+    # A machine whose memory holds the matrices and 1,000 bytes more: not the ids.
+    matrices = 2 * 4 * 16 * 1_000  # --dim 8 is padded to 16 floats; --max-vocab 1000
+    monkeypatch.setattr("w2vcli.trainer.physical_memory", lambda: matrices + 1000)
+    args = ["-o", tmp_path / "v.txt", *FAST, "--max-vocab", 1_000, "--corpus-in"]
+    error = one_line_error(run("train", small_corpus, *args, "memory"))
+    assert re.search(r"GiB for the corpus's ids, .*use --corpus-in disk, or lower --dim", error)
+    result = run("train", small_corpus, *args, "disk")
+    assert result.exit_code == 0, result.output

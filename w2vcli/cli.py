@@ -20,6 +20,7 @@ from .console import (
     check_stdout,
     input_name,
     load_for_answers,
+    load_unit,
     load_vectors,
     plan,
     refuse_binary_on_terminal,
@@ -216,6 +217,7 @@ def train(
             f"vocabulary: {len(model.vocab):,} words with count >= {config.min_count}",
             quiet,
         )
+        say(memory_line(model), quiet)
         report = epoch_report(model.vocab.words, watch, eval_analogies)
         for line in report.lines(chosen(model), "start") if report else []:  # as initialised
             say(line)
@@ -252,6 +254,18 @@ def train(
         f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {model.threads} "
         f"threads, compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
+    )
+
+
+def memory_line(model) -> str:
+    """What the run holds: the matrices, and the corpus's ids, in memory or on disk."""
+    from .trainer import matrices_bytes
+
+    matrices = matrices_bytes(len(model.vocab), model.config.dim) / 2**20
+    where = "in a temporary file" if model.corpus.ids_on_disk else "in memory"
+    return (
+        f"memory: {matrices:,.0f} MiB for the two matrices; the corpus's "
+        f"{model.corpus.ids:,} ids {4 * model.corpus.ids / 2**20:,.0f} MiB {where}"
     )
 
 
@@ -492,6 +506,22 @@ def convert(source_path, target, to, limit):
     )
 
 
+@cli.command(short_help="Make queries on a big vectors file start at once.")
+@click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
+def index(path):
+    """Write PATH.index/, the unit vectors and words of the vectors file PATH in a form that
+    nearest, analogy, similarity, evaluate and plot map into memory instead of reading
+    PATH, for as long as PATH does not change (a changed PATH is read again, with a
+    warning). Run it again after PATH changes."""
+    from .vector_index import write_index
+
+    if path == "-":
+        raise click.UsageError("PATH must be a file: the index is written beside it")
+    vecs = load_vectors(path)
+    folder = write_index(vecs, path)
+    say(f"{folder}: {len(vecs):,} words x {vecs.matrix.shape[1]}")
+
+
 @cli.command(short_help="Words, dimensions, format and norms of a file.")
 @click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
 @limit_option
@@ -590,7 +620,7 @@ def plot(words, vectors, limit, neighbours, top, restrict, output, method, seed,
     check(words, neighbours, top, method)
     fmt = output_format(output)
     picture = plan({"--output": output}, [("--vectors", vectors), ("--font", font)], True)
-    vecs = load_vectors(vectors, limit).normalize()
+    vecs = load_unit(vectors, limit)
     with picture["--output"].open() as f:
         drawn = plot_words(
             vecs, f, fmt, words, neighbours, top, restrict, method, seed, font, vectors

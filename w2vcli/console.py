@@ -57,7 +57,16 @@ def load_for_answers(path: str, inputs: list = (), limit: int | None = None):
     """The vectors at `path`, once stdout is known to be open and none of the inputs
     (`w2v nearest -v v.txt >> v.txt` would read what it writes)."""
     check_stdout([("--vectors", path), *inputs])
-    return load_vectors(path, limit).normalize()  # answers need only the unit vectors
+    return load_unit(path, limit)
+
+
+def load_unit(path: str, limit: int | None = None):
+    """The unit vectors of `path`: from its index (`w2v index`, mapped into memory) while
+    it is current, else read and normalised in place (answers need no other vectors)."""
+    from .vector_index import load_index
+
+    indexed = load_index(path, limit) if path != "-" else None
+    return indexed or load_vectors(path, limit).normalize()
 
 
 def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:

@@ -29,6 +29,8 @@ class CorpusStats:
     prunings: int  # times the counting table was pruned
     pruned_tokens: int  # occurrences dropped by pruning
     seconds: float  # reading and counting
+    ids: int = 0  # the encoded stream's length: the kept tokens and a LINE_END per line
+    ids_on_disk: bool = False  # in a temporary file (corpus_in "disk", or "auto" spilled)
 
 
 @dataclass
@@ -99,6 +101,7 @@ def train(
     )
     vocab, ids = prepare(raw, config, name)
     del raw
+    stats.ids, stats.ids_on_disk = len(ids), not isinstance(ids, np.ndarray)
     trainer = Trainer(vocab, ids, config)
     model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, stats)
 

@@ -27,6 +27,15 @@ class Index:
             unit[~np.isfinite(norms[:, 0])] = 0  # a NaN or infinite vector: similarity 0
             self.unit[start : start + NORM_ROWS] = unit
 
+    @classmethod
+    def of_unit(cls, words: list, unit: np.ndarray, rows=None) -> "Index":
+        """An index of vectors that are unit length already (a w2v index), used as they
+        are: no copy, no pass over them."""
+        index = cls.__new__(cls)
+        index.words, index.unit = words, unit
+        index.rows = first_rows(words) if rows is None else rows
+        return index
+
     def __len__(self):
         return len(self.words)
 
@@ -44,7 +53,10 @@ class Index:
 
 def first_rows(words: list) -> dict:
     """word -> row, the first of duplicate words winning."""
-    return {word: i for i, word in reversed(list(enumerate(words)))}
+    rows = dict(zip(words, range(len(words))))  # the last wins: right when there are none
+    if len(rows) < len(words):
+        rows = {word: i for i, word in reversed(list(enumerate(words)))}
+    return rows
 
 
 def row_norms(vectors: np.ndarray) -> np.ndarray:

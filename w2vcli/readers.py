@@ -15,7 +15,10 @@ it again to say exactly what is wrong and where (the errors are its errors).
 
 import bz2
 import gzip
+import io
 import lzma
+import os
+import stat
 import zlib
 
 import numpy as np
@@ -65,27 +68,35 @@ def _first_bytes(f) -> bytes:
 
 
 def read_vectors(f, name: str, limit: int | None = None) -> Vectors:
-    """The vectors of the (decompressed, seekable) binary file object `f`: word2vec text or
-    binary, or GloVe; only the first `limit` if given."""
+    """The vectors of the binary file object `f`: word2vec text or binary, or GloVe, each
+    possibly compressed; only the first `limit` if given."""
+    from .vectors import _read_bounded
+
+    f = decompressed(f)
     try:
-        return _stream(f, name, limit)
+        if not _seekable(f):  # a pipe, a device: read whole, bounded, so it can be read again
+            f = io.BytesIO(_read_bounded(f, name))
+        try:
+            return _stream(f, name, limit)
+        except _Malformed:
+            from .vectors import parse_vectors
+
+            f.seek(0)
+            vectors = parse_vectors(_read_bounded(f, name), name)  # raises what is wrong
+            return _first(vectors, limit)  # (else it read what the stream did not: the same)
     except DECOMPRESSION_ERRORS as e:
+        if not isinstance(f, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)):
+            raise
         raise VectorsFormatError(
             f"{name}: cannot decompress ({e}); is the file complete?"
         ) from None
-    except _Malformed:
-        from .vectors import _read_bounded, parse_vectors
 
-        f.seek(0)
-        try:
-            data = _read_bounded(f, name)
-        except DECOMPRESSION_ERRORS as e:
-            raise VectorsFormatError(
-                f"{name}: cannot decompress ({e}); is the file complete?"
-            ) from None
 
-        vectors = parse_vectors(data, name)  # raises what is wrong
-        return _first(vectors, limit)  # what it read the stream did not: the same vectors
+def _seekable(f) -> bool:
+    try:
+        return f.seekable() and stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return isinstance(f, io.BytesIO)
 
 
 def _first(vecs: Vectors, limit: int | None) -> Vectors:

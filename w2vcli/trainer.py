@@ -66,7 +66,8 @@ def prepare(
             f"costs O(V) per pair (meant for up to {SOFTMAX_MAX_VOCAB:,}); use --loss hs or ns, "
             "--max-vocab, or --force-softmax"
         )
-    check_memory(len(vocab), config)
+    in_memory = isinstance(raw.ids, np.ndarray)
+    check_memory(len(vocab), config, 4 * len(raw.ids) if in_memory else 0)
     kept = float(vocab.counts @ tables.keep_probability(vocab.counts, config.sample))
     if kept < 1:
         raise ConfigError(
@@ -76,16 +77,24 @@ def prepare(
     return vocab, encode(raw, new_ids)
 
 
-def check_memory(vocab_size: int, config: TrainConfig) -> None:
-    """Refuse, before allocating, matrices larger than this machine's memory (numpy would
-    ask for them and the system would kill the process later, or refuse with a traceback)."""
-    width = -(-config.dim // ROW_ALIGN) * ROW_ALIGN
-    need = 2 * 4 * vocab_size * width
-    if need > physical_memory():
+def matrices_bytes(vocab_size: int, dim: int) -> int:
+    """The memory of the two matrices, rows padded as `padded_rows`."""
+    return 2 * 4 * vocab_size * (-(-dim // ROW_ALIGN) * ROW_ALIGN)
+
+
+def check_memory(vocab_size: int, config: TrainConfig, ids_bytes: int = 0) -> None:
+    """Refuse, before allocating, matrices that with the corpus's ids in memory (`ids_bytes`)
+    take more than this machine's memory (numpy would ask for them and the system would kill
+    the process later, or refuse with a traceback)."""
+    need = matrices_bytes(vocab_size, config.dim)
+    if need + ids_bytes > physical_memory():
+        disk = need <= physical_memory()  # the ids in memory make it too much
+        ids = f" and {ids_bytes / 2**30:,.1f} GiB for the corpus's ids" if disk else ""
+        fix = "use --corpus-in disk, or " if disk else ""
         raise ConfigError(
             f"--dim {config.dim} with {vocab_size:,} words needs {need / 2**30:,.1f} GiB for the "
-            f"two matrices, more than this machine's {physical_memory() / 2**30:,.1f} GiB; "
-            "lower --dim or --max-vocab"
+            f"two matrices{ids}, more than this machine's {physical_memory() / 2**30:,.1f} GiB; "
+            f"{fix}lower --dim or --max-vocab"
         )
 
 

@@ -20,7 +20,6 @@ on past what the header announces.
 
 import contextlib
 import functools
-import io
 import itertools
 import os
 import re
@@ -146,6 +145,18 @@ class Vectors:
         from .query import Index
 
         return Index(self.words, self.vectors, self.rows)
+
+    @classmethod
+    def of_unit(cls, words: list, unit: np.ndarray, rows=None) -> "Vectors":
+        """Vectors that are unit length already (a w2v index, mapped into memory); `rows`:
+        a word -> row mapping, if not a dictionary built from `words`."""
+        from .query import Index
+
+        vecs = cls(words, unit)
+        if rows is not None:
+            vecs.__dict__["rows"] = rows
+        vecs.__dict__["index"] = Index.of_unit(words, unit, vecs.rows)
+        return vecs
 
     def normalize(self) -> "Vectors":
         """Make every vector a unit vector, in place (gensim's old init_sims(replace=True)):
@@ -284,16 +295,17 @@ def load_vectors(source, name: str | None = None, limit: int | None = None) -> V
     object; `name` is how messages call it; `limit`: only the first N vectors. word2vec text
     or binary, or GloVe, each possibly compressed (gzip, bzip2, xz): see w2vcli.readers."""
     from .files import check_input
+    from .readers import read_vectors
 
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1 (got {limit})")
     if not isinstance(source, str | os.PathLike):
-        return _read(source, name or str(getattr(source, "name", "vectors")), limit)
+        return read_vectors(source, name or str(getattr(source, "name", "vectors")), limit)
     path = os.fspath(source)
     check_input(path, "a vectors file")
     try:
         with open(path, "rb") as f:
-            return _read(f, path, limit)
+            return read_vectors(f, path, limit)
     except FileNotFoundError:
         raise W2VError(
             f"{path}: no such file; train one with 'w2v train CORPUS -o {path}'"
@@ -302,22 +314,6 @@ def load_vectors(source, name: str | None = None, limit: int | None = None) -> V
         raise W2VError(f"{path}: is a directory, not a vectors file") from None
     except OSError as e:
         raise W2VError(f"{path}: cannot read ({e.strerror or e})") from None
-
-
-def _read(f, name: str, limit: int | None) -> Vectors:
-    from .readers import decompressed, read_vectors
-
-    f = decompressed(f)
-    if not _seekable(f):  # a pipe, a device: read whole, bounded, so it can be read again
-        f = io.BytesIO(_read_bounded(f, name))
-    return read_vectors(f, name, limit)
-
-
-def _seekable(f) -> bool:
-    try:
-        return f.seekable() and stat.S_ISREG(os.fstat(f.fileno()).st_mode)
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        return isinstance(f, io.BytesIO)
 
 
 def _read_bounded(f, name: str) -> bytes:
