@@ -250,3 +250,11 @@ def test_normalize_gives_the_same_answers_with_one_matrix(model, tmp_path):
     assert (vecs.nearest_each(["one", "the"]), vecs.analogy("one", "two", "three")) == before
     assert plain.normalize().matrix is plain.index.unit  # after queries: the copy is kept
     assert np.allclose(np.linalg.norm(vecs.matrix, axis=1), 1, atol=1e-6)
+
+
+def test_survey_counts_what_train_would_train(corpus, model):
+    found = w2vcli.survey(corpus, **SETTINGS)
+    assert found.vocab.words == model.vocab.words
+    assert np.array_equal(found.vocab.counts, model.vocab.counts)
+    assert found.corpus.tokens == model.corpus.tokens and found.corpus.ids > 0
+    assert found.matrices_bytes == 2 * 4 * len(model.vocab) * 32  # dim 20, padded to 32

@@ -171,3 +171,15 @@ def test_disk_and_memory_modes_write_the_same_bytes(tmp_path, small_corpus, loss
             assert result.exit_code == 0, result.output
             outputs.append(out.read_bytes())
     assert len(set(outputs)) == 1
+
+
+def test_dry_run_says_what_the_run_would_hold_and_writes_nothing(tmp_path, small_corpus):
+    out = tmp_path / "v.txt"
+    result = run("train", small_corpus, "-o", out, "--dry-run", "--dim", 200)
+    assert result.exit_code == 0, result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    last = result.output.splitlines()[-1]
+    assert last.startswith("memory: ") and last.endswith("not trained (--dry-run)")
+    vocabulary = int(result.output.split("vocabulary: ")[1].split()[0].replace(",", ""))
+    matrices = 2 * 4 * vocabulary * 208  # dim 200, rows padded to 208 floats
+    assert f"{matrices / 2**20:,.0f} MiB for the two matrices" in last

@@ -13,6 +13,8 @@ import numba.
 _NAMES = {
     "train": "model",
     "Model": "model",
+    "survey": "model",
+    "Survey": "model",
     "Vectors": "vectors",
     "Neighbour": "vectors",
     "UnknownWord": "vectors",

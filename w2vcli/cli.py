@@ -176,8 +176,22 @@ def training_settings(command):
     "(questions-words.txt format) on stderr.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read and count the corpus, say what the run would hold in memory, and stop.",
+)
 def train(
-    corpus, output, fmt, output_vectors, save_vocab, watch, eval_analogies, quiet, **settings
+    corpus,
+    output,
+    fmt,
+    output_vectors,
+    save_vocab,
+    watch,
+    eval_analogies,
+    quiet,
+    dry_run,
+    **settings,
 ):
     """Train word vectors on CORPUS ('-' for stdin; .gz, .bz2, .xz are read directly).
 
@@ -201,6 +215,14 @@ def train(
     quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
     if eval_analogies:  # its form checked now; its words once the vocabulary is known
         epoch_report([], None, eval_analogies)
+    corpus_source = source(
+        corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"
+    )
+    if dry_run:  # read and count, say what the run would hold, allocate nothing
+        found = library.survey(corpus_source, name=input_name(corpus), config=config)
+        for line in [*corpus_notes(found.corpus, config.max_types), read_line(found)]:
+            say(line)
+        return say(memory_line(found) + "; not trained (--dry-run)")
     bar, report = ProgressBar(quiet), None
 
     def chosen(model):
@@ -211,12 +233,7 @@ def train(
         bar.total = int(model.vocab.counts.sum()) * config.epochs
         for line in corpus_notes(model.corpus, config.max_types):
             say(line)
-        read = model.corpus
-        say(
-            f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
-            f"vocabulary: {len(model.vocab):,} words with count >= {config.min_count}",
-            quiet,
-        )
+        say(read_line(model), quiet)
         say(memory_line(model), quiet)
         report = epoch_report(model.vocab.words, watch, eval_analogies)
         for line in report.lines(chosen(model), "start") if report else []:  # as initialised
@@ -229,7 +246,7 @@ def train(
 
     try:
         model = library.train(
-            source(corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"),
+            corpus_source,
             name=input_name(corpus),
             config=config,
             on_start=on_start,
@@ -254,6 +271,15 @@ def train(
         f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {model.threads} "
         f"threads, compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
+    )
+
+
+def read_line(run) -> str:
+    """What reading the corpus found (`run`: a Model or a Survey)."""
+    read = run.corpus
+    return (
+        f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
+        f"vocabulary: {len(run.vocab):,} words with count >= {run.config.min_count}"
     )
 
 

@@ -76,16 +76,63 @@ def train(
     few times a second; `on_epoch(epoch, model)` after each epoch, while no thread trains.
     The models they get hold the live matrices: copy what you keep.
     """
-    from .trainer import Trainer, prepare
+    from .trainer import Trainer
 
+    plan, ids = _survey(corpus, name, _config(config, settings, "train"))
+    vocab, config, stats = plan.vocab, plan.config, plan.corpus
+    trainer = Trainer(vocab, ids, config)
+    model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, stats)
+
+    def now(result=None) -> Model:
+        """The model at this moment: the live matrices, not copied (a model as large as
+        memory has no room for a copy), in Vectors of its own, whose index is of now."""
+        seen = dataclasses.replace(model, vectors=Vectors(vocab.words, trainer.w_in))
+        return _record(seen, result) if result else seen
+
+    if on_start:
+        on_start(now())
+    model.compile_seconds = trainer.compile(on_build=on_build)
+    epoch_done = on_epoch and (lambda epoch, result: on_epoch(epoch, now(result)))
+    return _record(model, trainer.run(on_progress, epoch_done))
+
+
+@dataclass
+class Survey:
+    """What a training run would train, before anything is allocated for it: the
+    vocabulary, the settings, what reading the corpus found, and the memory it would take."""
+
+    vocab: Vocab
+    config: TrainConfig
+    corpus: CorpusStats
+
+    @property
+    def matrices_bytes(self) -> int:
+        from .trainer import matrices_bytes
+
+        return matrices_bytes(len(self.vocab), self.config.dim)
+
+
+def survey(corpus, *, name=None, config=None, **settings) -> Survey:
+    """Read and count `corpus` as train() does and say what a run would hold, without
+    training (`w2v train --dry-run`; gensim's estimate_memory)."""
+    return _survey(corpus, name, _config(config, settings, "survey"))[0]
+
+
+def _config(config, settings: dict, caller: str) -> TrainConfig:
     if config is None:
         try:
             config = TrainConfig(**settings)
         except TypeError as e:  # an unknown setting
-            raise TypeError(f"w2vcli.train: {e}") from None
+            raise TypeError(f"w2vcli.{caller}: {e}") from None
     elif settings:
-        raise TypeError("w2vcli.train: give settings or a config, not both")
-    config = config.validate()
+        raise TypeError(f"w2vcli.{caller}: give settings or a config, not both")
+    return config.validate()
+
+
+def _survey(corpus, name, config: TrainConfig) -> tuple:
+    """The Survey of `corpus`, and its encoded ids."""
+    from .trainer import prepare
+
     t0 = time.perf_counter()
     raw, name = _read(corpus, name, config)
     stats = CorpusStats(
@@ -102,20 +149,7 @@ def train(
     vocab, ids = prepare(raw, config, name)
     del raw
     stats.ids, stats.ids_on_disk = len(ids), not isinstance(ids, np.ndarray)
-    trainer = Trainer(vocab, ids, config)
-    model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, stats)
-
-    def now(result=None) -> Model:
-        """The model at this moment: the live matrices, not copied (a model as large as
-        memory has no room for a copy), in Vectors of its own, whose index is of now."""
-        seen = dataclasses.replace(model, vectors=Vectors(vocab.words, trainer.w_in))
-        return _record(seen, result) if result else seen
-
-    if on_start:
-        on_start(now())
-    model.compile_seconds = trainer.compile(on_build=on_build)
-    epoch_done = on_epoch and (lambda epoch, result: on_epoch(epoch, now(result)))
-    return _record(model, trainer.run(on_progress, epoch_done))
+    return Survey(vocab, config, stats), ids
 
 
 def _record(model: Model, result) -> Model:
