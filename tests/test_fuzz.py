@@ -19,7 +19,7 @@ from unittest import mock
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from w2vcli import corpus
@@ -484,3 +484,46 @@ def test_extreme_option_values_end_in_one_line_or_an_answer(
             options,
             result.output,
         )
+
+
+@fuzz
+@given(data=vector_bytes, block=st.integers(1, 64), limit=st.one_of(st.none(), st.integers(1, 5)))
+@example(data=b"2 2\na 1 2\nb 3 4\n", block=1, limit=1)
+@example(data=b"a 1 2\nb 3 4\n", block=3, limit=None)
+def test_streamed_reading_agrees_with_the_whole_file_reader(data, block, limit):
+    """readers.py (blocks of any size, --limit) reads what parse_vectors reads, and refuses
+    what it refuses with the same message; only a GloVe file (no header) reads where the
+    whole-file reader, which wants a header, refuses it."""
+    import io
+
+    from w2vcli import readers
+    from w2vcli.vectors import _glove_dim, load_vectors
+
+    assume(not any(data.startswith(magic) for magic in readers.MAGIC))  # compressed
+    try:
+        whole = parse_vectors(data, "name")
+    except VectorsFormatError as e:
+        whole = e
+    saved, readers.BLOCK_BYTES = readers.BLOCK_BYTES, block
+    try:
+        streamed = load_vectors(io.BytesIO(data), "name", limit)
+    except VectorsFormatError as e:
+        streamed = e
+    finally:
+        readers.BLOCK_BYTES = saved
+    glove = _glove_dim(data.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]) > 0
+    if isinstance(whole, Exception):
+        if isinstance(streamed, Exception):
+            assert glove or str(streamed) == str(whole)
+        else:
+            assert glove or limit is not None, whole
+        return
+    assert not isinstance(streamed, Exception), streamed
+    if limit is not None and streamed.binary != whole.binary:
+        # Binary whose first rows read as text (w2v never writes such a file): the whole
+        # reader tries text to the end and falls back; the first `limit` rows are text.
+        event("first rows text, the whole binary")
+        return
+    n = len(whole.words) if limit is None else limit
+    assert streamed.words == whole.words[:n] and streamed.binary == whole.binary
+    np.testing.assert_array_equal(streamed.vectors, whole.vectors[:n])

@@ -39,6 +39,7 @@ from .vectors import (
 )
 
 BLOCK_BYTES = 1 << 22  # read at once: 4 MiB, about 1,400 rows of 300 numbers as text
+ROW_BYTES = 1 << 16  # of the first row, enough to tell text from binary
 MAGIC = {  # the first bytes of each compression format, and its reader
     b"\x1f\x8b": gzip.GzipFile,
     b"BZh": bz2.BZ2File,
@@ -82,7 +83,7 @@ def read_vectors(f, name: str, limit: int | None = None) -> Vectors:
             from .vectors import parse_vectors
 
             f.seek(0)
-            vectors = parse_vectors(_read_bounded(f, name), name)  # raises what is wrong
+            vectors = parse_vectors(_read_whole(f, name), name)  # raises what is wrong
             return _first(vectors, limit)  # (else it read what the stream did not: the same)
     except DECOMPRESSION_ERRORS as e:
         if not isinstance(f, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)):
@@ -90,6 +91,21 @@ def read_vectors(f, name: str, limit: int | None = None) -> Vectors:
         raise VectorsFormatError(
             f"{name}: cannot decompress ({e}); is the file complete?"
         ) from None
+
+
+def _read_whole(f, name: str) -> bytes:
+    """All of the seekable `f` for the whole-file reader, refused past what reading it
+    may take of this machine's memory."""
+    from .config import physical_memory
+    from .vectors import READ_BYTES, READ_FACTOR, _too_large
+
+    budget, chunks, size = physical_memory() // READ_FACTOR, [], 0
+    while chunk := f.read(READ_BYTES):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > budget:
+            raise _too_large(name, size)
+    return b"".join(chunks)
 
 
 def _seekable(f) -> bool:
@@ -144,6 +160,11 @@ def _stream(f, name: str, limit: int | None) -> Vectors:
     _check_memory(n_words, dim, name)
     while not NOT_SPACE.search(blocks.data) and blocks.more():
         pass
+    if n_words == 0 or not NOT_SPACE.search(blocks.data):
+        raise _Malformed  # no vectors
+    while b"\n" not in blocks.data.lstrip(b"\n") and len(blocks.data) <= ROW_BYTES:
+        if not blocks.more():  # the first row whole, to tell text from binary
+            break
     first_row = FIRST_ROW.match(blocks.data).group(1)
     if glove or _text_row(first_row):
         words, vectors = _text(blocks, n_words, dim, name, glove, limit is not None)
