@@ -129,6 +129,8 @@ def training_settings(command):
         else:
             option["type"] = meta.get("type", type(default))
         option["show_default"] = default is not None and "[default:" not in meta["help"]
+        if "metavar" in meta:
+            option["metavar"] = meta["metavar"]
         command = click.option("--" + setting.name.replace("_", "-"), **option)(command)
     return command
 

@@ -46,7 +46,8 @@ def available_cores() -> int:
 
 def setting(default, help: str, **option):
     """A TrainConfig field and its `w2v train` option: the help, and click's settings where
-    the type alone does not say them (choices; the type of a setting whose default is None)."""
+    the type alone does not say them (choices; the type of a setting whose default is None;
+    a metavar)."""
     return field(default=default, metadata={"help": help, **option})
 
 
@@ -71,7 +72,9 @@ class TrainConfig:
     window: int = setting(5, "Largest distance between a word and its context words.")
     negative: int = setting(5, "Noise words per pair, with --loss ns.")
     min_count: int = setting(5, "Drop words rarer than this.")
-    max_vocab: int | None = setting(None, "Keep only the N most frequent words.", type=int)
+    max_vocab: int | None = setting(
+        None, "Keep only the N most frequent words.", type=int, metavar="N"
+    )
     max_types: int = setting(
         MAX_TYPES,
         f"Distinct tokens held while counting (about 170 bytes each, {TOKEN_BYTES} of them "
@@ -107,6 +110,7 @@ class TrainConfig:
         "Directory of the temporary id file, which has no name and is gone when w2v ends.  "
         "[default: $TMPDIR, else /tmp]",
         type=str,
+        metavar="DIR",
     )
 
     @property
