@@ -561,11 +561,8 @@ def info(path, limit, as_json):
     """
     import numpy as np
 
-    from .vectors import load_vectors as load_quietly
-
     check_stdout([("PATH", path)])
-    closed = "stdin is closed; give a vectors file with -v PATH"
-    vecs = load_quietly(source(path, closed), input_name(path), limit)
+    vecs = load_vectors(path, limit, quiet=True)  # what was repaired is among the facts
     norms = vecs.norms()
     facts = {
         "path": path,

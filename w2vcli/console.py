@@ -37,13 +37,15 @@ def input_name(path: str) -> str:
     return "stdin" if path == "-" else path
 
 
-def load_vectors(path: str, limit: int | None = None):
+def load_vectors(path: str, limit: int | None = None, quiet: bool = False):
     """The vectors at `path` ('-' for stdin; the first `limit`), saying on stderr what was
-    repaired."""
+    repaired unless `quiet`."""
     from .vectors import load_vectors
 
     closed = "stdin is closed; give a vectors file with -v PATH"
     vecs = load_vectors(source(path, closed), input_name(path), limit)
+    if quiet:
+        return vecs
     if vecs.invalid_utf8:
         say(f"{path}: {vecs.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
     if vecs.blank_words:

@@ -26,16 +26,19 @@ import numpy as np
 from .errors import VectorsFormatError
 from .vectors import (
     BOM,
-    FIRST_ROW,
+    HEADER_BYTES,
     NOT_SPACE,
-    NOT_TEXT,
     Vectors,
     _all_numbers,
     _check_memory,
     _decode_words,
     _first_of_each_word,
     _glove_dim,
+    _looks_like_text,
     _parse_header,
+    _read_all,
+    _read_bounded,
+    parse_vectors,
 )
 
 BLOCK_BYTES = 1 << 22  # read at once: 4 MiB, about 1,400 rows of 300 numbers as text
@@ -71,8 +74,6 @@ def _first_bytes(f) -> bytes:
 def read_vectors(f, name: str, limit: int | None = None) -> Vectors:
     """The vectors of the binary file object `f`: word2vec text or binary, or GloVe, each
     possibly compressed; only the first `limit` if given."""
-    from .vectors import _read_bounded
-
     f = decompressed(f)
     try:
         if not _seekable(f):  # a pipe, a device: read whole, bounded, so it can be read again
@@ -80,10 +81,8 @@ def read_vectors(f, name: str, limit: int | None = None) -> Vectors:
         try:
             return _stream(f, name, limit)
         except _Malformed:
-            from .vectors import parse_vectors
-
             f.seek(0)
-            vectors = parse_vectors(_read_whole(f, name), name)  # raises what is wrong
+            vectors = parse_vectors(_read_all(f, name), name)  # raises what is wrong
             return _first(vectors, limit)  # (else it read what the stream did not: the same)
     except DECOMPRESSION_ERRORS as e:
         if not isinstance(f, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)):
@@ -91,21 +90,6 @@ def read_vectors(f, name: str, limit: int | None = None) -> Vectors:
         raise VectorsFormatError(
             f"{name}: cannot decompress ({e}); is the file complete?"
         ) from None
-
-
-def _read_whole(f, name: str) -> bytes:
-    """All of the seekable `f` for the whole-file reader, refused past what reading it
-    may take of this machine's memory."""
-    from .config import physical_memory
-    from .vectors import READ_BYTES, READ_FACTOR, _too_large
-
-    budget, chunks, size = physical_memory() // READ_FACTOR, [], 0
-    while chunk := f.read(READ_BYTES):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > budget:
-            raise _too_large(name, size)
-    return b"".join(chunks)
 
 
 def _seekable(f) -> bool:
@@ -125,8 +109,8 @@ def _first(vecs: Vectors, limit: int | None) -> Vectors:
 class _Blocks:
     """`f` read in blocks, with what is left of the last one."""
 
-    def __init__(self, f, data: bytes = b""):
-        self.f, self.data, self.ended = f, data, False
+    def __init__(self, f):
+        self.f, self.data, self.ended = f, b"", False
 
     def more(self) -> bool:
         """Read one more block onto `data`; False at the end of the file."""
@@ -140,7 +124,7 @@ class _Blocks:
 
 def _stream(f, name: str, limit: int | None) -> Vectors:
     blocks = _Blocks(f)
-    while b"\n" not in blocks.data and len(blocks.data) <= 1 << 16 and blocks.more():
+    while b"\n" not in blocks.data and len(blocks.data) <= HEADER_BYTES and blocks.more():
         pass
     blocks.data = blocks.data.removeprefix(BOM)
     if not NOT_SPACE.search(blocks.data):
@@ -165,8 +149,7 @@ def _stream(f, name: str, limit: int | None) -> Vectors:
     while b"\n" not in blocks.data.lstrip(b"\n") and len(blocks.data) <= ROW_BYTES:
         if not blocks.more():  # the first row whole, to tell text from binary
             break
-    first_row = FIRST_ROW.match(blocks.data).group(1)
-    if glove or _text_row(first_row):
+    if glove or _looks_like_text(blocks.data):
         words, vectors = _text(blocks, n_words, dim, name, glove, limit is not None)
         binary = False
     else:
@@ -200,12 +183,6 @@ def _count_rows(f) -> int:
         last = block[-1:]
     f.seek(where)
     return lines + (last != b"\n")
-
-
-def _text_row(row: bytes) -> bool:
-    """As vectors._looks_like_text: printable ASCII after the first word."""
-    fields = row.split(None, 1)
-    return len(fields) == 2 and bool(fields[1].strip()) and not NOT_TEXT.search(fields[1])
 
 
 def _text(blocks: _Blocks, n_words: int, dim: int, name: str, glove: bool, limited: bool):

@@ -23,7 +23,6 @@ import functools
 import itertools
 import os
 import re
-import stat
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -327,28 +326,26 @@ def _read_bounded(f, name: str) -> bytes:
             break
         head += chunk
     first_line = head.removeprefix(BOM).split(b"\n", 1)[0]
-    budget = physical_memory() // READ_FACTOR
     if _glove_dim(first_line):  # no header: bounded by memory alone
-        n_words, dim, limit = 0, 0, budget
-    else:
-        n_words, dim = _parse_header(first_line, name)
-        _check_memory(n_words, dim, name)
+        return _read_all(f, name, head)
+    n_words, dim = _parse_header(first_line, name)
+    _check_memory(n_words, dim, name)
+    return _read_all(f, name, head, (n_words, dim))
+
+
+def _read_all(f, name: str, head: bytes = b"", announced: tuple | None = None) -> bytes:
+    """`head` and the rest of `f`, refused past what reading it may take of this machine's
+    memory, and past what the (words, dimensions) `announced` by a header may take."""
+    budget = physical_memory() // READ_FACTOR
+    limit = None
+    if announced:
+        n_words, dim = announced
         limit = len(head) + n_words * (STREAM_BYTES_PER_WORD + STREAM_BYTES_PER_NUMBER * dim)
-    try:
-        info = os.fstat(f.fileno())
-        regular = stat.S_ISREG(info.st_mode) and f.seekable()
-    except (OSError, ValueError, AttributeError):  # io objects without a descriptor
-        regular = False
-    if regular:  # its size is real: one read of exactly that much
-        if info.st_size > budget:
-            raise _too_large(name, info.st_size)
-        f.seek(0)
-        return f.read()
     chunks, size = [head], len(head)
     while chunk := f.read(READ_BYTES):
         chunks.append(chunk)
         size += len(chunk)
-        if n_words and size > limit:
+        if limit is not None and size > limit:
             raise VectorsFormatError(
                 f"{name}: data runs on past the {n_words:,} vectors of {dim} numbers the header "
                 "announces; correct the first line"
