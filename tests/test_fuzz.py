@@ -519,6 +519,11 @@ def test_streamed_reading_agrees_with_the_whole_file_reader(data, block, limit):
             assert glove or limit is not None, whole
         return
     assert not isinstance(streamed, Exception), streamed
+    if limit is not None and whole.duplicates:
+        # --limit counts the file's rows, as gensim's limit does, before repeated words are
+        # dropped: the first `limit` words of the whole file can reach further down.
+        event("repeated words under --limit")
+        return
     if limit is not None and streamed.binary != whole.binary:
         # Binary whose first rows read as text (w2v never writes such a file): the whole
         # reader tries text to the end and falls back; the first `limit` rows are text.
