@@ -40,6 +40,7 @@ def example_fn(arch, loss):
             codes,
             points,
             lengths,
+            np.zeros(V, np.uint8),
         )
         s = arrays.make_scratch(m, window=2, negative=5)
         s.negatives[:] = [1, 6, 13, 17, 19]
@@ -127,7 +128,15 @@ def test_hierarchical_softmax_is_a_distribution_over_the_words():
     probabilities = []
     for target in range(V):
         m = arrays.Model(
-            w_in, w_out, arrays.HS, np.ones(V), np.arange(V, dtype=np.int32), codes, points, lengths
+            w_in,
+            w_out,
+            arrays.HS,
+            np.ones(V),
+            np.arange(V, dtype=np.int32),
+            codes,
+            points,
+            lengths,
+            np.zeros(V, np.uint8),
         )
         s = arrays.make_scratch(m, window=2, negative=0)
         loss = kernels.skipgram_example(m, s, 4, target, 0.0, True)

@@ -5,6 +5,7 @@
     model.vectors.nearest("king")            # [Neighbour(word='queen', score=0.71), ...]
     model.vectors.save("vectors.bin", "binary")
     vecs = w2vcli.load("vectors.bin")        # word2vec text or binary files
+    model.save("model/")                     # all of it, to train on: w2vcli.load_model
 
 Names are imported on first use, so that `w2v` starts without numpy, and queries never
 import numba.
@@ -12,6 +13,8 @@ import numba.
 
 _NAMES = {
     "train": "model",
+    "resume": "model",
+    "load_model": "model",
     "Model": "model",
     "survey": "model",
     "Survey": "model",

@@ -31,6 +31,7 @@ class Model(NamedTuple):
     codes: np.ndarray  # (V, L) Huffman codes (hs)
     points: np.ndarray  # (V, L) inner nodes on each word's path (hs)
     lengths: np.ndarray  # (V,) code lengths (hs)
+    frozen: np.ndarray  # (V,) 1 for an input vector that training leaves as it is (--freeze-init)
 
 
 class Scratch(NamedTuple):
@@ -63,6 +64,7 @@ MODEL_ARRAYS = {
     "codes": (np.uint8, 2),
     "points": (np.int32, 2),
     "lengths": (np.int32, 1),
+    "frozen": (np.uint8, 1),
 }
 CORPUS_ARRAYS = {"corpus": (np.int32, 1), "keep_prob": (np.float32, 1)}  # ids, and by id
 SCRATCH_ARRAYS = {

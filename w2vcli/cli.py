@@ -8,6 +8,8 @@ commands start fast.
 
 import dataclasses
 import errno
+import os
+import shlex
 import signal
 import sys
 import warnings
@@ -62,6 +64,10 @@ def _stopped(what: str) -> str:
 
 class W2VGroup(click.Group):
     """Turns the library's errors into one-line messages and signals into exit codes."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["w2v.argv"] = list(args)  # the command as given, for the provenance
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         from .files import written
@@ -136,13 +142,14 @@ def training_settings(command):
 
 
 @cli.command()
-@click.argument("corpus")
+@click.argument("corpus", required=False)
 @click.option(
     "-o",
     "--output",
     default="vectors.txt",
     show_default=True,
-    help="Vectors file to write; '-' for stdout.",
+    help="Vectors file to write ('-' for stdout); its provenance goes beside it, in "
+    "OUTPUT.w2v.json.",
 )
 @click.option(
     "--format",
@@ -161,7 +168,56 @@ def training_settings(command):
     "W'; --loss ns or softmax), or their sum.",
 )
 @click.option("--save-vocab", default=None, help="Also write `word count` lines to this file.")
+@click.option(
+    "--save-model",
+    metavar="DIR",
+    default=None,
+    help="Also write the whole model to the directory DIR, to train on later (--from) or "
+    "read from Python (w2vcli.load_model).",
+)
 @training_settings
+@click.option(
+    "--checkpoint",
+    metavar="DIR",
+    default=None,
+    help="Save the model in DIR after every epoch (replacing the last), so that --resume DIR "
+    "can finish the run if it stops.",
+)
+@click.option(
+    "--checkpoint-every",
+    metavar="DURATION",
+    default=None,
+    help="Also save a checkpoint this often within an epoch: 90s, 30m, 2h.",
+)
+@click.option(
+    "--resume",
+    metavar="DIR",
+    default=None,
+    help="Finish the run checkpointed in DIR, with its settings and outputs; CORPUS defaults "
+    "to the file it read.",
+)
+@click.option(
+    "--from",
+    "from_model",
+    metavar="DIR",
+    default=None,
+    help="Train the model saved in DIR on with CORPUS; its settings are the defaults.",
+)
+@click.option(
+    "--update-vocab",
+    is_flag=True,
+    help="With --from: add CORPUS's words that reach --min-count (else only known words train).",
+)
+@click.option(
+    "--init-vectors",
+    metavar="FILE",
+    default=None,
+    help="Start the input vectors of the words FILE has from its vectors (any format the "
+    "queries read); --dim defaults to theirs.",
+)
+@click.option(
+    "--freeze-init", is_flag=True, help="Keep the vectors from --init-vectors as they are."
+)
 @click.option(
     "--watch",
     metavar="WORD,...",
@@ -189,6 +245,14 @@ def train(
     fmt,
     output_vectors,
     save_vocab,
+    save_model,
+    checkpoint,
+    checkpoint_every,
+    resume,
+    from_model,
+    update_vocab,
+    init_vectors,
+    freeze_init,
     watch,
     eval_analogies,
     quiet,
@@ -201,25 +265,55 @@ def train(
     line.
     """
     from . import model as library
-    from . import vector_sets
+    from . import model_dir, provenance, vector_sets
     from .console import ProgressBar
     from .files import write_outputs
+    from .lifecycle import Outputs, given_settings, parse_duration, run_config
     from .vectors import Vectors
     from .vocab import Vocab, format_vocab
 
-    config = TrainConfig(**settings).validate()
-    vector_sets.check(output_vectors, config.loss)
-    outputs = plan(
-        {"--output": output, "--save-vocab": save_vocab},
-        [("CORPUS", corpus), ("--eval-analogies", eval_analogies)],
-        fmt == "binary",
-    )
+    ctx = click.get_current_context()
+    given = given_settings(ctx, settings)
+    for option, value in [
+        ("--update-vocab", update_vocab),
+        ("--init-vectors", init_vectors),
+        ("--freeze-init", freeze_init),
+        ("--checkpoint", checkpoint),
+        ("--dry-run", dry_run),
+    ]:
+        if value and resume:
+            raise click.UsageError(f"{option}: not with --resume, which finishes a run as it was")
+    if dry_run and from_model:
+        raise click.UsageError("--dry-run: not with --from")
+    outputs = Outputs(output, fmt, output_vectors, save_vocab, save_model)
+    if resume:
+        outputs = outputs.recorded(ctx, model_dir.describe(resume, "--resume"))
+    every = parse_duration(checkpoint_every, "--checkpoint-every")
+    init = load_vectors(init_vectors) if init_vectors else None
+    if init is not None:
+        init.path = init_vectors
+        given.setdefault("dim", init.matrix.shape[1])
+    config = run_config(settings, given, resume, from_model)
+    if corpus is None and not resume:
+        raise click.UsageError("Missing argument 'CORPUS'")
+    vector_sets.check(outputs.vectors, config.loss)
+    files_planned = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
+    inputs = [("CORPUS", corpus), ("--eval-analogies", eval_analogies)]
+    inputs.append(("--init-vectors", init_vectors))
+    planned = plan(files_planned, inputs, outputs.fmt == "binary")
+    companion = provenance_file(planned["--output"])
+    if companion:  # planned with the others: no two of them the same file
+        planned = plan({**files_planned, "provenance": companion}, inputs, outputs.fmt == "binary")
+    if outputs.save_model:
+        model_dir.check_target(outputs.save_model, "--save-model")
     quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
     if eval_analogies:  # its form checked now; its words once the vocabulary is known
         epoch_report([], None, eval_analogies)
-    corpus_source = source(
-        corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"
-    )
+    corpus_source = None
+    if corpus is not None:
+        corpus_source = source(
+            corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"
+        )
     if dry_run:  # read and count, say what the run would hold, allocate nothing
         found = library.survey(corpus_source, name=input_name(corpus), config=config)
         for line in [*corpus_notes(found.corpus, config.max_types), read_line(found)]:
@@ -228,45 +322,92 @@ def train(
     bar, report = ProgressBar(quiet), None
 
     def chosen(model):
-        return vector_sets.select(model.vectors.matrix, model.output, output_vectors)
+        return vector_sets.select(model.vectors.matrix, model.output, outputs.vectors)
+
+    def evaluated(model, label):
+        lines = report.lines(chosen(model), label) if report else []
+        if report and report.analogies is not None:
+            run = model.provenance["runs"][-1]
+            run.setdefault("evaluations", []).append(
+                {"at": label.split(" (")[0], "analogies": eval_analogies, **report.scores[-1]}
+            )
+        return lines
 
     def on_start(model):
         nonlocal report
-        bar.total = int(model.vocab.counts.sum()) * config.epochs
-        for line in corpus_notes(model.corpus, config.max_types):
+        bar.total = model.corpus.words * model.config.epochs
+        if model.state is not None:
+            bar.start = model.state.words
+        for line in corpus_notes(model.corpus, model.config.max_types):
             say(line)
         say(read_line(model), quiet)
         say(memory_line(model), quiet)
+        for line in start_lines(model):
+            say(line, quiet)
         report = epoch_report(model.vocab.words, watch, eval_analogies)
-        for line in report.lines(chosen(model), "start") if report else []:  # as initialised
+        for line in evaluated(model, "start"):  # as initialised
             say(line)
 
     def on_epoch(epoch, model):
-        label = f"epoch {epoch + 1}/{config.epochs} (loss {model.epoch_losses[-1]:.4f})"
-        for line in report.lines(chosen(model), label):
+        label = f"epoch {epoch + 1}/{model.config.epochs} (loss {model.epoch_losses[-1]:.4f})"
+        for line in evaluated(model, label):
             bar.write(line)
 
+    callbacks = dict(
+        name=input_name(corpus) if corpus is not None else None,
+        record={"command": shlex.join(["w2v", *ctx.meta["w2v.argv"]]), "outputs": outputs.record()},
+        on_start=on_start,
+        on_build=lambda: say("building the training kernel for this CPU, once (about 30 s)", quiet),
+        on_progress=bar.update,
+        on_epoch=on_epoch if watch or eval_analogies else None,
+    )
     try:
-        model = library.train(
-            corpus_source,
-            name=input_name(corpus),
-            config=config,
-            on_start=on_start,
-            on_build=lambda: say(
-                "building the training kernel for this CPU, once (about 30 s)", quiet
-            ),
-            on_progress=bar.update,
-            on_epoch=on_epoch if watch or eval_analogies else None,
-        )
+        if resume:
+            model = library.resume(
+                resume, corpus_source, checkpoint_every=every, **callbacks, **given
+            )
+        else:
+            model = library.train(
+                corpus_source,
+                config=config if not from_model else None,
+                from_model=from_model,
+                update_vocab=update_vocab,
+                init_vectors=init,
+                freeze_init=freeze_init,
+                checkpoint=checkpoint,
+                checkpoint_every=every,
+                **callbacks,
+                **(given if from_model else {}),
+            )
     finally:
         bar.close()
     vocab = model.vocab
-    with write_outputs(list(outputs.values())) as files:  # renamed into place together
-        written = Vectors(words_for(outputs["--output"], vocab.words), chosen(model))
-        written.save(files[0], fmt)
-        if save_vocab:
-            vocab_words = words_for(outputs["--save-vocab"], vocab.words)
+    if outputs.save_model:
+        model_dir.save(model, outputs.save_model, "--save-model")
+    files_out = [planned[k] for k in ("--output", "--save-vocab", "provenance") if k in planned]
+    with write_outputs(files_out) as files:  # renamed into place together
+        vectors_file = planned["--output"]
+        written = Vectors(words_for(vectors_file, vocab.words), chosen(model))
+        hashed = HashingWriter(files[0])
+        written.save(hashed, outputs.fmt)
+        if save_vocab := planned.get("--save-vocab"):
+            vocab_words = words_for(save_vocab, vocab.words)
             files[1].write(format_vocab(Vocab(vocab_words, vocab.counts)).encode())
+        if "provenance" in planned:
+            record = provenance.companion_record(
+                model.provenance,
+                {
+                    "path": os.path.abspath(outputs.output),
+                    "format": outputs.fmt,
+                    "vectors": outputs.vectors,
+                    "words": len(vocab),
+                    "dim": model.config.dim,
+                    "bytes": hashed.bytes,
+                    "sha256": hashed.sha256.hexdigest(),
+                },
+                outputs.save_model and os.path.realpath(outputs.save_model),
+            )
+            files[-1].write(provenance.dumps(record))
     losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
     say(
         f"vocabulary {len(vocab):,} words, {model.words:,} words trained in "
@@ -274,6 +415,68 @@ def train(
         f"threads, compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
     )
+
+
+def provenance_file(output) -> str | None:
+    """Where the provenance of the vectors file `output` goes: beside it, if it is a file
+    and that name is free or holds w2v's provenance already."""
+    from . import provenance
+
+    if output.kind != "file":
+        return None
+    path = provenance.companion(output.path)
+    if len(os.fsencode(os.path.basename(path))) > provenance.name_max(output.target):
+        say(f"w2v: not writing the provenance beside {output.path}: the name is too long")
+        return None
+    if not provenance.is_ours(path):
+        say(f"w2v: not writing the provenance to {path}: a file w2v did not write is there")
+        return None
+    return path
+
+
+class HashingWriter:
+    """A binary file's writer that also takes the sha256 of what goes through it."""
+
+    def __init__(self, f):
+        import hashlib
+
+        self.f, self.sha256, self.bytes = f, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return self.f.write(data)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+
+def start_lines(model) -> list:
+    """What the run starts from, if not from scratch: a checkpoint, a model, vectors."""
+    run = model.provenance["runs"][-1] if model.provenance.get("runs") else {}
+    lines = []
+    state = model.state
+    if state is not None and state.words:
+        where = (
+            f"in epoch {state.epochs_done + 1}"
+            if state.lanes is not None
+            else f"after epoch {state.epochs_done}"
+        )
+        lines.append(f"resuming {where} of {model.config.epochs} ({state.words:,} words trained)")
+    if run.get("from"):
+        start = run["from"]
+        lines.append(
+            f"training on a saved model of {start['vocabulary']:,} words; "
+            f"{start['added_words']:,} words added"
+        )
+    if run.get("init_vectors"):
+        init = run["init_vectors"]
+        frozen = ", frozen" if init["frozen"] else ""
+        lines.append(
+            f"--init-vectors: {init['found']:,} of the {len(model.vocab):,} words start from "
+            f"{init['path']}{frozen}"
+        )
+    return lines
 
 
 def read_line(run) -> str:
@@ -517,16 +720,42 @@ def evaluate(vectors, limit, analogies, pairs, restrict, as_json):
 )
 @limit_option
 def convert(source_path, target, to, limit):
-    """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout)."""
+    """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout). The provenance
+    of SOURCE (SOURCE.w2v.json) goes beside TARGET, with the conversion added."""
+    from . import provenance
+    from .files import write_outputs
     from .vectors import Vectors
 
-    out = plan({"TARGET": target}, [("SOURCE", source_path)], to == "binary")["TARGET"]
+    inputs = [("SOURCE", source_path)]
+    planned = plan({"TARGET": target}, inputs, to == "binary")
+    record = provenance.read(provenance.companion(source_path)) if source_path != "-" else None
+    if record and provenance.described_file(record).get("bytes") != os.path.getsize(source_path):
+        record = None  # it describes a file replaced since
+    companion = provenance_file(planned["TARGET"]) if record else None
+    if companion:
+        planned = plan({"TARGET": target, "provenance": companion}, inputs, to == "binary")
+    out = planned["TARGET"]
     vecs = load_vectors(source_path, limit)
     binary = not vecs.binary if to is None else to == "binary"
     if binary:
         refuse_binary_on_terminal(out)
-    with out.open() as f:
-        Vectors(words_for(out, vecs.words), vecs.matrix).save(f, "binary" if binary else "text")
+    with write_outputs(list(planned.values())) as files:
+        hashed = HashingWriter(files[0])
+        Vectors(words_for(out, vecs.words), vecs.matrix).save(
+            hashed, "binary" if binary else "text"
+        )
+        if companion:
+            converted = {
+                "path": os.path.abspath(target),
+                "format": "binary" if binary else "text",
+                "words": len(vecs),
+                "dim": vecs.matrix.shape[1],
+                "bytes": hashed.bytes,
+                "sha256": hashed.sha256.hexdigest(),
+                "converted_from": provenance.described_file(record),
+                "command": shlex.join(["w2v", *click.get_current_context().meta["w2v.argv"]]),
+            }
+            files[1].write(provenance.dumps({**record, "vectors": converted}))
     formats = ("binary" if vecs.binary else "text", "binary" if binary else "text")
     say(
         f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} ({formats[0]}) -> "
@@ -550,18 +779,24 @@ def index(path):
     say(f"{folder}: {len(vecs):,} words x {vecs.matrix.shape[1]}")
 
 
-@cli.command(short_help="Words, dimensions, format and norms of a file.")
+@cli.command(short_help="What a vectors file or a model directory holds, and how it was made.")
 @click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
 @limit_option
 @json_option
 def info(path, limit, as_json):
-    """Vocabulary size, dimensions, format and vector norms of a vectors file.
+    """Vocabulary size, dimensions, format and vector norms of a vectors file, and how it
+    was made (from PATH.w2v.json, which w2v train writes beside it); or the settings,
+    training state, per-epoch loss and provenance of a model directory.
 
     PATH defaults to $W2V_VECTORS, else vectors.txt. Output: name, value lines.
     """
     import numpy as np
 
+    from . import model_dir, provenance
+
     check_stdout([("PATH", path)])
+    if path != "-" and os.path.isdir(path):
+        return write_facts(model_facts(path), as_json)
     vecs = load_vectors(path, limit, quiet=True)  # what was repaired is among the facts
     norms = vecs.norms()
     facts = {
@@ -578,11 +813,53 @@ def info(path, limit, as_json):
         "duplicate_words_dropped": vecs.duplicates,
         "blank_words_replaced": vecs.blank_words,
     }
+    record = provenance.read(provenance.companion(path)) if path != "-" else None
+    if record is not None:
+        written = provenance.described_file(record).get("bytes")
+        facts["provenance"] = provenance.companion(path)
+        facts["provenance_current"] = written == os.path.getsize(path)  # else: replaced since
+        model = record.get("model")
+        facts["model"] = model if isinstance(model, str) and model_dir.is_model_dir(model) else None
+        facts.update(provenance.facts(record))
+    write_facts(facts, as_json)
+
+
+def model_facts(path: str) -> dict:
+    """What `w2v info DIR` says of a model directory."""
+    import dataclasses
+
+    from . import model_dir, provenance
+
+    model = model_dir.load(path, in_memory=False)
+    state = model.state
+    facts = {
+        "path": path,
+        "format": "w2v model",
+        "words": len(model.vocab),
+        "dimensions": model.config.dim,
+        "epochs_done": state.epochs_done if state else model.config.epochs,
+        "finished": model.finished,
+        "words_trained": state.words if state else None,
+        "epoch_losses": list(model.epoch_losses),
+        "frozen_vectors": int(model.frozen.sum()) if model.frozen is not None else 0,
+    }
+    facts.update({f"settings.{k}": v for k, v in dataclasses.asdict(model.config).items()})
+    facts.update(provenance.facts(model.provenance))
+    return facts
+
+
+def write_facts(facts: dict, as_json: bool) -> None:
     if as_json:
-        write_rows([tuple(facts.values())], tuple(facts), True)
-    else:  # every digit that matters: a norm of 1e-30 is not 0.000000
-        rows = [(k, f"{v:.9g}" if isinstance(v, float) else v) for k, v in facts.items()]
-        write_rows(rows, ("name", "value"), False)
+        return write_rows([tuple(facts.values())], tuple(facts), True)
+
+    def shown_value(v):  # every digit that matters: a norm of 1e-30 is not 0.000000
+        if isinstance(v, float):
+            return f"{v:.9g}"
+        if isinstance(v, list):
+            return "  ".join(shown_value(x) for x in v)
+        return "" if v is None else v
+
+    write_rows([(k, shown_value(v)) for k, v in facts.items()], ("name", "value"), False)
 
 
 @cli.command(short_help="A 2-D picture of words and their neighbours.")

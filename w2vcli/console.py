@@ -206,6 +206,7 @@ class ProgressBar:
 
     def __init__(self, quiet: bool):
         self.quiet, self.total, self.bar, self.loss = quiet, 0, None, "-"
+        self.start = 0  # words done before: a resumed run's bar starts there
 
     def update(self, words: int, alpha: float, interval_loss: float | None) -> None:
         from tqdm import tqdm
@@ -219,6 +220,7 @@ class ProgressBar:
                 disable=self.quiet,
                 desc="train",
                 smoothing=0.1,
+                initial=self.start,
             )
         self.bar.update(words - self.bar.n)
         if interval_loss is not None:  # else no loss was sampled since the last call

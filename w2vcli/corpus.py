@@ -21,6 +21,7 @@ from there (so rare types can be undercounted, never overcounted).
 
 import bz2
 import gzip
+import hashlib
 import itertools
 import lzma
 import math
@@ -58,6 +59,8 @@ class RawCorpus:
     nul_bytes: int = 0  # NUL bytes, read as white space
     pruned_tokens: int = 0  # occurrences removed by pruning (not in `counts`)
     prunings: int = 0  # times the table of types reached max_types
+    bytes: int = 0  # of text read (decompressed, a byte-order mark left out)
+    sha256: str = ""  # of those bytes: the corpus's fingerprint (resuming checks it)
 
 
 def open_corpus(path: str):
@@ -222,9 +225,11 @@ def count_chunks(
     spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
     raw = RawCorpus(None, [], None, 0, 0)
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
+    fingerprint = hashlib.sha256()  # ~2 GB/s, against counting's ~0.1: free
     token_bytes, budget = 0, max_types * TOKEN_BYTES  # of the token text in `index`
     for chunk in chunks:
         seen += len(chunk)
+        fingerprint.update(chunk)
         nul = chunk.count(b"\0")
         if nul:
             raw.nul_bytes += nul
@@ -253,6 +258,7 @@ def count_chunks(
             raw.prunings += 1
             ids.truncate(kept)
     ids.append(np.array([LINE_END], dtype=np.int32))
+    raw.bytes, raw.sha256 = seen, fingerprint.hexdigest()
     raw.ids = ids.stream()
     raw.tokens = list(index)
     raw.counts = np.zeros(len(index), dtype=np.int64)

@@ -185,10 +185,8 @@ def _seal(fd: int, output: Output) -> None:
 
 def _rename(outputs: list, temporary: list) -> None:
     """Rename every temporary file into place, the stopping signals that arrive meanwhile
-    held back (see `held`), so that a run is never stopped between two renames."""
-    global _holding
-    _holding = []
-    try:
+    held back, so that a run is never stopped between two renames."""
+    with signals_held():
         for output, tmp in zip(outputs, temporary, strict=True):
             if tmp:
                 try:
@@ -196,22 +194,33 @@ def _rename(outputs: list, temporary: list) -> None:
                 except OSError as e:
                     raise output.fail(f"cannot replace it ({e.strerror or e})") from None
             written.append(output.label)
-    finally:
-        pending, _holding = _holding, None
-        for signum in dict.fromkeys(pending):  # delivered again, now that it is done
-            signal.raise_signal(signum)
     for output, tmp in zip(outputs, temporary, strict=True):
         if tmp:
             _sync_directory(os.path.dirname(output.target))
 
 
-_holding = None  # while outputs are renamed into place: the signals that came meanwhile
+_holding = None  # within `signals_held`: the signals that came meanwhile
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Within this block, the stopping signals wait (see `held`); they are raised again
+    when it ends."""
+    global _holding
+    _holding = []
+    try:
+        yield
+    finally:
+        pending, _holding = _holding, None
+        for signum in dict.fromkeys(pending):  # delivered again, now that it is done
+            signal.raise_signal(signum)
 
 
 def held(signum: int) -> bool:
-    """For a signal handler: whether the signal must wait because outputs are being renamed
-    into place (it is raised again when they are). Blocking the signal would not do: the
-    kernel hands it to any thread that does not block it, and Python runs the handler."""
+    """For a signal handler: whether the signal must wait because outputs are being put
+    in place (`signals_held`; it is raised again when they are). Blocking the signal would
+    not do: the kernel hands it to any thread that does not block it, and Python runs the
+    handler."""
     if _holding is None:
         return False
     _holding.append(signum)

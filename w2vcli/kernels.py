@@ -290,6 +290,8 @@ def cbow_example(m, s, n_context, target, alpha, want_loss):
     if alpha > 0:
         for k in range(n_context):
             row = s.context[k]
+            if m.frozen[row]:
+                continue
             for i in range(n):
                 w_in[row, i] += s.grad_hidden[i]
     return loss
@@ -304,7 +306,7 @@ def skipgram_example(m, s, word, target, alpha, want_loss):
     for i in range(n):
         s.hidden[i] = w_in[word, i]
     loss = output_layer(m, s, target, alpha, want_loss)
-    if alpha > 0:
+    if alpha > 0 and not m.frozen[word]:
         for i in range(n):
             w_in[word, i] += s.grad_hidden[i]
     return loss

@@ -1,7 +1,10 @@
 """Training from Python: `w2vcli.train(corpus, **settings)` returns a Model.
 
 The corpus is read once and trained exactly as `w2v train` trains it, with the same
-settings (w2vcli.config.TrainConfig: the CLI's options, with underscores).
+settings (w2vcli.config.TrainConfig: the CLI's options, with underscores). A model can be
+saved (`Model.save(DIR)`, w2vcli.model_dir), checkpointed as it trains, resumed exactly
+(`resume(DIR)`), trained on with more text (`train(..., from_model=DIR)`), and started
+from pretrained vectors (`init_vectors`).
 """
 
 import dataclasses
@@ -12,8 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import TrainConfig
+from .errors import ConfigError, CorpusError
 from .vectors import Vectors
 from .vocab import Vocab
+
+# What a resumed run may change: how it runs, not what it computes (more threads than
+# the run had give other vectors, as any multi-threaded run does, of the same quality).
+RESUME_MAY_CHANGE = ("threads", "corpus_in", "tmp_dir")
+# What a model trained on (--from) keeps whatever is asked: the matrices' meaning.
+CONTINUE_KEEPS = ("dim", "loss")
 
 
 @dataclass
@@ -31,12 +41,17 @@ class CorpusStats:
     seconds: float  # reading and counting
     ids: int = 0  # the encoded stream's length: the kept tokens and a LINE_END per line
     ids_on_disk: bool = False  # in a temporary file (corpus_in "disk", or "auto" spilled)
+    bytes: int = 0  # of text read (decompressed)
+    sha256: str = ""  # of that text: the corpus's fingerprint
+    path: str | None = None  # the file's absolute path, if it was read from one
+    words: int = 0  # in the vocabulary: what an epoch trains on (before sub-sampling)
 
 
 @dataclass
 class Model:
     """What a training run made: the input vectors (`vectors`, what word2vec files hold),
-    the output matrix, the vocabulary with counts, the settings and the run's record."""
+    the output matrix, the vocabulary with counts, the settings and the run's record;
+    and what training on needs (`state`, `frozen`) and how it was made (`provenance`)."""
 
     vectors: Vectors
     output: np.ndarray  # (V, N) output vectors (ns, softmax), or the V - 1 inner nodes (hs)
@@ -48,10 +63,34 @@ class Model:
     seconds: float = 0.0  # training time, the kernel's loading or compilation excluded
     compile_seconds: float = 0.0
     threads: int = 0  # threads that trained
+    state: object = None  # trainer.TrainState: where training stands
+    frozen: np.ndarray | None = None  # (V,) uint8: input vectors kept fixed (--freeze-init)
+    provenance: dict = field(default_factory=dict)  # {"runs": [record, ...]}: provenance.py
 
     @property
     def words_per_second(self) -> float:
         return self.words / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def finished(self) -> bool:
+        """Whether its run trained all its epochs (else `resume` finishes it)."""
+        s = self.state
+        return s is None or (s.epochs_done >= self.config.epochs and s.lanes is None)
+
+    def save(self, directory) -> str:
+        """Write the model directory `directory` (w2vcli.model_dir), atomically; returns
+        its real path. `w2vcli.load_model` reads it back."""
+        from . import model_dir
+
+        return model_dir.save(self, directory, "directory")
+
+
+def load_model(directory) -> Model:
+    """The Model saved in `directory` (by `Model.save`, `w2v train --save-model` or
+    --checkpoint): vectors, output matrix, vocabulary, settings, state and provenance."""
+    from . import model_dir
+
+    return model_dir.load(directory)
 
 
 def train(
@@ -59,6 +98,13 @@ def train(
     *,
     name=None,
     config=None,
+    from_model=None,
+    update_vocab=False,
+    init_vectors=None,
+    freeze_init=False,
+    checkpoint=None,
+    checkpoint_every=None,
+    record=None,
     on_start=None,
     on_build=None,
     on_progress=None,
@@ -70,30 +116,199 @@ def train(
 
     `settings` are TrainConfig's fields (arch, loss, dim, window, negative, min_count,
     sample, epochs, alpha, threads, seed, ...), with the CLI's defaults; or give a whole
-    `config`. `name` names the corpus in messages. Callbacks: `on_start(model)` once the
-    corpus is read, before training; `on_build()` if the training kernel must first be
-    built for this CPU (once per machine, about 30 s); `on_progress(words, alpha, loss)` a
-    few times a second; `on_epoch(epoch, model)` after each epoch, while no thread trains.
-    The models they get hold the live matrices: copy what you keep.
+    `config`. `name` names the corpus in messages.
+
+    - `from_model`: a Model or a model directory to train on with this text; its settings
+      are the defaults, its vocabulary is kept (`update_vocab`: the new words that reach
+      min_count are added), and the learning rate starts again from alpha.
+    - `init_vectors`: a Vectors or a vectors file whose vectors start the input vectors of
+      the words they share; `freeze_init`: those then stay as they are.
+    - `checkpoint`: a model directory written after every epoch, and every
+      `checkpoint_every` seconds within one; `resume(checkpoint)` goes on from it.
+    - `record`: a dict added to this run's provenance record (the CLI's command...).
+
+    Callbacks: `on_start(model)` once the corpus is read, before training; `on_build()` if
+    the training kernel must first be built for this CPU (once per machine, about 30 s);
+    `on_progress(words, alpha, loss)` a few times a second; `on_epoch(epoch, model)` after
+    each epoch, while no thread trains. The models they get hold the live matrices: copy
+    what you keep.
     """
+    from . import model_dir, provenance
     from .trainer import Trainer
 
-    plan, ids = _survey(corpus, name, _config(config, settings, "train"))
-    vocab, config, stats = plan.vocab, plan.config, plan.corpus
-    trainer = Trainer(vocab, ids, config)
-    model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, stats)
+    previous = None
+    if from_model is not None:
+        previous = from_model if isinstance(from_model, Model) else model_dir.load(from_model)
+        config = _continued_config(previous.config, config, settings)
+    else:
+        config = _config(config, settings, "train")
+    if previous is None and update_vocab:
+        raise ConfigError("--update-vocab: only with --from (a model to add words to)")
+    if previous is not None and init_vectors is not None:
+        raise ConfigError("--init-vectors: not with --from, whose model has its vectors")
+    if freeze_init and init_vectors is None:
+        raise ConfigError("--freeze-init: only with --init-vectors (the vectors to keep fixed)")
+    if checkpoint is not None:
+        checkpoint = model_dir.check_target(os.fspath(checkpoint), "--checkpoint")
+    init = _init_source(init_vectors, config)
+    raw, stats = _read_corpus(corpus, name, config)
+    vocab = _merged_vocab(previous.vocab, raw, config) if update_vocab else None
+    if previous is not None and vocab is None:
+        vocab = previous.vocab
+    plan, ids = _plan(raw, stats, config, vocab)
+    del raw
+    trainer = Trainer(plan.vocab, ids, config)
+    extra = {}
+    if previous is not None:
+        _carry_over(previous, trainer)
+        extra["from"] = {
+            "runs": len(previous.provenance.get("runs", [])),
+            "vocabulary": len(previous.vocab),
+            "added_words": len(plan.vocab) - len(previous.vocab),
+        }
+    if init is not None:
+        found = _initialise(trainer, init, freeze_init)
+        extra["init_vectors"] = {
+            "path": getattr(init, "path", None),
+            "words": len(init),
+            "found": found,
+            "frozen": freeze_init,
+        }
+    run = provenance.new_run(
+        "continue" if previous else "train", config, stats, len(plan.vocab), **extra
+    )
+    run.update(record or {})
+    if checkpoint is not None:
+        run["checkpoint"] = {"directory": checkpoint, "every": checkpoint_every}
+    runs = (previous.provenance.get("runs", []) if previous else []) + [run]
+    model = Model(Vectors(plan.vocab.words, trainer.w_in), trainer.w_out, plan.vocab, config, stats)
+    model.provenance = {"runs": runs}
+    model.frozen = trainer.model.frozen if trainer.model.frozen.any() else None
+    return _train(trainer, model, None, on_start, on_build, on_progress, on_epoch)
 
-    def now(result=None) -> Model:
+
+def resume(
+    checkpoint,
+    corpus=None,
+    *,
+    name=None,
+    checkpoint_every=None,
+    record=None,
+    on_start=None,
+    on_build=None,
+    on_progress=None,
+    on_epoch=None,
+    **settings,
+) -> Model:
+    """Finish the run saved in `checkpoint` (a model directory written by `checkpoint=` or
+    --checkpoint), on the same corpus (`corpus`, else the file the run read), checked by
+    its size and sha256. With one thread, the vectors are those the run would have made
+    had it not stopped, to the bit. `settings` may change only threads, corpus_in and
+    tmp_dir; the others, if given, must be the run's. It goes on checkpointing there (and
+    every `checkpoint_every` seconds, if given, else as the run did)."""
+    from . import model_dir, provenance
+    from .trainer import Trainer
+
+    checkpoint = os.fspath(checkpoint)
+    saved = model_dir.load(checkpoint, in_memory=False)
+    if saved.finished:
+        done = saved.state.epochs_done if saved.state else saved.config.epochs
+        raise ConfigError(
+            f"--resume {checkpoint}: its run is complete ({done} of {saved.config.epochs} "
+            "epochs); to train it on, use --from"
+        )
+    config = _resumed_config(saved.config, settings, checkpoint)
+    run = saved.provenance["runs"][-1] if saved.provenance.get("runs") else {}
+    if corpus is None:
+        corpus = (run.get("corpus") or {}).get("path")
+        if corpus is None:
+            raise ConfigError(
+                f"--resume {checkpoint}: its run read {saved.corpus.name}, not a file; give "
+                "that corpus again (w2v train CORPUS --resume DIR)"
+            )
+    _check_size(corpus, saved.corpus, checkpoint)
+    raw, stats = _read_corpus(corpus, name, config)
+    if (stats.bytes, stats.sha256) != (saved.corpus.bytes, saved.corpus.sha256):
+        raise CorpusError(_other_corpus(stats, saved.corpus, checkpoint))
+    plan, ids = _plan(raw, stats, config, saved.vocab)
+    del raw
+    trainer = Trainer(saved.vocab, ids, config)
+    _copy_rows(trainer.w_in, saved.vectors.matrix)
+    _copy_rows(trainer.w_out, saved.output)
+    if saved.frozen is not None:
+        trainer.model.frozen[:] = saved.frozen
+    resumed = {"at": provenance.now(), **(record or {})}  # the command stays the run's
+    run["resumed"] = [*run.get("resumed", []), resumed]
+    every = checkpoint_every or (run.get("checkpoint") or {}).get("every")
+    run["checkpoint"] = {
+        "directory": model_dir.check_target(checkpoint, "--resume"),
+        "every": every,
+    }
+    run.update(record or {})
+    vectors = Vectors(saved.vocab.words, trainer.w_in)
+    model = Model(vectors, trainer.w_out, saved.vocab, config, stats)
+    model.provenance, model.frozen = saved.provenance, saved.frozen
+    model.state, model.epoch_losses = saved.state, list(saved.state.epoch_losses)
+    return _train(trainer, model, saved.state, on_start, on_build, on_progress, on_epoch)
+
+
+def _train(trainer, model, state, on_start, on_build, on_progress, on_epoch) -> Model:
+    """Run `trainer` from `state`, checkpointing as the run's record says."""
+    from . import model_dir, provenance
+
+    run = model.provenance["runs"][-1]
+    model.corpus.words = trainer.total_words // model.config.epochs
+    checkpoint = (run.get("checkpoint") or {}).get("directory")
+    every = (run.get("checkpoint") or {}).get("every")
+    vocab = model.vocab
+    seconds = run.get("seconds", 0.0)
+    t0 = time.perf_counter()
+
+    def now(result=None, state=None) -> Model:
         """The model at this moment: the live matrices, not copied (a model as large as
         memory has no room for a copy), in Vectors of its own, whose index is of now."""
         seen = dataclasses.replace(model, vectors=Vectors(vocab.words, trainer.w_in))
-        return _record(seen, result) if result else seen
+        if result is not None:
+            _record(seen, result)
+        if state is not None:
+            seen.state, seen.epoch_losses = state, list(state.epoch_losses)
+        run["epoch_losses"] = list(seen.epoch_losses)
+        run["seconds"] = seconds + time.perf_counter() - t0
+        return seen
+
+    def save(seen: Model) -> None:
+        model_dir.save(seen, checkpoint, "--checkpoint")
 
     if on_start:
         on_start(now())
     model.compile_seconds = trainer.compile(on_build=on_build)
-    epoch_done = on_epoch and (lambda epoch, result: on_epoch(epoch, now(result)))
-    return _record(model, trainer.run(on_progress, epoch_done))
+
+    def epoch_done(epoch, result):
+        seen = now(result, result.state)
+        if checkpoint:
+            save(seen)
+        if on_epoch:
+            on_epoch(epoch, seen)
+
+    def save_state(state) -> None:
+        save(now(state=state))
+
+    result = trainer.run(
+        on_progress,
+        epoch_done if (on_epoch or checkpoint) else None,
+        state,
+        save_state if checkpoint and every else None,
+        every if checkpoint else None,
+        save_state if checkpoint else None,  # stopped by Ctrl-C or a signal: keep its work
+    )
+    _record(model, result)
+    model.state, model.epoch_losses = result.state, list(result.state.epoch_losses)
+    run["epoch_losses"] = list(model.epoch_losses)
+    run["seconds"] = seconds + time.perf_counter() - t0
+    run["finished"] = provenance.now()
+    if checkpoint:
+        save(model)
+    return model
 
 
 @dataclass
@@ -131,10 +346,15 @@ def _config(config, settings: dict, caller: str) -> TrainConfig:
 
 def _survey(corpus, name, config: TrainConfig) -> tuple:
     """The Survey of `corpus`, and its encoded ids."""
-    from .trainer import prepare
+    raw, stats = _read_corpus(corpus, name, config)
+    return _plan(raw, stats, config)
 
+
+def _read_corpus(corpus, name, config: TrainConfig) -> tuple:
+    """The corpus counted (corpus.RawCorpus), and what reading it found (CorpusStats)."""
     t0 = time.perf_counter()
     raw, name = _read(corpus, name, config)
+    path = corpus if isinstance(corpus, (str, os.PathLike)) else None
     stats = CorpusStats(
         name,
         int(raw.counts.sum()) + raw.pruned_tokens,
@@ -145,11 +365,157 @@ def _survey(corpus, name, config: TrainConfig) -> tuple:
         raw.prunings,
         raw.pruned_tokens,
         time.perf_counter() - t0,
+        bytes=raw.bytes,
+        sha256=raw.sha256,
+        path=os.path.abspath(path) if path is not None else None,
     )
-    vocab, ids = prepare(raw, config, name)
-    del raw
+    return raw, stats
+
+
+def _plan(raw, stats: CorpusStats, config: TrainConfig, vocab=None) -> tuple:
+    """The Survey, and the corpus's final ids: in a vocabulary of its own, or in `vocab`."""
+    from .trainer import prepare
+
+    vocab, ids = prepare(raw, config, stats.name, vocab)
     stats.ids, stats.ids_on_disk = len(ids), not isinstance(ids, np.ndarray)
     return Survey(vocab, config, stats), ids
+
+
+def _continued_config(saved: TrainConfig, config, settings: dict) -> TrainConfig:
+    """A continued run's settings: the saved model's, with those given."""
+    if config is not None:
+        settings = {**dataclasses.asdict(config), **settings}
+    try:
+        config = dataclasses.replace(saved, **settings)
+    except TypeError as e:
+        raise TypeError(f"w2vcli.train: {e}") from None
+    for name in CONTINUE_KEEPS:
+        if getattr(config, name) != getattr(saved, name):
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{option} {getattr(config, name)}: the model to train on (--from) has "
+                f"{option} {getattr(saved, name)}, which it keeps; leave {option} out"
+            )
+    return config.validate()
+
+
+def _resumed_config(saved: TrainConfig, settings: dict, checkpoint: str) -> TrainConfig:
+    """A resumed run's settings: the run's, with only how it runs changed."""
+    for name, value in settings.items():
+        if not hasattr(saved, name):
+            raise TypeError(f"w2vcli.resume: unknown setting {name!r}")
+        if name not in RESUME_MAY_CHANGE and getattr(saved, name) != value:
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"--resume {checkpoint}: its run has {option} {getattr(saved, name)}, not "
+                f"{value}; resume with the run's settings (leave {option} out) or start a new "
+                "run"
+            )
+    return dataclasses.replace(saved, **settings).validate()
+
+
+def _check_size(corpus, saved: CorpusStats, checkpoint: str) -> None:
+    """Refuse at once a plain file whose size is not the run's corpus's."""
+    if not isinstance(corpus, (str, os.PathLike)) or str(corpus).endswith((".gz", ".bz2", ".xz")):
+        return
+    try:
+        size = os.stat(corpus).st_size
+    except OSError:
+        return  # reading it says what is wrong
+    if size not in (saved.bytes, saved.bytes + 3):  # + a UTF-8 byte-order mark
+        stats = dataclasses.replace(saved, name=os.fspath(corpus), bytes=size, sha256="")
+        raise CorpusError(_other_corpus(stats, saved, checkpoint))
+
+
+def _other_corpus(stats: CorpusStats, saved: CorpusStats, checkpoint: str) -> str:
+    def described(c: CorpusStats) -> str:
+        return f"{c.bytes:,} bytes" + (f", sha256 {c.sha256[:12]}" if c.sha256 else "")
+
+    return (
+        f"{stats.name}: not the corpus the run in {checkpoint} trained on ({described(stats)}; "
+        f"it read {saved.path or saved.name}, {described(saved)}); resume with that corpus"
+    )
+
+
+def _merged_vocab(saved: Vocab, raw, config: TrainConfig) -> Vocab:
+    """--update-vocab: the saved words with their counts and this text's added, and the
+    new words that reach min_count in this text; most frequent first, as always."""
+    from .vocab import ids_in
+
+    known = ids_in(saved, raw.tokens)
+    counts = saved.counts.copy()
+    np.add.at(counts, known[known >= 0], raw.counts[known >= 0])
+    new = np.flatnonzero((known < 0) & (raw.counts >= config.min_count))
+    new = new[np.argsort(-raw.counts[new], kind="stable")]
+    if config.max_vocab is not None:
+        new = new[: max(0, config.max_vocab - len(saved))]
+    words = saved.words + [raw.tokens[i].decode("utf-8") for i in new.tolist()]
+    counts = np.concatenate([counts, raw.counts[new]])
+    order = np.argsort(-counts, kind="stable")  # ties: the saved words first
+    return Vocab([words[i] for i in order.tolist()], counts[order])
+
+
+def _carry_over(saved: Model, trainer) -> None:
+    """Start the trainer's matrices from the saved model's: each saved word's rows where
+    that word now is (new words keep a fresh run's start); the inner nodes of a Huffman
+    tree by their number, as gensim does (a tree rebuilt for new counts is another tree:
+    its nodes learn again)."""
+    rows = trainer.vocab.words
+    where = {w: i for i, w in enumerate(rows)}
+    moved = np.array([where[w] for w in saved.vocab.words], dtype=np.int64)
+    for start in range(0, len(moved), 65536):
+        part = moved[start : start + 65536]
+        trainer.w_in[part] = saved.vectors.matrix[start : start + 65536]
+        if trainer.config.loss != "hs":
+            trainer.w_out[part] = saved.output[start : start + 65536]
+    if trainer.config.loss == "hs":
+        _copy_rows(trainer.w_out[: len(saved.output)], saved.output)
+
+
+def _init_source(init_vectors, config: TrainConfig):
+    """The Vectors of --init-vectors, their dimension checked."""
+    if init_vectors is None:
+        return None
+    if not isinstance(init_vectors, Vectors):
+        from .vectors import load_vectors
+
+        path = os.fspath(init_vectors)
+        init_vectors = load_vectors(path)
+        init_vectors.path = os.path.abspath(path)
+    dim = init_vectors.matrix.shape[1]
+    if dim != config.dim:
+        where = getattr(init_vectors, "path", None) or "the vectors given"
+        raise ConfigError(
+            f"--init-vectors {where}: its vectors have {dim} dimensions, but --dim is "
+            f"{config.dim}; give --dim {dim}"
+        )
+    return init_vectors
+
+
+def _initialise(trainer, init: Vectors, freeze: bool) -> int:
+    """Copy the vectors of the words `init` shares with the vocabulary into the input
+    matrix (and freeze those rows); returns how many."""
+    rows = init.rows
+    pairs = [(i, rows[w]) for i, w in enumerate(trainer.vocab.words) if w in rows]
+    if not pairs:
+        where = getattr(init, "path", None) or "the vectors given"
+        raise ConfigError(
+            f"--init-vectors {where}: none of its {len(init):,} words is in the corpus's "
+            f"vocabulary of {len(trainer.vocab):,}; are they of the same language and "
+            "tokenization?"
+        )
+    ours, theirs = (np.array(x, dtype=np.int64) for x in zip(*pairs))
+    trainer.w_in[ours] = init.matrix[theirs]
+    if freeze:
+        trainer.model.frozen[ours] = 1
+    return len(pairs)
+
+
+def _copy_rows(target: np.ndarray, source: np.ndarray) -> None:
+    """target[:] = source, a slice at a time: `source` may be a map of a file as large as
+    memory."""
+    for start in range(0, len(source), 65536):
+        target[start : start + 65536] = source[start : start + 65536]
 
 
 def _record(model: Model, result) -> Model:

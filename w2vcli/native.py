@@ -415,6 +415,7 @@ def build(path, cc: str) -> None:
         codes,
         points,
         lengths,
+        frozen,
         corpus,
         keep_prob,
         rng,
@@ -455,25 +456,26 @@ def build(path, cc: str) -> None:
             matrix(codes, 4),
             matrix(points, 5),
             vector(lengths, 6),
+            vector(frozen, 7),
         )
         s = Scratch(
-            vector(rng, 9),
-            vector(counts, 10),
-            vector(hidden, 11),
-            vector(grad_hidden, 12),
-            vector(context, 13),
-            vector(negatives, 14),
-            vector(next_negatives, 15),
-            vector(rows, 16),
-            vector(labels, 17),
-            vector(coeffs, 18),
-            vector(scores, 19),
-            matrix(hot_out, 20),
-            matrix(hot_base, 21),
-            vector(sentence, 22),
+            vector(rng, 10),
+            vector(counts, 11),
+            vector(hidden, 12),
+            vector(grad_hidden, 13),
+            vector(context, 14),
+            vector(negatives, 15),
+            vector(next_negatives, 16),
+            vector(rows, 17),
+            vector(labels, 18),
+            vector(coeffs, 19),
+            vector(scores, 20),
+            matrix(hot_out, 21),
+            matrix(hot_base, 22),
+            vector(sentence, 23),
         )
         loss, examples, words = kernels.train_batch(
-            m, vector(corpus, 7), start, end, arch, window, vector(keep_prob, 8), alpha, s
+            m, vector(corpus, 8), start, end, arch, window, vector(keep_prob, 9), alpha, s
         )
         results[0], results[1] = examples, words
         return loss

@@ -20,7 +20,7 @@ from . import arrays, native, tables
 from .config import SOFTMAX_MAX_VOCAB, TrainConfig, physical_memory
 from .corpus import RawCorpus, encode, parts
 from .errors import ConfigError, CorpusError, TrainingDiverged
-from .vocab import Vocab, build_vocab
+from .vocab import Vocab, build_vocab, ids_in
 
 BATCH_WORDS = 10_000
 ARCHS = {"cbow": arrays.CBOW, "skipgram": arrays.SKIPGRAM}
@@ -37,6 +37,7 @@ class TrainResult:
     compile_seconds: float = 0.0
     epoch_losses: list = field(default_factory=list)  # mean loss per training example
     thread_words: list = field(default_factory=list)  # words each worker thread trained
+    state: "TrainState | None" = None  # where the run stood after its last epoch
 
     @property
     def threads(self) -> int:
@@ -48,18 +49,42 @@ class TrainResult:
         return self.words / self.seconds if self.seconds > 0 else 0.0
 
 
+@dataclass
+class TrainState:
+    """Where a run stands between two batches: with the matrices, all that training on
+    needs to go on exactly as if it had not stopped (w2vcli.model_dir saves it)."""
+
+    epochs_done: int = 0
+    words: int = 0  # read by all threads in all epochs so far: drives the learning rate
+    epoch_losses: list = field(default_factory=list)  # of the epochs done
+    rng: list = field(default_factory=list)  # each thread's generator state
+    next_negatives: list = field(default_factory=list)  # each thread's noise words drawn ahead
+    lanes: list | None = None  # within an epoch: [next, end) batches left, one per thread
+    epoch_loss: float = 0.0  # within an epoch: the loss summed so far
+    epoch_examples: int = 0  # and the examples it was computed on
+
+
 def learning_rate(progress: float, start: float, end: float) -> float:
     """word2vec C's schedule: start * (1 - progress), never below end."""
     return max(end, start * (1.0 - progress))
 
 
 def prepare(
-    raw: RawCorpus, config: TrainConfig, source: str = "corpus"
+    raw: RawCorpus, config: TrainConfig, source: str = "corpus", vocab: Vocab | None = None
 ) -> tuple[Vocab, np.ndarray]:
-    """Build the vocabulary and the final integer corpus from one read of the text."""
+    """Build the vocabulary and the final integer corpus from one read of the text; or,
+    given a `vocab` (a saved model's), the corpus in its ids, other words left out."""
     if raw.counts.sum() == 0:
         raise CorpusError(f"{source}: the corpus is empty (no tokens); give a non-empty text file")
-    vocab, new_ids = build_vocab(raw.tokens, raw.counts, config.min_count, config.max_vocab)
+    if vocab is None:
+        vocab, new_ids = build_vocab(raw.tokens, raw.counts, config.min_count, config.max_vocab)
+    else:
+        new_ids = ids_in(vocab, raw.tokens)
+        if not (new_ids >= 0).any():
+            raise CorpusError(
+                f"{source}: none of its words is in the model's vocabulary; add them with "
+                "--update-vocab"
+            )
     if config.loss == "softmax" and len(vocab) > SOFTMAX_MAX_VOCAB and not config.force_softmax:
         raise ConfigError(
             f"--loss softmax: the vocabulary has {len(vocab):,} words and the exact softmax "
@@ -165,6 +190,7 @@ class Trainer:
             codes,
             points,
             lengths,
+            np.zeros(len(vocab), np.uint8),  # frozen: none (see w2vcli.model, --freeze-init)
         )
         words = sum(int(np.count_nonzero(part >= 0)) for part in parts(corpus))
         self.total_words = words * config.epochs
@@ -211,50 +237,61 @@ class Trainer:
         self.compile_seconds = time.perf_counter() - t0
         return self.compile_seconds
 
-    def run(self, on_progress=None, on_epoch=None) -> TrainResult:
-        """Train all epochs. `on_epoch(epoch, result)` is called after each one."""
+    def run(
+        self,
+        on_progress=None,
+        on_epoch=None,
+        state=None,
+        on_pause=None,
+        pause_every=None,
+        on_stop=None,
+    ) -> TrainResult:
+        """Train the epochs left, from `state` (a TrainState: where an earlier run stopped)
+        or from the start. `on_epoch(epoch, result)` is called after each epoch,
+        `on_pause(state)` every `pause_every` seconds within one, and `on_stop(state)` if
+        Ctrl-C or a signal stops the run, each while no thread trains; `result.state` and
+        `state` are where the run then stands."""
         c = self.config
+        state = state or TrainState()
         result = TrainResult(self.vocab, self.w_in, self.w_out)
+        result.epoch_losses = list(state.epoch_losses)
         if self.compile_seconds is None:
             self.compile()
         result.compile_seconds = self.compile_seconds
         scratches = [self._scratch(c.seed * 1_000_003 + t + 1) for t in range(c.n_threads)]
-        shared = _Shared(thread_words=[0] * len(scratches))
+        for scratch, rng, drawn in zip(scratches, state.rng, state.next_negatives):
+            scratch.rng[0] = rng
+            scratch.next_negatives[:] = drawn[: len(scratch.next_negatives)]
+        shared = _Shared(words=state.words, thread_words=[0] * len(scratches))
         t0 = time.perf_counter()
-        n, n_threads = len(self.batches), len(scratches)
-        for epoch in range(c.epochs):
-            shared.epoch_loss, shared.epoch_examples = 0.0, 0
-            # [next, end) of each thread's slice of self.batches
-            shared.slices = [
-                [t * n // n_threads, (t + 1) * n // n_threads] for t in range(n_threads)
-            ]
-            threads = [
-                threading.Thread(target=self._work, args=(t, scratch, shared), daemon=True)
-                for t, scratch in enumerate(scratches)
-            ]
-            for t in threads:
-                t.start()
-            try:
-                while any(t.is_alive() for t in threads):
-                    threads[0].join(0.25)
-                    if on_progress:
-                        self._report(shared, on_progress)
-            except BaseException:  # Ctrl-C: let the workers finish their batch, then stop
-                shared.stop.set()
-                for t in threads:
-                    t.join()
-                raise
-            if shared.error is None and not (
-                np.isfinite(self.w_in).all() and np.isfinite(self.w_out).all()
-            ):
+        next_pause = time.monotonic() + pause_every if pause_every else math.inf
+        n = len(self.batches)
+        for epoch in range(state.epochs_done, c.epochs):
+            if state.lanes is not None:  # the epoch a paused run stopped in
+                shared.lanes = [list(lane) for lane in state.lanes]
+                shared.epoch_loss, shared.epoch_examples = state.epoch_loss, state.epoch_examples
+                state.lanes = None
+            else:  # [next, end) of each thread's slice of self.batches
+                shared.lanes = [
+                    [t * n // len(scratches), (t + 1) * n // len(scratches)]
+                    for t in range(len(scratches))
+                ]
+                shared.epoch_loss, shared.epoch_examples = 0.0, 0
+
+            def stopped(epoch=epoch):  # where a run stopped within this epoch stands
+                on_stop(self._state(epoch, shared, scratches, result, within=True))
+
+            while self._train(scratches, shared, on_progress, next_pause, on_stop and stopped):
+                on_pause(self._state(epoch, shared, scratches, result, within=True))
+                next_pause = time.monotonic() + pause_every
+            if not (np.isfinite(self.w_in).all() and np.isfinite(self.w_out).all()):
                 # A NaN score is clipped to a finite loss, so the loss alone can miss this.
-                shared.error = TrainingDiverged(
+                raise TrainingDiverged(
                     f"training diverged (vectors became NaN or infinite) in epoch {epoch + 1}; "
                     "try a smaller --alpha"
                 )
-            if shared.error is not None:
-                raise shared.error
             result.epoch_losses.append(shared.epoch_loss / max(1, shared.epoch_examples))
+            result.state = self._state(epoch + 1, shared, scratches, result)
             if on_epoch:
                 on_epoch(epoch, result)
         if on_progress:
@@ -264,18 +301,71 @@ class Trainer:
         result.thread_words = shared.thread_words
         return result
 
-    def _work(self, thread, scratch, shared):
-        """A worker thread: train on batches of its slice, then steal; account for each."""
+    def _train(self, scratches, shared, on_progress, pause_at, stopped=None) -> bool:
+        """Run the worker threads until the epoch's lanes are done (False), or, after
+        `pause_at` (time.monotonic()), until each has finished its batch (True). Stopped
+        (Ctrl-C, a signal), the threads finish their batch, then `stopped()` is called."""
+        shared.pause.clear()
+        # Each worker says it is done with an Event, not by ending: a Ctrl-C that lands in
+        # Thread.join leaves CPython's thread taken for ended while it still trains
+        # (bpo-45274's repair), and the state saved then would miss its last batch.
+        done, started = [threading.Event() for _ in scratches], []
+        try:
+            for t, scratch in enumerate(scratches):
+                args = (t, scratch, shared, done[t])
+                threading.Thread(target=self._work, args=args, daemon=True).start()
+                started.append(done[t])
+            while not all(d.is_set() for d in done):
+                waiting = next(d for d in done if not d.is_set())
+                waiting.wait(min(0.25, max(0.001, pause_at - time.monotonic())))
+                if on_progress:
+                    self._report(shared, on_progress)
+                if time.monotonic() >= pause_at:
+                    shared.pause.set()
+        except BaseException as stop:  # Ctrl-C: let the workers finish their batch, then stop
+            shared.stop.set()
+            for d in started:
+                d.wait()
+            if stopped and not isinstance(stop, Exception) and shared.error is None:
+                stopped()
+            raise
+        if shared.error is not None:
+            raise shared.error
+        return shared.pause.is_set() and any(lane[0] < lane[1] for lane in shared.lanes)
+
+    def _state(self, epochs_done: int, shared, scratches, result, within=False) -> "TrainState":
+        """Where the run stands, all threads between two batches: at the end of an epoch,
+        or `within` one (its lanes left, perhaps none, and its loss so far)."""
+        paused = within
+        return TrainState(
+            epochs_done=epochs_done,
+            words=shared.words,
+            epoch_losses=list(result.epoch_losses),
+            rng=[int(s.rng[0]) for s in scratches],
+            next_negatives=[s.next_negatives.tolist() for s in scratches],
+            lanes=[list(lane) for lane in shared.lanes] if paused else None,
+            epoch_loss=shared.epoch_loss if paused else 0.0,
+            epoch_examples=shared.epoch_examples if paused else 0,
+        )
+
+    def _work(self, thread, scratch, shared, done):
+        """A worker thread: train on batches of its lane, then steal; account for each."""
+        try:
+            self._train_lanes(thread, scratch, shared)
+        finally:
+            done.set()
+
+    def _train_lanes(self, thread, scratch, shared):
         c = self.config
-        while not shared.stop.is_set():
+        while not (shared.stop.is_set() or shared.pause.is_set()):
             with shared.lock:
                 progress = shared.words / max(1, self.total_words)
-                own = shared.slices[thread]
+                own = shared.lanes[thread] if thread < len(shared.lanes) else [0, 0]
                 if own[0] < own[1]:
                     batch = self.batches[own[0]]
                     own[0] += 1
                 else:
-                    most = max(shared.slices, key=lambda s: s[1] - s[0])
+                    most = max(shared.lanes, key=lambda s: s[1] - s[0])
                     if most[0] == most[1]:
                         return
                     most[1] -= 1
@@ -317,5 +407,6 @@ class _Shared:
     epoch_loss: float = 0.0
     epoch_examples: int = 0
     error: Exception | None = None
-    slices: list = field(default_factory=list)  # [next, end) batch indices per thread
+    pause: threading.Event = field(default_factory=threading.Event)  # stop after the batch
+    lanes: list = field(default_factory=list)  # [next, end) batch indices, one per thread
     thread_words: list = field(default_factory=list)  # words trained by each thread

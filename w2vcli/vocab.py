@@ -46,6 +46,12 @@ def build_vocab(
     return Vocab(words, counts[order]), new_ids
 
 
+def ids_in(vocab: Vocab, tokens: list) -> np.ndarray:
+    """The id in `vocab` of each token (bytes), or DROPPED."""
+    index = {w.encode("utf-8", "surrogateescape"): i for i, w in enumerate(vocab.words)}
+    return np.array([index.get(t, DROPPED) for t in tokens], dtype=np.int32)
+
+
 def format_vocab(vocab: Vocab) -> str:
     """word2vec C's -save-vocab format: `word count` lines."""
     return "".join(f"{w} {c}\n" for w, c in zip(vocab.words, vocab.counts.tolist()))

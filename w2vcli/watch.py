@@ -27,6 +27,7 @@ class EpochReport:
                 f"--watch: not in the vocabulary: {', '.join(unknown)} (absent from the corpus "
                 "or rarer than --min-count)"
             )
+        self.scores = []  # {"accuracy", "answered", "questions"} of each analogy evaluation
         self.analogies = None  # evaluate.Questions
         if analogies is not None:
             self.analogies = read_analogies(
@@ -50,6 +51,13 @@ class EpochReport:
         if self.analogies is not None:
             result = score_analogies(index, self.analogies, ANALOGY_RESTRICT)
             total = result.totals[-1]
+            self.scores.append(
+                {
+                    "accuracy": round(total.accuracy, 2) if total.answered else None,
+                    "answered": total.answered,
+                    "questions": total.questions,
+                }
+            )
             if not total.answered:
                 out.append(
                     f"{label}  analogies: none of the {total.questions:,} questions has all "

@@ -1,0 +1,101 @@
+"""What `w2v train` decides about a model's life before any work: which settings the user
+gave (a resumed or continued run takes the others from its model), the outputs a resumed
+run writes (those of the run it finishes, unless given), and durations (--checkpoint-every).
+"""
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass
+
+from click.core import ParameterSource
+
+from .config import TrainConfig
+from .errors import ConfigError
+
+DURATION = re.compile(r"([0-9]+(?:\.[0-9]*)?)\s*(s|m|min|h|d)?")
+SECONDS = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | None, option: str) -> float | None:
+    """Seconds in '90', '90s', '30m', '2h', '1d'."""
+    if text is None:
+        return None
+    match = DURATION.fullmatch(text.strip().lower())
+    if not match or float(match[1]) <= 0:
+        raise ConfigError(f"{option} {text}: give a duration such as 90s, 30m or 2h")
+    return float(match[1]) * SECONDS[match[2]]
+
+
+def given_settings(ctx, settings: dict) -> dict:
+    """The training settings given on the command line (or by environment), not defaulted."""
+    return {
+        name: value
+        for name, value in settings.items()
+        if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    }
+
+
+def run_config(settings: dict, given: dict, resume: str | None, from_model: str | None):
+    """The settings the run will have, for the checks made before it reads anything: a
+    resumed or continued run's are its model's, with those given."""
+    from . import model_dir
+
+    if resume and from_model:
+        raise ConfigError(
+            "--resume and --from: give one (--resume finishes a run, --from "
+            "trains a finished model on)"
+        )
+    saved = resume or from_model
+    if not saved:
+        return TrainConfig(**{**settings, **given}).validate()
+    option = "--resume" if resume else "--from"
+    described = model_dir.describe(saved, option)
+    try:
+        config = TrainConfig(**described["settings"])
+    except (KeyError, TypeError):
+        raise ConfigError(f"{option} {saved}: its model.json is damaged") from None
+    keeps = () if resume else ("dim", "loss")
+    return dataclasses.replace(
+        config, **{k: v for k, v in given.items() if k not in keeps}
+    ).validate()
+
+
+@dataclass
+class Outputs:
+    """What `w2v train` writes."""
+
+    output: str
+    fmt: str
+    vectors: str  # --output-vectors: in, out, sum
+    save_vocab: str | None
+    save_model: str | None
+
+    OPTIONS = {  # field: the command's parameter
+        "output": "output",
+        "fmt": "fmt",
+        "vectors": "output_vectors",
+        "save_vocab": "save_vocab",
+        "save_model": "save_model",
+    }
+
+    def record(self) -> dict:
+        """For the run's provenance, so that --resume writes the same; paths made absolute,
+        as --resume may run elsewhere."""
+        paths = ("output", "save_vocab", "save_model")
+        return {
+            name: os.path.abspath(value) if name in paths and value not in (None, "-") else value
+            for name, value in dataclasses.asdict(self).items()
+        }
+
+    def recorded(self, ctx, described: dict) -> "Outputs":
+        """These outputs, each not given on the command line taken from the run's record."""
+        runs = (described.get("provenance") or {}).get("runs") or [{}]
+        recorded = runs[-1].get("outputs") or {}
+        chosen = {}
+        for name, parameter in self.OPTIONS.items():
+            value = getattr(self, name)
+            if ctx.get_parameter_source(parameter) == ParameterSource.DEFAULT:
+                value = recorded.get(name, value)
+            chosen[name] = value
+        return Outputs(**chosen)

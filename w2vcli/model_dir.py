@@ -1,0 +1,305 @@
+"""The model directory: all a training run needs to go on, in plain files.
+
+    DIR/model.json  format, settings, training state, the corpus's fingerprint, provenance
+    DIR/vocab.txt   `word count` lines, most frequent first (word2vec C's -save-vocab)
+    DIR/w_in.npy    (V, N) float32 input vectors: what vectors files hold
+    DIR/w_out.npy   (V, N) float32 output vectors, or the V - 1 inner nodes of the
+                    Huffman tree (--loss hs)
+    DIR/frozen.npy  (V,) uint8, 1 for each input vector that training leaves as it is
+                    (only with --freeze-init)
+
+Nothing is pickled: arrays are .npy, read with allow_pickle=False; the rest is JSON and
+text. A directory is written whole or not at all: into a new temporary directory beside
+it, every file synced, then put in its place by one rename (an atomic exchange of the
+two directories with Linux's renameat2; elsewhere the old one is renamed aside first, a
+moment without either). So `kill -9` at any time leaves the old model or the new one,
+complete. Only a w2v model directory holding nothing but these files is ever replaced;
+any other existing path is refused before training.
+"""
+
+import contextlib
+import ctypes
+import dataclasses
+import json
+import os
+import shutil
+import stat
+import tempfile
+
+import numpy as np
+
+from .config import TrainConfig
+from .errors import W2VError
+
+FORMAT, VERSION = "w2v model", 1
+MODEL_JSON = "model.json"
+FILES = (MODEL_JSON, "vocab.txt", "w_in.npy", "w_out.npy", "frozen.npy")
+MAX_JSON_BYTES = 64 << 20  # model.json holds settings and a few numbers per thread
+
+
+class ModelError(W2VError):
+    """A model directory that cannot be read or written."""
+
+
+def check_target(path: str, option: str) -> str:
+    """Check, before any work, that a model directory can be written at `path`: a new
+    name in a folder we can write, or an existing w2v model directory (to be replaced).
+    Returns the real path to write."""
+    label = f"{option} {path}"
+    if not path or "\0" in path:
+        raise ModelError(f"{option}: give a directory name")
+    target = os.path.realpath(path)
+    if os.path.lexists(target):
+        if not os.path.isdir(target):
+            raise ModelError(f"{label}: exists and is not a directory; give another name")
+        if not is_model_dir(target):
+            raise ModelError(
+                f"{label}: exists and is not a w2v model directory; give a new name (w2v "
+                "replaces only a model directory it wrote)"
+            )
+        others = sorted(set(os.listdir(target)) - set(FILES))
+        if others:
+            raise ModelError(
+                f"{label}: holds files w2v did not write ({', '.join(others[:3])}); move them "
+                "or give another name"
+            )
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent):
+        raise ModelError(f"{label}: folder {os.path.dirname(path) or '.'} does not exist")
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".w2v-"))
+    except OSError as e:
+        raise ModelError(f"{label}: cannot create a directory in {parent} ({e.strerror})") from None
+    return target
+
+
+def describe(path: str, option: str) -> dict:
+    """The model.json of the model directory `path`, its format checked."""
+    label = f"{option} {path}"
+    if not os.path.isdir(path):
+        what = "does not exist" if not os.path.lexists(path) else "is not a directory"
+        raise ModelError(f"{label}: {what}; give a model directory (--save-model, --checkpoint)")
+    try:
+        described = _read_json(os.path.join(path, MODEL_JSON), path)
+    except ModelError as e:
+        raise ModelError(f"{option} {e}") from None
+    if described.get("format") != FORMAT:
+        raise ModelError(f"{label}: not a w2v model directory ({MODEL_JSON} is another file)")
+    return described
+
+
+def is_model_dir(path) -> bool:
+    try:
+        return _read_json(os.path.join(path, MODEL_JSON), path).get("format") == FORMAT
+    except (ModelError, OSError):
+        return False
+
+
+def save(model, path: str, option: str = "--save-model") -> str:
+    """Write `model` (a w2vcli.Model) as the model directory `path`; returns its real path."""
+    target = check_target(os.fspath(path), option)
+    parent = os.path.dirname(target)
+    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(target)}.w2v-")
+    try:
+        os.chmod(staging, 0o777 & ~_umask())
+        _write_files(model, staging)
+        _sync(staging)
+        _put_in_place(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
+    _sync(parent)
+    _remove_leftovers(target)
+    from .files import written
+
+    if f"{option} {path}" not in written:  # what a stopped run says it wrote
+        written.append(f"{option} {path}")
+    return target
+
+
+def _remove_leftovers(target: str) -> None:
+    """Remove what saves of `target` killed on the way left beside it: temporary
+    directories of its name holding only a model's files."""
+    parent, prefix = os.path.dirname(target), f".{os.path.basename(target)}.w2v-"
+    for name in os.listdir(parent):
+        path = os.path.join(parent, name)
+        if not name.startswith(prefix) or os.path.islink(path) or not os.path.isdir(path):
+            continue
+        if set(os.listdir(path)) <= set(FILES) and os.stat(path).st_uid == os.geteuid():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _write_files(model, directory: str) -> None:
+    def write(name: str, data: bytes) -> None:
+        with open(os.path.join(directory, name), "wb") as f:
+            f.write(data)
+            os.fsync(f.fileno())
+
+    def array(name: str, values: np.ndarray) -> None:
+        with open(os.path.join(directory, name), "wb") as f:
+            np.save(f, values, allow_pickle=False)
+            os.fsync(f.fileno())
+
+    vocab = model.vocab
+    array("w_in.npy", model.vectors.matrix)
+    array("w_out.npy", model.output)
+    if model.frozen is not None and model.frozen.any():
+        array("frozen.npy", model.frozen.astype(np.uint8))
+    lines = (f"{w} {c}\n" for w, c in zip(vocab.words, vocab.counts.tolist()))
+    write("vocab.txt", "".join(lines).encode("utf-8", "surrogateescape"))
+    described = {
+        "format": FORMAT,
+        "version": VERSION,
+        "words": len(vocab),
+        "dim": model.config.dim,
+        "settings": dataclasses.asdict(model.config),
+        "state": dataclasses.asdict(model.state) if model.state else None,
+        "corpus": dataclasses.asdict(model.corpus),
+        "provenance": model.provenance,
+    }
+    write(MODEL_JSON, (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode())
+
+
+def _put_in_place(staging: str, target: str) -> None:
+    """Make `staging` the directory `target`; the old `target`, if any, ends at `staging`."""
+    from .files import signals_held
+
+    with signals_held():
+        if not os.path.lexists(target):
+            os.rename(staging, target)
+            os.mkdir(staging)  # for the caller's rmtree, as if swapped with nothing
+        elif not _exchange(staging, target):
+            os.rename(target, staging + ".old")
+            os.rename(staging, target)
+            os.rename(staging + ".old", staging)
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Swap two paths in one atomic step (Linux 3.15+ renameat2 RENAME_EXCHANGE); False
+    where the system or file system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_cwd, exchange = -100, 2
+    done = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange)
+    return done == 0
+
+
+def _sync(directory: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+# Reading.
+
+
+def load(path, in_memory: bool = True):
+    """The w2vcli.Model saved in the directory `path`. `in_memory` False maps the matrices
+    read-only from their files instead (a resumed run copies them into its own)."""
+    from .model import CorpusStats, Model
+    from .trainer import TrainState
+    from .vectors import Vectors
+
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        what = "does not exist" if not os.path.lexists(path) else "is not a directory"
+        raise ModelError(f"{path}: {what}; give a model directory (written by --save-model)")
+    described = _read_json(os.path.join(path, MODEL_JSON), path)
+    if described.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a w2v model directory ({MODEL_JSON} is another file)")
+    if not isinstance(described.get("version"), int) or described["version"] > VERSION:
+        raise ModelError(
+            f"{path}: model format version {described.get('version')} is newer than this w2v "
+            f"reads ({VERSION}); upgrade w2v"
+        )
+    try:
+        config = TrainConfig(**described["settings"]).validate()
+        state = TrainState(**described["state"]) if described.get("state") else None
+        corpus = CorpusStats(**described["corpus"])
+        words, dim = int(described["words"]), int(described["dim"])
+    except (KeyError, TypeError, ValueError, W2VError) as e:
+        raise ModelError(f"{path}/{MODEL_JSON}: damaged or from another version ({e})") from None
+    vocab = _read_vocab(os.path.join(path, "vocab.txt"), words)
+    rows = words - 1 if config.loss == "hs" else words
+    w_in = _read_array(path, "w_in.npy", (words, dim), np.float32, in_memory)
+    w_out = _read_array(path, "w_out.npy", (max(rows, 0), dim), np.float32, in_memory)
+    frozen = None
+    if os.path.exists(os.path.join(path, "frozen.npy")):
+        frozen = _read_array(path, "frozen.npy", (words,), np.uint8, True)
+    model = Model(Vectors(vocab.words, w_in), w_out, vocab, config, corpus)
+    model.epoch_losses = list(state.epoch_losses) if state else []
+    model.state, model.frozen = state, frozen
+    model.provenance = described.get("provenance") or {}
+    return model
+
+
+def _read_json(path: str, directory) -> dict:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_JSON_BYTES + 1)
+    except FileNotFoundError:
+        raise ModelError(f"{directory}: not a w2v model directory (no {MODEL_JSON})") from None
+    except OSError as e:
+        raise ModelError(f"{path}: cannot read ({e.strerror})") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise ModelError(f"{path}: larger than {MAX_JSON_BYTES >> 20} MiB; not a w2v model file")
+    try:
+        described = json.loads(data)
+    except (ValueError, RecursionError) as e:
+        raise ModelError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(described, dict):
+        raise ModelError(f"{path}: not a w2v model file")
+    return described
+
+
+def _read_vocab(path: str, words: int):
+    from .vocab import Vocab
+
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+    except OSError as e:
+        raise ModelError(f"{path}: cannot read ({e.strerror}); the model is incomplete") from None
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if len(lines) != words:
+        raise ModelError(f"{path}: {len(lines):,} words, but {MODEL_JSON} says {words:,}")
+    try:
+        pairs = [line.rsplit(b" ", 1) for line in lines]
+        vocab = Vocab(
+            [w.decode("utf-8", "surrogateescape") for w, _ in pairs],
+            np.array([int(c) for _, c in pairs], dtype=np.int64),
+        )
+    except ValueError:
+        raise ModelError(f"{path}: a line is not `word count`; the model is damaged") from None
+    if len(set(vocab.words)) != words:
+        raise ModelError(f"{path}: a word appears twice; the model is damaged")
+    return vocab
+
+
+def _read_array(directory: str, name: str, shape: tuple, dtype, in_memory: bool) -> np.ndarray:
+    path = os.path.join(directory, name)
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ModelError(f"{path}: not a regular file")
+        array = np.load(path, mmap_mode=None if in_memory else "r", allow_pickle=False)
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing; the model is incomplete") from None
+    except (OSError, ValueError, EOFError) as e:
+        raise ModelError(f"{path}: not a readable .npy array ({e})") from None
+    if array.shape != shape or array.dtype != dtype:
+        raise ModelError(
+            f"{path}: {array.dtype}{list(array.shape)}, expected {np.dtype(dtype)}{list(shape)}"
+            "; the model is damaged"
+        )
+    return array
