@@ -74,13 +74,44 @@ BUGS = {
         "np.sqrt(ratio) + ratio, 1.0",
         "np.sqrt(ratio), 1.0",
     ),
-    "one epoch fewer": (T, "for epoch in range(c.epochs):", "for epoch in range(c.epochs - 1):"),
+    "one epoch fewer": (
+        T,
+        "for epoch in range(state.epochs_done, c.epochs):",
+        "for epoch in range(state.epochs_done, c.epochs - 1):",
+    ),
     "the schedule forgets the epochs": (
         T,
-        "int(np.count_nonzero(corpus >= 0)) * config.epochs",
-        "int(np.count_nonzero(corpus >= 0))",
+        "self.total_words = words * config.epochs",
+        "self.total_words = words",
     ),
     "word2vec C's initial range, not gensim's": (T, "rows /= config.dim", "rows /= 2 * config.dim"),
+    # A model's life (issue 15): what resuming must restore, and --freeze-init.
+    "resume forgets the threads' random state": (
+        T,
+        "            scratch.rng[0] = rng\n",
+        "            pass\n",
+    ),
+    "resume restarts the learning rate's schedule": (
+        T,
+        "shared = _Shared(words=state.words,",
+        "shared = _Shared(words=0,",
+    ),
+    "resume within an epoch restarts the epoch": (
+        T,
+        "            if state.lanes is not None:  # the epoch a paused run stopped in",
+        "            if False:",
+    ),
+    "a stopped run's state taken before its threads finish": (
+        T,
+        "            for d in done:\n                d.wait()",
+        "            pass",
+    ),
+    "--freeze-init ignored by CBOW": (K, "if m.frozen[row]:", "if False:"),
+    "--update-vocab keeps the saved rows where they were": (
+        "w2vcli/model.py",
+        "moved = np.array([where[w] for w in saved.vocab.words], dtype=np.int64)",
+        "moved = np.arange(len(saved.vocab.words), dtype=np.int64)",
+    ),
 }
 
 

@@ -121,7 +121,10 @@ def test_kill_9_then_resume_gives_the_uninterrupted_vectors(tmp_path, when):
 
         def writing():
             staging = [n for n in os.listdir(tmp_path) if n.startswith(".ck.w2v-")]
-            return bool(staging) and bool(os.listdir(tmp_path / staging[0]))
+            try:
+                return bool(staging) and bool(os.listdir(tmp_path / staging[0]))
+            except FileNotFoundError:  # that save has just ended
+                return False
 
         assert wait_for(lambda: ck.exists() and writing()), "no checkpoint write caught"
     child.send_signal(signal.SIGKILL)
@@ -325,3 +328,31 @@ def test_init_vectors_refusals(tmp_path, small_corpus):
     result = run("train", small_corpus, "--freeze-init", "-q")
     assert result.exit_code == 1 and "only with --init-vectors" in result.output
     assert not (tmp_path / "v.txt").exists()
+
+
+def test_a_file_put_in_the_checkpoint_directory_does_not_stop_training(tmp_path, small_corpus):
+    def put_a_file(epoch, model):
+        if epoch == 0:
+            (tmp_path / "ck" / "notes.txt").write_text("mine")
+
+    with pytest.warns(w2vcli.W2VWarning, match="files w2v did not write"):
+        model = w2vcli.train(
+            small_corpus, checkpoint=tmp_path / "ck", on_epoch=put_a_file, epochs=3, threads=1
+        )
+    assert len(model.epoch_losses) == 3  # trained to the end
+    assert (tmp_path / "ck" / "notes.txt").read_text() == "mine"
+    assert w2vcli.load_model(tmp_path / "ck").state.epochs_done == 1  # the last it could save
+
+
+def test_model_directories_that_would_collide_are_refused_before_training(tmp_path, halves):
+    first, second, saved, _ = halves
+    out = tmp_path / "x"
+    result = run("train", first, "-o", out, "--checkpoint", out, "-q")
+    assert result.exit_code == 1 and "same path as --output" in result.output
+    result = run("train", second, "--from", saved, "--checkpoint", saved, "-o", out, "-q")
+    assert result.exit_code == 1 and "is the model --from reads" in result.output
+    result = run("train", first, "-o", out, "--checkpoint-every", "1m", "-q")
+    assert result.exit_code == 2 and "give --checkpoint DIR too" in result.output
+    result = run("train", first, "--checkpoint", tmp_path / "c", "--checkpoint-every", "x")
+    assert result.exit_code == 1 and "a duration such as" in result.output
+    assert sorted(os.listdir(tmp_path)) == []

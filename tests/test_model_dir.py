@@ -111,6 +111,15 @@ def test_the_fallback_without_an_atomic_exchange_also_replaces(tmp_path, monkeyp
     assert w2vcli.load_model(tmp_path / "m").config == trained.config
 
 
+def edit_json(directory, keys: list, value) -> None:
+    described = json.loads((directory / "model.json").read_text())
+    place = described
+    for key in keys[:-1]:
+        place = place[key]
+    place[keys[-1]] = value
+    (directory / "model.json").write_text(json.dumps(described))
+
+
 @pytest.mark.parametrize(
     "damage, message",
     [
@@ -128,6 +137,16 @@ def test_the_fallback_without_an_atomic_exchange_also_replaces(tmp_path, monkeyp
             ),
             "upgrade w2v",
         ),
+        (lambda d: edit_json(d, ["state", "rng"], ["x"]), "training state is damaged"),
+        (lambda d: edit_json(d, ["state", "lanes"], [[0, -1]]), "training state is damaged"),
+        (lambda d: edit_json(d, ["settings", "dim"], "100"), "model.json: damaged"),
+        (lambda d: edit_json(d, ["state"], [1, 2]), "model.json: damaged"),
+        (lambda d: edit_json(d, ["corpus"], None), "model.json: damaged"),
+        (lambda d: edit_json(d, ["corpus", "bytes"], "x"), "model.json: damaged"),
+        (lambda d: edit_json(d, ["settings", "epochs"], 2.5), "model.json: damaged"),
+        (lambda d: edit_json(d, ["state", "lanes"], [[0, 1]]), "training state is damaged"),
+        (lambda d: edit_json(d, ["state", "rng"], [2**64]), "training state is damaged"),
+        (lambda d: (d / "vocab.txt").write_text("a 1\n" * 3 + f"b {2**70}\n"), "vocab.txt"),
     ],
 )
 def test_a_damaged_model_is_one_clear_error(tmp_path, trained, damage, message):
@@ -168,9 +187,12 @@ def test_kill_9_while_writing_leaves_the_last_model_whole(tmp_path, small_corpus
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # until a save is caught with its files half there
         staging = [n for n in os.listdir(tmp_path) if n.startswith(".m.w2v-")]
-        if staging and os.listdir(tmp_path / staging[0]):
-            child.send_signal(signal.SIGKILL)
-            break
+        try:
+            if staging and os.listdir(tmp_path / staging[0]):
+                child.send_signal(signal.SIGKILL)
+                break
+        except FileNotFoundError:  # that save has just ended
+            continue
     child.wait()
     assert child.returncode == -signal.SIGKILL
     left = [n for n in os.listdir(tmp_path) if n.startswith(".m.w2v-")]
@@ -179,3 +201,26 @@ def test_kill_9_while_writing_leaves_the_last_model_whole(tmp_path, small_corpus
     assert loaded.vectors.matrix.shape[1] == 1000 and loaded.finished
     loaded.save(target)
     assert sorted(os.listdir(tmp_path)) == ["m"]
+
+
+def test_a_provenance_of_the_wrong_shape_is_taken_as_none(tmp_path, trained):
+    trained.save(tmp_path / "m")
+    edit_json(tmp_path / "m", ["provenance"], [1, {"runs": "x"}])
+    assert w2vcli.load_model(tmp_path / "m").provenance == {"runs": []}
+    assert run("info", tmp_path / "m").exit_code == 0
+
+
+def test_a_save_killed_between_its_two_renames_is_recovered(tmp_path, trained, small_corpus):
+    """Where the file system cannot exchange two directories, a save renames the old model
+    aside, then the new one into place; killed in between, the name is missing, and the
+    next reader or writer puts the newest whole model back."""
+    trained.save(tmp_path / "m")
+    newer = w2vcli.train(small_corpus, threads=1, epochs=1, dim=8, min_count=3)
+    newer.save(tmp_path / "new")
+    os.rename(tmp_path / "m", tmp_path / ".m.w2v-abcd.old")  # the first rename
+    os.rename(tmp_path / "new", tmp_path / ".m.w2v-abcd")  # the new model, complete
+    time.sleep(0.01)
+    os.utime(tmp_path / ".m.w2v-abcd")  # newer than the old
+    assert w2vcli.load_model(tmp_path / "m").config.dim == 8
+    trained.save(tmp_path / "m")
+    assert sorted(os.listdir(tmp_path)) == ["m"]  # the old one removed by the next save

@@ -5,6 +5,8 @@ never replaces a file of the user's nor trusts what a file says."""
 import hashlib
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 from click.testing import CliRunner
@@ -103,3 +105,18 @@ def test_info_takes_a_companion_file_as_data(tmp_path):
     facts = facts_of(result.output)
     assert facts["provenance_current"] == "False" and facts["model"] == ""
     assert facts["run.resumed"] == "" and facts["run.corpus"] == ""
+
+
+def test_a_fifo_where_the_provenance_goes_does_not_block(tmp_path, small_corpus):
+    os.mkfifo(tmp_path / "v.txt.w2v.json")
+    result = subprocess.run(
+        [sys.executable, "-m", "w2vcli", "train", small_corpus, "-o", tmp_path / "v.txt",
+         *ONE_THREAD],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0 and b"a file w2v did not write" in result.stderr
+    info = subprocess.run(
+        [sys.executable, "-m", "w2vcli", "info", tmp_path / "v.txt"], capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+    assert info.returncode == 0 and b"provenance" not in info.stdout

@@ -268,7 +268,13 @@ def train(
     from . import model_dir, provenance, vector_sets
     from .console import ProgressBar
     from .files import write_outputs
-    from .lifecycle import Outputs, given_settings, parse_duration, run_config
+    from .lifecycle import (
+        Outputs,
+        check_model_dirs,
+        given_settings,
+        parse_duration,
+        run_config,
+    )
     from .vectors import Vectors
     from .vocab import Vocab, format_vocab
 
@@ -289,14 +295,11 @@ def train(
     if resume:
         outputs = outputs.recorded(ctx, model_dir.describe(resume, "--resume"))
     every = parse_duration(checkpoint_every, "--checkpoint-every")
-    init = load_vectors(init_vectors) if init_vectors else None
-    if init is not None:
-        init.path = init_vectors
-        given.setdefault("dim", init.matrix.shape[1])
-    config = run_config(settings, given, resume, from_model)
+    if every and not (checkpoint or resume):
+        raise click.UsageError("--checkpoint-every: give --checkpoint DIR too")
     if corpus is None and not resume:
         raise click.UsageError("Missing argument 'CORPUS'")
-    vector_sets.check(outputs.vectors, config.loss)
+    vector_sets.check(outputs.vectors, run_config(settings, given, resume, from_model).loss)
     files_planned = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
     inputs = [("CORPUS", corpus), ("--eval-analogies", eval_analogies)]
     inputs.append(("--init-vectors", init_vectors))
@@ -304,8 +307,16 @@ def train(
     companion = provenance_file(planned["--output"])
     if companion:  # planned with the others: no two of them the same file
         planned = plan({**files_planned, "provenance": companion}, inputs, outputs.fmt == "binary")
-    if outputs.save_model:
-        model_dir.check_target(outputs.save_model, "--save-model")
+    check_model_dirs(
+        {"--save-model": outputs.save_model, "--checkpoint": checkpoint or resume},
+        planned,
+        from_model,
+    )
+    init = load_vectors(init_vectors) if init_vectors else None
+    if init is not None:
+        init.path = init_vectors
+        given.setdefault("dim", init.matrix.shape[1])
+    config = run_config(settings, given, resume, from_model)
     quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
     if eval_analogies:  # its form checked now; its words once the vocabulary is known
         epoch_report([], None, eval_analogies)
@@ -405,7 +416,7 @@ def train(
                     "bytes": hashed.bytes,
                     "sha256": hashed.sha256.hexdigest(),
                 },
-                outputs.save_model and os.path.realpath(outputs.save_model),
+                model_dir_of(outputs.save_model or checkpoint or resume),
             )
             files[-1].write(provenance.dumps(record))
     losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
@@ -415,6 +426,11 @@ def train(
         f"threads, compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
     )
+
+
+def model_dir_of(path: str | None) -> str | None:
+    """The real path of the model directory the run wrote last, if any."""
+    return os.path.realpath(path) if path else None
 
 
 def provenance_file(output) -> str | None:
@@ -729,7 +745,7 @@ def convert(source_path, target, to, limit):
     inputs = [("SOURCE", source_path)]
     planned = plan({"TARGET": target}, inputs, to == "binary")
     record = provenance.read(provenance.companion(source_path)) if source_path != "-" else None
-    if record and provenance.described_file(record).get("bytes") != os.path.getsize(source_path):
+    if record and not provenance.describes(record, source_path):
         record = None  # it describes a file replaced since
     companion = provenance_file(planned["TARGET"]) if record else None
     if companion:
@@ -815,11 +831,11 @@ def info(path, limit, as_json):
     }
     record = provenance.read(provenance.companion(path)) if path != "-" else None
     if record is not None:
-        written = provenance.described_file(record).get("bytes")
         facts["provenance"] = provenance.companion(path)
-        facts["provenance_current"] = written == os.path.getsize(path)  # else: replaced since
+        facts["provenance_current"] = provenance.describes(record, path)  # else: replaced since
         model = record.get("model")
         facts["model"] = model if isinstance(model, str) and model_dir.is_model_dir(model) else None
+        facts.update(provenance.settings_facts(record))
         facts.update(provenance.facts(record))
     write_facts(facts, as_json)
 

@@ -207,6 +207,9 @@ def signals_held():
     """Within this block, the stopping signals wait (see `held`); they are raised again
     when it ends."""
     global _holding
+    if _holding is not None:  # within another: that one raises them
+        yield
+        return
     _holding = []
     try:
         yield

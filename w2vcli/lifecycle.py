@@ -99,3 +99,23 @@ class Outputs:
                 value = recorded.get(name, value)
             chosen[name] = value
         return Outputs(**chosen)
+
+
+def check_model_dirs(directories: dict, planned: dict, from_model: str | None) -> None:
+    """Before any work: each model directory the run writes ({option: path}) can be
+    written, is not one of its output files, and is not the model --from reads."""
+    from . import model_dir
+
+    files = {o.target: o.label for o in planned.values() if o.kind == "file"}
+    source = os.path.realpath(from_model) if from_model else None
+    for option, path in directories.items():
+        if not path:
+            continue
+        target = model_dir.check_target(path, option)
+        if target in files:
+            raise ConfigError(f"{option} {path}: is the same path as {files[target]}")
+        if target == source:
+            raise ConfigError(
+                f"{option} {path}: is the model --from reads, which it would replace; give "
+                "another directory"
+            )

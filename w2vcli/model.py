@@ -10,12 +10,13 @@ from pretrained vectors (`init_vectors`).
 import dataclasses
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config import TrainConfig
-from .errors import ConfigError, CorpusError
+from .errors import ConfigError, CorpusError, W2VWarning
 from .vectors import Vectors
 from .vocab import Vocab
 
@@ -218,9 +219,8 @@ def resume(
             "epochs); to train it on, use --from"
         )
     config = _resumed_config(saved.config, settings, checkpoint)
-    run = saved.provenance["runs"][-1] if saved.provenance.get("runs") else {}
     if corpus is None:
-        corpus = (run.get("corpus") or {}).get("path")
+        corpus = saved.corpus.path
         if corpus is None:
             raise ConfigError(
                 f"--resume {checkpoint}: its run read {saved.corpus.name}, not a file; give "
@@ -237,6 +237,9 @@ def resume(
     _copy_rows(trainer.w_out, saved.output)
     if saved.frozen is not None:
         trainer.model.frozen[:] = saved.frozen
+    if not saved.provenance["runs"]:  # a model.json without the run's record
+        saved.provenance["runs"].append(provenance.new_run("train", config, stats, len(plan.vocab)))
+    run = saved.provenance["runs"][-1]
     resumed = {"at": provenance.now(), **(record or {})}  # the command stays the run's
     run["resumed"] = [*run.get("resumed", []), resumed]
     every = checkpoint_every or (run.get("checkpoint") or {}).get("every")
@@ -244,7 +247,6 @@ def resume(
         "directory": model_dir.check_target(checkpoint, "--resume"),
         "every": every,
     }
-    run.update(record or {})
     vectors = Vectors(saved.vocab.words, trainer.w_in)
     model = Model(vectors, trainer.w_out, saved.vocab, config, stats)
     model.provenance, model.frozen = saved.provenance, saved.frozen
@@ -277,7 +279,10 @@ def _train(trainer, model, state, on_start, on_build, on_progress, on_epoch) -> 
         return seen
 
     def save(seen: Model) -> None:
-        model_dir.save(seen, checkpoint, "--checkpoint")
+        try:
+            model_dir.save(seen, checkpoint, "--checkpoint")
+        except model_dir.ModelError as e:  # someone put a file there: training goes on
+            warnings.warn(f"{e}; this checkpoint was not saved", W2VWarning, stacklevel=2)
 
     if on_start:
         on_start(now())

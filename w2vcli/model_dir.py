@@ -49,6 +49,7 @@ def check_target(path: str, option: str) -> str:
     if not path or "\0" in path:
         raise ModelError(f"{option}: give a directory name")
     target = os.path.realpath(path)
+    _recover(target)
     if os.path.lexists(target):
         if not os.path.isdir(target):
             raise ModelError(f"{label}: exists and is not a directory; give another name")
@@ -74,8 +75,9 @@ def check_target(path: str, option: str) -> str:
 
 
 def describe(path: str, option: str) -> dict:
-    """The model.json of the model directory `path`, its format checked."""
+    """The model.json of the model directory `path`, its format and settings checked."""
     label = f"{option} {path}"
+    _recover(os.path.realpath(path))
     if not os.path.isdir(path):
         what = "does not exist" if not os.path.lexists(path) else "is not a directory"
         raise ModelError(f"{label}: {what}; give a model directory (--save-model, --checkpoint)")
@@ -85,6 +87,8 @@ def describe(path: str, option: str) -> dict:
         raise ModelError(f"{option} {e}") from None
     if described.get("format") != FORMAT:
         raise ModelError(f"{label}: not a w2v model directory ({MODEL_JSON} is another file)")
+    saved_config(described, f"{label}: its {MODEL_JSON} is damaged or from another version")
+    described["provenance"] = clean_provenance(described.get("provenance"))
     return described
 
 
@@ -97,6 +101,8 @@ def is_model_dir(path) -> bool:
 
 def save(model, path: str, option: str = "--save-model") -> str:
     """Write `model` (a w2vcli.Model) as the model directory `path`; returns its real path."""
+    from .files import signals_held, written
+
     target = check_target(os.fspath(path), option)
     parent = os.path.dirname(target)
     staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(target)}.w2v-")
@@ -104,28 +110,57 @@ def save(model, path: str, option: str = "--save-model") -> str:
         os.chmod(staging, 0o777 & ~_umask())
         _write_files(model, staging)
         _sync(staging)
-        _put_in_place(staging, target)
+        with signals_held():  # a run stopped now says it wrote the model: it did
+            _put_in_place(staging, target)
+            _sync(parent)
+            if f"{option} {path}" not in written:
+                written.append(f"{option} {path}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
-    _sync(parent)
     _remove_leftovers(target)
-    from .files import written
-
-    if f"{option} {path}" not in written:  # what a stopped run says it wrote
-        written.append(f"{option} {path}")
     return target
+
+
+def _leftovers(target: str) -> list:
+    """The temporary directories that saves of `target` left beside it, newest first."""
+    parent, prefix = os.path.dirname(target), f".{os.path.basename(target)}.w2v-"
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(prefix)]
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        path = os.path.join(parent, name)
+        if os.path.islink(path) or not os.path.isdir(path):
+            continue
+        try:
+            if os.stat(path).st_uid == os.geteuid() and set(os.listdir(path)) <= set(FILES):
+                found.append((os.stat(path).st_mtime, path))
+        except OSError:
+            continue
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def _recover(target: str) -> None:
+    """Where a save without an atomic exchange was killed between its two renames, put
+    the newest complete model it left back at `target` (its model.json is written last:
+    a directory that has one is whole)."""
+    if os.path.lexists(target):
+        return
+    from .files import signals_held
+
+    for path in _leftovers(target):
+        if is_model_dir(path):
+            with signals_held(), contextlib.suppress(OSError):
+                os.rename(path, target)
+            return
 
 
 def _remove_leftovers(target: str) -> None:
     """Remove what saves of `target` killed on the way left beside it: temporary
     directories of its name holding only a model's files."""
-    parent, prefix = os.path.dirname(target), f".{os.path.basename(target)}.w2v-"
-    for name in os.listdir(parent):
-        path = os.path.join(parent, name)
-        if not name.startswith(prefix) or os.path.islink(path) or not os.path.isdir(path):
-            continue
-        if set(os.listdir(path)) <= set(FILES) and os.stat(path).st_uid == os.geteuid():
-            shutil.rmtree(path, ignore_errors=True)
+    for path in _leftovers(target):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_files(model, directory: str) -> None:
@@ -167,10 +202,15 @@ def _put_in_place(staging: str, target: str) -> None:
         if not os.path.lexists(target):
             os.rename(staging, target)
             os.mkdir(staging)  # for the caller's rmtree, as if swapped with nothing
-        elif not _exchange(staging, target):
-            os.rename(target, staging + ".old")
-            os.rename(staging, target)
-            os.rename(staging + ".old", staging)
+        elif not _exchange(staging, target):  # a moment without `target`: see _recover
+            old = staging + ".old"
+            os.rename(target, old)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                os.rename(old, target)
+                raise
+            os.rename(old, staging)
 
 
 def _exchange(a: str, b: str) -> bool:
@@ -211,6 +251,7 @@ def load(path, in_memory: bool = True):
     from .vectors import Vectors
 
     path = os.fspath(path)
+    _recover(os.path.realpath(path))
     if not os.path.isdir(path):
         what = "does not exist" if not os.path.lexists(path) else "is not a directory"
         raise ModelError(f"{path}: {what}; give a model directory (written by --save-model)")
@@ -222,13 +263,18 @@ def load(path, in_memory: bool = True):
             f"{path}: model format version {described.get('version')} is newer than this w2v "
             f"reads ({VERSION}); upgrade w2v"
         )
+    damaged = f"{path}/{MODEL_JSON}: damaged or from another version"
+    config = saved_config(described, damaged)
     try:
-        config = TrainConfig(**described["settings"]).validate()
         state = TrainState(**described["state"]) if described.get("state") else None
-        corpus = CorpusStats(**described["corpus"])
-        words, dim = int(described["words"]), int(described["dim"])
-    except (KeyError, TypeError, ValueError, W2VError) as e:
-        raise ModelError(f"{path}/{MODEL_JSON}: damaged or from another version ({e})") from None
+        corpus = CorpusStats(**_typed(described["corpus"], CorpusStats))
+        words, dim = described["words"], described["dim"]
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelError(f"{damaged} ({e})") from None
+    if not (_count(words, 2**31) and dim == config.dim):
+        raise ModelError(f"{damaged} (words {words!r}, dim {dim!r})")
+    if state is not None and not _valid_state(state, config):
+        raise ModelError(f"{path}/{MODEL_JSON}: its training state is damaged")
     vocab = _read_vocab(os.path.join(path, "vocab.txt"), words)
     rows = words - 1 if config.loss == "hs" else words
     w_in = _read_array(path, "w_in.npy", (words, dim), np.float32, in_memory)
@@ -239,14 +285,111 @@ def load(path, in_memory: bool = True):
     model = Model(Vectors(vocab.words, w_in), w_out, vocab, config, corpus)
     model.epoch_losses = list(state.epoch_losses) if state else []
     model.state, model.frozen = state, frozen
-    model.provenance = described.get("provenance") or {}
+    model.provenance = clean_provenance(described.get("provenance"))
     return model
+
+
+def saved_config(described: dict, damaged: str) -> TrainConfig:
+    """The settings of a model.json, each of its type and range (its values are data from
+    a file anyone may have edited)."""
+    settings = described.get("settings")
+    try:
+        config = TrainConfig(**_typed(settings, TrainConfig))
+        return config.validate()
+    except (TypeError, ValueError, W2VError) as e:
+        raise ModelError(f"{damaged} (settings: {e})") from None
+
+
+def _typed(values, kind) -> dict:
+    """`values` (a dict from JSON) for the dataclass `kind`: each a field of it, of the
+    field's type (an int for a float; None where it may be None), else TypeError."""
+    if not isinstance(values, dict):
+        raise TypeError(f"not an object: {values!r}")
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    for name, value in values.items():
+        if name not in fields:
+            raise TypeError(f"unknown field {name!r}")
+        expected, nullable = fields[name].type, False
+        if getattr(expected, "__args__", None):  # X | None
+            nullable = type(None) in expected.__args__
+            expected = next(a for a in expected.__args__ if a is not type(None))
+        if not (value is None and nullable or _of_type(value, expected)):
+            raise TypeError(f"{name} is {value!r}")
+    return values
+
+
+def _of_type(value, expected) -> bool:
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _count(x, high=2**63) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < high
+
+
+def clean_provenance(provenance) -> dict:
+    """A provenance record as code may use it: runs that are objects, and in them objects
+    and lists where they should be (it is data from a file anyone may have edited)."""
+    if not isinstance(provenance, dict):
+        return {"runs": []}
+    runs = provenance.get("runs")
+    runs = [dict(r) for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+    for run in runs:
+        for key in ("corpus", "checkpoint", "outputs", "from", "init_vectors", "machine"):
+            if key in run and not isinstance(run[key], dict):
+                del run[key]
+        for key in ("resumed", "evaluations", "epoch_losses"):
+            if key in run and not isinstance(run[key], list):
+                del run[key]
+    return {**provenance, "runs": runs}
+
+
+def _valid_state(state, config: TrainConfig) -> bool:
+    """Whether a TrainState read from JSON holds what training on needs, of the right
+    types and ranges (it is data from a file anyone may have edited)."""
+    count = _count
+
+    def number(x) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x
+
+    lanes = state.lanes
+    return (
+        count(state.epochs_done, config.epochs + 1)
+        and count(state.words)
+        and isinstance(state.epoch_losses, list)
+        and all(number(x) for x in state.epoch_losses)
+        and isinstance(state.rng, list)
+        and all(count(x, 2**64) for x in state.rng)
+        and (
+            lanes is None
+            or state.epochs_done < config.epochs
+            and isinstance(lanes, list)
+            and all(
+                isinstance(lane, list) and len(lane) == 2 and all(count(x) for x in lane)
+                for lane in lanes
+            )
+        )
+        and number(state.epoch_loss)
+        and count(state.epoch_examples)
+    )
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of `path`, if it is a regular file (a FIFO there would
+    block the reader forever, a device act when read)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(0, "not a regular file", path)
+        return f.read(limit + 1)
 
 
 def _read_json(path: str, directory) -> dict:
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_JSON_BYTES + 1)
+        data = read_regular(path, MAX_JSON_BYTES)
     except FileNotFoundError:
         raise ModelError(f"{directory}: not a w2v model directory (no {MODEL_JSON})") from None
     except OSError as e:
@@ -280,8 +423,10 @@ def _read_vocab(path: str, words: int):
             [w.decode("utf-8", "surrogateescape") for w, _ in pairs],
             np.array([int(c) for _, c in pairs], dtype=np.int64),
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ModelError(f"{path}: a line is not `word count`; the model is damaged") from None
+    if len(vocab.counts) and (vocab.counts.min() < 1 or vocab.counts.max() >= 2**62):
+        raise ModelError(f"{path}: a count is not from 1 to 2**62; the model is damaged")
     if len(set(vocab.words)) != words:
         raise ModelError(f"{path}: a word appears twice; the model is damaged")
     return vocab

@@ -113,10 +113,11 @@ def is_ours(path: str) -> bool:
 
 
 def read(path: str) -> dict | None:
-    """A companion file's record, or None if `path` is not one."""
+    """A companion file's record, or None if `path` is not one (or not a regular file)."""
+    from .model_dir import read_regular
+
     try:
-        with open(path, "rb") as f:
-            record = json.loads(f.read(MAX_BYTES))
+        record = json.loads(read_regular(path, MAX_BYTES))
     except (OSError, ValueError, RecursionError):
         return None
     return record if isinstance(record, dict) and record.get("format") == FORMAT else None
@@ -174,6 +175,31 @@ def facts(provenance: dict) -> dict:
             items["init_frozen"] = init.get("frozen")
         out.update({prefix + k: _plain(v) for k, v in items.items()})
     return out
+
+
+def settings_facts(record: dict) -> dict:
+    """The settings of the last run, as settings.NAME facts."""
+    runs = [r for r in _list(record.get("runs")) if isinstance(r, dict)]
+    settings = _dict(runs[-1], "settings") if runs else {}
+    return {f"settings.{k}": _plain(v) for k, v in settings.items()}
+
+
+def describes(record: dict, path: str) -> bool:
+    """Whether the companion `record` describes the file `path` as it is now: the same
+    size and sha256 (a file rewritten since, by w2v or another tool, is not it)."""
+    import hashlib
+
+    described = described_file(record)
+    try:
+        if described.get("bytes") != os.path.getsize(path):
+            return False
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+    except OSError:
+        return False
+    return digest.hexdigest() == described.get("sha256")
 
 
 def described_file(record: dict) -> dict:

@@ -57,8 +57,8 @@ class TrainState:
     epochs_done: int = 0
     words: int = 0  # read by all threads in all epochs so far: drives the learning rate
     epoch_losses: list = field(default_factory=list)  # of the epochs done
-    rng: list = field(default_factory=list)  # each thread's generator state
-    next_negatives: list = field(default_factory=list)  # each thread's noise words drawn ahead
+    rng: list = field(default_factory=list)  # each thread's generator state (a batch
+    # starts by drawing its noise words anew: nothing else of a thread's carries over)
     lanes: list | None = None  # within an epoch: [next, end) batches left, one per thread
     epoch_loss: float = 0.0  # within an epoch: the loss summed so far
     epoch_examples: int = 0  # and the examples it was computed on
@@ -259,15 +259,19 @@ class Trainer:
             self.compile()
         result.compile_seconds = self.compile_seconds
         scratches = [self._scratch(c.seed * 1_000_003 + t + 1) for t in range(c.n_threads)]
-        for scratch, rng, drawn in zip(scratches, state.rng, state.next_negatives):
+        for scratch, rng in zip(scratches, state.rng):
             scratch.rng[0] = rng
-            scratch.next_negatives[:] = drawn[: len(scratch.next_negatives)]
         shared = _Shared(words=state.words, thread_words=[0] * len(scratches))
         t0 = time.perf_counter()
         next_pause = time.monotonic() + pause_every if pause_every else math.inf
         n = len(self.batches)
         for epoch in range(state.epochs_done, c.epochs):
             if state.lanes is not None:  # the epoch a paused run stopped in
+                if not all(0 <= a <= b <= n for a, b in state.lanes):
+                    raise ConfigError(
+                        "the saved position within the epoch does not fit this corpus's "
+                        f"{n:,} batches; the checkpoint is damaged"
+                    )
                 shared.lanes = [list(lane) for lane in state.lanes]
                 shared.epoch_loss, shared.epoch_examples = state.epoch_loss, state.epoch_examples
                 state.lanes = None
@@ -309,12 +313,13 @@ class Trainer:
         # Each worker says it is done with an Event, not by ending: a Ctrl-C that lands in
         # Thread.join leaves CPython's thread taken for ended while it still trains
         # (bpo-45274's repair), and the state saved then would miss its last batch.
-        done, started = [threading.Event() for _ in scratches], []
+        # Started before the `try`: a Ctrl-C while they start saves no state (the last
+        # checkpoint stands), where one saved then could miss a thread's batch.
+        done = [threading.Event() for _ in scratches]
+        for t, scratch in enumerate(scratches):
+            args = (t, scratch, shared, done[t])
+            threading.Thread(target=self._work, args=args, daemon=True).start()
         try:
-            for t, scratch in enumerate(scratches):
-                args = (t, scratch, shared, done[t])
-                threading.Thread(target=self._work, args=args, daemon=True).start()
-                started.append(done[t])
             while not all(d.is_set() for d in done):
                 waiting = next(d for d in done if not d.is_set())
                 waiting.wait(min(0.25, max(0.001, pause_at - time.monotonic())))
@@ -324,7 +329,7 @@ class Trainer:
                     shared.pause.set()
         except BaseException as stop:  # Ctrl-C: let the workers finish their batch, then stop
             shared.stop.set()
-            for d in started:
+            for d in done:
                 d.wait()
             if stopped and not isinstance(stop, Exception) and shared.error is None:
                 stopped()
@@ -342,7 +347,6 @@ class Trainer:
             words=shared.words,
             epoch_losses=list(result.epoch_losses),
             rng=[int(s.rng[0]) for s in scratches],
-            next_negatives=[s.next_negatives.tolist() for s in scratches],
             lanes=[list(lane) for lane in shared.lanes] if paused else None,
             epoch_loss=shared.epoch_loss if paused else 0.0,
             epoch_examples=shared.epoch_examples if paused else 0,
@@ -352,6 +356,9 @@ class Trainer:
         """A worker thread: train on batches of its lane, then steal; account for each."""
         try:
             self._train_lanes(thread, scratch, shared)
+        except BaseException as error:  # surfaced by the main thread, never lost
+            shared.error = shared.error or error
+            shared.stop.set()
         finally:
             done.set()
 
