@@ -8,10 +8,12 @@ import select
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from gensim.models import KeyedVectors
 
+import w2vcli
 from w2vcli.cli import cli
 
 
@@ -235,3 +237,57 @@ def test_a_reader_that_stops_early_gets_no_traceback(en_vectors):
     )
     assert done.stdout.startswith("city\t") and len(done.stdout.splitlines()) == 1
     assert done.stderr == ""
+
+
+def test_nearest_arithmetic_is_gensims_most_similar(en_vectors):
+    """`a - b + c`, several words summed, and --restrict, against gensim's
+    most_similar(positive, negative, restrict_vocab): the same words, the same scores."""
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    a, b, c = kv.index_to_key[60], kv.index_to_key[75], kv.index_to_key[90]
+    cases = [
+        ([f"{a} {c}"], {"positive": [a, c]}, []),
+        (["-", b, a], {"positive": [a], "negative": [b]}, []),
+        ([a, "-", b, "+", c], {"positive": [a, c], "negative": [b]}, []),
+        ([a, "-", b, "+", c], {"positive": [a, c], "negative": [b], "restrict_vocab": 500},
+         ["--restrict", 500]),
+    ]  # fmt: skip
+    for query, gensim_query, options in cases:
+        result = run("nearest", "-v", en_vectors, *query, "-k", 10, *options)
+        assert result.exit_code == 0, result.stderr
+        got = rows(result)
+        expected = kv.most_similar(**gensim_query, topn=10)
+        assert [r[1] for r in got] == [w for w, _ in expected]
+        np.testing.assert_allclose([float(r[2]) for r in got], [s for _, s in expected], atol=2e-6)
+        assert got[0][0] == " ".join(query)
+    vecs = w2vcli.load(en_vectors)
+    expected = kv.most_similar(positive=[a, c], negative=[b], topn=5)
+    assert [n.word for n in vecs.nearest([a, c], k=5, negative=[b])] == [w for w, _ in expected]
+
+
+def test_nearest_expressions_from_stdin(en_vectors):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    a, b = kv.index_to_key[60], kv.index_to_key[75]
+    lines = f"{a} - {b}\n{a}\n{a} -\n- -\nzzzq + {a}\n"
+    result = run("nearest", "-v", en_vectors, "-k", 1, input=lines)
+    assert result.exit_code == 1  # three bad lines, each said; the others answered
+    assert [r[0] for r in rows(result)] == [f"{a} - {b}", a]
+    assert rows(result)[0][1] == kv.most_similar(positive=[a], negative=[b], topn=1)[0][0]
+    said = result.stderr.splitlines()
+    assert said == [
+        f"'-' with no word after it: {a} -",
+        "two operators in a row: - -",
+        "unknown word: zzzq",
+    ]
+
+
+def test_doesnt_match_is_gensims(en_vectors):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    for words in [kv.index_to_key[40:44], kv.index_to_key[100:106:2]]:
+        result = run("doesnt-match", "-v", en_vectors, *words)
+        assert result.exit_code == 0, result.stderr
+        ((query, odd, score),) = rows(result)
+        assert query == " ".join(words) and odd == kv.doesnt_match(words)
+        assert w2vcli.load(en_vectors).doesnt_match(words).word == odd
+    result = run("doesnt-match", "-v", en_vectors, input=f"{' '.join(words)}\none\n")
+    assert result.exit_code == 1 and "two words or more" in result.stderr
+    assert len(rows(result)) == 1

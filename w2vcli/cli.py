@@ -593,18 +593,64 @@ FROM_STDIN = [("stdin", "-")]  # an input of the query commands that read their 
 @restrict_option
 @json_option
 def nearest(words, vectors, limit, k, restrict, as_json):
-    """The k nearest words to each WORD by cosine similarity, the word itself excluded.
+    """The k nearest words to each WORD by cosine similarity, the query words excluded.
 
-    Without WORDs, reads one word per line from stdin. Output: query, neighbour, similarity.
+    A query of several words sums them, and a lone - before a word subtracts it:
+    `w2v nearest king - man + woman` (gensim's most_similar(positive, negative); quote
+    each query to give several: `w2v nearest "paris france" "king - man"`). Without
+    WORDs, reads one query per line from stdin. Output: query, neighbour, similarity.
+    """
+    from .query import OPERATORS, expression
+    from .streams import split_words
+
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
+
+    def answer(queries):
+        single = [q for q in queries if len(q) == 1]  # many at once: one matrix product
+        hits = vecs.nearest_each([q[0] for q in single], k, restrict)
+        found = dict(zip(map(tuple, single), hits))
+        for query in queries:
+            if len(query) > 1:
+                positive, negative = expression(query)
+                found[tuple(query)] = vecs.nearest(positive, k, restrict, negative=negative)
+        return [(" ".join(q), *n) for q in queries for n in found[tuple(q)]]
+
+    def wrong(query):
+        try:
+            expression(query)
+        except ValueError as e:
+            return str(e)
+        return ""
+
+    if any(w in OPERATORS for w in words):  # `king - man + woman`: one query
+        queries = [list(words)]
+    else:
+        queries = [split_words(w) for w in words]
+    columns = ("query", "neighbour", "similarity")
+    words_of = lambda q: [w for w in q if w not in OPERATORS]  # noqa: E731
+    answer_queries(queries, wrong, vecs, answer, columns, as_json, k, words_of)
+
+
+@cli.command("doesnt-match", short_help="Which word does not go with the others?")
+@click.argument("words", nargs=-1)
+@vectors_option
+@limit_option
+@json_option
+def doesnt_match(words, vectors, limit, as_json):
+    """The word of WORDS least like the others: the lowest cosine with the mean of their
+    unit vectors, as gensim's doesnt_match. Without WORDS, reads one set of words per
+    line from stdin. Output: query, odd word, its cosine with the mean.
     """
     vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
 
     def answer(queries):
-        found = vecs.nearest_each([q[0] for q in queries], k, restrict)
-        return [(q[0], *n) for q, hits in zip(queries, found, strict=True) for n in hits]
+        return [(" ".join(q), *vecs.doesnt_match(q)) for q in queries]
 
-    columns = ("query", "neighbour", "similarity")
-    answer_queries([[w] for w in words], 1, vecs, answer, columns, as_json, k)
+    def wrong(query):
+        return "" if len(query) >= 2 else f"expected two words or more, got: {' '.join(query)}"
+
+    columns = ("query", "odd_one_out", "similarity")
+    answer_queries([list(words)] if words else [], wrong, vecs, answer, columns, as_json)
 
 
 @cli.command(short_help="A is to B as C is to ?")
@@ -777,6 +823,127 @@ def convert(source_path, target, to, limit):
         f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} ({formats[0]}) -> "
         f"{target} ({formats[1]})"
     )
+
+
+@cli.command("vectors", short_help="Print the vectors of words.")
+@click.argument("words", nargs=-1)
+@vectors_option
+@limit_option
+@json_option
+def vectors_command(words, vectors, limit, as_json):
+    """Each WORD's vector: word, then its values (9 significant digits: float32 exactly), as
+    fastText's print-word-vectors. Without WORDs, reads one word per line from stdin.
+    Output: word, v1 ... vN (TSV), or {"word", "vector"} with --json."""
+    from .console import write_stdout
+    from .streams import json_line
+
+    check_stdout([("--vectors", vectors), *([] if words else FROM_STDIN)])
+    vecs = load_vectors(vectors, limit)
+
+    def answer(queries):
+        def values(word):  # the shortest decimals that read back as the same float32
+            return [f"{x:.9g}" for x in vecs[word].tolist()]
+
+        if as_json:
+            records = ({"word": q[0], "vector": [float(x) for x in values(q[0])]} for q in queries)
+            write_stdout("".join(json_line(r) + "\n" for r in records).encode())
+        else:
+            lines = (shown(q[0]) + "\t" + "\t".join(values(q[0])) + "\n" for q in queries)
+            write_stdout("".join(lines).encode())
+        return []  # written here: rows of N + 1 columns
+
+    answer_queries([[w] for w in words], 1, vecs, answer, ("word",), as_json)
+
+
+@cli.command(short_help="Write a subset of a vectors file.")
+@vectors_option
+@click.option("--top", type=click.IntRange(min=1), metavar="N", help="The first N words.")
+@click.option(
+    "--words",
+    "words_path",
+    metavar="FILE",
+    help="The words of FILE (the first word of each line), in the vectors file's order.",
+)
+@click.option("-o", "--output", required=True, help="Vectors file to write; '-' for stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "binary"]),
+    default=None,
+    help="word2vec text or binary.  [default: the vectors file's]",
+)
+def select(vectors, top, words_path, output, fmt):
+    """Write the vectors of some words of a big file: its first N (--top) or those listed in
+    a file (--words), as finalfusion's select."""
+    from .export import select_rows
+    from .files import text_file
+    from .streams import split_words
+    from .vectors import Vectors
+
+    if (top is None) == (words_path is None):
+        raise click.UsageError("give --top N or --words FILE")
+    out = plan({"--output": output}, [("--vectors", vectors), ("--words", words_path)])
+    out = out["--output"]
+    wanted = None
+    if words_path:
+        with text_file(words_path, "--words") as lines:
+            wanted = [split_words(line)[0] for line in lines if split_words(line)]
+    vecs = load_vectors(vectors, top)
+    rows, missing = select_rows(vecs.words, top, wanted)
+    binary = (fmt or ("binary" if vecs.binary else "text")) == "binary"
+    if binary:
+        refuse_binary_on_terminal(out)
+    with out.open() as f:
+        chosen = Vectors(words_for(out, [vecs.words[r] for r in rows]), vecs.matrix[rows])
+        chosen.save(f, "binary" if binary else "text")
+    if missing:
+        shown_missing = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        say(f"not in {vectors}: {shown_missing} ({len(missing):,} of the words of --words)")
+    say(f"{len(rows):,} words x {vecs.matrix.shape[1]}: {vectors} -> {output}")
+
+
+@cli.command(short_help="Vectors for other tools: TensorBoard's Projector, numpy.")
+@vectors_option
+@limit_option
+@click.option(
+    "--to",
+    "kind",
+    type=click.Choice(["projector", "npy"]),
+    required=True,
+    help="projector: vectors.tsv, metadata.tsv and projector_config.pbtxt (TensorBoard's "
+    "Embedding Projector); npy: vectors.npy and words.txt.",
+)
+@click.argument("directory")
+def export(vectors, limit, kind, directory):
+    """Write the vectors of a file into DIRECTORY (made if missing) in another tool's
+    format; files of those names there are replaced, atomically."""
+    import io
+
+    import numpy as np
+
+    from .export import NPY_FILES, PROJECTOR_FILES, projector_files, words_file
+    from .files import write_outputs
+
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise W2VError(f"DIRECTORY {directory}: exists and is not a directory")
+    names = PROJECTOR_FILES if kind == "projector" else NPY_FILES
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as e:
+        raise W2VError(f"DIRECTORY {directory}: cannot create it ({e.strerror})") from None
+    outputs = {name: os.path.join(directory, name) for name in names}
+    planned = plan(outputs, [("--vectors", vectors)])
+    vecs = load_vectors(vectors, limit)
+    if kind == "projector":
+        contents = projector_files(vecs.words, vecs.matrix)
+    else:
+        matrix = io.BytesIO()
+        np.save(matrix, np.ascontiguousarray(vecs.matrix, dtype=np.float32), allow_pickle=False)
+        contents = {"vectors.npy": matrix.getvalue(), "words.txt": words_file(vecs.words)}
+    with write_outputs([planned[name] for name in names]) as files:
+        for name, f in zip(names, files, strict=True):
+            f.write(contents[name])
+    say(f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {directory}/{{{','.join(names)}}}")
 
 
 @cli.command(short_help="Make queries on a big vectors file start at once.")

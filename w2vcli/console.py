@@ -144,12 +144,14 @@ QUERY_SHAPES = {1: "one word", 2: "two words W1 W2", 3: "three words A B C"}
 ROWS_PER_ANSWER = 100_000  # answer rows held at once: queries x k, whatever k is
 
 
-def answer_queries(queries: list, arity: int, vecs, answer, columns: tuple, as_json, k=1):
+def answer_queries(queries: list, arity, vecs, answer, columns: tuple, as_json, k=1, words_of=None):
     """Answer `queries` (lists of `arity` words), or if there are none, stdin's lines.
 
     `answer(queries)` takes the known queries of a batch and returns output rows, k per
     query. An unknown word or malformed line is reported on stderr and the rest still
-    answered; the exit status is then 1.
+    answered; the exit status is then 1. `arity` may instead be a function that says
+    what is wrong with a query (or ""), and `words_of(query)` its words (an expression's
+    operators are not words).
     """
     failed = False
     per_part = max(1, ROWS_PER_ANSWER // max(1, min(k, len(vecs))))
@@ -165,9 +167,12 @@ def answer_queries(queries: list, arity: int, vecs, answer, columns: tuple, as_j
                     continue
                 if not query:
                     continue
-                unknown = [w for w in query if w not in vecs]
-                if len(query) != arity:
-                    say(f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}")
+                wrong = arity(query) if callable(arity) else ""
+                if not callable(arity) and len(query) != arity:
+                    wrong = f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}"
+                unknown = [] if wrong else [w for w in (words_of or list)(query) if w not in vecs]
+                if wrong:
+                    say(wrong)
                 elif unknown:
                     say(f"unknown word: {', '.join(unknown)}")
                 else:

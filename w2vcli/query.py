@@ -193,3 +193,27 @@ def _exclude(scores: np.ndarray, rows: np.ndarray) -> None:
     inside = rows < scores.shape[1]  # a query word may lie outside --restrict
     line = np.broadcast_to(np.arange(len(scores))[:, None], rows.shape)
     scores[line[inside], rows[inside]] = -np.inf
+
+
+OPERATORS = ("+", "-")
+
+
+def expression(tokens: list) -> tuple:
+    """The (positive, negative) words of a query: words are summed (word2vec C's `distance`
+    sums the words given), a lone `-` before a word subtracts it and a lone `+` adds it
+    (gensim's most_similar(positive, negative)): `king - man + woman`. Operators are words
+    of their own, so a word that starts with - or + is a word, never an option."""
+    positive, negative, sign = [], [], None
+    for token in tokens:
+        if token in OPERATORS:
+            if sign is not None:
+                raise ValueError(f"two operators in a row: {' '.join(tokens)}")
+            sign = token
+            continue
+        (negative if sign == "-" else positive).append(token)
+        sign = None
+    if sign is not None:
+        raise ValueError(f"'{sign}' with no word after it: {' '.join(tokens)}")
+    if not positive and not negative:
+        raise ValueError("no word")
+    return positive, negative

@@ -175,20 +175,37 @@ class Vectors:
         except (KeyError, TypeError):
             raise UnknownWord(f"{word!r} is not in the vectors") from None
 
-    def nearest(self, query, k: int = 10, restrict: int | None = None) -> list:
-        """The k words most similar by cosine to `query`: a word, a list of words (their
-        unit vectors averaged, as gensim's most_similar(positive=...)), or a vector. Query
-        words are never answers."""
+    def nearest(self, query=(), k: int = 10, restrict: int | None = None, negative=()) -> list:
+        """The k words most similar by cosine to `query`: a word, a list of words, or a
+        vector. Words' unit vectors are averaged, those of `negative` subtracted, as
+        gensim's most_similar(positive, negative): nearest(["king", "woman"],
+        negative=["man"]). Query words are never answers."""
         from .query import nearest_to
 
-        if isinstance(query, str):
-            query = [query]
         if isinstance(query, np.ndarray):
             target, exclude = np.asarray(query, dtype=np.float64), []
-        else:
-            exclude = [self.row(w) for w in query]
-            target = self.index.unit[exclude].astype(np.float64).mean(axis=0)
-        return self._named(nearest_to(self.index, target, exclude, k, restrict))
+            return self._named(nearest_to(self.index, target, exclude, k, restrict))
+        positive = [query] if isinstance(query, str) else list(query)
+        negative = [negative] if isinstance(negative, str) else list(negative)
+        if not positive and not negative:
+            raise ValueError("nearest: give a word, words or a vector")
+        plus, minus = [self.row(w) for w in positive], [self.row(w) for w in negative]
+        unit = self.index.unit
+        summed = unit[plus].astype(np.float64).sum(axis=0) - unit[minus].sum(axis=0)
+        target = summed / (len(plus) + len(minus))
+        return self._named(nearest_to(self.index, target, plus + minus, k, restrict))
+
+    def doesnt_match(self, words: list) -> Neighbour:
+        """The word of `words` least like the others: the lowest cosine with the mean of
+        their unit vectors (gensim's doesnt_match), and that cosine."""
+        if len(words) < 2:
+            raise ValueError("doesnt_match: give two words or more")
+        unit = self.index.unit[[self.row(w) for w in words]].astype(np.float64)
+        mean = unit.mean(axis=0)
+        norm = np.linalg.norm(mean)
+        cosines = unit @ (mean / norm if norm > 0 else mean)
+        odd = int(np.argmin(cosines))
+        return Neighbour(words[odd], float(cosines[odd]))
 
     def nearest_each(self, words: list, k: int = 10, restrict: int | None = None) -> list:
         """nearest(word) for each of `words`, with one matrix product: a list per word."""
