@@ -291,3 +291,18 @@ def test_doesnt_match_is_gensims(en_vectors):
     result = run("doesnt-match", "-v", en_vectors, input=f"{' '.join(words)}\none\n")
     assert result.exit_code == 1 and "two words or more" in result.stderr
     assert len(rows(result)) == 1
+
+
+def test_nearest_to_a_raw_vector_is_gensims_similar_by_vector(en_vectors):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    vector = kv[kv.index_to_key[40]] - kv[kv.index_to_key[70]]
+    line = "\t".join(f"{x:.9g}" for x in vector)
+    result = run("nearest", "-v", en_vectors, "--vector", "-k", 5, input=f"{line}\n1 2\n")
+    assert result.exit_code == 1 and "expected a vector of" in result.stderr
+    got = rows(result)
+    expected = kv.similar_by_vector(vector, topn=5)
+    assert [r[1] for r in got] == [w for w, _ in expected]  # nothing excluded
+    np.testing.assert_allclose([float(r[2]) for r in got], [s for _, s in expected], atol=2e-6)
+    piped = run("vectors", "-v", en_vectors, "city").stdout.split("\t", 1)[1]
+    result = run("nearest", "-v", en_vectors, "--vector", "-k", 1, input=piped)
+    assert rows(result)[0][1:] == ["city", "1.000000"]

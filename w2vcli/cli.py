@@ -591,8 +591,14 @@ FROM_STDIN = [("stdin", "-")]  # an input of the query commands that read their 
 @limit_option
 @k_option
 @restrict_option
+@click.option(
+    "--vector",
+    "by_vector",
+    is_flag=True,
+    help="Each query is a vector: a line of N numbers (space or tab separated).",
+)
 @json_option
-def nearest(words, vectors, limit, k, restrict, as_json):
+def nearest(words, vectors, limit, k, restrict, by_vector, as_json):
     """The k nearest words to each WORD by cosine similarity, the query words excluded.
 
     A query of several words sums them, and a lone - before a word subtracts it:
@@ -604,6 +610,8 @@ def nearest(words, vectors, limit, k, restrict, as_json):
     from .streams import split_words
 
     vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
+    if by_vector:
+        return nearest_vectors(words, vecs, k, restrict, as_json)
 
     def answer(queries):
         single = [q for q in queries if len(q) == 1]  # many at once: one matrix product
@@ -629,6 +637,37 @@ def nearest(words, vectors, limit, k, restrict, as_json):
     columns = ("query", "neighbour", "similarity")
     words_of = lambda q: [w for w in q if w not in OPERATORS]  # noqa: E731
     answer_queries(queries, wrong, vecs, answer, columns, as_json, k, words_of)
+
+
+def nearest_vectors(words, vecs, k, restrict, as_json):
+    """`nearest --vector`: each query a line of numbers (or an argument of them)."""
+    import numpy as np
+
+    from .streams import split_words
+
+    dim = vecs.matrix.shape[1]
+
+    def numbers(query):
+        try:
+            vector = np.array([float(x) for x in query], dtype=np.float64)
+        except ValueError:
+            return None
+        return vector if np.isfinite(vector).all() else None
+
+    def wrong(query):
+        if len(query) != dim:
+            return f"expected a vector of {dim} numbers, got {len(query)}"
+        return "" if numbers(query) is not None else "not a vector of finite numbers"
+
+    def answer(queries):
+        shown_query = lambda q: " ".join(q) if len(q) <= 4 else " ".join(q[:3]) + " ..."  # noqa: E731
+        return [
+            (shown_query(q), *n) for q in queries for n in vecs.nearest(numbers(q), k, restrict)
+        ]
+
+    columns = ("query", "neighbour", "similarity")
+    queries = [split_words(w) for w in words]
+    answer_queries(queries, wrong, vecs, answer, columns, as_json, k, words_of=lambda q: [])
 
 
 @cli.command("doesnt-match", short_help="Which word does not go with the others?")
