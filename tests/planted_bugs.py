@@ -39,8 +39,8 @@ BUGS = {
     ),
     "noise table built with the wrong exponent": (
         T,
-        "tables.noise_distribution(counts))",
-        "tables.noise_distribution(counts, 1.0))",
+        "tables.noise_distribution(counts, config.ns_exponent)",
+        "tables.noise_distribution(counts, 1.0)",
     ),
     "learning rate never decaying": (
         T,

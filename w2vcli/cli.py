@@ -302,7 +302,8 @@ def train(
     vector_sets.check(outputs.vectors, run_config(settings, given, resume, from_model).loss)
     files_planned = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
     inputs = [("CORPUS", corpus), ("--eval-analogies", eval_analogies)]
-    inputs.append(("--init-vectors", init_vectors))
+    inputs += [("--init-vectors", init_vectors), ("--read-vocab", settings["read_vocab"])]
+    inputs.append(("--keep", settings["keep"]))
     planned = plan(files_planned, inputs, outputs.fmt == "binary")
     companion = provenance_file(planned["--output"])
     if companion:  # planned with the others: no two of them the same file

@@ -81,6 +81,22 @@ class TrainConfig:
         "token text); past it the rarer half is pruned, as word2vec C does.",
     )
     sample: float = setting(1e-3, "Sub-sampling threshold for frequent words; 0 turns it off.")
+    # The noise distribution is counts ** ns_exponent: 0.75 in word2vec C; other values
+    # suit other data (Caselles-Dupré et al. 2018, for recommendations).
+    ns_exponent: float = setting(0.75, "Noise words drawn by count ** this (--loss ns).")
+    read_vocab: str | None = setting(
+        None,
+        "Train with the vocabulary of FILE (`word count` lines, as --save-vocab writes, "
+        "word2vec C's -read-vocab): its words and counts, less those under --min-count.",
+        type=str,
+        metavar="FILE",
+    )
+    keep: str | None = setting(
+        None,
+        "Keep the words of FILE (one a line) whatever their count, if the corpus has them.",
+        type=str,
+        metavar="FILE",
+    )
     epochs: int = setting(5, "Passes over the corpus.")
     alpha: float | None = setting(
         None,
@@ -156,6 +172,11 @@ class TrainConfig:
         if self.max_vocab is not None:
             within(self.max_vocab, 1, MAX_IDS, "--max-vocab")
         within(self.max_types, 2, MAX_IDS, "--max-types")
+        need(
+            -10 <= self.ns_exponent <= 10,
+            "--ns-exponent",
+            f"must be from -10 to 10 (got {self.ns_exponent}; 0.75 is word2vec's)",
+        )
         need(
             0 <= self.sample <= 1,
             "--sample",

@@ -20,7 +20,7 @@ from . import arrays, native, tables
 from .config import SOFTMAX_MAX_VOCAB, TrainConfig, physical_memory
 from .corpus import RawCorpus, encode, parts
 from .errors import ConfigError, CorpusError, TrainingDiverged
-from .vocab import Vocab, build_vocab, ids_in
+from .vocab import Vocab, build_vocab, ids_in, keep_words, read_vocab_file
 
 BATCH_WORDS = 10_000
 ARCHS = {"cbow": arrays.CBOW, "skipgram": arrays.SKIPGRAM}
@@ -76,15 +76,20 @@ def prepare(
     given a `vocab` (a saved model's), the corpus in its ids, other words left out."""
     if raw.counts.sum() == 0:
         raise CorpusError(f"{source}: the corpus is empty (no tokens); give a non-empty text file")
+    read = vocab is None and config.read_vocab
+    if read:
+        vocab = read_vocab_file(config.read_vocab, config.min_count, config.max_vocab)
     if vocab is None:
-        vocab, new_ids = build_vocab(raw.tokens, raw.counts, config.min_count, config.max_vocab)
+        keep = keep_words(config.keep) if config.keep else None
+        vocab, new_ids = build_vocab(
+            raw.tokens, raw.counts, config.min_count, config.max_vocab, keep
+        )
     else:
         new_ids = ids_in(vocab, raw.tokens)
         if not (new_ids >= 0).any():
-            raise CorpusError(
-                f"{source}: none of its words is in the model's vocabulary; add them with "
-                "--update-vocab"
-            )
+            whose = f"--read-vocab {config.read_vocab}" if read else "the model's vocabulary"
+            fix = "" if read else "; add them with --update-vocab"
+            raise CorpusError(f"{source}: none of its words is in {whose}{fix}")
     if config.loss == "softmax" and len(vocab) > SOFTMAX_MAX_VOCAB and not config.force_softmax:
         raise ConfigError(
             f"--loss softmax: the vocabulary has {len(vocab):,} words and the exact softmax "
@@ -170,7 +175,8 @@ class Trainer:
         self.vocab, self.corpus, self.config = vocab, corpus, config
         counts = vocab.counts
         self.keep_prob = tables.keep_probability(counts, config.sample)
-        noise_accept, noise_alias = tables.alias_table(tables.noise_distribution(counts))
+        noise = tables.noise_distribution(counts, config.ns_exponent)
+        noise_accept, noise_alias = tables.alias_table(noise)
         if config.loss == "hs":
             codes, points, lengths = tables.huffman_tree(counts)
         else:  # unused by the kernel, but it needs arrays of the right types

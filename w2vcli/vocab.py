@@ -26,14 +26,22 @@ class Vocab:
 
 
 def build_vocab(
-    tokens: list, counts: np.ndarray, min_count: int, max_vocab: int | None = None
+    tokens: list, counts: np.ndarray, min_count: int, max_vocab: int | None = None, keep=None
 ) -> tuple[Vocab, np.ndarray]:
-    """Keep tokens with count >= min_count, most frequent first (ties: first seen first).
+    """Keep tokens with count >= min_count, and those in `keep` (a set of bytes), most
+    frequent first (ties: first seen first); `max_vocab` cuts the others first.
 
     Returns the vocabulary and `new_ids`, the final id of each provisional id or DROPPED.
     """
     order = np.argsort(-counts, kind="stable")
-    order = order[counts[order] >= min_count][:max_vocab]
+    kept = np.array([tokens[i] in keep for i in order.tolist()], bool) if keep else None
+    if kept is None:
+        order = order[counts[order] >= min_count][:max_vocab]
+    else:
+        common = order[(counts[order] >= min_count) & ~kept]
+        room = None if max_vocab is None else max(0, max_vocab - int(kept.sum()))
+        order = np.sort(np.concatenate([order[kept], common[:room]]))
+        order = order[np.argsort(-counts[order], kind="stable")]
     if len(order) == 0:
         most = int(counts.max()) if len(counts) else 0
         raise CorpusError(
@@ -44,6 +52,42 @@ def build_vocab(
     new_ids[order] = np.arange(len(order), dtype=np.int32)
     words = [tokens[i].decode("utf-8") for i in order]
     return Vocab(words, counts[order]), new_ids
+
+
+def read_vocab_file(path: str, min_count: int, max_vocab: int | None = None) -> Vocab:
+    """--read-vocab: the words and counts of a `word count` file (--save-vocab's, word2vec
+    C's), those under min_count left out, most frequent first."""
+    from .files import text_file
+
+    words, counts, seen = [], [], set()
+    with text_file(path, "--read-vocab") as lines:
+        for number, line in enumerate(lines, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].isascii() or not parts[1].isdigit():
+                raise CorpusError(
+                    f"--read-vocab {path}, line {number:,}: expected `word count`, got "
+                    f"{line.rstrip()!r}"
+                )
+            if parts[0] not in seen:  # as word2vec C, the first of a word given twice
+                seen.add(parts[0])
+                words.append(parts[0])
+                counts.append(min(int(parts[1]), 2**62))
+    counts = np.array(counts, dtype=np.int64)
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] >= min_count][:max_vocab]
+    if len(order) == 0:
+        raise CorpusError(f"--read-vocab {path}: no word with a count of {min_count} or more")
+    return Vocab([words[i] for i in order.tolist()], counts[order])
+
+
+def keep_words(path: str) -> set:
+    """--keep: the words of a file (the first of each line), as the corpus's bytes."""
+    from .files import text_file
+
+    with text_file(path, "--keep") as lines:
+        return {line.split()[0].encode() for line in lines if line.split()}
 
 
 def ids_in(vocab: Vocab, tokens: list) -> np.ndarray:
