@@ -78,6 +78,9 @@ class Settings:
     min_alpha: float
     seed: int  # of the one thread's generator
     batch_words: int
+    ns_exponent: float = 0.75
+    cbow_mean: bool = True  # h is the context's mean, else its sum
+    shrink_windows: bool = True  # each centre draws its window from 1 to window
 
 
 def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = None):
@@ -88,7 +91,7 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
     rng = Random(s.seed)
     counts = np.asarray(counts, dtype=np.float64)
     keep = _keep_probability(counts, s.sample)
-    probs = counts**0.75 / (counts**0.75).sum()
+    probs = counts**s.ns_exponent / (counts**s.ns_exponent).sum()
     accept, alias = tables.alias_table(probs)
     codes, points, lengths = tables.huffman_tree(counts.astype(np.int64))
     corpus = [int(w) for w in corpus]
@@ -145,7 +148,7 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
                         sentence.append(word)
                     continue
                 for pos, centre in enumerate(sentence):
-                    reach = s.window - rng.below(s.window)
+                    reach = s.window - (rng.below(s.window) if s.shrink_windows else 0)
                     log.windows.append((reach, pos, len(sentence)))
                     around = [
                         j
@@ -161,7 +164,8 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
                         h = w_in[context[0]].copy()
                         for c in context[1:]:
                             h += w_in[c]
-                        h /= np.float32(len(context))
+                        if s.cbow_mean:
+                            h /= np.float32(len(context))
                         grad = output_layer(h, centre, alpha)
                         for c in context:
                             w_in[c] += grad

@@ -24,7 +24,7 @@ def model(loss):
     return w_in, w_out
 
 
-def example_fn(arch, loss):
+def example_fn(arch, loss, cbow_mean=1):
     """f(w_in, w_out, alpha) -> loss of one training example, updating in place."""
     codes, points, lengths = tables.huffman_tree(COUNTS)
     context = np.array([3, 7, 11, 5], dtype=np.int32)
@@ -41,6 +41,8 @@ def example_fn(arch, loss):
             points,
             lengths,
             np.zeros(V, np.uint8),
+            cbow_mean,
+            1,
         )
         s = arrays.make_scratch(m, window=2, negative=5)
         s.negatives[:] = [1, 6, 13, 17, 19]
@@ -78,8 +80,17 @@ def test_update_is_the_negative_gradient(arch, loss):
     check_gradient(arch, loss)
 
 
-def check_gradient(arch, loss):
-    f, context = example_fn(arch, loss)
+@pytest.mark.parametrize(
+    "loss", [arrays.NS, arrays.HS, arrays.SOFTMAX], ids=["ns", "hs", "softmax"]
+)
+def test_cbow_sum_update_is_the_exact_gradient(loss):
+    """--cbow-sum: h is the sum of the context vectors, and each one's update, the whole
+    -eta*EH, is then the gradient itself."""
+    check_gradient(arrays.CBOW, loss, cbow_mean=0)
+
+
+def check_gradient(arch, loss, cbow_mean=1):
+    f, context = example_fn(arch, loss, cbow_mean)
     w_in, w_out = model(loss)
     grad_in = numeric_gradient(f, w_in, w_out, "in")
     grad_out = numeric_gradient(f, w_in, w_out, "out")
@@ -87,7 +98,7 @@ def check_gradient(arch, loss):
     f(new_in, new_out, 1.0)  # one SGD step with eta = 1 gives -gradient
     assert np.abs(grad_out).max() > 1e-3  # the check is not vacuous
     assert relative_error(new_out - w_out, -grad_out) < 1e-4
-    if arch == arrays.CBOW:
+    if arch == arrays.CBOW and cbow_mean:
         # word2vec C gives every context word the whole -eta*EH, which is C times the
         # gradient of the averaged model with respect to that word's input vector.
         expected_in = -grad_in * len(context)
@@ -137,6 +148,8 @@ def test_hierarchical_softmax_is_a_distribution_over_the_words():
             points,
             lengths,
             np.zeros(V, np.uint8),
+            1,
+            1,
         )
         s = arrays.make_scratch(m, window=2, negative=0)
         loss = kernels.skipgram_example(m, s, 4, target, 0.0, True)

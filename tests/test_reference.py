@@ -63,6 +63,9 @@ def run_both(corpus, monkeypatch, **settings):
             min_alpha=config.end_alpha,
             seed=config.seed * 1_000_003 + 1,  # thread 0's generator
             batch_words=BATCH,
+            ns_exponent=config.ns_exponent,
+            cbow_mean=config.cbow_mean,
+            shrink_windows=config.shrink_windows,
         ),
     )
     return result, start, (w_in, w_out), log
@@ -78,6 +81,25 @@ def test_the_kernel_trains_as_the_reference(corpus, monkeypatch, arch, loss):
     assert np.abs(w_in - start[0]).max() > 1e-3 and np.abs(w_out).max() > 1e-3  # both learned
     # Up to float32 rounding (measured: 2e-7 of the largest value); a real difference, even
     # one noise word or one window otherwise drawn, is orders of magnitude larger.
+    np.testing.assert_allclose(result.w_in, w_in, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(result.w_out, w_out, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(arch="cbow", loss="ns", cbow_mean=False),
+        dict(arch="cbow", loss="hs", cbow_mean=False, shrink_windows=False),
+        dict(arch="skipgram", loss="ns", shrink_windows=False, ns_exponent=-0.5),
+    ],
+    ids=["cbow-sum", "cbow-sum-fixed-window", "fixed-window-ns-exponent"],
+)
+def test_the_kernel_trains_as_the_reference_in_other_modes(corpus, monkeypatch, settings):
+    """--cbow-sum, --no-shrink-windows and --ns-exponent, each equal to the reference."""
+    result, start, (w_in, w_out), log = run_both(corpus, monkeypatch, **settings)
+    assert len(log.pairs) > 1000 and np.abs(w_in - start[0]).max() > 1e-3
+    if not settings.get("shrink_windows", True):
+        assert {reach for reach, _, _ in log.windows} == {3}  # the whole window, always
     np.testing.assert_allclose(result.w_in, w_in, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(result.w_out, w_out, rtol=1e-5, atol=1e-7)
 

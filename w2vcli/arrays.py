@@ -32,6 +32,8 @@ class Model(NamedTuple):
     points: np.ndarray  # (V, L) inner nodes on each word's path (hs)
     lengths: np.ndarray  # (V,) code lengths (hs)
     frozen: np.ndarray  # (V,) 1 for an input vector that training leaves as it is (--freeze-init)
+    cbow_mean: int  # 1: CBOW's h is the mean of the context vectors; 0: their sum
+    shrink_windows: int  # 1: each centre word draws its window from 1 to window; 0: window
 
 
 class Scratch(NamedTuple):
@@ -83,7 +85,8 @@ SCRATCH_ARRAYS = {
     "hot_base": (REAL, 2),
     "sentence": (np.int32, 1),
 }
-assert [f for f in Model._fields if f != "loss_kind"] == list(MODEL_ARRAYS)
+MODEL_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows")  # int64 arguments of the C entry
+assert [f for f in Model._fields if f not in MODEL_SCALARS] == list(MODEL_ARRAYS)
 assert list(Scratch._fields) == list(SCRATCH_ARRAYS)
 
 

@@ -137,7 +137,11 @@ def training_settings(command):
         option["show_default"] = default is not None and "[default:" not in meta["help"]
         if "metavar" in meta:
             option["metavar"] = meta["metavar"]
-        command = click.option("--" + setting.name.replace("_", "-"), **option)(command)
+        declaration = meta.get("flag") or "--" + setting.name.replace("_", "-")
+        if "flag" in meta:  # `--on/--off`: a flag of two names
+            option.pop("is_flag", None)
+            option["show_default"] = True
+        command = click.option(declaration, setting.name, **option)(command)
     return command
 
 

@@ -47,7 +47,7 @@ def available_cores() -> int:
 def setting(default, help: str, **option):
     """A TrainConfig field and its `w2v train` option: the help, and click's settings where
     the type alone does not say them (choices; the type of a setting whose default is None;
-    a metavar)."""
+    a metavar; `flag`, the names of a flag that can be turned on or off)."""
     return field(default=default, metadata={"help": help, **option})
 
 
@@ -68,8 +68,19 @@ class TrainConfig:
         choices=("ns", "hs", "softmax"),
     )
     dim: int = setting(100, "Vector dimensions.")
-    # Each centre word draws its own effective window in [1, window], as word2vec C.
+    cbow_mean: bool = setting(
+        True,
+        "CBOW's hidden layer: the mean of the context's vectors (word2vec C), or their sum.",
+        flag="--cbow-mean/--cbow-sum",
+    )
+    # Each centre word draws its own effective window in [1, window], as word2vec C
+    # (--no-shrink-windows: always `window`, as gensim's shrink_windows=False).
     window: int = setting(5, "Largest distance between a word and its context words.")
+    shrink_windows: bool = setting(
+        True,
+        "Each centre word draws its window from 1 to --window (word2vec C), or takes --window.",
+        flag="--shrink-windows/--no-shrink-windows",
+    )
     negative: int = setting(5, "Noise words per pair, with --loss ns.")
     min_count: int = setting(5, "Drop words rarer than this.")
     max_vocab: int | None = setting(

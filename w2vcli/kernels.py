@@ -270,8 +270,9 @@ def output_layer(m, s, target, alpha, want_loss):
 
 @inner
 def cbow_example(m, s, n_context, target, alpha, want_loss):
-    """h is the mean of the input vectors of s.context[:n_context]; as word2vec C, each
-    context vector then gets the whole -eta*EH (not EH / C as in the paper)."""
+    """h is the mean (or with m.cbow_mean 0, the sum) of the input vectors of
+    s.context[:n_context]; as word2vec C, each context vector then gets the whole -eta*EH
+    (not EH / C as in the paper)."""
     w_in, hidden = m.w_in, s.hidden
     n = w_in.shape[1]
     # Each row index is read into a local first: Numba does not tell LLVM that a float
@@ -284,8 +285,9 @@ def cbow_example(m, s, n_context, target, alpha, want_loss):
         row = s.context[k]
         for i in range(n):
             hidden[i] += w_in[row, i]
-    for i in range(n):
-        hidden[i] /= n_context
+    if m.cbow_mean:
+        for i in range(n):
+            hidden[i] /= n_context
     loss = output_layer(m, s, target, alpha, want_loss)
     if alpha > 0:
         for k in range(n_context):
@@ -371,7 +373,8 @@ def train_sentence(m, s, sentence, length, arch, window, alpha):
     counts = s.counts
     loss = 0.0
     for pos in range(length):
-        reduced = random_below(s.rng, window)  # effective window is window - reduced
+        # The effective window is window - reduced (gensim's shrink_windows=False: window).
+        reduced = random_below(s.rng, window) if m.shrink_windows else 0
         lo = max(0, pos - window + reduced)
         hi = min(length, pos + window - reduced + 1)
         center = sentence[pos]

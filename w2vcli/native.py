@@ -50,7 +50,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .arrays import CORPUS_ARRAYS, MODEL_ARRAYS, REAL, SCRATCH_ARRAYS, Model, Scratch
+from .arrays import (
+    CORPUS_ARRAYS,
+    MODEL_ARRAYS,
+    MODEL_SCALARS,
+    REAL,
+    SCRATCH_ARRAYS,
+    Model,
+    Scratch,
+)
 from .errors import W2VWarning
 
 SYMBOL = "w2v_train_batch"
@@ -357,7 +365,9 @@ def _wrap(function):
     """A Python callable with kernels.train_batch's signature over the C function."""
     function.restype = ctypes.c_double
     function.argtypes = (
-        [ctypes.c_void_p] * (len(ARRAY_DTYPES) + 2) + [ctypes.c_int64] * 5 + [ctypes.c_double]
+        [ctypes.c_void_p] * (len(ARRAY_DTYPES) + 2)
+        + [ctypes.c_int64] * (len(MODEL_SCALARS) + 4)
+        + [ctypes.c_double]
     )
 
     def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, s):
@@ -369,7 +379,7 @@ def _wrap(function):
             *[a.ctypes.data for a in arrays],
             sizes.ctypes.data,
             results.ctypes.data,
-            m.loss_kind,
+            *[getattr(m, name) for name in MODEL_SCALARS],
             start,
             end,
             arch,
@@ -403,7 +413,7 @@ def build(path, cc: str) -> None:
         *pointer,
         types.CPointer(types.int64),
         types.CPointer(types.float64),
-        *[types.int64] * 5,
+        *[types.int64] * (len(MODEL_SCALARS) + 4),
         types.float64,
     )
 
@@ -435,6 +445,8 @@ def build(path, cc: str) -> None:
         sizes,
         results,
         loss_kind,
+        cbow_mean,
+        shrink_windows,
         start,
         end,
         arch,
@@ -457,6 +469,8 @@ def build(path, cc: str) -> None:
             matrix(points, 5),
             vector(lengths, 6),
             vector(frozen, 7),
+            cbow_mean,
+            shrink_windows,
         )
         s = Scratch(
             vector(rng, 10),

@@ -197,6 +197,8 @@ class Trainer:
             points,
             lengths,
             np.zeros(len(vocab), np.uint8),  # frozen: none (see w2vcli.model, --freeze-init)
+            int(config.cbow_mean),
+            int(config.shrink_windows),
         )
         words = sum(int(np.count_nonzero(part >= 0)) for part in parts(corpus))
         self.total_words = words * config.epochs
