@@ -145,8 +145,10 @@ def test_a_stopped_run_saves_where_it_stopped_and_resumes_from_there(tmp_path, s
     """Ctrl-C or kill: the threads finish their batch and the checkpoint is saved there,
     within the epoch, so that no work is lost; resumed, the vectors are the same bytes."""
     corpus = tmp_path / "en.txt"
-    corpus.write_bytes((SAMPLES / "en.txt").read_bytes())
-    common = ["--epochs", "3", "--threads", "1", "--arch", "skipgram", "--min-count", "2", "-q"]
+    corpus.write_bytes((SAMPLES / "en.txt").read_bytes() * 3)
+    # Epochs of a few seconds (750,000 words, skip-gram, dim 200, one thread): the signal
+    # comes 0.5 s into the second, after its first checkpoint is written, well before its end.
+    common = ["--epochs", "3", "--threads", "1", "--arch", "skipgram", "--dim", "200", "-q"]
     whole = tmp_path / "whole.txt"
     subprocess.run([*W2V, "train", corpus, "-o", whole, *common], check=True)
     out, ck = tmp_path / "v.txt", tmp_path / "ck"
@@ -154,7 +156,7 @@ def test_a_stopped_run_saves_where_it_stopped_and_resumes_from_there(tmp_path, s
         [*W2V, "train", corpus, "-o", out, "--checkpoint", ck, *common], stderr=subprocess.PIPE
     )
     assert wait_for(lambda: epochs_done(ck) >= 1)
-    time.sleep(0.3)
+    time.sleep(0.5)
     child.send_signal(sent)
     _, stderr = child.communicate()
     assert child.returncode == 128 + sent, stderr

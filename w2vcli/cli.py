@@ -290,28 +290,29 @@ def train(
         ("--freeze-init", freeze_init),
         ("--checkpoint", checkpoint),
         ("--dry-run", dry_run),
+        ("--from", from_model),
     ]:
         if value and resume:
             raise click.UsageError(f"{option}: not with --resume, which finishes a run as it was")
     if dry_run and from_model:
         raise click.UsageError("--dry-run: not with --from")
     outputs = Outputs(output, fmt, output_vectors, save_vocab, save_model)
+    saved = None  # the model.json of the run resumed or the model trained on
+    if resume or from_model:
+        saved = model_dir.describe(resume or from_model, "--resume" if resume else "--from")
     if resume:
-        outputs = outputs.recorded(ctx, model_dir.describe(resume, "--resume"))
+        outputs = outputs.recorded(ctx, saved)
     every = parse_duration(checkpoint_every, "--checkpoint-every")
     if every and not (checkpoint or resume):
         raise click.UsageError("--checkpoint-every: give --checkpoint DIR too")
     if corpus is None and not resume:
         raise click.UsageError("Missing argument 'CORPUS'")
-    vector_sets.check(outputs.vectors, run_config(settings, given, resume, from_model).loss)
+    vector_sets.check(outputs.vectors, run_config(settings, given, saved, bool(resume)).loss)
     files_planned = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
     inputs = [("CORPUS", corpus), ("--eval-analogies", eval_analogies)]
     inputs += [("--init-vectors", init_vectors), ("--read-vocab", settings["read_vocab"])]
     inputs.append(("--keep", settings["keep"]))
-    planned = plan(files_planned, inputs, outputs.fmt == "binary")
-    companion = provenance_file(planned["--output"])
-    if companion:  # planned with the others: no two of them the same file
-        planned = plan({**files_planned, "provenance": companion}, inputs, outputs.fmt == "binary")
+    planned = plan_with_provenance(files_planned, "--output", inputs, outputs.fmt == "binary")
     check_model_dirs(
         {"--save-model": outputs.save_model, "--checkpoint": checkpoint or resume},
         planned,
@@ -321,7 +322,7 @@ def train(
     if init is not None:
         init.path = init_vectors
         given.setdefault("dim", init.matrix.shape[1])
-    config = run_config(settings, given, resume, from_model)
+    config = run_config(settings, given, saved, bool(resume))
     quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
     if eval_analogies:  # its form checked now; its words once the vocabulary is known
         epoch_report([], None, eval_analogies)
@@ -410,6 +411,7 @@ def train(
             vocab_words = words_for(save_vocab, vocab.words)
             files[1].write(format_vocab(Vocab(vocab_words, vocab.counts)).encode())
         if "provenance" in planned:
+            model_path = outputs.save_model or checkpoint or resume  # the model it wrote last
             record = provenance.companion_record(
                 model.provenance,
                 {
@@ -421,7 +423,7 @@ def train(
                     "bytes": hashed.bytes,
                     "sha256": hashed.sha256.hexdigest(),
                 },
-                model_dir_of(outputs.save_model or checkpoint or resume),
+                model_path and os.path.realpath(model_path),
             )
             files[-1].write(provenance.dumps(record))
     losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
@@ -433,9 +435,14 @@ def train(
     )
 
 
-def model_dir_of(path: str | None) -> str | None:
-    """The real path of the model directory the run wrote last, if any."""
-    return os.path.realpath(path) if path else None
+def plan_with_provenance(outputs: dict, key: str, inputs: list, binary: bool, wanted=True):
+    """plan() the outputs, and with them (`wanted`) the provenance file beside the vectors
+    file outputs[key] where it can go: planned together, so that no two are one file."""
+    planned = plan(outputs, inputs, binary)
+    companion = provenance_file(planned[key]) if wanted else None
+    if companion:
+        planned = plan({**outputs, "provenance": companion}, inputs, binary)
+    return planned
 
 
 def provenance_file(output) -> str | None:
@@ -833,13 +840,11 @@ def convert(source_path, target, to, limit):
     from .vectors import Vectors
 
     inputs = [("SOURCE", source_path)]
-    planned = plan({"TARGET": target}, inputs, to == "binary")
     record = provenance.read(provenance.companion(source_path)) if source_path != "-" else None
     if record and not provenance.describes(record, source_path):
         record = None  # it describes a file replaced since
-    companion = provenance_file(planned["TARGET"]) if record else None
-    if companion:
-        planned = plan({"TARGET": target, "provenance": companion}, inputs, to == "binary")
+    planned = plan_with_provenance({"TARGET": target}, "TARGET", inputs, to == "binary", record)
+    companion = "provenance" in planned
     out = planned["TARGET"]
     vecs = load_vectors(source_path, limit)
     binary = not vecs.binary if to is None else to == "binary"

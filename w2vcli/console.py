@@ -153,6 +153,7 @@ def answer_queries(queries: list, arity, vecs, answer, columns: tuple, as_json, 
     what is wrong with a query (or ""), and `words_of(query)` its words (an expression's
     operators are not words).
     """
+    check = arity if callable(arity) else lambda query: _shape(query, arity)
     failed = False
     per_part = max(1, ROWS_PER_ANSWER // max(1, min(k, len(vecs))))
     number = 0  # of the stdin line
@@ -167,9 +168,7 @@ def answer_queries(queries: list, arity, vecs, answer, columns: tuple, as_json, 
                     continue
                 if not query:
                     continue
-                wrong = arity(query) if callable(arity) else ""
-                if not callable(arity) and len(query) != arity:
-                    wrong = f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}"
+                wrong = check(query)
                 unknown = [] if wrong else [w for w in (words_of or list)(query) if w not in vecs]
                 if wrong:
                     say(wrong)
@@ -185,6 +184,13 @@ def answer_queries(queries: list, arity, vecs, answer, columns: tuple, as_json, 
         sys.exit(130)
     if failed:
         sys.exit(1)
+
+
+def _shape(query: list, arity: int) -> str:
+    """What is wrong with a query of the wrong number of words, or ""."""
+    if len(query) == arity:
+        return ""
+    return f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}"
 
 
 def _stdin_queries():

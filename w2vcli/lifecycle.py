@@ -36,26 +36,16 @@ def given_settings(ctx, settings: dict) -> dict:
     }
 
 
-def run_config(settings: dict, given: dict, resume: str | None, from_model: str | None):
+def run_config(settings: dict, given: dict, saved: dict | None, resume: bool) -> TrainConfig:
     """The settings the run will have, for the checks made before it reads anything: a
-    resumed or continued run's are its model's, with those given."""
+    resumed or continued run's are its model's (`saved`, its model.json, checked by
+    model_dir.describe), with those given."""
     from . import model_dir
 
-    if resume and from_model:
-        raise ConfigError(
-            "--resume and --from: give one (--resume finishes a run, --from "
-            "trains a finished model on)"
-        )
-    saved = resume or from_model
-    if not saved:
+    if saved is None:
         return TrainConfig(**{**settings, **given}).validate()
-    option = "--resume" if resume else "--from"
-    described = model_dir.describe(saved, option)
-    try:
-        config = TrainConfig(**described["settings"])
-    except (KeyError, TypeError):
-        raise ConfigError(f"{option} {saved}: its model.json is damaged") from None
-    keeps = () if resume else ("dim", "loss")
+    config = model_dir.saved_config(saved, "its model.json is damaged")
+    keeps = () if resume else ("dim", "loss")  # --from refuses other values in the library
     return dataclasses.replace(
         config, **{k: v for k, v in given.items() if k not in keeps}
     ).validate()

@@ -350,30 +350,29 @@ def clean_provenance(provenance) -> dict:
 def _valid_state(state, config: TrainConfig) -> bool:
     """Whether a TrainState read from JSON holds what training on needs, of the right
     types and ranges (it is data from a file anyone may have edited)."""
-    count = _count
 
     def number(x) -> bool:
         return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x
 
     lanes = state.lanes
     return (
-        count(state.epochs_done, config.epochs + 1)
-        and count(state.words)
+        _count(state.epochs_done, config.epochs + 1)
+        and _count(state.words)
         and isinstance(state.epoch_losses, list)
         and all(number(x) for x in state.epoch_losses)
         and isinstance(state.rng, list)
-        and all(count(x, 2**64) for x in state.rng)
+        and all(_count(x, 2**64) for x in state.rng)
         and (
             lanes is None
             or state.epochs_done < config.epochs
             and isinstance(lanes, list)
             and all(
-                isinstance(lane, list) and len(lane) == 2 and all(count(x) for x in lane)
+                isinstance(lane, list) and len(lane) == 2 and all(_count(x) for x in lane)
                 for lane in lanes
             )
         )
         and number(state.epoch_loss)
-        and count(state.epoch_examples)
+        and _count(state.epoch_examples)
     )
 
 

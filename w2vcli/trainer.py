@@ -349,15 +349,14 @@ class Trainer:
     def _state(self, epochs_done: int, shared, scratches, result, within=False) -> "TrainState":
         """Where the run stands, all threads between two batches: at the end of an epoch,
         or `within` one (its lanes left, perhaps none, and its loss so far)."""
-        paused = within
         return TrainState(
             epochs_done=epochs_done,
             words=shared.words,
             epoch_losses=list(result.epoch_losses),
             rng=[int(s.rng[0]) for s in scratches],
-            lanes=[list(lane) for lane in shared.lanes] if paused else None,
-            epoch_loss=shared.epoch_loss if paused else 0.0,
-            epoch_examples=shared.epoch_examples if paused else 0,
+            lanes=[list(lane) for lane in shared.lanes] if within else None,
+            epoch_loss=shared.epoch_loss if within else 0.0,
+            epoch_examples=shared.epoch_examples if within else 0,
         )
 
     def _work(self, thread, scratch, shared, done):
