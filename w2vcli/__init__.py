@@ -6,6 +6,7 @@
     model.vectors.save("vectors.bin", "binary")
     vecs = w2vcli.load("vectors.bin")        # word2vec text or binary files
     model.save("model/")                     # all of it, to train on: w2vcli.load_model
+    w2vcli.join_phrases("raw.txt", "phrased.txt")  # new york -> new_york, as word2phrase
 
 Names are imported on first use, so that `w2v` starts without numpy, and queries never
 import numba.
@@ -18,6 +19,7 @@ _NAMES = {
     "Model": "model",
     "survey": "model",
     "Survey": "model",
+    "join_phrases": "phrases",
     "Vectors": "vectors",
     "Neighbour": "vectors",
     "UnknownWord": "vectors",
