@@ -237,6 +237,37 @@ def training_settings(command):
     help="At the start and after each epoch, print the analogy accuracy on FILE "
     "(questions-words.txt format) on stderr.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="dask: a prepared CORPUS trained by the workers of a Dask cluster, which sync in "
+    "rounds (pip install 'w2vcli[dask]').",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="--engine dask: the scheduler's address.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="--engine dask without --scheduler: a local cluster of N processes.",
+)
+@click.option(
+    "--sync",
+    type=click.Choice(["schedule", "all", "epoch"]),
+    default="schedule",
+    show_default=True,
+    help="--engine dask: the rows synced after each round: the top 1,024 x 2**k by frequency "
+    "(pWord2Vec's schedule), all, or only at the end of each epoch (Spark MLlib's).",
+)
+@click.option(
+    "--merge",
+    type=click.Choice(["auto", "sum", "mean"]),
+    default="auto",
+    show_default=True,
+    help="--engine dask: a synced row gets the sum of the workers' changes, or their mean "
+    "over those that changed it; auto: the sum for 2 workers, the mean for more.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.option(
     "--dry-run",
@@ -259,6 +290,11 @@ def train(
     freeze_init,
     watch,
     eval_analogies,
+    engine,
+    scheduler,
+    workers,
+    sync,
+    merge,
     quiet,
     dry_run,
     **settings,
@@ -266,7 +302,8 @@ def train(
     """Train word vectors on CORPUS ('-' for stdin; .gz, .bz2, .xz are read directly).
 
     CORPUS is UTF-8 text, tokens separated by white space, one sentence or document per
-    line.
+    line; or a directory made by `w2v prepare`, whose ids are trained without reading
+    the text again.
     """
     from . import model as library
     from . import model_dir, provenance, vector_sets
@@ -284,6 +321,8 @@ def train(
 
     ctx = click.get_current_context()
     given = given_settings(ctx, settings)
+    if corpus is not None and not resume and not from_model:  # a prepared directory's
+        given = {**library.prepared_settings(corpus), **given}
     for option, value in [
         ("--update-vocab", update_vocab),
         ("--init-vectors", init_vectors),
@@ -393,6 +432,11 @@ def train(
                 freeze_init=freeze_init,
                 checkpoint=checkpoint,
                 checkpoint_every=every,
+                engine=engine,
+                scheduler=scheduler,
+                workers=workers,
+                sync=sync,
+                merge=merge,
                 **callbacks,
                 **(given if from_model else {}),
             )
@@ -427,10 +471,12 @@ def train(
             )
             files[-1].write(provenance.dumps(record))
     losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
+    ran = model.provenance["runs"][-1].get("engine")
+    who = f"{model.threads} Dask workers" if ran else f"{model.threads} threads"
     say(
         f"vocabulary {len(vocab):,} words, {model.words:,} words trained in "
-        f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {model.threads} "
-        f"threads, compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
+        f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {who}, "
+        f"compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
         quiet,
     )
 
@@ -522,6 +568,8 @@ def memory_line(model) -> str:
 
     matrices = matrices_bytes(len(model.vocab), model.config.dim) / 2**20
     where = "in a temporary file" if model.corpus.ids_on_disk else "in memory"
+    if model.corpus.path and os.path.isdir(model.corpus.path):
+        where = f"in {model.corpus.path}'s shards (w2v prepare)"
     return (
         f"memory: {matrices:,.0f} MiB for the two matrices; the corpus's "
         f"{model.corpus.ids:,} ids {4 * model.corpus.ids / 2**20:,.0f} MiB {where}"
@@ -1164,6 +1212,95 @@ def plot(words, vectors, limit, neighbours, top, restrict, output, method, seed,
         say(f"no font found for {missing}; those labels show as boxes: {INSTALL_HINT}")
     families = ", ".join(drawn.families)
     say(f"{output}: {len(drawn.labels)} words, {drawn.method}; fonts {families}")
+
+
+@cli.command(short_help="Count and encode many input files once, here or on Dask.")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUTS...")
+@click.option("-o", "--output", required=True, metavar="DIR", help="The prepared directory.")
+@click.option(
+    "--column",
+    metavar="NAME",
+    help="Parquet inputs: the column of text (a line per row) or of token lists.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process; dask: the workers of a Dask cluster (pip install 'w2vcli[dask]').",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler (tcp://host:8786).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Without --scheduler: a local Dask cluster of N processes.  [default: the cores]",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Drop words rarer than this.",
+)
+@click.option(
+    "--max-vocab",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Keep only the N most frequent words.",
+)
+@click.option("--keep", metavar="FILE", help="Words kept whatever their count (one a line).")
+@click.option(
+    "--max-types",
+    type=click.IntRange(2, None),
+    default=TrainConfig.max_types,
+    show_default=True,
+    help="Distinct tokens held while counting one input; past it the rarer half is pruned.",
+)
+@click.option("--tmp-dir", metavar="DIR", help="Directory of the temporary id files.")
+def prepare(
+    inputs,
+    output,
+    column,
+    engine,
+    scheduler,
+    workers,
+    min_count,
+    max_vocab,
+    keep,
+    max_types,
+    tmp_dir,
+):
+    """Count the vocabulary of INPUTS (files, compressed files, Parquet with --column,
+    directories, glob patterns, fsspec URLs) and write them as int32 id shards in DIR, which
+    `w2v train DIR` trains on. With --engine dask, each input is counted and encoded on a
+    worker of a Dask cluster; the directory is the same as --engine local writes.
+
+    Example: w2v prepare 'crawl/*.txt.gz' -o prepared --engine dask --workers 8
+    """
+    from .prepare import prepare as run
+    from .vocab import keep_words
+
+    kept = {w.decode("utf-8", "surrogateescape") for w in keep_words(keep)} if keep else None
+    done = run(
+        inputs,
+        output,
+        column=column,
+        min_count=min_count,
+        max_vocab=max_vocab,
+        keep=kept,
+        max_types=max_types,
+        tmp_dir=tmp_dir,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        on_progress=say,
+    )
+    d = done.described
+    say(
+        f"{output}: {len(d['shards']):,} shards, {sum(s['ids'] for s in d['shards']):,} ids; "
+        f"{d['words']:,} words of {d['distinct']:,} distinct tokens; {d['seconds']:.1f} s"
+    )
 
 
 @cli.command(short_help="Join frequent word pairs into one token (new_york), as word2phrase.")

@@ -185,23 +185,33 @@ def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
 def sentence_chunks(sentences, name: str = "sentences"):
     """Chunks of text from an iterable of sentences (each a list of str tokens), as a file
     with one sentence a line would give them: the same vectors either way."""
+
+    def lines():
+        for number, sentence in enumerate(sentences, start=1):
+            if isinstance(sentence, (str, bytes)):
+                raise CorpusError(
+                    f"{name}, sentence {number:,}: a string, not a list of tokens; split it "
+                    "first (e.g. line.split())"
+                )
+            try:
+                tokens = [token.encode() for token in sentence]
+            except (AttributeError, UnicodeEncodeError):
+                raise CorpusError(f"{name}, sentence {number:,}: tokens must be str") from None
+            if any(len(token.split()) != 1 for token in tokens):  # as a file's line is split
+                raise CorpusError(
+                    f"{name}, sentence {number:,}: a token that is empty or holds white space"
+                )
+            yield b" ".join(tokens) + b"\n"
+
+    return line_chunks(lines())
+
+
+def line_chunks(lines):
+    """Lines (bytes, each ending in a newline) gathered into chunks of about CHUNK_BYTES."""
     pending, size = [], 0
-    for number, sentence in enumerate(sentences, start=1):
-        if isinstance(sentence, (str, bytes)):
-            raise CorpusError(
-                f"{name}, sentence {number:,}: a string, not a list of tokens; split it first "
-                "(e.g. line.split())"
-            )
-        try:
-            tokens = [token.encode() for token in sentence]
-        except (AttributeError, UnicodeEncodeError):
-            raise CorpusError(f"{name}, sentence {number:,}: tokens must be str") from None
-        if any(len(token.split()) != 1 for token in tokens):  # as a file's line is split
-            raise CorpusError(
-                f"{name}, sentence {number:,}: a token that is empty or holds white space"
-            )
-        pending.append(b" ".join(tokens) + b"\n")
-        size += len(pending[-1])
+    for line in lines:
+        pending.append(line)
+        size += len(line)
         if size >= CHUNK_BYTES:
             yield b"".join(pending)
             pending, size = [], 0
@@ -210,17 +220,23 @@ def sentence_chunks(sentences, name: str = "sentences"):
 
 
 def count_chunks(
-    chunks, path: str, max_types: int = MAX_TYPES, ids_in: str = "memory", tmp_dir=None
+    chunks,
+    path: str,
+    max_types: int = MAX_TYPES,
+    ids_in: str = "memory",
+    tmp_dir=None,
+    index: dict | None = None,
 ) -> RawCorpus:
     """The provisional-id stream and token counts of text arriving in `chunks`, each ending
     at a separator byte. `ids_in`: where the stream is kept, "memory", "disk" (a temporary
     file in `tmp_dir`, else $TMPDIR) or "auto" (memory, moved to disk once it passes
-    SPILL_SHARE of this machine's memory).
+    SPILL_SHARE of this machine's memory). `index`: a KnownWords, to read the text in a
+    vocabulary's ids instead (its other tokens DROPPED).
 
     Refuses input that is not UTF-8 text: more than JUNK_SHARE of the bytes read so far
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
     """
-    index: dict[bytes, int] = {}
+    index = {} if index is None else index
     ids = DiskIds(tmp_dir) if ids_in == "disk" else MemoryIds()
     spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
     raw = RawCorpus(None, [], None, 0, 0)
@@ -265,6 +281,14 @@ def count_chunks(
     for part in parts(raw.ids):
         raw.counts += np.bincount(part[part >= 0], minlength=len(index))
     return raw
+
+
+class KnownWords(dict):
+    """{token: id} of a vocabulary, which count_chunks reads a text in: a token it lacks
+    is DROPPED, never added."""
+
+    def setdefault(self, token, default=None):
+        return self.get(token, DROPPED)
 
 
 # The id stream is the one thing that grows with the corpus, so it is held once, and the

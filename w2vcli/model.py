@@ -106,14 +106,20 @@ def train(
     checkpoint=None,
     checkpoint_every=None,
     record=None,
+    engine="local",
+    scheduler=None,
+    workers=None,
+    sync="schedule",
+    merge="auto",
     on_start=None,
     on_build=None,
     on_progress=None,
     on_epoch=None,
     **settings,
 ) -> Model:
-    """Train word vectors on `corpus`: a path (text, or .gz/.bz2/.xz), a file object (binary,
-    or text), or an iterable of sentences, each a list of str tokens.
+    """Train word vectors on `corpus`: a path (text, or .gz/.bz2/.xz, or a directory made by
+    w2v prepare), a file object (binary, or text), or an iterable of sentences, each a list
+    of str tokens.
 
     `settings` are TrainConfig's fields (arch, loss, dim, window, negative, min_count,
     sample, epochs, alpha, threads, seed, ...), with the CLI's defaults; or give a whole
@@ -127,6 +133,9 @@ def train(
     - `checkpoint`: a model directory written after every epoch, and every
       `checkpoint_every` seconds within one; `resume(checkpoint)` goes on from it.
     - `record`: a dict added to this run's provenance record (the CLI's command...).
+    - `engine` "dask": a prepared directory trained by the workers of a Dask cluster (the
+      one at `scheduler`, else a local one of `workers` processes), which sync in rounds
+      (w2vcli.distributed: `sync` which rows, `merge` how).
 
     Callbacks: `on_start(model)` once the corpus is read, before training; `on_build()` if
     the training kernel must first be built for this CPU (once per machine, about 30 s);
@@ -142,6 +151,8 @@ def train(
         previous = from_model if isinstance(from_model, Model) else model_dir.load(from_model)
         config = _continued_config(previous.config, config, settings)
     else:
+        if config is None:
+            settings = {**prepared_settings(corpus), **settings}
         config = _config(config, settings, "train")
     if previous is None and update_vocab:
         raise ConfigError("--update-vocab: only with --from (a model to add words to)")
@@ -151,6 +162,7 @@ def train(
         raise ConfigError("--freeze-init: only with --init-vectors (the vectors to keep fixed)")
     if checkpoint is not None:
         checkpoint = model_dir.check_target(os.fspath(checkpoint), "--checkpoint")
+    parallel = _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_vectors)
     init = _init_source(init_vectors, config)
     raw, stats = _read_corpus(corpus, name, config)
     vocab = _merged_vocab(previous.vocab, raw, config) if update_vocab else None
@@ -185,7 +197,81 @@ def train(
     model = Model(Vectors(plan.vocab.words, trainer.w_in), trainer.w_out, plan.vocab, config, stats)
     model.provenance = {"runs": runs}
     model.frozen = trainer.model.frozen if trainer.model.frozen.any() else None
+    if parallel:
+        run["engine"] = parallel
+        return _train_parallel(trainer, model, os.fspath(corpus), on_start, on_progress)
     return _train(trainer, model, None, on_start, on_build, on_progress, on_epoch)
+
+
+def _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_vectors):
+    """The parallel run asked for ({} for training here), checked before any work."""
+    from .distributed import MERGES, SYNCS
+
+    if engine == "local":
+        if scheduler or workers:
+            raise ConfigError("--scheduler and --workers are for --engine dask")
+        return {}
+    if engine != "dask":
+        raise ConfigError(f"--engine {engine}: give local or dask")
+    if not _is_prepared(corpus):
+        raise ConfigError(
+            "--engine dask trains a prepared directory: w2v prepare INPUTS -o DIR (--engine "
+            "dask), then w2v train DIR --engine dask"
+        )
+    if previous is not None or init_vectors is not None:
+        raise ConfigError("--engine dask: not with --from or --init-vectors yet")
+    if sync not in SYNCS or merge not in MERGES:
+        raise ConfigError(f"--sync {sync}, --merge {merge}: give {SYNCS} and {MERGES}")
+    return {
+        "engine": engine,
+        "scheduler": scheduler,
+        "workers": workers,
+        "sync": sync,
+        "merge": merge,
+    }
+
+
+def _train_parallel(trainer, model, prepared: str, on_start, on_progress) -> Model:
+    """--engine dask: the Dask workers train the prepared corpus and sync in rounds
+    (w2vcli.distributed); the model gets their final matrices."""
+    from . import provenance
+    from .dask_engine import Engine
+    from .distributed import ROUND_BATCHES, Worker, train_parallel
+    from .trainer import TrainState, learning_rate
+
+    run = model.provenance["runs"][-1]
+    spec, c = run["engine"], model.config
+    model.corpus.words = trainer.total_words // c.epochs
+    with Engine(spec["scheduler"], spec["workers"]) as engine:
+        workers = engine.start(Worker, prepared, c, ROUND_BATCHES)
+        spec["workers"] = len(workers)
+        if on_start:
+            on_start(model)
+
+        def on_round(result):
+            if on_progress:
+                alpha = learning_rate(
+                    result.words / trainer.total_words, c.start_alpha, c.end_alpha
+                )
+                on_progress(result.words, alpha, None)
+
+        result = train_parallel(
+            workers, len(workers), c, model.vocab.counts, spec["sync"], spec["merge"], on_round
+        )
+        w_in, w_out = workers.call("matrices")[0]
+    _copy_rows(trainer.w_in, w_in)
+    _copy_rows(trainer.w_out, w_out)
+    model.epoch_losses = list(result.epoch_losses)
+    model.words, model.seconds, model.threads = result.words, result.seconds, len(workers)
+    model.state = TrainState(c.epochs, result.words, list(result.epoch_losses))
+    run.update(
+        epoch_losses=list(result.epoch_losses),
+        seconds=result.seconds,
+        finished=provenance.now(),
+        rounds=result.rounds,
+        synced_bytes=result.synced_bytes,
+    )
+    return model
 
 
 def resume(
@@ -335,6 +421,8 @@ class Survey:
 def survey(corpus, *, name=None, config=None, **settings) -> Survey:
     """Read and count `corpus` as train() does and say what a run would hold, without
     training (`w2v train --dry-run`; gensim's estimate_memory)."""
+    if config is None:
+        settings = {**prepared_settings(corpus), **settings}
     return _survey(corpus, name, _config(config, settings, "survey"))[0]
 
 
@@ -356,8 +444,11 @@ def _survey(corpus, name, config: TrainConfig) -> tuple:
 
 
 def _read_corpus(corpus, name, config: TrainConfig) -> tuple:
-    """The corpus counted (corpus.RawCorpus), and what reading it found (CorpusStats)."""
+    """The corpus counted (corpus.RawCorpus), or a prepared directory (prepare.Prepared),
+    and what reading it found (CorpusStats)."""
     t0 = time.perf_counter()
+    if _is_prepared(corpus):
+        return _read_prepared(os.fspath(corpus), name, t0)
     raw, name = _read(corpus, name, config)
     path = corpus if isinstance(corpus, (str, os.PathLike)) else None
     stats = CorpusStats(
@@ -379,11 +470,87 @@ def _read_corpus(corpus, name, config: TrainConfig) -> tuple:
 
 def _plan(raw, stats: CorpusStats, config: TrainConfig, vocab=None) -> tuple:
     """The Survey, and the corpus's final ids: in a vocabulary of its own, or in `vocab`."""
-    from .trainer import prepare
+    from .prepare import Prepared
+    from .trainer import check_plan, prepare
 
-    vocab, ids = prepare(raw, config, stats.name, vocab)
+    if isinstance(raw, Prepared):
+        _check_prepared(raw, config, vocab)
+        vocab, ids = raw.vocab, raw.ids
+        check_plan(vocab, config)
+    else:
+        vocab, ids = prepare(raw, config, stats.name, vocab)
     stats.ids, stats.ids_on_disk = len(ids), not isinstance(ids, np.ndarray)
     return Survey(vocab, config, stats), ids
+
+
+def _is_prepared(corpus) -> bool:
+    from .prepare import is_prepared
+
+    return isinstance(corpus, (str, os.PathLike)) and is_prepared(corpus)
+
+
+def prepared_settings(corpus) -> dict:
+    """The vocabulary settings a prepared directory was made with, which a run on it takes
+    unless told otherwise (and then refuses); {} for any other corpus."""
+    if not _is_prepared(corpus):
+        return {}
+    from .prepare import load_prepared
+
+    made = load_prepared(corpus).described["vocabulary"]
+    return {"min_count": made["min_count"], "max_vocab": made["max_vocab"]}
+
+
+def _read_prepared(path: str, name, t0: float) -> tuple:
+    """A prepared directory (w2vcli.prepare), and its CorpusStats: the sums of its inputs';
+    its fingerprint is its prepared.json's (which holds each shard's sha256)."""
+    import hashlib
+
+    from .model_dir import read_regular
+    from .prepare import PREPARED_JSON, load_prepared
+
+    prepared = load_prepared(path)
+    described = read_regular(os.path.join(path, PREPARED_JSON), 64 << 20)
+    inputs = prepared.described["inputs"]
+
+    def total(key):
+        return sum(int(i.get(key, 0)) for i in inputs)
+
+    stats = CorpusStats(
+        name or path,
+        total("tokens"),
+        int(prepared.described.get("distinct", len(prepared.vocab))),
+        total("lines"),
+        total("bad_lines"),
+        total("nul_bytes"),
+        total("prunings"),
+        total("pruned_tokens"),
+        time.perf_counter() - t0,
+        bytes=len(described),
+        sha256=hashlib.sha256(described).hexdigest(),
+        path=os.path.abspath(path),
+    )
+    return prepared, stats
+
+
+def _check_prepared(prepared, config: TrainConfig, vocab) -> None:
+    """A run on a prepared directory trains its vocabulary as it was made."""
+    made = prepared.described["vocabulary"]
+    for key in ("min_count", "max_vocab"):
+        if getattr(config, key) != made[key]:
+            option = "--" + key.replace("_", "-")
+            raise ConfigError(
+                f"{option} {getattr(config, key)}: {prepared.path} was prepared with {option} "
+                f"{made[key]}; train with that (leave {option} out) or prepare it again"
+            )
+    for key in ("read_vocab", "keep"):
+        if getattr(config, key):
+            option = "--" + key.replace("_", "-")
+            raise ConfigError(f"{option}: give it to w2v prepare, which made the vocabulary")
+    if vocab is not None and vocab.words != prepared.vocab.words:
+        raise ConfigError(
+            f"{prepared.path}: a prepared corpus trains its own vocabulary, not a model's "
+            "(--from); train on its text instead"
+        )
 
 
 def _continued_config(saved: TrainConfig, config, settings: dict) -> TrainConfig:
@@ -423,6 +590,8 @@ def _check_size(corpus, saved: CorpusStats, checkpoint: str) -> None:
     """Refuse at once a plain file whose size is not the run's corpus's."""
     if not isinstance(corpus, (str, os.PathLike)) or str(corpus).endswith((".gz", ".bz2", ".xz")):
         return
+    if _is_prepared(corpus):
+        corpus = os.path.join(corpus, "prepared.json")  # the fingerprint's bytes
     try:
         size = os.stat(corpus).st_size
     except OSError:

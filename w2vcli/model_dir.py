@@ -109,10 +109,10 @@ def save(model, path: str, option: str = "--save-model") -> str:
     try:
         os.chmod(staging, 0o777 & ~_umask())
         _write_files(model, staging)
-        _sync(staging)
+        sync(staging)
         with signals_held():  # a run stopped now says it wrote the model: it did
-            _put_in_place(staging, target)
-            _sync(parent)
+            put_in_place(staging, target)
+            sync(parent)
             if f"{option} {path}" not in written:
                 written.append(f"{option} {path}")
     finally:
@@ -194,7 +194,7 @@ def _write_files(model, directory: str) -> None:
     write(MODEL_JSON, (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode())
 
 
-def _put_in_place(staging: str, target: str) -> None:
+def put_in_place(staging: str, target: str) -> None:
     """Make `staging` the directory `target`; the old `target`, if any, ends at `staging`."""
     from .files import signals_held
 
@@ -225,7 +225,7 @@ def _exchange(a: str, b: str) -> bool:
     return done == 0
 
 
-def _sync(directory: str) -> None:
+def sync(directory: str) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -275,7 +275,7 @@ def load(path, in_memory: bool = True):
         raise ModelError(f"{damaged} (words {words!r}, dim {dim!r})")
     if state is not None and not _valid_state(state, config):
         raise ModelError(f"{path}/{MODEL_JSON}: its training state is damaged")
-    vocab = _read_vocab(os.path.join(path, "vocab.txt"), words)
+    vocab = read_vocab(os.path.join(path, "vocab.txt"), words)
     rows = words - 1 if config.loss == "hs" else words
     w_in = _read_array(path, "w_in.npy", (words, dim), np.float32, in_memory)
     w_out = _read_array(path, "w_out.npy", (max(rows, 0), dim), np.float32, in_memory)
@@ -404,14 +404,16 @@ def _read_json(path: str, directory) -> dict:
     return described
 
 
-def _read_vocab(path: str, words: int):
+def read_vocab(path: str, words: int):
+    """The `word count` lines of a model's (or a prepared directory's) vocab.txt, checked:
+    `words` of them, counts in [1, 2**62), no word twice."""
     from .vocab import Vocab
 
     try:
         with open(path, "rb") as f:
             lines = f.read().split(b"\n")
     except OSError as e:
-        raise ModelError(f"{path}: cannot read ({e.strerror}); the model is incomplete") from None
+        raise ModelError(f"{path}: cannot read ({e.strerror}); it is incomplete") from None
     if lines and lines[-1] == b"":
         lines.pop()
     if len(lines) != words:
@@ -423,11 +425,11 @@ def _read_vocab(path: str, words: int):
             np.array([int(c) for _, c in pairs], dtype=np.int64),
         )
     except (ValueError, OverflowError):
-        raise ModelError(f"{path}: a line is not `word count`; the model is damaged") from None
+        raise ModelError(f"{path}: a line is not `word count`; it is damaged") from None
     if len(vocab.counts) and (vocab.counts.min() < 1 or vocab.counts.max() >= 2**62):
-        raise ModelError(f"{path}: a count is not from 1 to 2**62; the model is damaged")
+        raise ModelError(f"{path}: a count is not from 1 to 2**62; it is damaged")
     if len(set(vocab.words)) != words:
-        raise ModelError(f"{path}: a word appears twice; the model is damaged")
+        raise ModelError(f"{path}: a word appears twice; it is damaged")
     return vocab
 
 

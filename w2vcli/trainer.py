@@ -90,21 +90,27 @@ def prepare(
             whose = f"--read-vocab {config.read_vocab}" if read else "the model's vocabulary"
             fix = "" if read else "; add them with --update-vocab"
             raise CorpusError(f"{source}: none of its words is in {whose}{fix}")
+    in_memory = isinstance(raw.ids, np.ndarray)
+    check_plan(vocab, config, 4 * len(raw.ids) if in_memory else 0)
+    return vocab, encode(raw, new_ids)
+
+
+def check_plan(vocab: Vocab, config: TrainConfig, ids_bytes: int = 0) -> None:
+    """Refuse, before allocating, a run this vocabulary cannot make: the exact softmax
+    over too many words, matrices beyond memory, a --sample that keeps no word."""
     if config.loss == "softmax" and len(vocab) > SOFTMAX_MAX_VOCAB and not config.force_softmax:
         raise ConfigError(
             f"--loss softmax: the vocabulary has {len(vocab):,} words and the exact softmax "
             f"costs O(V) per pair (meant for up to {SOFTMAX_MAX_VOCAB:,}); use --loss hs or ns, "
             "--max-vocab, or --force-softmax"
         )
-    in_memory = isinstance(raw.ids, np.ndarray)
-    check_memory(len(vocab), config, 4 * len(raw.ids) if in_memory else 0)
+    check_memory(len(vocab), config, ids_bytes)
     kept = float(vocab.counts @ tables.keep_probability(vocab.counts, config.sample))
     if kept < 1:
         raise ConfigError(
             f"--sample {config.sample:g} keeps no word of the corpus (expected {kept:.2g} per "
             "epoch); use a larger value (1e-5 to 1e-3 are usual) or 0 to keep every word"
         )
-    return vocab, encode(raw, new_ids)
 
 
 def matrices_bytes(vocab_size: int, dim: int) -> int:

@@ -1,0 +1,134 @@
+"""Training on several workers (w2vcli.distributed): the sync schedule, how changes merge,
+workers simulated in one process and as Dask actors on a two-worker LocalCluster, the
+quality they reach against training on one machine, and faults."""
+
+import contextlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import w2vcli
+from w2vcli.cli import cli
+from w2vcli.config import TrainConfig
+from w2vcli.distributed import LocalWorkers, Worker, merged, synced_rows, train_parallel
+from w2vcli.errors import W2VError
+from w2vcli.prepare import load_prepared, prepare
+
+SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    """The English sample (250,000 tokens), prepared."""
+    path = tmp_path_factory.mktemp("prepared") / "en"
+    prepare([SAMPLE], path)
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_the_schedule_syncs_the_top_rows_more_often():
+    assert [synced_rows(n, 100_000) for n in (1, 2, 3, 4, 6, 8, 16)] == [
+        1024,
+        2048,
+        1024,
+        4096,
+        2048,
+        8192,
+        16384,
+    ]
+    assert synced_rows(64, 30_000) == 30_000  # never more rows than there are
+    assert synced_rows(5, 30_000, "all") == 30_000 and synced_rows(5, 30_000, "epoch") == 0
+
+
+def test_auto_sums_for_two_workers_and_averages_beyond():
+    from w2vcli.distributed import merge_rule
+
+    assert [merge_rule("auto", n) for n in (1, 2, 3, 8)] == ["sum", "sum", "mean", "mean"]
+    assert merge_rule("mean", 2) == "mean" and merge_rule("sum", 8) == "sum"
+
+
+def test_changes_merge_only_where_made():
+    a = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 0.0]], dtype=np.float32)
+    b = np.array([[3.0, 1.0], [0.0, 0.0], [0.0, 0.0]], dtype=np.float32)
+    assert merged([a, b], "sum").tolist() == [[4, 2], [2, 0], [0, 0]]
+    # the mean is over the workers that changed the row: one worker's change stays whole
+    assert merged([a, b], "mean").tolist() == [[2, 1], [2, 0], [0, 0]]
+
+
+def simulated(prepared: Path, workers: int, merge="sum", sync="schedule", **settings):
+    config = TrainConfig(threads=1, dim=50, epochs=3, seed=1, **settings).validate()
+    group = [Worker(str(prepared), config, 2, part, workers) for part in range(workers)]
+    vocab = load_prepared(prepared).vocab
+    result = train_parallel(LocalWorkers(group), workers, config, vocab.counts, sync, merge)
+    return group, result
+
+
+def test_simulated_workers_agree_and_learn_as_one_machine(prepared):
+    """Two workers end with the same model, having trained every word of every epoch
+    once; their loss is within 3 % of one thread's over the same corpus, and summing
+    changes learns faster than averaging them."""
+    group, result = simulated(prepared, 2)
+    assert np.array_equal(group[0].w_in, group[1].w_in)
+    assert np.array_equal(group[0].w_out, group[1].w_out)
+    single = w2vcli.train(prepared, threads=1, dim=50, epochs=3, seed=1)
+    assert result.words == single.words
+    assert abs(result.epoch_losses[-1] - single.epoch_losses[-1]) < 0.03 * single.epoch_losses[-1]
+    _, averaged = simulated(prepared, 2, merge="mean")
+    assert averaged.epoch_losses[-1] > result.epoch_losses[-1]
+
+
+def test_each_worker_trains_its_own_part(prepared):
+    group, _ = simulated(prepared, 3, sync="epoch")
+    parts = [w.mine for w in group]
+    assert sum(map(len, parts)) == len(group[0].trainer.batches)
+    assert parts[0][-1][1] == parts[1][0][0] and parts[1][-1][1] == parts[2][0][0]
+
+
+def test_dask_workers_train_a_prepared_corpus(prepared, tmp_path):
+    """Two Dask worker processes train and sync; the vectors file and the model directory
+    are written as for any run, and the run's record says how it was trained."""
+    out, model = tmp_path / "v.txt", tmp_path / "model"
+    result = invoke(
+        "train", prepared, "--engine", "dask", "--workers", "2", "-o", out,
+        "--save-model", model, "--epochs", "2", "--dim", "30", "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    from gensim.models import KeyedVectors
+
+    vectors = KeyedVectors.load_word2vec_format(str(out))
+    assert len(vectors) == len(load_prepared(prepared).vocab) and vectors.vector_size == 30
+    loaded = w2vcli.load_model(model)
+    assert loaded.provenance["runs"][-1]["engine"]["workers"] == 2
+    assert np.allclose(loaded.vectors.matrix, vectors.vectors)
+
+
+def test_dask_faults_are_one_line(prepared, tmp_path):
+    result = invoke(
+        "train", prepared, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "-o",
+        tmp_path / "v.txt",
+    )  # fmt: skip
+    assert result.exit_code == 1 and "cannot reach a Dask scheduler" in result.output
+    assert result.output.count("\n") == 1 and not (tmp_path / "v.txt").exists()
+    result = invoke("train", SAMPLE, "--engine", "dask", "-o", tmp_path / "v.txt")
+    assert result.exit_code == 1 and "trains a prepared directory" in result.output
+
+
+def test_a_worker_lost_during_training_stops_the_run_naming_it(prepared):
+    from w2vcli.dask_engine import Engine
+
+    config = TrainConfig(threads=1, dim=20, epochs=1).validate()
+    with Engine(workers=2) as engine:
+        workers = engine.start(Worker, str(prepared), config, 2)
+        workers.call("start_epoch")
+        lost = workers.addresses[1]
+        with contextlib.suppress(Exception):  # the call dies with its worker
+            engine.client.run(os._exit, 1, workers=[lost])
+        with pytest.raises(W2VError, match=f"the Dask worker {lost} failed"):
+            for _ in range(50):
+                workers.call("train_round", 0, 2)

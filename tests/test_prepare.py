@@ -1,0 +1,152 @@
+"""`w2v prepare` and w2vcli.prepare: the vocabulary of many inputs is the one training
+counts from them concatenated; Dask workers (a two-worker LocalCluster) write the same
+directory as this process; `w2v train DIR` trains the shards as it trains the text, to the
+byte; inputs of every kind; one-line errors."""
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import w2vcli
+from w2vcli.cli import cli
+from w2vcli.corpus import encode, read_corpus
+from w2vcli.errors import W2VError
+from w2vcli.prepare import load_prepared, prepare
+from w2vcli.vocab import LINE_END, build_vocab
+
+SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> list:
+    """The English sample in three files of unequal size, each ending its last line."""
+    lines = SAMPLE.read_text().splitlines(keepends=True)
+    folder = tmp_path_factory.mktemp("inputs")
+    paths = []
+    for i, (start, stop) in enumerate([(0, 40), (40, 150), (150, 250)]):
+        paths.append(folder / f"part-{i}.txt")
+        paths[-1].write_text("".join(lines[start:stop]))
+    return paths
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def collapsed(ids: np.ndarray) -> np.ndarray:
+    """The stream with each run of line ends made one."""
+    ends = ids == LINE_END
+    return ids[~(ends & np.concatenate([[False], ends[:-1]]))]
+
+
+def test_the_vocabulary_and_ids_are_those_of_the_inputs_concatenated(inputs, tmp_path):
+    prepared = prepare(inputs, tmp_path / "p")
+    joined = tmp_path / "all.txt"
+    joined.write_bytes(b"".join(p.read_bytes() for p in inputs))
+    raw = read_corpus(str(joined))
+    vocab, new_ids = build_vocab(raw.tokens, raw.counts, 5)
+    assert prepared.vocab.words == vocab.words  # the same order: ties first seen first
+    assert prepared.vocab.counts.tolist() == vocab.counts.tolist()
+    ours = prepared.ids[0 : len(prepared.ids)]
+    assert np.array_equal(collapsed(ours), collapsed(encode(raw, new_ids)))
+    assert len(prepared.described["shards"]) == 3  # one per input, in their order
+    lengths = [s["ids"] for s in prepared.described["shards"]]
+    assert sum(lengths) == len(prepared.ids)
+    assert prepared.described["distinct"] == len(raw.tokens)
+
+
+def test_dask_workers_write_the_same_directory(inputs, tmp_path):
+    """Counted and encoded by two worker processes of a LocalCluster, the files have the
+    same bytes as this process writes."""
+    local = prepare(inputs, tmp_path / "local", min_count=3)
+    dask = prepare(inputs, tmp_path / "dask", min_count=3, engine="dask", workers=2)
+    assert dask.described["engine"] == "dask"
+    names = sorted(os.listdir(tmp_path / "local"))
+    assert names == sorted(os.listdir(tmp_path / "dask"))
+    for name in names:
+        if name != "prepared.json":
+            assert (tmp_path / "local" / name).read_bytes() == (
+                tmp_path / "dask" / name
+            ).read_bytes()
+    assert local.described["inputs"] == dask.described["inputs"]
+
+
+def test_training_a_prepared_directory_is_training_its_text(tmp_path):
+    """One input, one thread: the vectors of `w2v train DIR` and of `w2v train TEXT` have
+    the same bytes; the run takes the directory's --min-count unless told otherwise."""
+    assert invoke("prepare", SAMPLE, "-o", tmp_path / "p", "--min-count", "3").exit_code == 0
+    common = ["--threads", "1", "--epochs", "1", "--dim", "20", "--seed", "3", "-q"]
+    result = invoke("train", tmp_path / "p", "-o", tmp_path / "a.txt", *common)
+    assert result.exit_code == 0, result.output
+    result = invoke("train", SAMPLE, "-o", tmp_path / "b.txt", "--min-count", "3", *common)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+    refused = invoke("train", tmp_path / "p", "-o", tmp_path / "c.txt", "--min-count", "5")
+    assert refused.exit_code == 1 and "prepared with --min-count 3" in refused.output
+    model = w2vcli.train(tmp_path / "p", epochs=1, dim=10, threads=1)  # takes min_count 3
+    assert len(model.vocab) == len(load_prepared(tmp_path / "p").vocab)
+
+
+def test_directories_patterns_compressed_and_parquet_inputs(inputs, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    expected = prepare(inputs, tmp_path / "text").ids
+    expected = expected[0 : len(expected)]
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    for p in inputs:
+        (packed / (p.name + ".gz")).write_bytes(gzip.compress(p.read_bytes()))
+    for given in ([packed], [str(packed / "part-*.txt.gz")]):
+        got = prepare(given, tmp_path / "x").ids
+        assert np.array_equal(got[0 : len(got)], expected)
+    lines = [line for p in inputs for line in p.read_text().splitlines()]
+    table = pa.table({"text": lines, "tokens": [line.split() for line in lines]})
+    pq.write_table(table, tmp_path / "corpus.parquet")
+    for column in ("text", "tokens"):
+        got = prepare([tmp_path / "corpus.parquet"], tmp_path / "x", column=column).ids
+        assert np.array_equal(collapsed(got[0 : len(got)]), collapsed(expected))
+
+
+def test_a_prepared_directory_is_replaced_whole_and_nothing_else_is(inputs, tmp_path):
+    target = tmp_path / "p"
+    prepare(inputs[:1], target)
+    prepare(inputs, target)  # replaced: three shards now
+    assert sorted(os.listdir(target))[:3] == ["ids-00000.npy", "ids-00001.npy", "ids-00002.npy"]
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(W2VError, match="not a prepared directory"):
+        prepare(inputs, target)
+    assert (target / "notes.txt").read_text() == "mine"
+
+
+def test_errors_are_one_line(inputs, tmp_path):
+    text = inputs[0]
+    (tmp_path / "t.parquet").write_bytes(b"PAR1 not really")
+    cases = [
+        ([tmp_path / "missing.txt"], "missing.txt"),
+        ([text, "--column", "text"], "--column is for Parquet"),
+        ([tmp_path / "t.parquet"], "name its text with --column"),
+        ([tmp_path / "t.parquet", "--column", "x"], "cannot read as Parquet"),
+        ([text, "--workers", "2"], "for --engine dask"),
+        ([str(tmp_path / "nothing-*.txt")], "matches no file"),
+        ([text, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach"),
+    ]
+    for args, message in cases:
+        result = invoke("prepare", *args, "-o", tmp_path / "out")
+        assert result.exit_code == 1, (args, result.output)
+        last = result.output.splitlines()[-1]  # after what was done, one line
+        assert last.startswith("Error: ") and message in last, result.output
+        assert result.output.count("Error") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_worker_that_dies_fails_the_run_in_one_line():
+    from w2vcli.dask_engine import Engine
+
+    with Engine(workers=1) as engine:
+        with pytest.raises(W2VError, match="died"):
+            engine.map(os._exit, [3])

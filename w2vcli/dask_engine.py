@@ -1,0 +1,163 @@
+"""Dask: w2v's tasks on the workers of a Dask cluster (dask.distributed), the one module
+that knows Dask. Another engine (Spark, MPI) would be a module with the same few methods.
+
+The cluster is the one at a scheduler's address (`dask scheduler`, dask-jobqueue on Slurm,
+Kubernetes...), or a LocalCluster of worker processes started here. Every worker needs
+w2vcli installed (the same version: checked before any work) and must reach the inputs
+(a shared file system, or URLs that fsspec opens) and the output directory.
+"""
+
+import contextlib
+import importlib.metadata
+import logging
+import os
+
+from .errors import W2VError
+
+CONNECT_SECONDS = 10
+
+
+def _version() -> str:
+    return importlib.metadata.version("w2vcli")
+
+
+class Engine:
+    """A Dask client, as a context: `map(task, sources, **options)` runs task(source,
+    **options) for each source on the workers and returns the results in order."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None):
+        try:
+            from dask import distributed
+        except ImportError:
+            raise W2VError("--engine dask needs Dask: pip install 'w2vcli[dask]'") from None
+        self.distributed, self.scheduler, self.workers = distributed, scheduler, workers
+        self.cluster = self.client = None
+        if scheduler and workers:
+            raise W2VError("--workers starts a local cluster; not with --scheduler")
+
+    def __enter__(self):
+        d = self.distributed
+        if self.scheduler:
+            try:
+                self.client = d.Client(self.scheduler, timeout=CONNECT_SECONDS, set_as_default=True)
+            except (OSError, TimeoutError, ValueError) as e:
+                raise W2VError(
+                    f"--scheduler {self.scheduler}: cannot reach a Dask scheduler there ({e}); "
+                    "check the address, or leave --scheduler out for a local cluster"
+                ) from None
+        else:
+            self.cluster = d.LocalCluster(
+                n_workers=self.workers or len(os.sched_getaffinity(0)),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = d.Client(self.cluster, set_as_default=True)
+        try:
+            versions = self.client.run(_version)
+        except Exception as e:  # a worker without w2vcli: its import fails there
+            self.__exit__(None, None, None)
+            raise W2VError(
+                f"the Dask workers cannot run w2v ({e}); install w2vcli on them"
+            ) from None
+        ours = _version()
+        other = {w: v for w, v in versions.items() if v != ours}
+        if not versions or other:
+            self.__exit__(None, None, None)
+            found = ", ".join(f"{w} has {v}" for w, v in other.items()) or "no workers"
+            raise W2VError(f"the Dask workers need w2vcli {ours}: {found}")
+        return self
+
+    def __exit__(self, *exc):
+        for part in (self.client, self.cluster):
+            if part is not None:
+                with contextlib.suppress(Exception):
+                    part.close()
+        return False
+
+    def describe(self) -> str:
+        workers = len(self.client.scheduler_info().get("workers", {}))
+        where = self.scheduler or "a local cluster"
+        return f"{workers} Dask workers ({where})"
+
+    def start(self, make, *args) -> "Actors":
+        """One actor per Dask worker: make(*args, part, parts) on worker number `part`."""
+        addresses = sorted(self.client.scheduler_info()["workers"])
+        futures = [
+            self.client.submit(
+                make, *args, part, len(addresses), actor=True, workers=[a], pure=False
+            )
+            for part, a in enumerate(addresses)
+        ]
+        return Actors(
+            [self._result(f, a) for f, a in zip(futures, addresses, strict=True)], addresses
+        )
+
+    def map(self, task, sources: list, **options) -> list:
+        futures = [self.client.submit(task, s, pure=False, **options) for s in sources]
+        return self._results(futures, sources)
+
+    def map_with(self, task, sources: list, paths: list, shared, **options) -> list:
+        """task(source, shared, path, **options) for each source; `shared` sent to each
+        worker once."""
+        shared = self.client.scatter(shared, broadcast=True)
+        futures = [
+            self.client.submit(task, s, shared, p, pure=False, **options)
+            for s, p in zip(sources, paths, strict=True)
+        ]
+        return self._results(futures, sources)
+
+    def _results(self, futures: list, sources: list) -> list:
+        """The tasks' results in order; the first failure as a one-line error, the other
+        tasks cancelled."""
+        try:
+            return [self._result(f, s) for f, s in zip(futures, sources, strict=True)]
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+    def _result(self, future, source: str):
+        try:
+            return future.result()
+        except W2VError:
+            raise  # the task's own one-line error (a damaged input...)
+        except self.distributed.KilledWorker as e:
+            worker = getattr(e, "last_worker", None)
+            name = getattr(worker, "address", worker) or "a worker"
+            raise W2VError(
+                f"{source}: the Dask worker running it ({name}) died, again on each retry; "
+                "see the workers' logs (memory?)"
+            ) from None
+        except OSError as e:
+            raise W2VError(f"{source}: lost the Dask cluster ({e})") from None
+
+
+class Actors:
+    """Stateful workers on a Dask cluster: `call(method, *args)` calls it on each, in
+    parallel, and returns their results in order (w2vcli.distributed's engine interface)."""
+
+    def __init__(self, actors: list, addresses: list):
+        self.actors, self.addresses = actors, addresses
+
+    def __len__(self) -> int:
+        return len(self.actors)
+
+    def call(self, method: str, *args) -> list:
+        futures = [
+            _guarded(address, lambda actor=actor: getattr(actor, method)(*args))
+            for actor, address in zip(self.actors, self.addresses, strict=True)
+        ]
+        return [_guarded(a, f.result) for f, a in zip(futures, self.addresses, strict=True)]
+
+
+def _guarded(address: str, work):
+    """work(), its failure one line naming the worker (its process died, or the network
+    failed); a W2VError of the worker's own as it is."""
+    try:
+        return work()
+    except W2VError:
+        raise
+    except Exception as e:
+        raise W2VError(
+            f"the Dask worker {address} failed in training ({type(e).__name__}: {e}); the run stops"
+        ) from None
