@@ -104,7 +104,7 @@ def test_dask_workers_train_a_prepared_corpus(prepared, tmp_path):
     vectors = KeyedVectors.load_word2vec_format(str(out))
     assert len(vectors) == len(load_prepared(prepared).vocab) and vectors.vector_size == 30
     loaded = w2vcli.load_model(model)
-    assert loaded.provenance["runs"][-1]["engine"]["workers"] == 2
+    assert loaded.provenance["runs"][-1]["dask_workers"] == 2
     assert np.allclose(loaded.vectors.matrix, vectors.vectors)
 
 
@@ -132,3 +132,30 @@ def test_a_worker_lost_during_training_stops_the_run_naming_it(prepared):
         with pytest.raises(W2VError, match=f"the Dask worker {lost} failed"):
             for _ in range(50):
                 workers.call("train_round", 0, 2)
+
+
+def test_a_run_whose_worker_dies_resumes_from_its_last_epoch(prepared, tmp_path):
+    """A worker killed after epoch 1 of 3 stops the run in one line; the checkpoint of
+    epoch 1 stands, and --resume finishes the run on the workers."""
+
+    def kill_a_worker(epoch, model):
+        from distributed import get_client
+
+        if epoch == 0:
+            client = get_client()
+            lost = sorted(client.scheduler_info()["workers"])[1]
+            with contextlib.suppress(Exception):
+                client.run(os._exit, 1, workers=[lost])
+
+    checkpoint = tmp_path / "ck"
+    settings = dict(engine="dask", workers=2, epochs=3, dim=20, checkpoint=checkpoint)
+    with pytest.raises(W2VError, match="failed in training"):
+        w2vcli.train(prepared, on_epoch=kill_a_worker, **settings)
+    saved = w2vcli.load_model(checkpoint)
+    assert saved.state.epochs_done == 1 and len(saved.epoch_losses) == 1
+    result = invoke("train", "--resume", checkpoint, "-o", tmp_path / "v.txt", "-q")
+    assert result.exit_code == 0, result.output
+    done = w2vcli.load_model(checkpoint)
+    assert done.state.epochs_done == 3 and len(done.epoch_losses) == 3
+    assert done.state.words == 3 * done.corpus.words
+    assert done.epoch_losses[:1] == saved.epoch_losses

@@ -134,6 +134,11 @@ class Worker:
         self.w_in[:k] = self.base_in[:k]
         self.w_out[out] = self.base_out[out]
 
+    def agree_all(self, w_in: np.ndarray, w_out: np.ndarray) -> None:
+        """Start from these matrices (a checkpoint's), agreed."""
+        self.w_in[:], self.w_out[:] = w_in, w_out
+        self.base_in[:], self.base_out[:] = w_in, w_out
+
     def matrices(self) -> tuple:
         return self.w_in, self.w_out
 
@@ -178,17 +183,24 @@ def train_parallel(
     sync: str = "schedule",
     merge: str = "sum",
     on_round=None,
+    on_epoch=None,
+    state=None,
 ) -> ParallelResult:
     """Drive the workers behind `engine` (training the vocabulary of `counts`) through the
-    epochs; afterwards every worker holds the same model. `on_round(result)` after each
-    round."""
+    epochs, from `state` (a trainer.TrainState between epochs) or the start; afterwards
+    every worker holds the same model. `on_round(result)` after each round,
+    `on_epoch(epoch, result)` after each epoch, the workers agreeing on every row."""
     vocab_size = len(counts)
     if sync not in SYNCS or merge not in MERGES:
         choices = f"--sync {'|'.join(SYNCS)}, --merge {'|'.join(MERGES)}"
         raise W2VError(f"--sync {sync} --merge {merge}: give {choices}")
     merge = merge_rule(merge, workers)
     result, t0 = ParallelResult(), time.perf_counter()
-    for _ in range(config.epochs):
+    first = 0
+    if state is not None:
+        first, result.words = state.epochs_done, state.words
+        result.epoch_losses = list(state.epoch_losses)
+    for epoch in range(first, config.epochs):
         engine.call("start_epoch")
         loss = examples = 0
         left = True
@@ -205,6 +217,8 @@ def train_parallel(
             if on_round:
                 on_round(result)
         result.epoch_losses.append(loss / max(1, examples))
+        if on_epoch:
+            on_epoch(epoch, result)
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -163,6 +163,8 @@ def train(
     if checkpoint is not None:
         checkpoint = model_dir.check_target(os.fspath(checkpoint), "--checkpoint")
     parallel = _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_vectors)
+    if parallel and checkpoint_every:
+        raise ConfigError("--checkpoint-every: a Dask run saves its --checkpoint after each epoch")
     init = _init_source(init_vectors, config)
     raw, stats = _read_corpus(corpus, name, config)
     vocab = _merged_vocab(previous.vocab, raw, config) if update_vocab else None
@@ -199,7 +201,7 @@ def train(
     model.frozen = trainer.model.frozen if trainer.model.frozen.any() else None
     if parallel:
         run["engine"] = parallel
-        return _train_parallel(trainer, model, os.fspath(corpus), on_start, on_progress)
+        return _train_parallel(trainer, model, os.fspath(corpus), on_start, on_progress, on_epoch)
     return _train(trainer, model, None, on_start, on_build, on_progress, on_epoch)
 
 
@@ -231,20 +233,27 @@ def _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_ve
     }
 
 
-def _train_parallel(trainer, model, prepared: str, on_start, on_progress) -> Model:
+def _train_parallel(
+    trainer, model, prepared: str, on_start, on_progress, on_epoch=None, state=None
+) -> Model:
     """--engine dask: the Dask workers train the prepared corpus and sync in rounds
-    (w2vcli.distributed); the model gets their final matrices."""
-    from . import provenance
+    (w2vcli.distributed), from `state` (a checkpoint's, between two epochs) or the start;
+    the model gets their matrices after each epoch (saved to the run's --checkpoint)."""
+    from . import model_dir, provenance
     from .dask_engine import Engine
     from .distributed import ROUND_BATCHES, Worker, train_parallel
     from .trainer import TrainState, learning_rate
 
     run = model.provenance["runs"][-1]
     spec, c = run["engine"], model.config
+    checkpoint = (run.get("checkpoint") or {}).get("directory")
     model.corpus.words = trainer.total_words // c.epochs
+    seconds, t0 = run.get("seconds", 0.0), time.perf_counter()
     with Engine(spec["scheduler"], spec["workers"]) as engine:
         workers = engine.start(Worker, prepared, c, ROUND_BATCHES)
-        spec["workers"] = len(workers)
+        run["dask_workers"] = len(workers)
+        if state is not None:
+            workers.call("agree_all", trainer.w_in, trainer.w_out)
         if on_start:
             on_start(model)
 
@@ -255,22 +264,32 @@ def _train_parallel(trainer, model, prepared: str, on_start, on_progress) -> Mod
                 )
                 on_progress(result.words, alpha, None)
 
+        def epoch_done(epoch, result):
+            w_in, w_out = workers.call("matrices")[0]
+            _copy_rows(trainer.w_in, w_in)
+            _copy_rows(trainer.w_out, w_out)
+            model.state = TrainState(epoch + 1, result.words, list(result.epoch_losses))
+            model.epoch_losses = list(result.epoch_losses)
+            run.update(epoch_losses=model.epoch_losses, seconds=seconds + time.perf_counter() - t0)
+            if checkpoint:
+                model_dir.save(model, checkpoint, "--checkpoint")
+            if on_epoch:
+                on_epoch(epoch, model)
+
         result = train_parallel(
-            workers, len(workers), c, model.vocab.counts, spec["sync"], spec["merge"], on_round
+            workers,
+            len(workers),
+            c,
+            model.vocab.counts,
+            spec["sync"],
+            spec["merge"],
+            on_round,
+            epoch_done,
+            state,
         )
-        w_in, w_out = workers.call("matrices")[0]
-    _copy_rows(trainer.w_in, w_in)
-    _copy_rows(trainer.w_out, w_out)
-    model.epoch_losses = list(result.epoch_losses)
     model.words, model.seconds, model.threads = result.words, result.seconds, len(workers)
-    model.state = TrainState(c.epochs, result.words, list(result.epoch_losses))
-    run.update(
-        epoch_losses=list(result.epoch_losses),
-        seconds=result.seconds,
-        finished=provenance.now(),
-        rounds=result.rounds,
-        synced_bytes=result.synced_bytes,
-    )
+    run.update(finished=provenance.now(), rounds=run.get("rounds", 0) + result.rounds)
+    run["synced_bytes"] = run.get("synced_bytes", 0) + result.synced_bytes
     return model
 
 
@@ -337,6 +356,12 @@ def resume(
     model = Model(vectors, trainer.w_out, saved.vocab, config, stats)
     model.provenance, model.frozen = saved.provenance, saved.frozen
     model.state, model.epoch_losses = saved.state, list(saved.state.epoch_losses)
+    if run.get("engine"):  # a run of Dask workers: on them again, from its last epoch
+        if saved.state.lanes is not None:
+            raise ConfigError(f"--resume {checkpoint}: a Dask run saves between epochs only")
+        return _train_parallel(
+            trainer, model, os.fspath(corpus), on_start, on_progress, on_epoch, saved.state
+        )
     return _train(trainer, model, saved.state, on_start, on_build, on_progress, on_epoch)
 
 
