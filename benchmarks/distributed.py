@@ -117,7 +117,7 @@ def simulated(prepared: Path, counts: list) -> tuple:
             log(f"simulated: {n} workers, {sync} + {merge}")
             group = [Worker(str(prepared), config, ROUND_BATCHES, p, n) for p in range(n)]
             t0 = time.perf_counter()
-            result = train_parallel(LocalWorkers(group), n, config, vocab.counts, sync, merge)
+            result = train_parallel(LocalWorkers(group), config, vocab.counts, sync, merge)
             seconds = time.perf_counter() - t0
             path = Path(tempfile.mkdtemp()) / "v.txt"
             Vectors(vocab.words, np.ascontiguousarray(group[0].w_in)).save(str(path), "text")

@@ -65,7 +65,7 @@ def simulated(prepared: Path, workers: int, merge="sum", sync="schedule", **sett
     config = TrainConfig(threads=1, dim=50, epochs=3, seed=1, **settings).validate()
     group = [Worker(str(prepared), config, 2, part, workers) for part in range(workers)]
     vocab = load_prepared(prepared).vocab
-    result = train_parallel(LocalWorkers(group), workers, config, vocab.counts, sync, merge)
+    result = train_parallel(LocalWorkers(group), config, vocab.counts, sync, merge)
     return group, result
 
 

@@ -144,6 +144,29 @@ def _repair_utf8(chunk: bytes) -> tuple[bytes, int, int]:
     return b"\n".join(lines), bad, invalid
 
 
+def check_text(path: str, junk: int, seen: int) -> None:
+    """Refuse input whose bytes read so far (`seen`) are more than JUNK_SHARE invalid
+    UTF-8 or NUL (`junk`): binary, or another encoding."""
+    if junk > JUNK_SHARE * seen:
+        raise CorpusError(
+            f"{path}: not UTF-8 text ({junk:,} of the first {seen:,} bytes are invalid UTF-8 "
+            "or NUL); convert it first, e.g. with iconv -f GB18030 -t UTF-8 (or -f UTF-16)"
+        )
+
+
+def temporary_file(tmp_dir=None, prefix: str = "w2v-"):
+    """A temporary file without a name (gone when w2v ends, however it ends), in `tmp_dir`
+    or $TMPDIR."""
+    try:
+        return tempfile.TemporaryFile(dir=tmp_dir, prefix=prefix)
+    except OSError as e:
+        where = tmp_dir or tempfile.gettempdir()
+        raise CorpusError(
+            f"--tmp-dir {where}: cannot make a temporary file there ({e.strerror or e}); "
+            "give a writable directory with --tmp-dir"
+        ) from None
+
+
 def _encode_chunk(chunk: bytes, index: dict) -> np.ndarray:
     """Provisional ids of a chunk's tokens, new tokens added to `index`."""
     new_id = index.setdefault
@@ -253,12 +276,7 @@ def count_chunks(
         chunk, bad, bad_bytes = _repair_utf8(chunk)
         raw.bad_lines += bad
         invalid += bad_bytes
-        if invalid + raw.nul_bytes > JUNK_SHARE * seen:
-            raise CorpusError(
-                f"{path}: not UTF-8 text ({invalid + raw.nul_bytes:,} of the first {seen:,} "
-                "bytes are invalid UTF-8 or NUL); convert it first, e.g. with iconv -f "
-                "GB18030 -t UTF-8 (or -f UTF-16)"
-            )
+        check_text(path, invalid + raw.nul_bytes, seen)
         raw.lines += chunk.count(b"\n")
         chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
         known = len(index)
@@ -337,14 +355,7 @@ class DiskIds:
     start (unlinked at once), so it is gone when the process ends, however it ends."""
 
     def __init__(self, tmp_dir=None):
-        try:
-            self.file = tempfile.TemporaryFile(dir=tmp_dir, prefix="w2v-ids-")
-        except OSError as e:
-            where = tmp_dir or tempfile.gettempdir()
-            raise CorpusError(
-                f"--tmp-dir {where}: cannot make the corpus's temporary file there "
-                f"({e.strerror or e}); give a writable directory with --tmp-dir"
-            ) from None
+        self.file = temporary_file(tmp_dir, "w2v-ids-")
         self.fd, self.length = self.file.fileno(), 0
         self.buffer, self.buffered = np.empty(BUFFER_IDS, dtype=np.int32), 0
 

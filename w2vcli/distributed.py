@@ -78,18 +78,14 @@ class Worker:
         self.trainer.compile()
         batches = self.trainer.batches
         self.mine = batches[part * len(batches) // parts : (part + 1) * len(batches) // parts]
-        self.scratches = [
-            self.trainer._scratch(config.seed * 1_000_003 + part * config.n_threads + t + 1)
-            for t in range(config.n_threads)
-        ]
+        self.scratch = self.trainer._scratch(config.seed * 1_000_003 + part + 1)
         self.round_batches, self.next = round_batches, 0
         self.w_in, self.w_out = self.trainer.w_in, self.trainer.w_out
         self.base_in, self.base_out = self.w_in.copy(), self.w_out.copy()
         self.hs = config.loss == "hs"
 
-    def start_epoch(self) -> int:
+    def start_epoch(self) -> None:
         self.next = 0
-        return len(self.mine)
 
     def train_round(self, words_before: int, workers: int) -> tuple:
         """Train the next round of this worker's batches; returns (words, loss, examples,
@@ -102,12 +98,10 @@ class Worker:
         self.next += len(batches)
         words = examples = 0
         loss = 0.0
-        for start, end in batches:  # one thread: threads within a worker come later
+        for start, end in batches:  # one thread a worker
             progress = (words_before + workers * words) / max(1, t.total_words)
             alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
-            batch_loss, batch_examples, batch_words = t._run_batch(
-                start, end, alpha, self.scratches[0]
-            )
+            batch_loss, batch_examples, batch_words = t._run_batch(start, end, alpha, self.scratch)
             loss, examples, words = (
                 loss + batch_loss,
                 examples + batch_examples,
@@ -120,7 +114,7 @@ class Worker:
         return slice(n - min(k, n), n) if self.hs else slice(0, min(k, n))
 
     def changes(self, k: int) -> tuple:
-        """(change, touched) of the top k input rows and output rows since last agreed."""
+        """The changes of the top k input rows and output rows since last agreed."""
         out = self._out_rows(k)
         delta_in = self.w_in[:k] - self.base_in[:k]
         delta_out = self.w_out[out] - self.base_out[out]
@@ -175,9 +169,14 @@ class ParallelResult:
     synced_bytes: int = 0  # sent by the workers (the changes), as float32
 
 
+def check_rules(sync: str, merge: str) -> None:
+    if sync not in SYNCS or merge not in MERGES:
+        choices = f"--sync {'|'.join(SYNCS)}, --merge {'|'.join(MERGES)}"
+        raise W2VError(f"--sync {sync} --merge {merge}: give {choices}")
+
+
 def train_parallel(
     engine,
-    workers: int,
     config: TrainConfig,
     counts: np.ndarray,
     sync: str = "schedule",
@@ -186,14 +185,13 @@ def train_parallel(
     on_epoch=None,
     state=None,
 ) -> ParallelResult:
-    """Drive the workers behind `engine` (training the vocabulary of `counts`) through the
+    """Drive the workers behind `engine` (len(engine) of them, training the vocabulary of
+    `counts`) through the
     epochs, from `state` (a trainer.TrainState between epochs) or the start; afterwards
     every worker holds the same model. `on_round(result)` after each round,
     `on_epoch(epoch, result)` after each epoch, the workers agreeing on every row."""
-    vocab_size = len(counts)
-    if sync not in SYNCS or merge not in MERGES:
-        choices = f"--sync {'|'.join(SYNCS)}, --merge {'|'.join(MERGES)}"
-        raise W2VError(f"--sync {sync} --merge {merge}: give {choices}")
+    vocab_size, workers = len(counts), len(engine)
+    check_rules(sync, merge)
     merge = merge_rule(merge, workers)
     result, t0 = ParallelResult(), time.perf_counter()
     first = 0
@@ -239,6 +237,9 @@ class LocalWorkers:
 
     def __init__(self, workers: list):
         self.workers = workers
+
+    def __len__(self) -> int:
+        return len(self.workers)
 
     def call(self, method: str, *args) -> list:
         return [getattr(w, method)(*args) for w in self.workers]

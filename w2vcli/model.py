@@ -207,7 +207,7 @@ def train(
 
 def _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_vectors):
     """The parallel run asked for ({} for training here), checked before any work."""
-    from .distributed import MERGES, SYNCS
+    from .distributed import check_rules
 
     if engine == "local":
         if scheduler or workers:
@@ -222,8 +222,7 @@ def _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_ve
         )
     if previous is not None or init_vectors is not None:
         raise ConfigError("--engine dask: not with --from or --init-vectors yet")
-    if sync not in SYNCS or merge not in MERGES:
-        raise ConfigError(f"--sync {sync}, --merge {merge}: give {SYNCS} and {MERGES}")
+    check_rules(sync, merge)
     return {
         "engine": engine,
         "scheduler": scheduler,
@@ -278,7 +277,6 @@ def _train_parallel(
 
         result = train_parallel(
             workers,
-            len(workers),
             c,
             model.vocab.counts,
             spec["sync"],

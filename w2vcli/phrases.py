@@ -29,14 +29,13 @@ overcounted.
 
 import itertools
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config import MAX_TYPES
-from .corpus import JUNK_SHARE, _repair_utf8, open_corpus, read_chunks
-from .errors import CorpusError, W2VError
+from .corpus import _repair_utf8, check_text, open_corpus, read_chunks, temporary_file
+from .errors import W2VError
 
 SCORINGS = ("word2phrase", "npmi")
 THRESHOLDS = {"word2phrase": 100.0, "npmi": 0.5}  # word2phrase's; a middle npmi
@@ -260,23 +259,12 @@ class Source:
             with open_corpus(os.fspath(self.source)) as f:
                 yield from read_chunks(f, self.name)
         else:
-            copy = temporary(self.tmp_dir)
+            copy = temporary_file(self.tmp_dir, "w2v-phrases-")
             for chunk in read_chunks(self.source, self.name):
                 copy.write(chunk)
                 yield chunk
             copy.flush()
             self.copy = copy
-
-
-def temporary(tmp_dir=None):
-    try:
-        return tempfile.TemporaryFile(dir=tmp_dir, prefix="w2v-phrases-")
-    except OSError as e:
-        where = tmp_dir or tempfile.gettempdir()
-        raise W2VError(
-            f"--tmp-dir {where}: cannot make a temporary file there ({e.strerror or e}); "
-            "give a writable directory with --tmp-dir"
-        ) from None
 
 
 def cleaned(chunks, name: str):
@@ -289,11 +277,7 @@ def cleaned(chunks, name: str):
         if nul:
             chunk = chunk.replace(b"\0", b" ")
         junk += nul + _repair_utf8(chunk)[2]
-        if junk > JUNK_SHARE * seen:
-            raise CorpusError(
-                f"{name}: not UTF-8 text ({junk:,} of the first {seen:,} bytes are invalid "
-                "UTF-8 or NUL); convert it first, e.g. with iconv -f GB18030 -t UTF-8"
-            )
+        check_text(name, junk, seen)
         yield chunk
 
 
@@ -433,7 +417,7 @@ def run_passes(
         counts = count(cleaned(text.chunks(), name), connectors, scoring, max_types)
         counts.finish(min_count)
         joiner = Joiner(counts, scoring, t, min_count)
-        out = write if i == passes - 1 else temporary(tmp_dir)
+        out = write if i == passes - 1 else temporary_file(tmp_dir, "w2v-phrases-")
         put = out if callable(out) else out.write
         for chunk in cleaned(text.chunks(), name):
             put(joiner(chunk))
