@@ -10,9 +10,10 @@
    WordSim-353 Spearman of each, and the whole run's seconds.
 2. Simulated: N workers (--workers) in one process (w2vcli.distributed.LocalWorkers, the
    arithmetic of N machines that sync, run one after another), for the sync rules
-   schedule + sum (w2v's default), schedule + mean, all + sum, and epoch + mean (Spark
-   MLlib's scheme: averaging once per epoch), seed 1; quality, rounds and the bytes the
-   workers send.
+   schedule + sum (w2v's default for 2 workers), schedule + capped (its default for
+   more), schedule + mean (pWord2Vec's), all + sum, and epoch + mean (Spark MLlib's
+   scheme: averaging once per epoch), seed 1; quality, rounds and the bytes the workers
+   send; and one worker alone (one thread, the same seed) for reference.
 3. Predicted scaling: words/s of N workers = N * r / (1 + N * s / (r * t)), where r is one
    worker's measured words/s, t the words a worker trains per round, and s the seconds
    a round's sync takes at the stated bandwidth for the bytes measured in 2 (each worker
@@ -38,7 +39,13 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 CORPUS = DATA / "en-mix.txt"
 W2V = shutil.which("w2v", path=str(Path(sys.executable).parent)) or shutil.which("w2v")
-RULES = [("schedule", "sum"), ("schedule", "mean"), ("all", "sum"), ("epoch", "mean")]
+RULES = [
+    ("schedule", "sum"),
+    ("schedule", "capped"),
+    ("schedule", "mean"),
+    ("all", "sum"),
+    ("epoch", "mean"),
+]
 BANDWIDTH = 10e9 / 8  # bytes/s: 10 Gbit/s Ethernet
 
 
@@ -104,6 +111,7 @@ def measured_dask(tmp: Path, prepared: Path, seeds: int) -> list:
 
 
 def simulated(prepared: Path, counts: list) -> tuple:
+    import w2vcli
     from w2vcli.config import TrainConfig
     from w2vcli.distributed import ROUND_BATCHES, LocalWorkers, Worker, train_parallel
     from w2vcli.prepare import load_prepared
@@ -111,7 +119,11 @@ def simulated(prepared: Path, counts: list) -> tuple:
 
     vocab = load_prepared(prepared).vocab
     config = TrainConfig(threads=1, seed=1).validate()
-    rows, costs = [], {}
+    alone = w2vcli.train(str(prepared), config=config)
+    path = Path(tempfile.mkdtemp()) / "v.txt"
+    alone.vectors.save(str(path), "text")
+    rows, costs = [(1, "-", "-", *evaluate(path), 0, 0, alone.seconds)], {}
+    shutil.rmtree(path.parent)
     for n in counts:
         for sync, merge in RULES:
             log(f"simulated: {n} workers, {sync} + {merge}")
@@ -223,6 +235,7 @@ def predicted(costs: dict, rows: list) -> list:
         left.plot(xs, speeds, "o-", label=label)
         right.plot(xs, quality, "o-", label=label)
     left.plot(xs, [n * rate for n in xs], "--", color="grey", label="linear")
+    right.axhline(rows[0][3], ls="--", color="grey", label="one worker alone")
     left.set(xlabel="workers", ylabel="predicted words/s", xscale="log", yscale="log")
     left.set_title(f"speed, {BANDWIDTH * 8 / 1e9:.0f} Gbit/s through the client")
     right.set(xlabel="workers", ylabel="analogy accuracy % (en-mix)", xscale="log")

@@ -46,10 +46,10 @@ def test_the_schedule_syncs_the_top_rows_more_often():
     assert synced_rows(5, 30_000, "all") == 30_000 and synced_rows(5, 30_000, "epoch") == 0
 
 
-def test_auto_sums_for_two_workers_and_averages_beyond():
+def test_auto_sums_for_two_workers_and_caps_beyond():
     from w2vcli.distributed import merge_rule
 
-    assert [merge_rule("auto", n) for n in (1, 2, 3, 8)] == ["sum", "sum", "mean", "mean"]
+    assert [merge_rule("auto", n) for n in (1, 2, 3, 8)] == ["sum", "sum", "capped", "capped"]
     assert merge_rule("mean", 2) == "mean" and merge_rule("sum", 8) == "sum"
 
 
@@ -59,6 +59,29 @@ def test_changes_merge_only_where_made():
     assert merged([a, b], "sum").tolist() == [[4, 2], [2, 0], [0, 0]]
     # the mean is over the workers that changed the row: one worker's change stays whole
     assert merged([a, b], "mean").tolist() == [[2, 1], [2, 0], [0, 0]]
+
+
+def test_capped_keeps_independent_changes_and_shortens_agreeing_ones():
+    from w2vcli.distributed import CAP
+
+    def capped(*rows):
+        return merged([np.array([r], dtype=np.float32) for r in rows], "capped")[0]
+
+    assert capped([2.0, 0.0]).tolist() == [2, 0]  # one worker: its change, whole
+    assert capped([3.0, 0.0], [0.0, 4.0]).tolist() == [3, 4]  # orthogonal: the sum
+    assert capped([1.0, 0.0], [-1.0, 0.5]).tolist() == [0, 0.5]  # opposed: the sum
+    # two equal changes: no longer than their root-sum-square, sqrt(2) of one
+    assert np.allclose(capped([1.0, 1.0], [1.0, 1.0]), [np.sqrt(2)] * 2)
+    # eight equal changes: sqrt(8) would overshoot; CAP times the longest
+    assert np.allclose(capped(*[[0.0, 2.0]] * 8), [0, 2 * CAP])
+    # never longer than the plain sum, always in its direction
+    rng = np.random.default_rng(0)
+    changes = [rng.normal(size=(50, 4)).astype(np.float32) + 1 for _ in range(6)]
+    total, kept = merged(changes, "sum"), merged(changes, "capped")
+    assert np.all(np.linalg.norm(kept, axis=1) <= np.linalg.norm(total, axis=1) + 1e-5)
+    scale = (kept * total).sum(axis=1) / (total * total).sum(axis=1)
+    assert np.all((scale > 0) & (scale <= 1 + 1e-6))
+    assert np.allclose(kept, scale[:, None] * total, atol=1e-5)
 
 
 def simulated(prepared: Path, workers: int, merge="sum", sync="schedule", **settings):
@@ -81,6 +104,15 @@ def test_simulated_workers_agree_and_learn_as_one_machine(prepared):
     assert abs(result.epoch_losses[-1] - single.epoch_losses[-1]) < 0.03 * single.epoch_losses[-1]
     _, averaged = simulated(prepared, 2, merge="mean")
     assert averaged.epoch_losses[-1] > result.epoch_losses[-1]
+
+
+def test_four_workers_capped_learn_more_than_averaged(prepared):
+    """With four workers, capping keeps more of the workers' progress than averaging and
+    stays finite."""
+    group, capped = simulated(prepared, 4, merge="auto")
+    _, averaged = simulated(prepared, 4, merge="mean")
+    assert np.isfinite(group[0].w_in).all()
+    assert capped.epoch_losses[-1] < averaged.epoch_losses[-1]
 
 
 def test_each_worker_trains_its_own_part(prepared):

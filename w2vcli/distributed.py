@@ -13,17 +13,23 @@ round of `round_batches` batches per worker, rows are averaged over the workers:
   of the input vectors and of the output vectors; with --loss hs, the output rows are the
   Huffman tree's inner nodes, of which the ones near the root (the last) are on the most
   paths and go first.
-- how: each row gets the sum of the workers' changes since it was last agreed, or their
-  mean over the workers that changed it (a row only one worker touched keeps that
-  worker's change either way). The workers agree on every row right after a sync, so
-  each keeps a copy of the rows as last agreed (its `base`) and sends only the change
-  since. Summing is what threads sharing one model do (Hogwild), with the others' updates
-  seen a round late; averaging divides the step of a row that N workers update by N, so
-  each word learns about as much as from one worker's share of the text. Measured on
-  en-mix (benchmarks/distributed.py): with 2 workers the sum keeps one machine's quality
-  and the mean loses about 3.5 analogy points; with 4 workers the sum diverges, every row
-  overshot by four steps computed a round apart, while the mean stays stable. So "auto"
-  (the default) sums for up to SUM_WORKERS workers and averages beyond.
+- how: each row gets the sum of the workers' changes since it was last agreed ("sum"),
+  their mean over the workers that changed it ("mean", pWord2Vec's), or the sum made no
+  longer than the changes' root-sum-square nor CAP times the longest change ("capped").
+  A row only one worker touched keeps that worker's change under every rule. The workers
+  agree on every row right after a sync, so each keeps a copy of the rows as last agreed
+  (its `base`) and sends only the change since. Summing is what threads sharing one
+  model do (Hogwild), with the others' updates seen a round late: right while the
+  changes are independent, but a frequent word's row moves a long way within a round,
+  the same way on every worker, and N such steps summed overshoot (on en-mix the sum
+  diverges from 4 workers). Averaging cannot overshoot but divides the progress of a row
+  that N workers update by N. Capping keeps the sum where the changes point different
+  ways (their sum is then about as long as their root-sum-square) and shortens it where
+  they agree, to at most CAP longest steps. Measured on en-mix (benchmarks/distributed.py,
+  analogy %): 2 workers: sum 9.9, capped 9.8, mean 7.0; 4: sum diverges, capped 9.2,
+  mean 3.1; 8: capped 6.6, mean 1.4. "auto" (the default) sums for up to SUM_WORKERS
+  workers, where the sum was a little better (WordSim-353 +0.02, three seeds), and caps
+  beyond.
 - the learning rate follows the words trained by all workers: each round starts from the
   total of the rounds before, and counts the other workers' words as its own.
 
@@ -48,8 +54,9 @@ from .errors import W2VError
 
 TOP_ROWS = 1024
 SYNCS = ("schedule", "all", "epoch")
-MERGES = ("auto", "sum", "mean")
-SUM_WORKERS = 2  # on en-mix the sum diverged with 4 workers (benchmarks/distributed.py)
+MERGES = ("auto", "sum", "capped", "mean")
+SUM_WORKERS = 2  # the sum diverged on en-mix with 4 workers (benchmarks/distributed.py)
+CAP = 1.5  # "capped": 2 overshot at 8 and 16 workers on en-mix, 1.25 was no better
 ROUND_BATCHES = 2  # batches of trainer.BATCH_WORDS ids per worker per round (see merge)
 
 
@@ -138,25 +145,36 @@ class Worker:
 
 
 def merged(changes: list, merge: str = "sum") -> np.ndarray:
-    """The change each row gets: the sum of the workers' changes, or their mean over the
-    workers that changed it."""
+    """The change each row gets from the workers' changes: their sum; their mean over the
+    workers that changed the row; or their sum, capped (see the module's docstring)."""
     total = np.zeros_like(changes[0])
     touched = np.zeros(len(total), dtype=np.int64)
+    squares = np.zeros(len(total), dtype=np.float64)  # the root-sum-square, squared
+    longest = np.zeros(len(total), dtype=np.float64)
     for change in changes:
         moved = (change != 0).any(axis=1)
         total[moved] += change[moved]
         touched += moved
+        if merge == "capped":
+            square = np.einsum("ij,ij->i", change, change, dtype=np.float64)
+            squares += square
+            np.maximum(longest, np.sqrt(square), out=longest)
     if merge == "sum":
         return total
-    return total / np.maximum(touched, 1)[:, None].astype(total.dtype)
+    if merge == "mean":
+        return total / np.maximum(touched, 1)[:, None].astype(total.dtype)
+    length = np.sqrt(np.einsum("ij,ij->i", total, total, dtype=np.float64))
+    limit = np.minimum(np.sqrt(squares), CAP * longest)
+    scale = np.minimum(1.0, limit / np.maximum(length, np.finfo(np.float64).tiny))
+    return total * scale[:, None].astype(total.dtype)
 
 
 def merge_rule(merge: str, workers: int) -> str:
-    """ "auto": the sum for up to SUM_WORKERS workers, the mean beyond (see the module's
+    """ "auto": the sum for up to SUM_WORKERS workers, capped beyond (see the module's
     docstring)."""
     if merge != "auto":
         return merge
-    return "sum" if workers <= SUM_WORKERS else "mean"
+    return "sum" if workers <= SUM_WORKERS else "capped"
 
 
 @dataclass
