@@ -2,6 +2,7 @@
 and in CI (the CI environment variable set, as .ci/run does), no test may pass by skipping."""
 
 import os
+import shutil
 from itertools import islice
 from pathlib import Path
 
@@ -59,3 +60,54 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every test must run: {reason}"
+
+
+# The browser tests of the local pages (w2v serve's, w2v teach's): Debian's Chromium,
+# driven by Playwright (no `playwright install`).
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, for a test module; skipped (a failure in CI) when there is none."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium executable (Debian: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def console_ignored():
+    """Which console errors a page may log (a test of `page` fails on the others): none. A
+    test module that expects some overrides this."""
+    return lambda text: False
+
+
+@pytest.fixture
+def page(browser, console_ignored):
+    """A page of its own, failing the test on a script error, a CSP violation (both logged
+    to the console) or a request to another origin."""
+    opened = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors, elsewhere = [], []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not console_ignored(message.text)
+            and errors.append(message.text)
+        ),
+    )
+    opened.on(
+        "request",
+        lambda asked: (
+            asked.url.startswith(("http://127.0.0.1:", "data:")) or elsewhere.append(asked.url)
+        ),
+    )
+    yield opened
+    opened.close()
+    assert errors == [] and elsewhere == []

@@ -230,6 +230,29 @@ def training_settings(command):
     "vectors --output-vectors writes) on stderr.",
 )
 @click.option(
+    "--snapshots",
+    metavar="DIR",
+    default=None,
+    help="Record the --watch words' and the --snapshot-top most frequent words' vectors as "
+    "training goes, into DIR, for w2v plot --animate DIR.",
+)
+@click.option(
+    "--snapshot-every",
+    metavar="N|epoch",
+    default=None,
+    help="--snapshots: a frame every N words trained (500k, 2M), or after each epoch.  "
+    "[default: 100 frames over the run]",
+)
+@click.option(
+    "--snapshot-top",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="--snapshots: the most frequent words recorded (the --watch words' neighbours are "
+    "chosen among them).",
+)
+@click.option(
     "--eval-analogies",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
@@ -262,11 +285,12 @@ def training_settings(command):
 )
 @click.option(
     "--merge",
-    type=click.Choice(["auto", "sum", "mean"]),
+    type=click.Choice(["auto", "sum", "capped", "mean"]),
     default="auto",
     show_default=True,
-    help="--engine dask: a synced row gets the sum of the workers' changes, or their mean "
-    "over those that changed it; auto: the sum for 2 workers, the mean for more.",
+    help="--engine dask: a synced row gets the sum of the workers' changes; the sum, "
+    "shortened where they agree; or their mean over those that changed it. auto: the sum "
+    "for 2 workers, capped for more.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.option(
@@ -289,6 +313,9 @@ def train(
     init_vectors,
     freeze_init,
     watch,
+    snapshots,
+    snapshot_every,
+    snapshot_top,
     eval_analogies,
     engine,
     scheduler,
@@ -335,6 +362,10 @@ def train(
             raise click.UsageError(f"{option}: not with --resume, which finishes a run as it was")
     if dry_run and from_model:
         raise click.UsageError("--dry-run: not with --from")
+    if snapshot_every and not snapshots:
+        raise click.UsageError("--snapshot-every: give --snapshots DIR too")
+    if snapshots and resume:
+        raise click.UsageError("--snapshots: not with --resume (record a run from its start)")
     outputs = Outputs(output, fmt, output_vectors, save_vocab, save_model)
     saved = None  # the model.json of the run resumed or the model trained on
     if resume or from_model:
@@ -357,6 +388,13 @@ def train(
         planned,
         from_model,
     )
+    recorder = None
+    if snapshots and not dry_run:
+        from .replay import Recorder, parse_every
+        from .streams import split_words
+
+        watched = [w for part in (watch or "").split(",") for w in split_words(part)]
+        recorder = Recorder(snapshots, parse_every(snapshot_every), snapshot_top, watched)
     init = load_vectors(init_vectors) if init_vectors else None
     if init is not None:
         init.path = init_vectors
@@ -437,6 +475,7 @@ def train(
                 workers=workers,
                 sync=sync,
                 merge=merge,
+                snapshots=recorder,
                 **callbacks,
                 **(given if from_model else {}),
             )
@@ -1189,9 +1228,33 @@ def write_facts(facts: dict, as_json: bool) -> None:
     metavar="FILE|FAMILY",
     help="Font for the labels.  [default: DejaVu Sans, and a CJK font found for other scripts]",
 )
-def plot(words, vectors, limit, neighbours, top, restrict, output, method, seed, font):
+@click.option(
+    "--animate",
+    metavar="DIR",
+    default=None,
+    help="Animate a replay recorded by w2v train --snapshots DIR: the WORDs (else its --watch "
+    "words) and their --neighbours, or the --top most frequent, as training moved them; "
+    "-o a .gif, .html or .mp4.",
+)
+@click.option(
+    "--with-output",
+    is_flag=True,
+    help="--animate: draw each word's output vector too (hollow), joined to its input vector.",
+)
+@click.option(
+    "--fps",
+    type=click.IntRange(1, 60),
+    default=8,
+    show_default=True,
+    help="--animate: frames per second.",
+)
+def plot(
+    words, vectors, limit, neighbours, top, restrict, output, method, seed, font, animate,
+    with_output, fps,
+):  # fmt: skip
     """Draw WORDs and each one's nearest neighbours, or the most frequent words, projected to
-    2-D from their unit vectors; each point labelled with its word.
+    2-D from their unit vectors; each point labelled with its word. With --animate DIR,
+    the same as a film of training, from a replay recorded by w2v train --snapshots DIR.
 
     Needs matplotlib: pip install 'w2vcli[plot]', which also installs Noto Sans SC so that
     Chinese labels are drawn as characters.
@@ -1199,6 +1262,10 @@ def plot(words, vectors, limit, neighbours, top, restrict, output, method, seed,
     from .fonts import INSTALL_HINT
     from .plot import check, output_format, plot_words
 
+    if animate is not None:
+        return plot_animation(animate, words, neighbours, top, output, with_output, fps, font)
+    if with_output:
+        raise click.UsageError("--with-output: only with --animate")
     check(words, neighbours, top, method)
     fmt = output_format(output)
     picture = plan({"--output": output}, [("--vectors", vectors), ("--font", font)], True)
@@ -1212,6 +1279,130 @@ def plot(words, vectors, limit, neighbours, top, restrict, output, method, seed,
         say(f"no font found for {missing}; those labels show as boxes: {INSTALL_HINT}")
     families = ", ".join(drawn.families)
     say(f"{output}: {len(drawn.labels)} words, {drawn.method}; fonts {families}")
+
+
+def plot_animation(replay_dir, words, neighbours, top, output, with_output, fps, font):
+    from . import animate
+    from .fonts import INSTALL_HINT
+    from .plot import require
+    from .replay import load_replay
+
+    require()
+    if output == "plot.png":  # the picture's default name
+        output = "training.gif"
+    fmt = animate.output_format(output)
+    if words and top is not None:
+        raise click.UsageError("give WORDs or --top N, not both")
+    replay = load_replay(replay_dir)
+    picture = plan({"--output": output}, [("--animate", replay_dir), ("--font", font)], True)
+    with picture["--output"].open() as f:
+        drawn = animate.animate(
+            replay, f, fmt, words, neighbours if words or replay.watch else 0, top,
+            with_output, fps, font, replay_dir,
+        )  # fmt: skip
+    if drawn.missing:
+        say(f"no font found for {''.join(drawn.missing[:10])}; shown as boxes: {INSTALL_HINT}")
+    say(f"{output}: {len(drawn.words)} words, {drawn.frames} frames")
+
+
+host_option = click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; another than 127.0.0.1 lets other machines ask.",
+)
+port_option = click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+verbose_option = click.option("--verbose", is_flag=True, help="Log each request on stderr.")
+
+
+@cli.command(short_help="A local web page to explore the vectors.")
+@vectors_option
+@limit_option
+@host_option
+@port_option
+@verbose_option
+def serve(vectors, limit, host, port, verbose):
+    """Serve a page at http://HOST:PORT/ to explore the vectors in a browser: completion
+    over the vocabulary, nearest neighbours, analogies, similarities and a 2-D map; and
+    its JSON API under /api/ (see w2vcli/serve.py). Runs until Ctrl-C.
+    """
+    from .serve import make_server, serve_forever
+
+    server = make_server(vectors, host, port, limit, verbose)
+    words = len(server.app.vecs)
+    say(f"serving {vectors} ({words:,} words) at {server.url} (Ctrl-C to stop)")
+    try:
+        serve_forever(server)
+    except KeyboardInterrupt:  # how it is stopped: nothing to say
+        sys.exit(130)
+
+
+@cli.command(short_help="Learn the paper: a tiny model trained step by step, in the browser.")
+@click.argument("corpus", required=False)
+@click.option(
+    "--preset",
+    type=click.Choice(["fruit", "zh"]),
+    default="fruit",
+    show_default=True,
+    help="Without CORPUS: fruit and drinks (after wevi), or Chinese (猫咪 狗狗, 中国 北京).",
+)
+@click.option("--arch", type=click.Choice(["cbow", "skipgram"]), default="cbow", show_default=True)
+@click.option(
+    "--loss",
+    type=click.Choice(["softmax", "hs", "ns"]),
+    default="softmax",
+    show_default=True,
+    help="softmax: the paper's exact model; hs, ns: its two approximations.",
+)
+@click.option("--dim", type=int, default=5, show_default=True, help="N: 2 to 20.")
+@click.option(
+    "--window",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Context words each side (1: the one-word-context model at sentence ends).",
+)
+@click.option("--alpha", type=float, default=0.2, show_default=True, help="Learning rate eta.")
+@click.option("--negative", type=int, default=3, show_default=True, help="--loss ns: noise words.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@host_option
+@port_option
+@verbose_option
+def teach(corpus, preset, arch, loss, dim, window, alpha, negative, seed, host, port, verbose):
+    """Serve a page at http://HOST:PORT/ that trains a tiny word2vec on a few sentences
+    (CORPUS, at most 60 different words, or a --preset) one example at a time, with w2v's
+    own kernels, and shows what Rong's "word2vec Parameter Learning Explained" describes:
+    h, the scores and errors e_j, EH, W and W' and how each update moves them. Its JSON
+    API: /api/state, /api/step?n=N, /api/restart (see w2vcli/teach.py). Runs until
+    Ctrl-C.
+    """
+    from . import teach as lessons
+    from .files import text_file
+    from .serve import serve_forever
+
+    text = None
+    if corpus is not None:  # a few sentences: more than 1,000 lines is not a lesson
+        with text_file(corpus, "CORPUS") as lines:
+            text = "".join(line for _, line in zip(range(1000), lines))
+    settings = dict(
+        arch=arch, loss=loss, dim=dim, window=window, alpha=alpha, negative=negative, seed=seed
+    )
+    lesson = lessons.lesson_from(preset, text, os.path.basename(corpus or ""), **settings)
+    lessons.Lesson(lesson.text, **settings).step(1)  # the kernels compiled now, not at the
+    # first click (numba caches them: seconds the first time on a machine)
+    server = lessons.make_server(lesson, text, host, port, verbose)
+    say(f"teaching {lesson.name}: {len(lesson.words)} words, {len(lesson.examples)} examples")
+    say(f"at {server.url} (Ctrl-C to stop)")
+    try:
+        serve_forever(server)
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 @cli.command(short_help="Count and encode many input files once, here or on Dask.")

@@ -111,6 +111,7 @@ def train(
     workers=None,
     sync="schedule",
     merge="auto",
+    snapshots=None,
     on_start=None,
     on_build=None,
     on_progress=None,
@@ -136,6 +137,8 @@ def train(
     - `engine` "dask": a prepared directory trained by the workers of a Dask cluster (the
       one at `scheduler`, else a local one of `workers` processes), which sync in rounds
       (w2vcli.distributed: `sync` which rows, `merge` how).
+    - `snapshots`: a w2vcli.replay.Recorder, which copies a few words' rows as training
+      goes and writes them for `w2v plot --animate` at the end.
 
     Callbacks: `on_start(model)` once the corpus is read, before training; `on_build()` if
     the training kernel must first be built for this CPU (once per machine, about 30 s);
@@ -163,6 +166,8 @@ def train(
     if checkpoint is not None:
         checkpoint = model_dir.check_target(os.fspath(checkpoint), "--checkpoint")
     parallel = _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_vectors)
+    if parallel and snapshots is not None:
+        raise ConfigError("--snapshots: not with --engine dask yet")
     if parallel and checkpoint_every:
         raise ConfigError("--checkpoint-every: a Dask run saves its --checkpoint after each epoch")
     init = _init_source(init_vectors, config)
@@ -202,7 +207,12 @@ def train(
     if parallel:
         run["engine"] = parallel
         return _train_parallel(trainer, model, os.fspath(corpus), on_start, on_progress, on_epoch)
-    return _train(trainer, model, None, on_start, on_build, on_progress, on_epoch)
+    if snapshots is None:
+        return _train(trainer, model, None, on_start, on_build, on_progress, on_epoch)
+    snapshots.start(trainer, plan.vocab.words)
+    model = _train(trainer, model, None, on_start, on_build, on_progress, on_epoch)
+    run["snapshots"] = snapshots.save(dataclasses.asdict(config), stats.name)
+    return model
 
 
 def _parallel(engine, scheduler, workers, sync, merge, corpus, previous, init_vectors):

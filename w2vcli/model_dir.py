@@ -213,6 +213,21 @@ def put_in_place(staging: str, target: str) -> None:
             os.rename(old, staging)
 
 
+def check_other_target(path: str, option: str, ours, what: str, error=W2VError) -> str:
+    """Check, before any work, that a directory other than a model (a prepared corpus, a
+    replay) can be written at `path`: a new name in a folder we can write, or one that
+    `ours(real path)` says w2v wrote, to be replaced whole. Returns the real path."""
+    if not path or "\0" in path:
+        raise error(f"{option}: give a directory name")
+    target = os.path.realpath(path)
+    if os.path.lexists(target) and not (os.path.isdir(target) and ours(target)):
+        raise error(f"{option} {path}: exists and is not {what} w2v wrote; give a new name")
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        raise error(f"{option} {path}: cannot write in {folder}")
+    return target
+
+
 def _exchange(a: str, b: str) -> bool:
     """Swap two paths in one atomic step (Linux 3.15+ renameat2 RENAME_EXCHANGE); False
     where the system or file system cannot."""

@@ -375,24 +375,15 @@ def is_prepared(path) -> bool:
 def check_target(path: str) -> str:
     """A new name in a folder we can write, or a prepared directory w2v wrote (replaced
     whole); returns the real path."""
-    if not path or "\0" in path:
-        raise PreparedError("--output: give a directory name")
-    target = os.path.realpath(path)
-    if os.path.lexists(target):
-        ours = os.path.isdir(target) and is_prepared(target)
-        names = set(os.listdir(target)) if ours else set()
-        if not ours or not all(
+    from .model_dir import check_other_target
+
+    def ours(target: str) -> bool:
+        return is_prepared(target) and all(
             n in ("vocab.txt", PREPARED_JSON) or (n.startswith("ids-") and n.endswith(".npy"))
-            for n in names
-        ):
-            raise PreparedError(
-                f"--output {path}: exists and is not a prepared directory w2v wrote; give a "
-                "new name"
-            )
-    folder = os.path.dirname(target)
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
-        raise PreparedError(f"--output {path}: cannot write in {folder}")
-    return target
+            for n in os.listdir(target)
+        )
+
+    return check_other_target(path, "--output", ours, "a prepared directory", PreparedError)
 
 
 def load_prepared(path) -> Prepared:

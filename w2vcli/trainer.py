@@ -212,6 +212,9 @@ class Trainer:
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
         self.kernel = None  # kernels.train_batch, prebuilt or compiled by `compile`
+        # on_batch(words_done, loss, examples): after each batch, by the thread that ran it,
+        # under the lock (w2vcli.replay's snapshots); keep it short
+        self.on_batch = None
 
     def _run_batch(self, start: int, end: int, alpha: float, scratch):
         c = self.config
@@ -399,6 +402,8 @@ class Trainer:
                 shared.interval_examples += examples
                 shared.epoch_loss += loss
                 shared.epoch_examples += examples
+                if self.on_batch is not None:
+                    self.on_batch(shared.words, loss, examples)
             if not math.isfinite(loss):
                 shared.error = TrainingDiverged(
                     f"training diverged (the loss became {loss}) at learning rate {alpha:g}; "

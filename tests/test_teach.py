@@ -1,0 +1,197 @@
+"""`w2v teach`: what the page shows is what the kernel did. Through the JSON API, for
+every architecture and loss: the change of W' is -eta e_j h for each output row shown and
+nothing else, the change of each input vector -eta EH, EH the sum of e_j v'_j over W'
+as it was, h the input vectors' average, e_j the gradient of the loss (by finite
+differences); training on the fruit preset brings apple and orange together; bad
+requests are 4xx JSON; concurrent steps are never lost; the CLI's one-line errors."""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from w2vcli.cli import cli
+from w2vcli.serve import serve_forever
+from w2vcli.teach import PRESETS, Lesson, make_server
+
+
+@pytest.fixture(scope="module")
+def api():
+    server = make_server(Lesson(PRESETS["fruit"][1], "fruit"), port=0)
+    threading.Thread(target=serve_forever, args=(server,), daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(base + path) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+
+    yield get
+    server.shutdown()
+
+
+@pytest.mark.parametrize("loss", ["softmax", "hs", "ns"])
+@pytest.mark.parametrize("arch", ["cbow", "skipgram"])
+def test_the_update_shown_is_the_change_made(api, arch, loss):
+    status, state = api(f"/api/restart?preset=fruit&arch={arch}&loss={loss}&window=2&dim=4")
+    assert status == 200 and state["last"] is None and state["done"] == 0
+    _, state = api("/api/step?n=37")  # past the zero output vectors of the start
+    for _ in range(3):
+        before = state
+        status, state = api("/api/step?n=1")
+        assert status == 200 and state["done"] == before["done"] + 1
+        last = state["last"]
+        eta = last["alpha"]
+        w_in, w_out = np.array(before["W"]), np.array(before["W_out"])
+        new_in, new_out = np.array(state["W"]), np.array(state["W_out"])
+        h, eh = np.array(last["h"]), np.array(last["EH"])
+        inputs = last["input_rows"]
+        assert last["inputs"] == [state["words"][r] for r in inputs]
+        assert np.allclose(h, w_in[inputs].mean(axis=0), atol=1e-12)  # one word: its vector
+        rows = [o["row"] for o in last["outputs"]]
+        e = np.array([o["e"] for o in last["outputs"]])
+        assert np.allclose([o["y"] - o["t"] for o in last["outputs"]], e)
+        assert np.allclose([o["u"] for o in last["outputs"]], w_out[rows] @ h)
+        # W': each output row moved by -eta e_j h, no other row moved
+        expected_out = w_out.copy()
+        np.add.at(expected_out, rows, -eta * np.outer(e, h))
+        assert np.allclose(new_out, expected_out, atol=1e-10)
+        assert set(map(int, last["delta_W_out"])) == {r for r, x in zip(rows, e) if x != 0}
+        # EH = sum_j e_j v'_j with W' as it was, the rows taken in turn (a noise word
+        # drawn twice meets its row moved once already, as in word2vec C); each input
+        # vector moved by -eta EH
+        seen, expected_eh = w_out.copy(), np.zeros_like(h)
+        for r, e_j in zip(rows, e):
+            expected_eh += e_j * seen[r]
+            seen[r] -= eta * e_j * h
+        assert np.allclose(eh, expected_eh, atol=1e-10)
+        if len(set(rows)) == len(rows):
+            assert np.allclose(eh, e @ w_out[rows], atol=1e-10)
+        expected_in = w_in.copy()
+        np.add.at(expected_in, inputs, -eta * eh)
+        assert np.allclose(new_in, expected_in, atol=1e-10)
+        if loss == "softmax":
+            assert rows == list(range(len(state["words"])))
+            assert np.isclose(sum(o["y"] for o in last["outputs"]), 1)
+            target = last["target_row"]
+            assert [o["t"] for o in last["outputs"]] == [float(r == target) for r in rows]
+            assert np.isclose(last["loss"], -np.log(last["outputs"][target]["y"]))
+        elif loss == "ns":
+            assert rows[0] == last["target_row"] and [o["t"] for o in last["outputs"]][0] == 1
+            assert [state["words"][r] for r in rows[1:]] == [
+                w for w in last["negatives"] if w != last["target"]
+            ]
+        else:
+            assert all(label.startswith("n") for label in (o["label"] for o in last["outputs"]))
+
+
+def test_errors_are_the_gradient_of_the_loss():
+    """e_j h is dE/dv'_j: the loss of the example as a function of W', by central
+    differences, for the exact softmax (the paper's equations 8 and 11)."""
+    lesson = Lesson(PRESETS["fruit"][1], "fruit", dim=3, window=2)
+    lesson.step(25)
+    w_out = lesson.w_out.copy()
+    last = lesson.step(1)["last"]
+    h, target = np.array(last["h"]), last["target_row"]
+
+    def loss(matrix):
+        u = matrix @ h
+        return -u[target] + np.log(np.exp(u - u.max()).sum()) + u.max()
+
+    numeric = np.zeros_like(w_out)
+    for index in np.ndindex(w_out.shape):
+        step = np.zeros_like(w_out)
+        step[index] = 1e-6
+        numeric[index] = (loss(w_out + step) - loss(w_out - step)) / 2e-6
+    e = np.array([o["e"] for o in last["outputs"]])
+    assert np.allclose(numeric, np.outer(e, h), atol=1e-7)
+
+
+def test_training_brings_words_used_alike_together():
+    lesson = Lesson(PRESETS["fruit"][1], "fruit", arch="skipgram", dim=5, window=2)
+    state = lesson.step(1000)
+    w = np.array(state["W"])
+    w /= np.linalg.norm(w, axis=1, keepdims=True)
+    row = {word: i for i, word in enumerate(state["words"])}
+    assert w[row["apple"]] @ w[row["orange"]] > w[row["apple"]] @ w[row["drink"]] + 0.3
+    losses = [lesson.step(1)["last"]["loss"] for _ in range(len(lesson.examples))]
+    first = Lesson(PRESETS["fruit"][1], "fruit", arch="skipgram", dim=5, window=2)
+    start = [first.step(1)["last"]["loss"] for _ in range(len(first.examples))]
+    assert np.mean(losses) < 0.8 * np.mean(start)
+
+
+def test_the_map_shows_where_the_last_step_moved_each_vector(api):
+    _, state = api("/api/restart?preset=zh&arch=cbow&loss=ns&dim=4")
+    assert "北京" in state["words"] and state["map"]["inputs_before"] is None
+    _, state = api("/api/step?n=10")
+    m = state["map"]
+    assert len(m["inputs"]) == len(state["words"]) and len(m["outputs"]) == len(state["W_out"])
+    moved = {int(r) for r in state["last"]["delta_W"]}
+    for r, (now, before) in enumerate(zip(m["inputs"], m["inputs_before"])):
+        assert (now != before) == (r in moved)
+
+
+@pytest.mark.parametrize(
+    "path, status, parameter",
+    [
+        ("/api/step?n=1001", 400, "n"),
+        ("/api/step?n=abc", 400, "n"),
+        ("/api/step?n=1&alpha=nan", 400, "alpha"),
+        ("/api/step?n=1&alpha=-1", 400, "alpha"),
+        ("/api/restart?arch=glove", 400, "arch"),
+        ("/api/restart?dim=999", 400, "dim"),
+        ("/api/restart?dim=2.5", 400, "dim"),
+        ("/api/restart?preset=../../etc/passwd", 400, "preset"),
+        ("/api/restart?preset=corpus", 400, "preset"),  # no CORPUS was given
+        ("/api/nothing", 404, None),
+    ],
+)
+def test_bad_requests_are_json_errors(api, path, status, parameter):
+    got, answer = api(path)
+    assert got == status and "error" in answer
+    assert answer.get("parameter") == parameter
+
+
+def test_alpha_changes_and_concurrent_steps_all_count(api):
+    _, state = api("/api/restart?preset=fruit&arch=cbow&loss=softmax")
+    _, state = api("/api/step?n=0&alpha=0.05")
+    assert state["settings"]["alpha"] == 0.05 and state["done"] == 0
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: api("/api/step?n=5"), range(40)))
+    assert all(status == 200 for status, _ in answers)
+    assert api("/api/state")[1]["done"] == 200
+    assert sorted(a["done"] for _, a in answers) == list(range(5, 201, 5))
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text(" ".join(f"w{i}" for i in range(100)) + "\n")
+    for args, message in [
+        (["--dim", "50"], "--dim 50: give 2 to 20"),
+        (["--arch", "glove"], "Invalid value for '--arch'"),
+        ([str(tmp_path / "none.txt")], "no such file"),
+        ([str(big)], "100 different words"),
+    ]:
+        result = CliRunner().invoke(cli, ["teach", *args, "--port", "0"])
+        assert result.exit_code != 0 and message in result.output, result.output
+        assert "Traceback" not in result.output
+
+
+def test_restart_keeps_the_learning_rate_and_the_corpus_name():
+    from w2vcli.teach import Teacher
+
+    text = "the cat sat\nthe dog sat\n"
+    teacher = Teacher(Lesson(text, "pets.txt"), text)
+    teacher.step({"n": "0", "alpha": "0.05"})
+    assert teacher.restart({"arch": "skipgram"})["settings"]["alpha"] == 0.05
+    assert teacher.restart({"preset": "fruit"})["corpus"] == "fruit"
+    back = teacher.restart({"preset": "corpus"})
+    assert back["corpus"] == "pets.txt" and back["words"][0] in ("the", "sat")
+    assert teacher.presets()["presets"][0] == {"name": "corpus", "title": "pets.txt"}
