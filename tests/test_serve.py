@@ -81,7 +81,8 @@ def file_words(path) -> list:
 def test_info(en_server, en_vectors):
     status, info = get(en_server, "info")
     n_words, dim = map(int, en_vectors.read_text().split("\n", 1)[0].split())
-    assert status == 200 and info == {"file": "vectors.txt", "words": n_words, "dim": dim}
+    expected = {"file": "vectors.txt", "words": n_words, "dim": dim, "methods": ["pca", "tsne"]}
+    assert status == 200 and info == expected
     with running(en_vectors, limit=100) as first_100:
         assert get(first_100, "info")[1]["words"] == 100
         top = get(first_100, "complete", prefix="", k=100)[1]["words"]
@@ -135,6 +136,23 @@ def test_map_is_the_pca_of_the_word_and_its_neighbours(en_server, en_vectors):
     u, s, _ = np.linalg.svd(centred, full_matrices=False)
     got = np.array([[p["x"], p["y"]] for p in points])
     np.testing.assert_allclose(np.abs(got), np.abs(u[:, :2] * s[:2]), atol=1e-5)
+
+
+def test_map_by_tsne_where_scikit_learn_is(en_server, en_vectors):
+    from w2vcli.plot import tsne
+
+    assert get(en_server, "info")[1]["methods"] == ["pca", "tsne"]  # the test extra has it
+    status, answer = get(en_server, "map", word="city", k=8, method="tsne")
+    by_pca = get(en_server, "map", word="city", k=8)[1]
+    assert status == 200 and answer["method"] == "tsne" and by_pca["method"] == "pca"
+    assert [p["word"] for p in answer["points"]] == [p["word"] for p in by_pca["points"]]
+    got = np.array([[p["x"], p["y"]] for p in answer["points"]])
+    vecs = load_unit(str(en_vectors))
+    unit = vecs.index.unit[[vecs.row(p["word"]) for p in answer["points"]]]
+    np.testing.assert_allclose(got, tsne(unit, seed=1).points, rtol=1e-5, atol=1e-5)
+    assert get(en_server, "map", word="city", k=8, method="umap")[0] == 400
+    status, error = get(en_server, "map", word="city", k=1, method="tsne")
+    assert status == 400 and error["parameter"] == "k"
 
 
 def test_complete_gives_the_most_frequent_words_of_a_prefix(en_server, en_vectors):
@@ -489,6 +507,15 @@ def test_search_completes_picks_and_shows_neighbours_and_map(page, en_server):
     target_word = target.get_by_test_id("map-label").text_content()
     target.get_by_test_id("map-point").click()
     check(page.get_by_test_id("current-word")).to_have_text(target_word)
+    # the map by t-SNE: the same words, other places
+    before = page.get_by_test_id("map-point").first.get_attribute("cx")
+    page.get_by_test_id("map-method").select_option("tsne")
+    check(page.get_by_test_id("map-axes")).to_have_text("t-SNE")
+    check(page.get_by_test_id("map-point")).to_have_count(16)
+    labels = page.get_by_test_id("map-label").all_text_contents()
+    near = get(en_server, "nearest", word=target_word, k=15)[1]["neighbours"]
+    assert sorted(labels) == sorted([target_word, *(n["word"] for n in near)])
+    assert page.get_by_test_id("map-point").first.get_attribute("cx") != before
 
 
 def test_a_shared_link_opens_its_word_and_unknown_words_are_said(page, en_server):

@@ -7,12 +7,14 @@ Each request gets a thread; the answers are the numpy queries of w2vcli.query, w
 read the vectors and never change them, so the threads share one copy.
 
     GET /                                 the page (w2vcli/static/index.html)
-    GET /api/info                         {file, words, dim}
+    GET /api/info                         {file, words, dim, methods}
     GET /api/complete?prefix=pa&k=10      {prefix, words}: most frequent first
     GET /api/nearest?word=paris&k=10      {word, neighbours: [{word, score}]}
     GET /api/analogy?a=&b=&c=&k=10        {a, b, c, answers: [{word, score}]} (3CosAdd)
     GET /api/similarity?a=&b=             {a, b, score}
-    GET /api/map?word=paris&k=20          {word, axes, points: [{word, x, y, score}]} (PCA)
+    GET /api/map?word=paris&k=20&method=pca
+                                          {word, method, axes, points: [{word, x, y, score}]}
+                                          (PCA; or t-SNE where scikit-learn is installed)
 
 Errors are JSON too: {"error": "..."}, with "parameter" (400) or "unknown" (404, the
 words not in the vectors). No request reaches the file system: the page and its two
@@ -22,6 +24,7 @@ arrive percent-encoded UTF-8, are looked up as they are and go back as JSON stri
 
 import bisect
 import errno
+import importlib.util
 import ipaddress
 import os
 import re
@@ -34,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 
 from .errors import W2VError
-from .plot import pca
+from .plot import pca, tsne
 from .query import nearest
 from .streams import json_line, shown
 
@@ -91,9 +94,16 @@ class Explorer:
         self.index = vecs.index  # the unit vectors: made now, not by the first requests
         self.sorted_rows = sorted_rows(vecs.words, vecs.rows)
         self.sorted_words = SortedWords(vecs.words, self.sorted_rows)
+        # the map's projections: t-SNE only where scikit-learn is (the `tsne` extra)
+        self.methods = ["pca"] + (["tsne"] if importlib.util.find_spec("sklearn") else [])
 
     def info(self) -> dict:
-        return {"file": self.name, "words": len(self.vecs), "dim": self.vecs.matrix.shape[1]}
+        return {
+            "file": self.name,
+            "words": len(self.vecs),
+            "dim": self.vecs.matrix.shape[1],
+            "methods": self.methods,
+        }
 
     def complete(self, prefix: str, k: int = DEFAULT_K) -> dict:
         """The k most frequent words (the first in the file) that start with `prefix`."""
@@ -127,20 +137,29 @@ class Explorer:
         self.check_known([a, b])
         return {"a": a, "b": b, "score": self.vecs.similarity(a, b)}
 
-    def map(self, word: str, k: int = DEFAULT_K) -> dict:
-        """`word` and its k nearest neighbours, projected to 2-D by PCA of their unit
-        vectors (as `w2v plot` draws them); the word first, with score 1."""
+    def map(self, word: str, k: int = DEFAULT_K, method: str = "pca") -> dict:
+        """`word` and its k nearest neighbours, projected to 2-D by PCA (or t-SNE) of
+        their unit vectors (as `w2v plot` draws them); the word first, with score 1."""
+        if method not in self.methods:
+            hint = "" if "tsne" in self.methods else " (tsne: pip install 'w2vcli[tsne]')"
+            raise BadRequest("method", f"one of {', '.join(self.methods)}{hint}")
+        if method == "tsne" and k < 2:
+            raise BadRequest("k", "t-SNE places 3 words or more: k of 2 or more")
         self.check_known([word])
         row = self.vecs.row(word)
         found = nearest(self.index, [row], k)[0]
         rows = [row] + [r for r, _ in found]
-        projection = pca(self.index.unit[rows])
+        vectors = self.index.unit[rows]
+        try:
+            projection = pca(vectors) if method == "pca" else tsne(vectors, seed=1)
+        except W2VError as e:  # t-SNE of words whose vectors are (nearly) all the same
+            raise BadRequest("method", str(e)) from None
         scores = [1.0] + [score for _, score in found]
         points = [
             {"word": self.vecs.words[r], "x": float(x), "y": float(y), "score": score}
             for r, (x, y), score in zip(rows, projection.points.tolist(), scores, strict=True)
         ]
-        return {"word": word, "axes": list(projection.axes), "points": points}
+        return {"word": word, "method": method, "axes": list(projection.axes), "points": points}
 
     def check_known(self, words: list) -> None:
         unknown = [w for w in dict.fromkeys(words) if w not in self.vecs]
@@ -396,7 +415,7 @@ ROUTES = {
         word_parameter(params, "a"), word_parameter(params, "b")
     ),
     "/api/map": lambda explorer, params: explorer.map(
-        word_parameter(params, "word"), k_parameter(params)
+        word_parameter(params, "word"), k_parameter(params), params.get("method", "pca")
     ),
 }
 

@@ -137,7 +137,7 @@ async function show(word) {
   try {
     [near, map] = await Promise.all([
       api("nearest", { word, k: NEIGHBOURS }),
-      api("map", { word, k: NEIGHBOURS }),
+      api("map", { word, k: NEIGHBOURS, method: $("map-method").value }),
     ]);
   } catch (error) {
     if (request === shown) setStatus($("status"), error.message);
@@ -150,7 +150,8 @@ async function show(word) {
   $("current-word").textContent = word;
   renderNeighbours($("neighbours"), near.neighbours, "neighbour");
   drawMap($("map"), map);
-  $("map-axes").textContent = map.axes.map((axis) => axis.replace(/ of the variance/, "")).join(" · ");
+  const axes = map.axes.filter((axis) => axis).map((axis) => axis.replace(/ of the variance/, ""));
+  $("map-axes").textContent = map.method === "tsne" ? "t-SNE" : axes.join(" · ");
   if (!$("similarity-a").value) $("similarity-a").value = word;
 }
 
@@ -287,6 +288,10 @@ async function start() {
   }
   $("analogy-form").addEventListener("submit", solveAnalogy);
   $("similarity-form").addEventListener("submit", compare);
+  $("map-method").addEventListener("change", () => {
+    const word = hashWord();
+    if (word) show(word);
+  });
   window.addEventListener("hashchange", () => {
     const word = hashWord();
     if (word) show(word);
@@ -295,6 +300,8 @@ async function start() {
     const info = await api("info", {});
     $("info").textContent =
       `${info.file} · ${info.words.toLocaleString("en")} words · ${info.dim} dimensions`;
+    // t-SNE offered only where the server has scikit-learn
+    $("map-method").hidden = !info.methods.includes("tsne");
   } catch (error) {
     $("info").textContent = error.message;
   }
