@@ -60,34 +60,26 @@ def ffmpeg() -> str | None:
 
 
 def choose(replay: Replay, words=(), neighbours: int = NEIGHBOURS, top=None) -> tuple:
-    """Rows of the replay to draw and each one's group (its query word's number): the
-    query words (or else the replay's --watch words) and each one's `neighbours` nearest
-    in the last frame, among the recorded words; without any, the `top` most frequent."""
+    """(rows, groups, queries) of the replay to draw, as `w2v plot` chooses them
+    (plot.select_words) in the last frame: the query words (or else the replay's --watch
+    words) and each one's `neighbours` nearest among the recorded words; without any,
+    the `top` most frequent."""
+    from .plot import select_words
+    from .query import Index
+
     words = list(dict.fromkeys(words or ([] if top else replay.watch)))
-    if not words:
-        n = min(top or TOP, len(replay.words))
-        return list(range(n)), [0] * n, 0
-    rows_of = {w: i for i, w in enumerate(replay.words)}
-    unknown = [w for w in words if w not in rows_of]
+    recorded = set(replay.words)
+    unknown = [w for w in words if w not in recorded]
     if unknown:
         raise W2VError(
             f"not in the replay: {', '.join(unknown)}; record them with w2v train --watch "
             "(or raise --snapshot-top)"
         )
-    queries = [rows_of[w] for w in words]
-    last = unit(np.asarray(replay.input[-1], dtype=np.float64))
-    rows, groups, seen = list(queries), list(range(len(queries))), set(queries)
-    for group, q in enumerate(queries):
-        scores = last @ last[q]
-        scores[q] = -np.inf
-        for r in np.argsort(-scores, kind="stable")[:neighbours]:
-            if int(r) not in seen:
-                seen.add(int(r))
-                rows.append(int(r))
-                groups.append(group)
-    if len(rows) > MAX_WORDS:
-        raise W2VError(f"{len(rows)} words: at most {MAX_WORDS} fit in a legible animation")
-    return rows, groups, len(queries)
+    index = Index(replay.words, replay.input[-1])
+    chosen = select_words(index, words, neighbours, top or TOP, None, "replay")
+    if len(chosen.rows) > MAX_WORDS:
+        raise W2VError(f"{len(chosen.rows)} words: at most {MAX_WORDS} fit in a legible animation")
+    return chosen.rows, chosen.groups, chosen.queries
 
 
 def unit(x: np.ndarray) -> np.ndarray:

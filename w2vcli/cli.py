@@ -16,7 +16,7 @@ import warnings
 
 import click
 
-from .config import TOKEN_BYTES, TrainConfig
+from .config import TEACH, TOKEN_BYTES, TrainConfig
 from .console import (
     answer_queries,
     check_stdout,
@@ -1352,25 +1352,35 @@ def serve(vectors, limit, host, port, verbose):
     show_default=True,
     help="Without CORPUS: fruit and drinks (after wevi), or Chinese (猫咪 狗狗, 中国 北京).",
 )
-@click.option("--arch", type=click.Choice(["cbow", "skipgram"]), default="cbow", show_default=True)
+@click.option(
+    "--arch", type=click.Choice(["cbow", "skipgram"]), default=TEACH["arch"], show_default=True
+)
 @click.option(
     "--loss",
     type=click.Choice(["softmax", "hs", "ns"]),
-    default="softmax",
+    default=TEACH["loss"],
     show_default=True,
     help="softmax: the paper's exact model; hs, ns: its two approximations.",
 )
-@click.option("--dim", type=int, default=5, show_default=True, help="N: 2 to 20.")
+@click.option("--dim", type=int, default=TEACH["dim"], show_default=True, help="N: 2 to 20.")
 @click.option(
     "--window",
     type=int,
-    default=1,
+    default=TEACH["window"],
     show_default=True,
     help="Context words each side (1: the one-word-context model at sentence ends).",
 )
-@click.option("--alpha", type=float, default=0.2, show_default=True, help="Learning rate eta.")
-@click.option("--negative", type=int, default=3, show_default=True, help="--loss ns: noise words.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--alpha", type=float, default=TEACH["alpha"], show_default=True, help="Learning rate eta."
+)
+@click.option(
+    "--negative",
+    type=int,
+    default=TEACH["negative"],
+    show_default=True,
+    help="--loss ns: noise words.",
+)
+@click.option("--seed", type=int, default=TEACH["seed"], show_default=True)
 @host_option
 @port_option
 @verbose_option

@@ -211,3 +211,16 @@ class TrainConfig:
         )
         need(0 <= self.seed < 2**32, "--seed", f"must be from 0 to 2**32 - 1 (got {self.seed})")
         return self
+
+
+# w2v teach's tiny model (w2vcli.teach): wevi's hidden size and learning rate, the
+# paper's exact softmax, and a window of 1 (the one-word-context model at sentence ends)
+TEACH = {
+    "arch": "cbow",
+    "loss": "softmax",
+    "dim": 5,
+    "window": 1,
+    "alpha": 0.2,
+    "negative": 3,
+    "seed": 1,
+}

@@ -228,6 +228,24 @@ def check_other_target(path: str, option: str, ours, what: str, error=W2VError) 
     return target
 
 
+@contextlib.contextmanager
+def staged(target: str, mode: int = 0o755):
+    """A new directory beside `target` to write into; when the block ends without an
+    error, synced and put in place of `target` in one step (the old one removed), so that
+    `target` is the old directory or the new one, whole. The files written into it are the
+    writer's to sync."""
+    parent = os.path.dirname(target)
+    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(target)}.w2v-")
+    try:
+        os.chmod(staging, mode)
+        yield staging
+        sync(staging)
+        put_in_place(staging, target)
+        sync(parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
+
+
 def _exchange(a: str, b: str) -> bool:
     """Swap two paths in one atomic step (Linux 3.15+ renameat2 RENAME_EXCHANGE); False
     where the system or file system cannot."""

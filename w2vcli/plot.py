@@ -153,15 +153,26 @@ def project(vectors: np.ndarray, method: str = "pca", seed: int = 1) -> Projecti
 
 def pca(vectors: np.ndarray) -> Projection:
     """The first two principal components, each signed so its largest loading is positive."""
-    centred = np.asarray(vectors, dtype=np.float64) - vectors.mean(axis=0)
-    u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    centre, axes, share = pca_axes(vectors)
+    points = (np.asarray(vectors, dtype=np.float64) - centre) @ axes.T
+    labels = tuple(f"PC{i + 1} ({100 * share[i]:.1f}% of the variance)" for i in range(2))
+    return Projection(points, "PCA", labels)
+
+
+def pca_axes(vectors: np.ndarray) -> tuple:
+    """(centre, axes, share): the mean of the rows, the first two principal axes (2, N),
+    each signed so its largest loading is positive (zeros where there is only one), and
+    the share of the variance along each; so that other rows can be put on the same axes
+    (w2v teach's map of the vectors before a step)."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    centre = vectors.mean(axis=0)
+    _, s, vt = np.linalg.svd(vectors - centre, full_matrices=False)
     signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
-    points = (u * s * signs)[:, :2]
-    share = s**2 / max((s**2).sum(), 1e-30)
-    if points.shape[1] < 2:  # one dimension only
-        points, share = np.column_stack([points, np.zeros(len(points))]), np.r_[share, 0.0]
-    axes = tuple(f"PC{i + 1} ({100 * share[i]:.1f}% of the variance)" for i in range(2))
-    return Projection(points, "PCA", axes)
+    signs[signs == 0] = 1
+    axes, share = (vt * signs[:, None])[:2], (s**2 / max((s**2).sum(), 1e-30))[:2]
+    if len(axes) < 2:  # one dimension only
+        axes, share = np.vstack([axes, np.zeros_like(axes)]), np.r_[share, 0.0]
+    return centre, axes, share
 
 
 def tsne(vectors: np.ndarray, seed: int = 1) -> Projection:

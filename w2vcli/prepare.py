@@ -25,8 +25,6 @@ import glob
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
 
 import numpy as np
@@ -267,11 +265,9 @@ def prepare(
     sources = expand(inputs)
     t0 = time.perf_counter()
     keep = {w.encode() if isinstance(w, str) else w for w in keep} if keep else None
-    staging = tempfile.mkdtemp(
-        dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.w2v-"
-    )
-    try:
-        os.chmod(staging, 0o755)
+    from .model_dir import staged
+
+    with staged(target) as staging:
         if engine == "dask":
             from . import dask_engine
 
@@ -326,13 +322,6 @@ def prepare(
             PREPARED_JSON,
             (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode(),
         )
-        from .model_dir import put_in_place, sync
-
-        sync(staging)
-        put_in_place(staging, target)
-        sync(os.path.dirname(target))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return load_prepared(target)
 
 

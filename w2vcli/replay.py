@@ -26,8 +26,6 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,26 +140,21 @@ class Recorder:
             "corpus": os.path.basename(corpus) or corpus,
             "settings": settings,
         }
-        from .model_dir import put_in_place, sync
+        from .model_dir import staged
 
-        parent = os.path.dirname(self.target)
-        staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(self.target)}.w2v-")
-        try:
-            os.chmod(staging, 0o755)
+        with staged(self.target) as staging:
             n = self.frames
-            np.save(os.path.join(staging, "input.npy"), self.input[:n], allow_pickle=False)
+            arrays = {"input.npy": self.input[:n]}
             if self.output is not None:
-                np.save(os.path.join(staging, "output.npy"), self.output[:n], allow_pickle=False)
+                arrays["output.npy"] = self.output[:n]
+            for name, array in arrays.items():
+                with open(os.path.join(staging, name), "wb") as f:
+                    np.save(f, array, allow_pickle=False)
+                    os.fsync(f.fileno())
             with open(os.path.join(staging, REPLAY_JSON), "w", encoding="utf-8") as f:
                 json.dump(described, f, ensure_ascii=False)
-            for name in os.listdir(staging):
-                with open(os.path.join(staging, name), "rb") as f:
-                    os.fsync(f.fileno())
-            sync(staging)
-            put_in_place(staging, self.target)
-            sync(parent)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+                f.flush()
+                os.fsync(f.fileno())
         return self.target
 
 

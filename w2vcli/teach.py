@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .config import TEACH
 from .errors import W2VError
 
 ARCHS = ("cbow", "skipgram")
@@ -36,8 +37,7 @@ LOSSES = ("softmax", "hs", "ns")
 MAX_WORDS = 60  # rows of a heatmap that stay legible
 MAX_DIM = 20
 MAX_STEPS = 1000  # per request: a page asks for 500 at most
-DEFAULTS = {"arch": "cbow", "loss": "softmax", "dim": 5, "window": 1, "alpha": 0.2}
-DEFAULTS.update(negative=3, seed=1)
+DEFAULTS = TEACH
 
 # A few sentences each, after wevi's first example (fruit and drinks) and w2v's own
 # Chinese ones: the words used alike come together within a few hundred steps.
@@ -291,20 +291,15 @@ class Lesson:
         """2-D PCA of the input vectors v_w and the output vectors v'_w together (their
         inner products are the scores), now and before the last step, on the same axes,
         so that arrows show how the step moved them."""
-        now = np.vstack([self.w_in, self.w_out])
-        centre = now.mean(axis=0)
-        _, s, vt = np.linalg.svd(now - centre, full_matrices=False)
-        axes = vt[:2] if len(vt) >= 2 else np.vstack([vt, np.zeros_like(vt)])
-        signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
-        signs[signs == 0] = 1
-        axes = axes * signs[:, None]
+        from .plot import pca_axes
+
+        centre, axes, share = pca_axes(np.vstack([self.w_in, self.w_out]))
 
         def project(matrix):
             return ((matrix - centre) @ axes.T).round(6).tolist()
 
-        share = (s**2 / max((s**2).sum(), 1e-30))[:2].round(4).tolist()
         out = {
-            "variance": share,
+            "variance": share.round(4).tolist(),
             "inputs": project(self.w_in),
             "outputs": project(self.w_out),
             "inputs_before": None,
