@@ -1,7 +1,7 @@
 """Training on several workers: quality against one machine, and what the sync rule does.
 
     python benchmarks/distributed.py [--seeds 3] [--workers 2,4,8,16,32] [--skip-dask]
-        [--out benchmarks/results-distributed.md]
+        [--cap 1.5] [--out benchmarks/results-distributed.md]
 
 1. Dask, measured: en-mix prepared (`w2v prepare`), trained by a LocalCluster of 2 worker
    processes of 1 thread each (`w2v train DIR --engine dask --workers 2`), against `w2v
@@ -151,8 +151,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--workers", default="2,4,8,16,32")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument(
+        "--cap", type=float, help="the capped rule's CAP (w2vcli.distributed.CAP), to try others"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results-distributed.md")
     args = parser.parse_args()
+    if args.cap is not None:
+        import w2vcli.distributed
+
+        w2vcli.distributed.CAP = args.cap
     counts = [int(n) for n in args.workers.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="w2v-distributed-"))
     try:

@@ -56,7 +56,7 @@ TOP_ROWS = 1024
 SYNCS = ("schedule", "all", "epoch")
 MERGES = ("auto", "sum", "capped", "mean")
 SUM_WORKERS = 2  # the sum diverged on en-mix with 4 workers (benchmarks/distributed.py)
-CAP = 1.5  # "capped": 2 overshot at 8 and 16 workers on en-mix, 1.25 was no better
+CAP = 1.5  # "capped": 2 reached less at 8 and 16 workers on en-mix, 1.25 no more
 ROUND_BATCHES = 2  # batches of trainer.BATCH_WORDS ids per worker per round (see merge)
 
 
