@@ -22,11 +22,11 @@ from pathlib import Path
 
 from compare import machine  # benchmarks/compare.py
 
-from w2vcli import trainer
 from w2vcli.config import TrainConfig
-from w2vcli.corpus import read_corpus
-from w2vcli.evaluate import evaluate_analogies, evaluate_pairs
-from w2vcli.query import Index
+from w2vcli.text.corpus import read_corpus
+from w2vcli.training import trainer
+from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs
+from w2vcli.vectors.query import Index
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

@@ -144,11 +144,13 @@ def load() -> str:
 
 
 def w2v_source() -> str:
-    """The commit and a digest of w2vcli/*.py, to notice edits mid-run; the digest covers
+    """The commit and a digest of w2vcli/**/*.py, to notice edits mid-run; the digest covers
     the files' mtimes too, since a touched file is enough to void numba's cache."""
     h = hashlib.sha256()
-    for path in sorted((HERE.parent / "w2vcli").glob("*.py")):
-        h.update(f"{path.name} {path.stat().st_mtime_ns}".encode() + path.read_bytes())
+    package = HERE.parent / "w2vcli"
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        h.update(f"{name} {path.stat().st_mtime_ns}".encode() + path.read_bytes())
     git = (
         subprocess.run(
             ["git", "-C", str(HERE.parent), "log", "-1", "--format=%h"],
@@ -157,7 +159,7 @@ def w2v_source() -> str:
         ).stdout.strip()
         or "?"
     )
-    return f"commit {git}, w2vcli/*.py (contents, mtimes) sha256 {h.hexdigest()[:12]}"
+    return f"commit {git}, w2vcli/**/*.py (contents, mtimes) sha256 {h.hexdigest()[:12]}"
 
 
 def settings_for(

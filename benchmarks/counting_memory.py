@@ -20,7 +20,7 @@ from compare import machine  # benchmarks/compare.py
 
 CHILD = """
 import sys
-from w2vcli.corpus import read_corpus
+from w2vcli.text.corpus import read_corpus
 
 def peak():
     with open("/proc/self/status") as f:

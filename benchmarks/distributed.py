@@ -8,7 +8,7 @@
    train en-mix --threads 2` on one machine; word2vec C's defaults otherwise, seeds 1 to
    --seeds; analogy accuracy (questions-words, 30,000 most frequent words) and
    WordSim-353 Spearman of each, and the whole run's seconds.
-2. Simulated: N workers (--workers) in one process (w2vcli.distributed.LocalWorkers, the
+2. Simulated: N workers (--workers) in one process (w2vcli.training.distributed.LocalWorkers, the
    arithmetic of N machines that sync, run one after another), for the sync rules
    schedule + sum (w2v's default for 2 workers), schedule + capped (its default for
    more), schedule + mean (pWord2Vec's), all + sum, and epoch + mean (Spark MLlib's
@@ -113,9 +113,9 @@ def measured_dask(tmp: Path, prepared: Path, seeds: int) -> list:
 def simulated(prepared: Path, counts: list) -> tuple:
     import w2vcli
     from w2vcli.config import TrainConfig
-    from w2vcli.distributed import ROUND_BATCHES, LocalWorkers, Worker, train_parallel
-    from w2vcli.prepare import load_prepared
-    from w2vcli.vectors import Vectors
+    from w2vcli.text.prepared import load_prepared
+    from w2vcli.training.distributed import ROUND_BATCHES, LocalWorkers, Worker, train_parallel
+    from w2vcli.vectors.vectors import Vectors
 
     vocab = load_prepared(prepared).vocab
     config = TrainConfig(threads=1, seed=1).validate()
@@ -152,14 +152,16 @@ def main() -> None:
     parser.add_argument("--workers", default="2,4,8,16,32")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument(
-        "--cap", type=float, help="the capped rule's CAP (w2vcli.distributed.CAP), to try others"
+        "--cap",
+        type=float,
+        help="the capped rule's CAP (w2vcli.training.distributed.CAP), to try others",
     )
     parser.add_argument("--out", type=Path, default=HERE / "results-distributed.md")
     args = parser.parse_args()
     if args.cap is not None:
-        import w2vcli.distributed
+        import w2vcli.training.distributed
 
-        w2vcli.distributed.CAP = args.cap
+        w2vcli.training.distributed.CAP = args.cap
     counts = [int(n) for n in args.workers.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="w2v-distributed-"))
     try:
@@ -206,8 +208,8 @@ def predicted(costs: dict, rows: list) -> list:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from w2vcli.distributed import ROUND_BATCHES
-    from w2vcli.trainer import BATCH_WORDS
+    from w2vcli.training.distributed import ROUND_BATCHES
+    from w2vcli.training.trainer import BATCH_WORDS
 
     rate = float(np.median([r for _, r in costs.values()]))  # one worker's words/s
     words = ROUND_BATCHES * BATCH_WORDS * 0.9  # ids per round, less line ends

@@ -46,7 +46,7 @@ def log(message: str) -> None:
 
 def cost(repeats: int) -> list:
     import w2vcli
-    from w2vcli.replay import Recorder
+    from w2vcli.training.snapshots import Recorder
 
     speeds = {"without": [], "with": []}
     tmp = Path(tempfile.mkdtemp(prefix="w2v-replay-"))

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from compare import machine  # benchmarks/compare.py
 from phrases import cpu  # benchmarks/phrases.py
 
-from w2vcli.serve import make_server
+from w2vcli.explore.serve import make_server
 
 
 def timed(calls) -> list:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from w2vcli.serve import make_server
+from w2vcli.explore.serve import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = {"width": 1280, "height": 800}

@@ -19,7 +19,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 from serve_screenshots import chromium, opened, screenshot  # benchmarks/serve_screenshots.py
 
-from w2vcli.teach import PRESETS, Lesson, make_server
+from w2vcli.explore.teach import PRESETS, Lesson, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 # (preset, settings (the loss: the full softmax), buttons clicked in turn, examples

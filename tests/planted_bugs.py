@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-K, T = "w2vcli/kernels.py", "w2vcli/trainer.py"
+K, T = "w2vcli/kernel/kernels.py", "w2vcli/training/trainer.py"
 
 # name: (file, text, replacement). The first six are the issue's; the rest mine.
 BUGS = {
@@ -70,7 +70,7 @@ BUGS = {
     ),
     "CBOW's context summed, not averaged": (K, "hidden[i] /= n_context", "hidden[i] /= 1"),
     "sub-sampling without its + s T / f term": (
-        "w2vcli/tables.py",
+        "w2vcli/training/tables.py",
         "np.sqrt(ratio) + ratio, 1.0",
         "np.sqrt(ratio), 1.0",
     ),
@@ -108,7 +108,7 @@ BUGS = {
     ),
     "--freeze-init ignored by CBOW": (K, "if m.frozen[row]:", "if False:"),
     "--update-vocab keeps the saved rows where they were": (
-        "w2vcli/model.py",
+        "w2vcli/training/pipeline.py",
         "moved = np.array([where[w] for w in saved.vocab.words], dtype=np.int64)",
         "moved = np.arange(len(saved.vocab.words), dtype=np.int64)",
     ),

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2vcli import tables
+from w2vcli.training import tables
 
 MASK = (1 << 64) - 1
 

@@ -5,10 +5,10 @@ import lzma
 import numpy as np
 import pytest
 
-from w2vcli import corpus
-from w2vcli.corpus import LINE_END, read_corpus
 from w2vcli.errors import CorpusError
-from w2vcli.vocab import build_vocab, format_vocab
+from w2vcli.text import corpus
+from w2vcli.text.corpus import LINE_END, read_corpus
+from w2vcli.text.vocab import build_vocab, format_vocab
 
 
 def tokens_of(raw):

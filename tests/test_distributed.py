@@ -13,9 +13,9 @@ from click.testing import CliRunner
 import w2vcli
 from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
-from w2vcli.distributed import LocalWorkers, Worker, merged, synced_rows, train_parallel
 from w2vcli.errors import W2VError
-from w2vcli.prepare import load_prepared, prepare
+from w2vcli.text.prepared import load_prepared, prepare
+from w2vcli.training.distributed import LocalWorkers, Worker, merged, synced_rows, train_parallel
 
 SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
 
@@ -47,7 +47,7 @@ def test_the_schedule_syncs_the_top_rows_more_often():
 
 
 def test_auto_sums_for_two_workers_and_caps_beyond():
-    from w2vcli.distributed import merge_rule
+    from w2vcli.training.distributed import merge_rule
 
     assert [merge_rule("auto", n) for n in (1, 2, 3, 8)] == ["sum", "sum", "capped", "capped"]
     assert merge_rule("mean", 2) == "mean" and merge_rule("sum", 8) == "sum"
@@ -62,7 +62,7 @@ def test_changes_merge_only_where_made():
 
 
 def test_capped_keeps_independent_changes_and_shortens_agreeing_ones():
-    from w2vcli.distributed import CAP
+    from w2vcli.training.distributed import CAP
 
     def capped(*rows):
         return merged([np.array([r], dtype=np.float32) for r in rows], "capped")[0]
@@ -152,7 +152,7 @@ def test_dask_faults_are_one_line(prepared, tmp_path):
 
 
 def test_a_worker_lost_during_training_stops_the_run_naming_it(prepared):
-    from w2vcli.dask_engine import Engine
+    from w2vcli.engines import Engine
 
     config = TrainConfig(threads=1, dim=20, epochs=1).validate()
     with Engine(workers=2) as engine:

@@ -12,9 +12,9 @@ from gensim.models import KeyedVectors
 from hypothesis import given
 from hypothesis import strategies as st
 
-from w2vcli.evaluate import evaluate_analogies, evaluate_pairs, pearson, rank, spearman
-from w2vcli.query import Index
-from w2vcli.vectors import read_vectors, write_vectors
+from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs, pearson, rank, spearman
+from w2vcli.vectors.query import Index
+from w2vcli.vectors.vectors import read_vectors, write_vectors
 
 DATA = Path(__file__).parent.parent.parent / "shared" / "data"
 QUESTIONS = DATA / "questions-words.txt"

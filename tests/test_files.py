@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from w2vcli import files
 from w2vcli.cli import cli
-from w2vcli.vectors import load_vectors
+from w2vcli.io import files
+from w2vcli.vectors.vectors import load_vectors
 
 FAST = ["--epochs", "1", "--dim", "8", "--threads", "1", "-q"]
 PREVIOUS = b"2 1\nprevious 1\nfile 2\n"

@@ -22,14 +22,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from w2vcli import corpus
 from w2vcli.cli import cli
-from w2vcli.corpus import LINE_END, read_corpus
 from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
-from w2vcli.evaluate import evaluate_analogies, evaluate_pairs
-from w2vcli.query import Index
-from w2vcli.streams import UNSAFE, read_lines, shown, text_lines
-from w2vcli.vectors import parse_vectors, read_vectors, write_vectors
+from w2vcli.io.streams import UNSAFE, read_lines, shown, text_lines
+from w2vcli.text import corpus
+from w2vcli.text.corpus import LINE_END, read_corpus
+from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs
+from w2vcli.vectors.query import Index
+from w2vcli.vectors.vectors import parse_vectors, read_vectors, write_vectors
 
 QUESTIONS = Path(__file__).parent.parent.parent / "shared" / "data" / "questions-words.txt"
 
@@ -496,8 +496,8 @@ def test_streamed_reading_agrees_with_the_whole_file_reader(data, block, limit):
     whole-file reader, which wants a header, refuses it."""
     import io
 
-    from w2vcli import readers
-    from w2vcli.vectors import _glove_dim, load_vectors
+    from w2vcli.vectors import formats as readers
+    from w2vcli.vectors.vectors import _glove_dim, load_vectors
 
     assume(not any(data.startswith(magic) for magic in readers.MAGIC))  # compressed
     try:

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from numba import njit
 
-from w2vcli import arrays, kernels, tables
 from w2vcli.config import TrainConfig
-from w2vcli.corpus import read_corpus
-from w2vcli.trainer import Trainer, hot_rows, prepare
+from w2vcli.kernel import arrays, kernels
+from w2vcli.text.corpus import read_corpus
+from w2vcli.training import tables
+from w2vcli.training.trainer import Trainer, hot_rows, prepare
 
 V, N = 20, 8
 COUNTS = np.array(sorted(np.random.default_rng(0).integers(1, 500, V), reverse=True))
@@ -233,7 +234,7 @@ def test_hot_rows_copy_changes_nothing_with_one_thread(small_corpus, monkeypatch
     assert hot_rows(config) == 0  # one thread makes no copy
     trained = []
     for hot in (0, arrays.HOT_TREE_NODES if loss == "hs" else 50):
-        monkeypatch.setattr("w2vcli.trainer.hot_rows", lambda config, hot=hot: hot)
+        monkeypatch.setattr("w2vcli.training.trainer.hot_rows", lambda config, hot=hot: hot)
         trainer = Trainer(vocab, corpus, config)
         assert trainer._scratch().hot_out.shape == (min(hot, len(trainer.w_out)), 32)
         trained.append(trainer.run())

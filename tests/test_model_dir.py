@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 import w2vcli
-from w2vcli import model_dir
 from w2vcli.cli import cli
+from w2vcli.training import model_dir
 
 
 def run(*args):

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2vcli import native
 from w2vcli.config import TrainConfig
-from w2vcli.corpus import read_corpus
 from w2vcli.errors import W2VWarning
-from w2vcli.trainer import Trainer, prepare
+from w2vcli.kernel import native
+from w2vcli.text.corpus import read_corpus
+from w2vcli.training.trainer import Trainer, prepare
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def said(warned) -> list:
     return lines
 
 
-ROOT = Path(native.__file__).parent.parent
+ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +72,7 @@ def trains_with_the_jit_kernel(corpus_path):
     vocab, corpus = prepare(read_corpus(str(corpus_path)), config)
     trainer = Trainer(vocab, corpus, config)
     trainer.compile()
-    assert trainer.kernel.__module__ == "w2vcli.kernels"
+    assert trainer.kernel.__module__ == "w2vcli.kernel.kernels"
     assert np.abs(trainer.run().w_out).max() > 1e-2  # trained: the output vectors start at 0
 
 
@@ -85,7 +85,7 @@ def forbidden(*args):
 def test_prebuilt_kernel_trains_the_same_vectors_as_the_jit_kernel(
     small_corpus, monkeypatch, arch, loss
 ):
-    monkeypatch.setattr("w2vcli.trainer.hot_rows", lambda config: 8)  # as with 2 threads
+    monkeypatch.setattr("w2vcli.training.trainer.hot_rows", lambda config: 8)  # as with 2 threads
     config = TrainConfig(arch=arch, loss=loss, dim=16, epochs=2, threads=1, max_vocab=200)
     vocab, corpus = prepare(read_corpus(str(small_corpus)), config.validate())
     trained = []
@@ -139,7 +139,7 @@ def test_without_a_c_compiler_training_falls_back_to_the_jit_kernel_once(
 # Nothing is imported or run from the working directory.
 
 PLANTED = ["numpy.py", "numba.py", "llvmlite.py", "sitecustomize.py", "usercustomize.py"]
-PLANTED += ["w2vcli/__init__.py", "w2vcli/native.py", "w2vcli/kernels.py"]
+PLANTED += ["w2vcli/__init__.py", "w2vcli/kernel/native.py", "w2vcli/kernel/kernels.py"]
 
 
 def plant(folder: Path, markers: Path) -> None:
@@ -408,10 +408,10 @@ def test_truncating_the_library_while_training_cannot_crash_the_run(cached, smal
     script = f"""
 import os, sys
 sys.path[:0] = [{str(ROOT)!r}]
-from w2vcli import native
+from w2vcli.kernel import native
 from w2vcli.config import TrainConfig
-from w2vcli.corpus import read_corpus
-from w2vcli.trainer import Trainer, prepare
+from w2vcli.text.corpus import read_corpus
+from w2vcli.training.trainer import Trainer, prepare
 assert native.train_batch() is not None, native.why_not()
 os.truncate(native.library_path(), 0)
 config = TrainConfig(dim=16, epochs=1, threads=1, max_vocab=200).validate()

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 import w2vcli
-import w2vcli.corpus
-import w2vcli.phrases
+import w2vcli.text.corpus
+import w2vcli.text.phrases
 from w2vcli.cli import cli
-from w2vcli.phrases import ENGLISH_CONNECTORS, run_passes
+from w2vcli.text.phrases import ENGLISH_CONNECTORS, run_passes
 
 SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
 W2V = [sys.executable, "-m", "w2vcli"]
@@ -71,7 +71,7 @@ def made_up_text(seed: int) -> bytes:
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Read text 61 bytes at a time, so that lines run on across many chunks."""
-    monkeypatch.setattr(w2vcli.corpus, "CHUNK_BYTES", 61)
+    monkeypatch.setattr(w2vcli.text.corpus, "CHUNK_BYTES", 61)
 
 
 def test_word2phrase_scoring_is_word2phrase_on_real_text():
@@ -106,10 +106,10 @@ def test_chunks_and_line_ends_do_not_change_the_pairs_joined(monkeypatch):
     for options in [{}, {"scoring": "npmi"}, {"connectors": ENGLISH_CONNECTORS}]:
         whole = joined(text, **options)
         one_line = joined(text.replace(b"\n", b" "), **options)
-        monkeypatch.setattr(w2vcli.corpus, "CHUNK_BYTES", 997)
+        monkeypatch.setattr(w2vcli.text.corpus, "CHUNK_BYTES", 997)
         assert joined(text, **options) == whole
         assert joined(text.replace(b"\n", b" "), **options) == one_line
-        monkeypatch.setattr(w2vcli.corpus, "CHUNK_BYTES", 1 << 20)
+        monkeypatch.setattr(w2vcli.text.corpus, "CHUNK_BYTES", 1 << 20)
         assert whole.split() != text.split() and len(whole) == len(text)  # "_" for " "
 
 
@@ -159,15 +159,17 @@ def test_pruning_keeps_the_frequent_pairs_exact(small_chunks):
 
 def counted(text: bytes, max_types: int) -> dict:
     """{(word, connector words..., word): count} of the candidates counted in `text`."""
-    chunks = w2vcli.phrases.cleaned(w2vcli.phrases.Source(io.BytesIO(text), "t").chunks(), "t")
-    counts = w2vcli.phrases.count(chunks, [b"of", b"the"], "word2phrase", max_types)
+    chunks = w2vcli.text.phrases.cleaned(
+        w2vcli.text.phrases.Source(io.BytesIO(text), "t").chunks(), "t"
+    )
+    counts = w2vcli.text.phrases.count(chunks, [b"of", b"the"], "word2phrase", max_types)
     counts.merge()
     token = {i: t for t, i in counts.index.items()}
     link = {i: (word, *between) for (word, between), i in counts.links.items()}
     table = {}
     for key, n in zip(counts.keys.tolist(), counts.pair_counts.tolist(), strict=True):
         left, right = key >> 32, key & 0xFFFFFFFF
-        words = link[left] if left >= w2vcli.phrases.LINKED else (left,)
+        words = link[left] if left >= w2vcli.text.phrases.LINKED else (left,)
         table[tuple(token[i] for i in (*words, right))] = n
     return table
 

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from w2vcli import fonts
 from w2vcli.cli import cli
-from w2vcli.plot import pca
+from w2vcli.explore import fonts
+from w2vcli.explore.plot import pca
 
 
 def run(*args):

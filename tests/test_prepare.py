@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 import w2vcli
 from w2vcli.cli import cli
-from w2vcli.corpus import encode, read_corpus
 from w2vcli.errors import W2VError
-from w2vcli.prepare import load_prepared, prepare
-from w2vcli.vocab import LINE_END, build_vocab
+from w2vcli.text.corpus import encode, read_corpus
+from w2vcli.text.prepared import load_prepared, prepare
+from w2vcli.text.vocab import LINE_END, build_vocab
 
 SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
 
@@ -145,7 +145,7 @@ def test_errors_are_one_line(inputs, tmp_path):
 
 
 def test_a_worker_that_dies_fails_the_run_in_one_line():
-    from w2vcli.dask_engine import Engine
+    from w2vcli.engines import Engine
 
     with Engine(workers=1) as engine:
         with pytest.raises(W2VError, match="died"):

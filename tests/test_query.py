@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from w2vcli import query
-from w2vcli.query import Index, analogy, nearest, similarity, top_rows
-from w2vcli.vectors import read_vectors
+from w2vcli.vectors import query
+from w2vcli.vectors.query import Index, analogy, nearest, similarity, top_rows
+from w2vcli.vectors.vectors import read_vectors
 
 WORDS = ["city", "state", "war", "king", "one", "film", "people", "history"]
 TRIPLES = [("man", "king", "woman"), ("france", "paris", "germany"), ("one", "two", "three")]

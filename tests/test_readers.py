@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 
 import w2vcli
-from w2vcli import readers
 from w2vcli.cli import cli
 from w2vcli.errors import VectorsFormatError
-from w2vcli.vectors import load_vectors, parse_vectors, write_vectors
+from w2vcli.vectors import formats as readers
+from w2vcli.vectors.vectors import load_vectors, parse_vectors, write_vectors
 
 COMPRESS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
 
@@ -84,7 +84,7 @@ def test_streaming_never_falls_back_on_well_formed_files(sample, tmp_path, monke
     def whole_file_reader_used(*args):
         raise AssertionError("the whole-file reader was used")
 
-    monkeypatch.setattr("w2vcli.vectors.parse_vectors", whole_file_reader_used)
+    monkeypatch.setattr("w2vcli.vectors.vectors.parse_vectors", whole_file_reader_used)
     for data in variants(*sample).values():
         path = tmp_path / "v"
         path.write_bytes(data)

@@ -13,8 +13,8 @@ import pytest
 import reference
 
 from w2vcli.config import TrainConfig
-from w2vcli.corpus import read_corpus
-from w2vcli.trainer import Trainer, prepare
+from w2vcli.text.corpus import read_corpus
+from w2vcli.training.trainer import Trainer, prepare
 
 BATCH = 97
 
@@ -37,7 +37,7 @@ def corpus(tmp_path_factory):
 def run_both(corpus, monkeypatch, **settings):
     """Train with w2v and with the reference from the same start: (w2v's result, the start,
     the reference's matrices, its log)."""
-    monkeypatch.setattr("w2vcli.trainer.BATCH_WORDS", BATCH)
+    monkeypatch.setattr("w2vcli.training.trainer.BATCH_WORDS", BATCH)
     config = TrainConfig(
         **{"dim": 8, "window": 3, "negative": 4, "min_count": 2, "epochs": 3, "threads": 1}
         | settings

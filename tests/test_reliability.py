@@ -22,11 +22,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2vcli import corpus, files, vectors
 from w2vcli.cli import cli
-from w2vcli.corpus import LINE_END, read_corpus
 from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
-from w2vcli.vectors import load_vectors, parse_vectors
+from w2vcli.io import files
+from w2vcli.text import corpus
+from w2vcli.text.corpus import LINE_END, read_corpus
+from w2vcli.vectors import vectors
+from w2vcli.vectors.vectors import load_vectors, parse_vectors
 
 SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 FAST = ["--epochs", "1", "--dim", "8", "--threads", "1", "-q"]
@@ -261,7 +263,7 @@ def test_extreme_option_values_fail_before_reading(tmp_path, args, message):
 def test_matrices_larger_than_the_machine_are_refused_before_allocating(
     tmp_path, small_corpus, monkeypatch
 ):
-    monkeypatch.setattr("w2vcli.trainer.physical_memory", lambda: 1 << 28)  # 256 MiB
+    monkeypatch.setattr("w2vcli.training.trainer.physical_memory", lambda: 1 << 28)  # 256 MiB
     result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST, "--dim", 100_000)
     assert re.search(
         r"--dim 100000 with [\d,]+ words needs 0\.\d GiB for the two matrices, more than this "
@@ -331,7 +333,7 @@ def test_running_out_of_memory_is_one_line(tmp_path, small_corpus, monkeypatch):
     def no_memory(*args):
         raise MemoryError()
 
-    monkeypatch.setattr("w2vcli.trainer.init_weights", no_memory)  # as --dim 10**12 would
+    monkeypatch.setattr("w2vcli.training.trainer.init_weights", no_memory)  # as --dim 10**12 would
     result = run("train", small_corpus, "-o", tmp_path / "v.txt", *FAST)
     assert "out of memory; use smaller settings" in one_line_error(result)
     assert only_files(tmp_path) == set()
@@ -439,7 +441,7 @@ def test_endless_or_huge_inputs_end_in_one_line(tmp_path, pipeline, message):
 
 
 def test_evaluation_files_are_bounded_in_size():
-    from w2vcli.streams import text_lines
+    from w2vcli.io.streams import text_lines
 
     class Endless(io.RawIOBase):  # `yes 'a b 1'`
         def readable(self):
@@ -656,7 +658,7 @@ def test_pruning_through_the_command_line(tmp_path, small_corpus):
 # keeps it across exec).
 PEAK_RSS = """
 import sys
-from w2vcli import corpus
+from w2vcli.text import corpus
 
 def peak():
     with open("/proc/self/status") as f:
@@ -719,13 +721,17 @@ def test_no_pickle_eval_or_shell_in_the_package():
         r"allow_pickle=True|yaml\.load"
     )
     package = Path(__file__).parent.parent / "w2vcli"
-    for source in package.glob("*.py"):
+    sources = sorted(package.rglob("*.py"))
+    assert len(sources) > 30  # the whole package, its subpackages included
+    for source in sources:
         for number, line in enumerate(source.read_text().splitlines(), start=1):
             assert not forbidden.search(line), f"{source.name}:{number}: {line.strip()}"
     # Only the kernel build (Python and cc) and an .mp4 animation (ffmpeg) run programs:
     # fixed argument lists, no shell, found on PATH's absolute entries only.
-    runners = sorted(p.name for p in package.glob("*.py") if "subprocess" in p.read_text())
-    assert runners == ["animate.py", "native.py"]
+    runners = sorted(
+        p.relative_to(package).as_posix() for p in sources if "subprocess" in p.read_text()
+    )
+    assert runners == ["explore/animate.py", "kernel/native.py"]
 
 
 def test_file_names_and_words_are_data(tmp_path):
@@ -866,7 +872,7 @@ def test_a_corpus_that_does_not_fit_beside_the_matrices_is_sent_to_disk(
 ):
     # A machine whose memory holds the matrices and 1,000 bytes more: not the ids.
     matrices = 2 * 4 * 16 * 1_000  # --dim 8 is padded to 16 floats; --max-vocab 1000
-    monkeypatch.setattr("w2vcli.trainer.physical_memory", lambda: matrices + 1000)
+    monkeypatch.setattr("w2vcli.training.trainer.physical_memory", lambda: matrices + 1000)
     args = ["-o", tmp_path / "v.txt", *FAST, "--max-vocab", 1_000, "--corpus-in"]
     error = one_line_error(run("train", small_corpus, *args, "memory"))
     assert re.search(r"GiB for the corpus's ids, .*use --corpus-in disk, or lower --dim", error)

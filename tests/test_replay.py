@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from PIL import Image
 
 import w2vcli
-from w2vcli.animate import choose, layouts
 from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
 from w2vcli.errors import W2VError
-from w2vcli.replay import Recorder, Replay, load_replay
-from w2vcli.trainer import init_weights
+from w2vcli.explore.animate import choose, layouts
+from w2vcli.training.snapshots import Recorder, Replay, load_replay
+from w2vcli.training.trainer import init_weights
 
 
 def invoke(*args):
@@ -181,7 +181,7 @@ def test_animate_errors(recorded, tmp_path, args, message):
 
 
 def test_mp4_never_runs_an_ffmpeg_from_the_current_folder(tmp_path, monkeypatch):
-    from w2vcli.animate import output_format
+    from w2vcli.explore.animate import output_format
 
     fake = tmp_path / "ffmpeg"
     fake.write_text("#!/bin/sh\ntouch ran\n")

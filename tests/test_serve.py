@@ -23,9 +23,9 @@ from browser import expect, page_files, serving
 from click.testing import CliRunner
 
 from w2vcli.cli import cli
-from w2vcli.console import load_unit
-from w2vcli.serve import MAX_URL, Explorer, make_server
-from w2vcli.vectors import Vectors
+from w2vcli.cli.console import load_unit
+from w2vcli.explore.serve import MAX_URL, Explorer, make_server
+from w2vcli.vectors.vectors import Vectors
 
 
 def running(vectors, **options):
@@ -139,7 +139,7 @@ def test_map_is_the_pca_of_the_word_and_its_neighbours(en_server, en_vectors):
 
 
 def test_map_by_tsne_where_scikit_learn_is(en_server, en_vectors):
-    from w2vcli.plot import tsne
+    from w2vcli.explore.plot import tsne
 
     assert get(en_server, "info")[1]["methods"] == ["pca", "tsne"]  # the test extra has it
     status, answer = get(en_server, "map", word="city", k=8, method="tsne")

@@ -3,7 +3,7 @@ import heapq
 import numpy as np
 import pytest
 
-from w2vcli import tables
+from w2vcli.training import tables
 
 
 def test_keep_probability_is_word2vec_c_formula():

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from w2vcli.cli import cli
-from w2vcli.serve import serve_forever
-from w2vcli.teach import PRESETS, Lesson, make_server
+from w2vcli.explore.serve import serve_forever
+from w2vcli.explore.teach import PRESETS, Lesson, make_server
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_cli_errors_are_one_line(tmp_path):
 
 
 def test_restart_keeps_the_learning_rate_and_the_corpus_name():
-    from w2vcli.teach import Teacher
+    from w2vcli.explore.teach import Teacher
 
     text = "the cat sat\nthe dog sat\n"
     teacher = Teacher(Lesson(text, "pets.txt"), text)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from browser import expect, page_files, serving
 
-from w2vcli.teach import PRESETS, Lesson, make_server
+from w2vcli.explore.teach import PRESETS, Lesson, make_server
 
 CORPUS = "the cat sat on the mat\nthe dog sat on the log\n"
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 
 from w2vcli.cli import cli
-from w2vcli.trainer import learning_rate
+from w2vcli.training.trainer import learning_rate
 
 SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 FAST = ["--epochs", "1", "--dim", "16", "--threads", "1", "-q"]

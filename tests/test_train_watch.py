@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from w2vcli.cli import cli
-from w2vcli.vectors import load_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 FAST = ["--epochs", "2", "--dim", "16", "--threads", "1", "-q"]

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 import w2vcli
-from w2vcli import readers
 from w2vcli.cli import cli
-from w2vcli.vectors import write_vectors
+from w2vcli.vectors import formats as readers
+from w2vcli.vectors.vectors import write_vectors
 
 
 def w2v(*args):
@@ -101,8 +101,8 @@ def test_an_index_is_never_written_through_a_link(vectors, tmp_path):
 
 
 def test_words_are_found_by_binary_search_as_a_dictionary_finds_them(tmp_path):
-    from w2vcli.vector_index import load_index, write_index
-    from w2vcli.vectors import Vectors
+    from w2vcli.vectors.index import load_index, write_index
+    from w2vcli.vectors.vectors import Vectors
 
     words = ["b", "a", "ab", "aa", "ä", "中国", "z\u00e9", "abc", "A", "_", "a-b"]
     path = tmp_path / "v.txt"

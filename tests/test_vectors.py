@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from w2vcli.errors import VectorsFormatError
-from w2vcli.vectors import load_vectors, parse_vectors, read_vectors, write_vectors
+from w2vcli.vectors.vectors import load_vectors, parse_vectors, read_vectors, write_vectors
 
 WORDS = ["the", "1990", "猫咪", "naïve", "of"]  # a numeric word and non-ASCII ones on purpose
 VECTORS = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)

@@ -6,13 +6,13 @@ import pytest
 from click.testing import CliRunner
 
 import w2vcli
-from w2vcli import tables
 from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
-from w2vcli.corpus import read_corpus
 from w2vcli.errors import CorpusError
-from w2vcli.trainer import Trainer, prepare
-from w2vcli.vocab import build_vocab, read_vocab_file
+from w2vcli.text.corpus import read_corpus
+from w2vcli.text.vocab import build_vocab, read_vocab_file
+from w2vcli.training import tables
+from w2vcli.training.trainer import Trainer, prepare
 
 FAST = ["--epochs", "1", "--dim", "16", "--threads", "1", "-q"]
 

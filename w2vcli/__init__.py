@@ -13,16 +13,16 @@ import numba.
 """
 
 _NAMES = {
-    "train": "model",
-    "resume": "model",
-    "load_model": "model",
-    "Model": "model",
-    "survey": "model",
-    "Survey": "model",
-    "join_phrases": "phrases",
-    "Vectors": "vectors",
-    "Neighbour": "vectors",
-    "UnknownWord": "vectors",
+    "train": "training.pipeline",
+    "resume": "training.pipeline",
+    "load_model": "training.pipeline",
+    "Model": "training.pipeline",
+    "survey": "training.pipeline",
+    "Survey": "training.pipeline",
+    "join_phrases": "text.phrases",
+    "Vectors": "vectors.vectors",
+    "Neighbour": "vectors.vectors",
+    "UnknownWord": "vectors.vectors",
     "TrainConfig": "config",
     "W2VError": "errors",
     "W2VWarning": "errors",
@@ -34,7 +34,7 @@ def load(source, limit=None):
     """The vectors of a file (a path, or a binary file object): word2vec text or binary, or
     GloVe, each possibly gzip, bzip2 or xz compressed, told from the content; `limit`: only
     the first N vectors (the most frequent words)."""
-    from .vectors import load_vectors
+    from .vectors.vectors import load_vectors
 
     return load_vectors(source, limit=limit)
 

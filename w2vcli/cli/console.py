@@ -1,0 +1,248 @@
+"""The command line's standard streams, in one place for every command: '-' for stdin and
+stdout, query lines read from stdin as they come, rows written to stdout at once, a reader
+that has gone (`| head`), streams closed at start (`<&-`, `>&-`), and talk on stderr.
+
+The library (w2vcli.model, vectors...) takes paths and file objects and never touches the
+standard streams; only the CLI comes through here.
+"""
+
+import sys
+
+import click
+
+from ..errors import W2VError
+from ..io.streams import shown
+
+
+def say(message: str, quiet: bool = False) -> None:
+    """A line of talk on stderr, its words escaped (see w2vcli.streams)."""
+    if not quiet:
+        click.echo(shown(message), err=True)
+
+
+def stdin(closed: str):
+    """stdin's binary stream; `closed` is the message if the process started without it."""
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise W2VError(closed)
+    return sys.stdin.buffer
+
+
+def source(path: str, closed: str):
+    """What the library reads for an input argument: the path, or stdin's stream for '-'."""
+    return stdin(closed) if path == "-" else path
+
+
+def input_name(path: str) -> str:
+    """An input as messages name it."""
+    return "stdin" if path == "-" else path
+
+
+def load_vectors(path: str, limit: int | None = None, quiet: bool = False):
+    """The vectors at `path` ('-' for stdin; the first `limit`), saying on stderr what was
+    repaired unless `quiet`."""
+    from ..vectors.vectors import load_vectors
+
+    closed = "stdin is closed; give a vectors file with -v PATH"
+    vecs = load_vectors(source(path, closed), input_name(path), limit)
+    if quiet:
+        return vecs
+    if vecs.invalid_utf8:
+        say(f"{path}: {vecs.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
+    if vecs.blank_words:
+        say(f"{path}: {vecs.blank_words:,} words held white space or NUL, replaced with U+FFFD")
+    if vecs.duplicates:
+        say(f"{path}: {vecs.duplicates:,} duplicate words; the first row of each is used")
+    return vecs
+
+
+def load_for_answers(path: str, inputs: list = (), limit: int | None = None):
+    """The vectors at `path`, once stdout is known to be open and none of the inputs
+    (`w2v nearest -v v.txt >> v.txt` would read what it writes)."""
+    check_stdout([("--vectors", path), *inputs])
+    return load_unit(path, limit)
+
+
+def load_unit(path: str, limit: int | None = None):
+    """The unit vectors of `path`: from its index (`w2v index`, mapped into memory) while
+    it is current, else read and normalised in place (answers need no other vectors)."""
+    from ..vectors.index import load_index
+
+    indexed = load_index(path, limit) if path != "-" else None
+    return indexed or load_vectors(path, limit).normalize()
+
+
+def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
+    """files.plan_outputs, and what follows from it here: no binary vectors onto a terminal
+    (they would be noise, and could be escape sequences), and no talk on a stderr that is
+    the same file as an output (`w2v train c.txt -o - > v.txt 2>&1`)."""
+    from ..io.files import plan_outputs
+    from ..io.streams import silence_talk
+
+    planned = plan_outputs(outputs, inputs)
+    for output in planned.values():
+        if binary and output.option in ("--output", "TARGET"):
+            refuse_binary_on_terminal(output)
+        if output.shares_stderr:
+            silence_talk()
+    return planned
+
+
+def refuse_binary_on_terminal(output) -> None:
+    if output.terminal:
+        raise output.fail("is a terminal; binary data goes to a file or a pipe")
+
+
+def words_for(output, words: list) -> list:
+    """The words as written to `output`: escaped on a terminal, where they are shown, not
+    stored (see w2vcli.streams); as they are everywhere else."""
+    return [shown(w) for w in words] if output.terminal else words
+
+
+def check_stdout(inputs: list) -> None:
+    from ..io.files import plan_outputs
+
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise W2VError("stdout is closed; the answers have nowhere to go")
+    plan_outputs({"stdout": "-"}, inputs)
+
+
+def write_rows(rows: list, columns: tuple, as_json: bool) -> None:
+    """Write rows to stdout and flush, so each batch's answers appear at once. Words are
+    escaped (w2vcli.streams.shown) in TSV; JSON gives them exactly."""
+    from ..io.streams import json_line
+
+    if as_json:
+        lines = (json_line(dict(zip(columns, row, strict=True))) for row in rows)
+    else:
+        lines = (
+            "\t".join(f"{v:.6f}" if isinstance(v, float) else shown(str(v)) for v in row)
+            for row in rows
+        )
+    text = "".join(line + "\n" for line in lines)
+    if sys.stdout is None:
+        raise W2VError("stdout is closed; the answers have nowhere to go")
+    write_stdout(text.encode())
+
+
+def write_stdout(data: bytes) -> None:
+    """Write to stdout and flush; if its reader has stopped (| head), stop quietly, as a C
+    tool does (exit 141)."""
+    from ..io.files import stdout_writer
+
+    out = stdout_writer()
+    try:
+        out.write(data)
+        out.flush()
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # what it holds: nowhere
+        sys.exit(141)
+
+
+QUERY_SHAPES = {1: "one word", 2: "two words W1 W2", 3: "three words A B C"}
+ROWS_PER_ANSWER = 100_000  # answer rows held at once: queries x k, whatever k is
+
+
+def answer_queries(queries: list, arity, vecs, answer, columns: tuple, as_json, k=1, words_of=None):
+    """Answer `queries` (lists of `arity` words), or if there are none, stdin's lines.
+
+    `answer(queries)` takes the known queries of a batch and returns output rows, k per
+    query. An unknown word or malformed line is reported on stderr and the rest still
+    answered; the exit status is then 1. `arity` may instead be a function that says
+    what is wrong with a query (or ""), and `words_of(query)` its words (an expression's
+    operators are not words).
+    """
+    check = arity if callable(arity) else lambda query: _shape(query, arity)
+    failed = False
+    per_part = max(1, ROWS_PER_ANSWER // max(1, min(k, len(vecs))))
+    number = 0  # of the stdin line
+    try:
+        for batch in [queries] if queries else _stdin_queries():
+            known = []
+            for query in batch:
+                number += 1
+                if query is None:
+                    say(f"stdin line {number:,}: longer than 1 MiB, not a query; skipped")
+                    failed = True
+                    continue
+                if not query:
+                    continue
+                wrong = check(query)
+                unknown = [] if wrong else [w for w in (words_of or list)(query) if w not in vecs]
+                if wrong:
+                    say(wrong)
+                elif unknown:
+                    say(f"unknown word: {', '.join(unknown)}")
+                else:
+                    known.append(query)
+                    continue
+                failed = True
+            for start in range(0, len(known), per_part):
+                write_rows(answer(known[start : start + per_part]), columns, as_json)
+    except KeyboardInterrupt:  # how an interactive session ends; the answers are out
+        sys.exit(130)
+    if failed:
+        sys.exit(1)
+
+
+def _shape(query: list, arity: int) -> str:
+    """What is wrong with a query of the wrong number of words, or ""."""
+    if len(query) == arity:
+        return ""
+    return f"expected {QUERY_SHAPES[arity]} per line, got: {' '.join(query)}"
+
+
+def _stdin_queries():
+    """Lists of query lines (each a list of words, or None for a line too long to be a
+    query), each list as soon as stdin has it.
+
+    One read1() returns whatever is available: a pipe or file gives thousands of lines at a
+    time, answered with one matrix product; a terminal gives one line, answered at once.
+    """
+    from ..io.streams import read_lines, split_words
+
+    stream = stdin("no words given and stdin is closed; give the words as arguments")
+    if stream.isatty():
+        say("reading queries from stdin, one per line; Ctrl-D to end")
+    for lines in read_lines(lambda: stream.read1(1 << 16)):
+        yield [
+            None if line is None else split_words(line.decode(errors="replace")) for line in lines
+        ]
+
+
+class ProgressBar:
+    """Training's progress bar on stderr (tqdm): made at the first report, so that it comes
+    after the kernel build's message; lines written meanwhile go above it."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.total, self.bar, self.loss = quiet, 0, None, "-"
+        self.start = 0  # words done before: a resumed run's bar starts there
+
+    def update(self, words: int, alpha: float, interval_loss: float | None) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(
+                total=self.total,
+                unit="word",
+                unit_scale=True,
+                file=sys.stderr,
+                disable=self.quiet,
+                desc="train",
+                smoothing=0.1,
+                initial=self.start,
+            )
+        self.bar.update(words - self.bar.n)
+        if interval_loss is not None:  # else no loss was sampled since the last call
+            self.loss = f"{interval_loss:.4f}"
+        self.bar.set_postfix_str(f"alpha={alpha:.5f} loss={self.loss}", refresh=False)
+
+    def write(self, line: str) -> None:
+        from tqdm import tqdm
+
+        tqdm.write(shown(line), file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

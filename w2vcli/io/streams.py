@@ -1,0 +1,193 @@
+"""Standard streams and lines of text: rows out, talk on stderr, query lines in.
+
+- Words are data. A word may hold any character but ASCII white space (the readers split
+  on it), so a row of output is never cut or forged by a word: in TSV and in every message,
+  control characters, the bidirectional overrides that reorder what a terminal shows, and
+  the Unicode line separators are written as escapes (`\\x1b`, `\\u202e`); JSON escapes
+  them as JSON does (`\\u001b`) and gives every word exactly.
+- Talk on stderr is best effort: a closed stderr, or one whose reader has gone
+  (`w2v train ... 2>&1 | head -1`), never stops a run.
+- Lines are read in bounded memory: a line longer than MAX_LINE_BYTES is refused (files)
+  or skipped (stdin queries), however the input was made (/dev/zero, a newline-less pipe).
+"""
+
+import io
+import json
+import os
+import re
+import sys
+
+MAX_LINE_BYTES = 1 << 20  # a query, a question or a pair: 1 MiB is a thousand times too many
+READ_BYTES = 1 << 16
+
+# Words are split on ASCII white space only, as the corpus reader does (U+3000 and U+00A0
+# stay inside words). NUL is not a separator here: query words are matched as given.
+WORD = re.compile(r"[^ \t\n\r\x0b\x0c]+")
+# What a terminal or a TSV reader would act on: C0 and C1 controls, DEL, the bidirectional
+# embeddings, overrides and isolates ("Trojan Source"), and U+2028 / U+2029; and the lone
+# surrogates that stand for the undecodable bytes of a file name (surrogateescape), which
+# cannot be encoded at all.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
+NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def split_words(line: str) -> list:
+    """The words of a line, split on ASCII white space only."""
+    return WORD.findall(line)
+
+
+def shown(text: str) -> str:
+    """`text` with every character a terminal or a TSV reader would act on escaped."""
+    return UNSAFE.sub(_escape, text)
+
+
+def _escape(match) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # the byte a file name had (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def json_line(record: dict) -> str:
+    """One JSON object, UTF-8 as it is, with the characters `shown` escapes as JSON escapes
+    (json.dumps already escapes C0 controls; these can only occur inside strings). Only
+    finite numbers: NaN and infinities are null."""
+    record = {k: _finite_or_none(v) for k, v in record.items()}
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _finite_or_none(value):
+    if isinstance(value, float) and not (value - value == 0):  # NaN or infinite
+        return None
+    return value
+
+
+# Lines in bounded memory.
+
+
+def read_lines(read, limit: int = MAX_LINE_BYTES):
+    """Lists of lines (bytes, without the newline), one list per `read()` that completed
+    any. A line longer than `limit` bytes comes as None as soon as it is that long, and the
+    rest of it is dropped as it arrives (/dev/zero has no newline), so memory stays within
+    `limit` plus one read; pieces are joined once per line, so a long line read in small
+    pieces costs linear time, not quadratic."""
+    pending, size, too_long = [], 0, False  # the current line so far
+    while chunk := read():
+        *ended, rest = chunk.split(b"\n")
+        lines = []
+        for piece in ended:
+            if not too_long:  # else it was reported when it became too long
+                lines.append(None if size + len(piece) > limit else b"".join([*pending, piece]))
+            pending, size, too_long = [], 0, False
+        if not too_long:
+            if size + len(rest) > limit:
+                lines.append(None)
+                pending, size, too_long = [], 0, True
+            elif rest:
+                pending.append(rest)
+                size += len(rest)
+        if lines:
+            yield lines
+    if pending:
+        yield [b"".join(pending)]
+
+
+def text_lines(read, name: str, limit: int = MAX_LINE_BYTES, max_bytes: int | None = None):
+    """The lines of the bytes that `read()` returns until it returns none, as str (invalid
+    UTF-8 replaced, a byte-order mark skipped), each with its newline; a line longer than
+    `limit` bytes, or more than `max_bytes` in all, raises W2VError naming `name` and the
+    line."""
+    from ..errors import W2VError
+
+    number = size = 0
+    for lines in read_lines(read, limit):
+        for line in lines:
+            number += 1
+            if line is None:
+                raise W2VError(
+                    f"{name}, line {number:,}: longer than {_size(limit)}; give a text file "
+                    "of short lines"
+                )
+            size += len(line) + 1
+            if max_bytes is not None and size > max_bytes:
+                raise W2VError(f"{name}: more than {_size(max_bytes)}; give a smaller file")
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            yield line.decode("utf-8", "replace") + "\n"
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n:,} bytes"
+
+
+# Standard streams.
+
+
+closed_at_start = set()  # standard descriptors the process started without
+
+
+def protect_std_descriptors() -> None:
+    """Put /dev/null on any of descriptors 0, 1, 2 that the process started without
+    (`w2v ... 2>&-`), so that no file w2v opens later gets one of those numbers and
+    receives what is meant for a standard stream. They are remembered as closed, so that
+    `-o /dev/stderr` with stderr closed is refused rather than written to /dev/null."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed_at_start.add(fd)
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+
+
+class Talk(io.TextIOBase):
+    """stderr for messages and the progress bar: a write that fails (the reader has gone,
+    the terminal was closed, the disk is full) is dropped, and talk stops there."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if self.stream is not None:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except OSError:  # the reader has gone, the disk is full...
+                self.stream = None
+            except ValueError:  # closed by someone, or text its encoding cannot hold
+                if getattr(self.stream, "closed", True):
+                    self.stream = None
+                else:
+                    self.write(text.encode("ascii", "backslashreplace").decode())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        try:
+            return self.stream is not None and self.stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:  # some libraries ask; there is none once talk has stopped
+        if self.stream is None:
+            raise OSError("stderr is closed")
+        return self.stream.fileno()
+
+    @property
+    def encoding(self):
+        return getattr(self.stream, "encoding", "utf-8")
+
+
+def talk_to_stderr() -> None:
+    """Make sys.stderr a Talk, so that nothing written to it can end a run."""
+    if not isinstance(sys.stderr, Talk):
+        sys.stderr = Talk(sys.stderr)
+
+
+def silence_talk() -> None:
+    """No more talk on stderr: it is the same file as an output (`-o - > v.txt 2>&1`)."""
+    talk_to_stderr()
+    sys.stderr.stream = None

@@ -1,0 +1,545 @@
+"""The training kernel as a shared library, so that training does not load Numba or LLVM.
+
+Numba, LLVM and a kernel loaded from Numba's cache take about 130 MiB of memory before
+the first word is read (libllvmlite.so alone maps 69 MiB), which is almost gensim's whole
+run. So the first training run compiles the same Numba kernel once more, in a child
+process, as a C-callable function (`numba.cfunc`), writes its object code and links it
+into a shared library with the system's C compiler. Later runs load that library with
+ctypes, which releases the GIL for the call, so threads train in parallel as they do with
+the JIT kernel. Whenever the library cannot be built, trusted or verified, training uses
+the JIT kernel and says why in one line (a W2VWarning).
+
+The library lives in the cache directory ($W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v or
+~/.cache/w2v) under a name that hashes the kernel's source, the Numba and llvmlite
+versions and the CPU, since the code is compiled for this CPU's instruction set.
+
+Loading a library runs its code, so these rules hold:
+
+- Trusted: the cache directory only if we own it and no one else can write to it, and
+  each directory above it is ours or root's and writable by no one else, or sticky as
+  /tmp is; the library and its checksum file only if we own them and no one else can
+  write to them. Anything else is refused: never built into, loaded or read; see
+  `trusted_directory`. A missing cache directory is created with mode 0700.
+- Verified: the build writes the library's sha256 beside it (`kernel-KEY.sha256`). A
+  run reads the library once, checks those bytes and loads those very bytes from
+  memory, so nothing can change the code in between and truncating the file later
+  cannot crash the run. A damaged library is rebuilt once.
+- Run: the build is `python -I -c BOOTSTRAP`, in the cache directory. Isolated, it reads
+  no PYTHON* variable and imports nothing from the working directory; BOOTSTRAP imports
+  this very copy of the package, and the rest from this process's import path less its
+  relative entries and the working directory. It runs the C compiler by its absolute
+  path, found on $PATH without its relative entries (such as "."). A build that exits
+  with an error is remembered in `kernel-KEY.failed`, so that later runs do not try
+  again; one killed by a signal or Ctrl-C is not.
+"""
+
+import ctypes
+import errno
+import hashlib
+import importlib.metadata
+import inspect
+import os
+import platform
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import W2VWarning
+from .arrays import (
+    CORPUS_ARRAYS,
+    MODEL_ARRAYS,
+    MODEL_SCALARS,
+    REAL,
+    SCRATCH_ARRAYS,
+    Model,
+    Scratch,
+)
+
+SYMBOL = "w2v_train_batch"
+# The C function's array arguments, in its order (Model's arrays, the corpus and keep_prob,
+# Scratch's arrays), and their element types, all as w2vcli.arrays states them; the kernel
+# is built for float32: the build declares these types, every call checks them.
+ARRAYS = {**MODEL_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
+ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
+JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
+# What the build child runs (`python -I -c BOOTSTRAP PACKAGE LIBRARY CC PATH...`). It
+# imports the package from its directory, PACKAGE, and not by name from the import path:
+# putting PACKAGE's parent on the path would also let whatever else lies there be imported.
+BOOTSTRAP = """\
+import importlib.util, sys
+package, library, cc, *path = sys.argv[1:]
+sys.path[:0] = path
+spec = importlib.util.spec_from_file_location(
+    "w2vcli", package + "/__init__.py", submodule_search_locations=[package]
+)
+sys.modules["w2vcli"] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sys.modules["w2vcli"])
+from w2vcli.kernel.native import build
+build(library, cc)
+"""
+
+
+def cache_dir() -> Path:
+    """$W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v, else ~/.cache/w2v. A relative
+    $XDG_CACHE_HOME is ignored, as the XDG specification says; a relative $W2V_CACHE_DIR
+    is refused by `private_directory`: either would be wherever w2v is started."""
+    if os.environ.get("W2V_CACHE_DIR"):
+        return Path(os.environ["W2V_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "w2v"
+
+
+def numba_cache() -> None:
+    """Give Numba a place for its cache of compiled kernels where it has none: it keeps
+    them beside the source (w2vcli/__pycache__) or in ~/.cache, and raises if it can write
+    neither (a system-wide install run by an account without a home). Then a private
+    temporary folder, removed at exit."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    beside = Path(__file__).parent / "__pycache__"
+    home = Path.home() / ".cache"
+    if any(os.access(p if p.exists() else p.parent, os.W_OK) for p in (beside, home)):
+        return
+    import atexit
+
+    folder = tempfile.mkdtemp(prefix="w2v-numba-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["NUMBA_CACHE_DIR"] = folder
+
+
+def library_path() -> Path:
+    key = hashlib.sha256()
+    for module in ("arrays.py", "kernels.py", "native.py"):
+        key.update((Path(__file__).parent / module).read_bytes())
+    for package in ("numba", "llvmlite"):
+        key.update(importlib.metadata.version(package).encode())
+    key.update(f"{sys.version_info[:2]} {platform.machine()} {_cpu_flags()}".encode())
+    return cache_dir() / f"kernel-{key.hexdigest()[:16]}.so"
+
+
+def _cpu_flags() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line for line in f if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        return platform.processor()
+
+
+# Trust: who else could have written what we would run.
+
+
+def trusted_directory(path) -> str | None:
+    """None if only we (and root) can change what `path`, an existing directory, holds;
+    else why not, in words for the user. Whoever can write to the directory, or to one
+    above it, can put their own code where we would load ours. Both the path as written
+    and the one its symbolic links lead to are checked."""
+    if not hasattr(os, "geteuid"):
+        return f"cannot check who owns {path} on this system"
+    written = Path(os.path.abspath(path))
+    real = Path(os.path.realpath(path))
+    for directory in dict.fromkeys([written, *written.parents, real, *real.parents]):
+        try:
+            st = os.lstat(directory)
+        except OSError as error:
+            return f"cannot check {directory} ({error.strerror})"
+        if directory == real and not stat.S_ISDIR(st.st_mode):
+            return f"{directory} is not a directory"
+        # A link cannot be changed, only replaced, which its directory's check covers.
+        owners = {os.geteuid()} if directory == real else {os.geteuid(), 0}
+        sticky = directory != real and not stat.S_ISLNK(st.st_mode)
+        if reason := _others_can_write(directory, st, owners, sticky):
+            return reason
+    return None
+
+
+def private_directory(path) -> str | None:
+    """Create `path` (mode 0700) if it is missing; None if it can be trusted, else why not
+    (see `trusted_directory`). A relative path is not trusted: it is where w2v is started."""
+    if not os.path.isabs(path):
+        return f"{path} is not an absolute path"
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)  # the mode applies to `path` only
+    except OSError as error:
+        return f"cannot create {path} ({error.strerror})"
+    return trusted_directory(path)
+
+
+def _others_can_write(path, st: os.stat_result, owners, sticky=False) -> str | None:
+    """Why someone other than `owners` can change `path` (whose lstat is `st`), or None.
+    `sticky`: a directory that others may write to, but with the sticky bit, as /tmp, in
+    which only an entry's owner can replace it."""
+    if st.st_uid not in owners:
+        return f"{path} is owned by another user (uid {st.st_uid})"
+    mode = stat.S_IMODE(st.st_mode)
+    if stat.S_ISLNK(st.st_mode) or not mode & 0o022 or (sticky and mode & stat.S_ISVTX):
+        return None
+    who = "others" if mode & 0o002 else "its group"
+    return f"{path} is writable by {who} (mode {mode:04o}; chmod go-w {path})"
+
+
+class Untrusted(Exception):
+    """A file in the cache that someone else could have written."""
+
+
+class Damaged(Exception):
+    """A library whose bytes are not those its build wrote."""
+
+
+def _read_own_file(path: Path) -> bytes:
+    """The bytes of `path`, if it is a regular file that only we can change. The check and
+    the read go through one descriptor, and O_NOFOLLOW refuses a symbolic link, so the
+    bytes read are those of the file checked."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        raise  # not a question of trust: the caller decides what a missing file means
+    except OSError as error:  # ELOOP: O_NOFOLLOW met a link
+        what = "is a symbolic link" if error.errno == errno.ELOOP else f"({error.strerror})"
+        raise Untrusted(f"{path} {what}; delete it") from None
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Untrusted(f"{path} is not a regular file")
+        if reason := _others_can_write(path, st, {os.geteuid()}):
+            raise Untrusted(f"{reason}; delete it")
+        return f.read()
+
+
+def _verified_image(path: Path) -> bytes:
+    """The library's bytes, checked against the sha256 its build wrote beside it."""
+    try:
+        image = _read_own_file(path)
+        expected = _read_own_file(path.with_suffix(".sha256")).decode("ascii", "replace")
+    except FileNotFoundError as error:
+        raise Damaged(f"{Path(error.filename).name} is missing") from None
+    if hashlib.sha256(image).hexdigest() != expected.strip():
+        raise Damaged("checksum mismatch")
+    return image
+
+
+# Loading.
+
+_loaded = {}
+_images = []  # descriptors of the in-memory copies loaded, kept open: see _dlopen
+
+
+def train_batch(on_build=None):
+    """kernels.train_batch from the shared library (built now if needed, `on_build()` called
+    first), or None if it cannot be built, trusted or verified here; the reason is given
+    as a W2VWarning."""
+    path = library_path()
+    if path not in _loaded:
+        _loaded[path] = _load_or_build(path, on_build)
+    return _loaded[path]
+
+
+def why_not() -> str:
+    """Why an earlier run could not build the library ("" if none failed), or why the cache
+    directory is not trusted."""
+    directory = library_path().parent
+    if directory.exists() and (reason := trusted_directory(directory)):
+        return reason
+    failed = library_path().with_suffix(".failed")
+    return failed.read_text().strip() if failed.exists() else ""
+
+
+def _load_or_build(path: Path, on_build=None):
+    if reason := private_directory(path.parent):
+        fix = "or set W2V_CACHE_DIR to a directory of your own"
+        return _fall_back(f"not using the kernel cache: {reason}; {fix}")
+    failed = path.with_suffix(".failed")
+    for attempt in range(2):
+        if not os.path.lexists(path) and not failed.exists():
+            if on_build:
+                on_build()
+            _build_in_child(path, failed)
+        if not os.path.lexists(path):
+            return None  # the build failed, now (it said why) or on an earlier run
+        try:
+            image = _verified_image(path)
+        except Untrusted as reason:
+            return _fall_back(f"not loading the native kernel: {reason}")
+        except Damaged as damage:
+            if attempt:
+                return _fall_back(f"{path} is damaged ({damage}) even after a rebuild")
+            _warn(f"{path} is damaged ({damage}); rebuilding it")
+            for stale in (path, path.with_suffix(".sha256")):
+                stale.unlink(missing_ok=True)
+            continue
+        try:
+            return _wrap(_dlopen(path, image)[SYMBOL])
+        except (OSError, AttributeError) as error:
+            return _fall_back(f"cannot load {path} ({error}); delete it to rebuild")
+    return None
+
+
+def _dlopen(path: Path, image: bytes) -> ctypes.CDLL:
+    """Load `image`, the checked bytes of `path`, from memory rather than `path` again: so
+    no one can change the code between the check and the load, and a later truncation
+    of the file cannot SIGBUS us (pages of a mapped file that no longer exist). Loads
+    `path` where there is no memfd_create or /proc (not Linux)."""
+    try:
+        fd = os.memfd_create("w2v-kernel")
+    except (AttributeError, OSError):
+        return ctypes.CDLL(str(path))
+    try:
+        with open(fd, "wb", closefd=False) as f:
+            f.write(image)
+        library = ctypes.CDLL(f"/proc/self/fd/{fd}")
+    except OSError:
+        os.close(fd)
+        return ctypes.CDLL(str(path))
+    # Kept open: dlopen knows a library by its name, so if this descriptor's number were
+    # reused, a later dlopen of the same name would return this library.
+    _images.append(fd)
+    return library
+
+
+def _fall_back(message: str) -> None:
+    _warn(f"{message}; {JIT}")
+    return None
+
+
+def _warn(message: str) -> None:
+    """Said as a W2VWarning: the library never prints; the CLI shows it as `w2v: ...`."""
+    warnings.warn(message, W2VWarning, stacklevel=3)
+
+
+# Building.
+
+
+def _build_in_child(path: Path, failed: Path) -> None:
+    """Build in another process, so that this one never imports Numba; a build that fails
+    by itself (not one killed) is remembered in `failed` so that later runs do not try
+    again. The child runs in the cache directory, never the user's working directory."""
+    search = _search_path()
+    cc = shutil.which("cc", path=search)
+    if cc is None:
+        reason = "no C compiler (cc) on PATH"
+    else:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        child = subprocess.run(
+            [sys.executable, "-I", "-c", BOOTSTRAP, package, str(path), cc, *_import_path()],
+            cwd=path.parent,
+            env={**os.environ, "PATH": search},
+            capture_output=True,
+            text=True,
+        )
+        if child.returncode == 0 and path.exists():
+            return
+        if child.returncode < 0:  # killed (out of memory, Ctrl-C): may work next time
+            return _fall_back(f"the native kernel build was killed (signal {-child.returncode})")
+        reason = (child.stderr.strip().splitlines() or ["no output"])[-1]
+    try:
+        failed.write_text(f"could not build the native kernel: {reason}\n")
+    except OSError:  # a cache directory we cannot write: try again next run
+        pass
+    _fall_back(f"could not build the native kernel: {reason}; delete {failed} to try again")
+
+
+def _search_path() -> str:
+    """$PATH without its empty and relative entries, which name the working directory or
+    one under it: what the user's current folder holds is not a program we should run."""
+    entries = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    return os.pathsep.join(e for e in entries if os.path.isabs(e))
+
+
+def _import_path() -> list:
+    """This process's import path for the child, less its relative entries and the working
+    directory (which `python -m` and an empty PYTHONPATH entry put there); the child's own
+    -I path lacks PYTHONPATH's directories, in which dependencies may be installed."""
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory was deleted
+        cwd = None
+    return [p for p in sys.path if os.path.isabs(p) and os.path.realpath(p) != cwd]
+
+
+def _wrap(function):
+    """A Python callable with kernels.train_batch's signature over the C function."""
+    function.restype = ctypes.c_double
+    function.argtypes = (
+        [ctypes.c_void_p] * (len(ARRAY_DTYPES) + 2)
+        + [ctypes.c_int64] * (len(MODEL_SCALARS) + 4)
+        + [ctypes.c_double]
+    )
+
+    def train_batch(m, corpus, start, end, arch, window, keep_prob, alpha, s):
+        arrays = [a for a in m if isinstance(a, np.ndarray)] + [corpus, keep_prob, *s]
+        assert [a.dtype for a in arrays] == ARRAY_DTYPES, "the C kernel is float32 only"
+        sizes = np.array([n for a in arrays for n in _shape2(a)], np.int64)
+        results = np.zeros(2, np.float64)
+        loss = function(
+            *[a.ctypes.data for a in arrays],
+            sizes.ctypes.data,
+            results.ctypes.data,
+            *[getattr(m, name) for name in MODEL_SCALARS],
+            start,
+            end,
+            arch,
+            window,
+            alpha,
+        )
+        return loss, int(results[0]), int(results[1])
+
+    return train_batch
+
+
+def _shape2(a: np.ndarray) -> tuple:
+    """Every array as (rows, columns): the kernel's C entry point takes a fixed layout."""
+    assert a.flags.c_contiguous
+    return a.shape if a.ndim == 2 else (a.shape[0], 1)
+
+
+def build(path, cc: str) -> None:
+    """Compile the kernel as a C function and link it, with the C compiler `cc` (an absolute
+    path), into the shared library `path`, beside which its sha256 is written. Run by
+    the build child (BOOTSTRAP), in the cache directory."""
+    import llvmlite.binding as llvm
+    import numba
+    from numba import carray, cfunc, types
+    from numba.core.codegen import get_host_cpu_features
+
+    from . import kernels
+
+    pointer = [types.CPointer(numba.from_dtype(dtype)) for dtype in ARRAY_DTYPES]
+    signature = types.float64(
+        *pointer,
+        types.CPointer(types.int64),
+        types.CPointer(types.float64),
+        *[types.int64] * (len(MODEL_SCALARS) + 4),
+        types.float64,
+    )
+
+    def entry(
+        w_in,
+        w_out,
+        noise_accept,
+        noise_alias,
+        codes,
+        points,
+        lengths,
+        frozen,
+        corpus,
+        keep_prob,
+        rng,
+        counts,
+        hidden,
+        grad_hidden,
+        context,
+        negatives,
+        next_negatives,
+        rows,
+        labels,
+        coeffs,
+        scores,
+        hot_out,
+        hot_base,
+        sentence,
+        sizes,
+        results,
+        loss_kind,
+        cbow_mean,
+        shrink_windows,
+        start,
+        end,
+        arch,
+        window,
+        alpha,
+    ):
+        def matrix(pointer, k):
+            return carray(pointer, (sizes[2 * k], sizes[2 * k + 1]))
+
+        def vector(pointer, k):
+            return carray(pointer, sizes[2 * k])
+
+        m = Model(
+            matrix(w_in, 0),
+            matrix(w_out, 1),
+            loss_kind,
+            vector(noise_accept, 2),
+            vector(noise_alias, 3),
+            matrix(codes, 4),
+            matrix(points, 5),
+            vector(lengths, 6),
+            vector(frozen, 7),
+            cbow_mean,
+            shrink_windows,
+        )
+        s = Scratch(
+            vector(rng, 10),
+            vector(counts, 11),
+            vector(hidden, 12),
+            vector(grad_hidden, 13),
+            vector(context, 14),
+            vector(negatives, 15),
+            vector(next_negatives, 16),
+            vector(rows, 17),
+            vector(labels, 18),
+            vector(coeffs, 19),
+            vector(scores, 20),
+            matrix(hot_out, 21),
+            matrix(hot_base, 22),
+            vector(sentence, 23),
+        )
+        loss, examples, words = kernels.train_batch(
+            m, vector(corpus, 8), start, end, arch, window, vector(keep_prob, 9), alpha, s
+        )
+        results[0], results[1] = examples, words
+        return loss
+
+    # One parameter per C argument (a cfunc takes no *args): the arrays in ARRAYS' order.
+    parameters = list(inspect.signature(entry).parameters)
+    assert parameters[: len(ARRAYS)] == list(ARRAYS), "entry's arrays are not arrays.py's"
+    entry = cfunc(signature, error_model="numpy", fastmath=kernels.FASTMATH)(entry)
+
+    library = entry._library
+    library._ensure_finalized()
+    module = library._final_module
+    module.get_function(entry.native_name).name = SYMBOL
+    target = llvm.Target.from_triple(llvm.get_process_triple())
+    machine = target.create_target_machine(
+        cpu=llvm.get_host_cpu_name(),
+        features=get_host_cpu_features(),
+        opt=3,
+        reloc="pic",
+        codemodel="default",
+    )
+    path = Path(path)
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        obj, stubs, so = Path(tmp, "kernel.o"), Path(tmp, "stubs.c"), Path(tmp, "kernel.so")
+        digest = Path(tmp, "kernel.sha256")
+        obj.write_bytes(machine.emit_object(module))
+        stubs.write_text(_stubs(module))
+        subprocess.run(
+            [cc, "-shared", "-O2", "-o", str(so), str(obj), str(stubs), "-lm"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        digest.write_text(hashlib.sha256(so.read_bytes()).hexdigest() + "\n")
+        for built in (so, digest):
+            os.chmod(built, 0o644)  # whatever the umask: loaders refuse what others can write
+        # Each atomic, the library first: a run that sees the library without its sha256
+        # takes it for damaged and rebuilds it, one that sees both has the whole of each.
+        os.replace(so, path)
+        os.replace(digest, path.with_suffix(".sha256"))
+
+
+def _stubs(module) -> str:
+    """C definitions of the Numba runtime functions the code declares. It never calls them:
+    its arrays own no memory (nothing is freed) and it raises nothing (an exception would
+    take the GIL and build a Python error), so each one aborts."""
+    names = [
+        f.name
+        for f in module.functions
+        if f.is_declaration and f.name.startswith(("NRT_", "numba_"))
+    ]
+    stubs = "".join(f"void {name}(void) {{ abort(); }}\n" for name in names)
+    return "#include <stdlib.h>\n" + stubs

@@ -1,0 +1,450 @@
+"""Read a corpus once, from a file, stdin or a compressed file, into integer ids.
+
+Tokens are split on ASCII white space only (space, tab, CR, LF, VT, FF), as word2vec C
+does: U+3000 and other Unicode spaces stay inside tokens, and since those bytes never
+occur inside a multi-byte UTF-8 sequence, no character is ever cut in half. A NUL byte
+separates tokens like white space (word2vec C would silently cut the word there).
+
+Reading gives every distinct token a provisional id in order of first appearance and
+writes the corpus as a flat int32 stream of those ids with LINE_END after each line.
+`vocab.build_vocab` then decides the final ids and `encode` maps the stream once. Lines
+of any length are kept whole in this stream; nothing holds the corpus as Python strings.
+
+Memory: the stream takes 4 bytes a token; the table of distinct tokens about 130 bytes
+plus the token's length per type. When it grows past `max_types` types, or past
+`max_types * TOKEN_BYTES` bytes of token text (so that long tokens cannot take more
+memory than the budget), it is pruned as word2vec C's ReduceVocab does: only the most
+frequent half is kept (and no more than half the bytes), the occurrences read so far of the
+types dropped are removed from the stream, and a dropped type seen again is counted afresh
+from there (so rare types can be undercounted, never overcounted).
+"""
+
+import bz2
+import gzip
+import hashlib
+import itertools
+import lzma
+import math
+import os
+import re
+import tempfile
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import MAX_TYPES, TOKEN_BYTES, physical_memory
+from ..errors import CorpusError
+from ..io.files import check_input
+from .vocab import DROPPED, LINE_END
+
+CHUNK_BYTES = 1 << 20  # read 1 MiB at a time: the lists of ids made per chunk stay small
+MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
+JUNK_SHARE = 0.1  # more invalid UTF-8 or NUL bytes than this: binary or another encoding
+BLANK_LINES = re.compile(rb"\n(?:[ \t\r\x0b\x0c]*\n)+")  # runs of lines without tokens
+SEPARATORS = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\0")  # newline preferred
+BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass
+class RawCorpus:
+    """What one pass over the text gives: provisional ids and their tokens and counts."""
+
+    ids: np.ndarray  # int32, provisional ids with LINE_END after each line
+    tokens: list  # bytes of each provisional id, in order of first appearance
+    counts: np.ndarray  # int64 count of each provisional id
+    lines: int
+    bad_lines: int  # lines with invalid UTF-8, decoded with U+FFFD replacements
+    nul_bytes: int = 0  # NUL bytes, read as white space
+    pruned_tokens: int = 0  # occurrences removed by pruning (not in `counts`)
+    prunings: int = 0  # times the table of types reached max_types
+    bytes: int = 0  # of text read (decompressed, a byte-order mark left out)
+    sha256: str = ""  # of those bytes: the corpus's fingerprint (resuming checks it)
+
+
+def open_corpus(path: str):
+    """A binary file object for the file `path`; .gz/.bz2/.xz are decompressed."""
+    check_input(path, "a corpus file")
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener = next((f for ext, f in openers.items() if path.endswith(ext)), open)
+    try:
+        return opener(path, "rb")
+    except FileNotFoundError:
+        raise CorpusError(
+            f"{path}: no such file; give the path of a tokenized text corpus"
+        ) from None
+    except IsADirectoryError:
+        raise CorpusError(f"{path}: is a directory, not a corpus file") from None
+    except PermissionError:
+        raise CorpusError(f"{path}: permission denied; check the file's permissions") from None
+    except OSError as e:
+        raise CorpusError(f"{path}: cannot open: {e.strerror or e}") from None
+
+
+def read_block(f, path: str, waiting: bool = True) -> bytes:
+    """Up to CHUNK_BYTES of `f`: all of them, or (`waiting` False) what is there now, so
+    that a line typed or piped in is answered at once."""
+    try:
+        return f.read(CHUNK_BYTES) if waiting else f.read1(CHUNK_BYTES)
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as e:
+        raise CorpusError(
+            f"{path}: cannot read ({e}); is the file complete and of its type?"
+        ) from None
+
+
+def read_chunks(f, path: str):
+    """Yield pieces of the input that each end at a separator byte (or at the end)."""
+    pending: list[bytes] = []  # read since the last cut; more than one block for a long token
+    pending_bytes = 0
+    block = read_block(f, path)
+    if block.startswith(UTF16_BOMS):
+        raise CorpusError(
+            f"{path}: starts with a UTF-16 byte-order mark; convert it to UTF-8 first "
+            "(iconv -f UTF-16 -t UTF-8)"
+        )
+    if block.startswith(BOM):
+        block = block[len(BOM) :] or read_block(f, path)
+    while block:
+        cut = block.rfind(b"\n")
+        if cut < 0:  # a long line: cut at any separator instead
+            cut = max(block.rfind(c) for c in SEPARATORS[1:])
+        if cut < 0:  # one long token: keep reading
+            pending.append(block)
+            pending_bytes += len(block)
+            if pending_bytes > MAX_TOKEN_BYTES:
+                raise CorpusError(
+                    f"{path}: {MAX_TOKEN_BYTES >> 20} MiB without white space; give tokenized "
+                    "text, words separated by spaces"
+                )
+        else:
+            yield b"".join([*pending, block[: cut + 1]])
+            pending, pending_bytes = [block[cut + 1 :]], len(block) - cut - 1
+        block = read_block(f, path)
+    if pending_bytes:
+        yield b"".join(pending)
+
+
+def _repair_utf8(chunk: bytes) -> tuple[bytes, int, int]:
+    """Replace invalid UTF-8 with U+FFFD; returns the chunk, bad lines and invalid bytes."""
+    try:
+        chunk.decode("utf-8")
+        return chunk, 0, 0
+    except UnicodeDecodeError:
+        pass
+    lines, bad, invalid = [], 0, 0
+    for line in chunk.split(b"\n"):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+            invalid += len(line) - len(line.decode("utf-8", "ignore").encode("utf-8"))
+            line = line.decode("utf-8", "replace").encode("utf-8")
+        lines.append(line)
+    return b"\n".join(lines), bad, invalid
+
+
+def check_text(path: str, junk: int, seen: int) -> None:
+    """Refuse input whose bytes read so far (`seen`) are more than JUNK_SHARE invalid
+    UTF-8 or NUL (`junk`): binary, or another encoding."""
+    if junk > JUNK_SHARE * seen:
+        raise CorpusError(
+            f"{path}: not UTF-8 text ({junk:,} of the first {seen:,} bytes are invalid UTF-8 "
+            "or NUL); convert it first, e.g. with iconv -f GB18030 -t UTF-8 (or -f UTF-16)"
+        )
+
+
+def temporary_file(tmp_dir=None, prefix: str = "w2v-"):
+    """A temporary file without a name (gone when w2v ends, however it ends), in `tmp_dir`
+    or $TMPDIR."""
+    try:
+        return tempfile.TemporaryFile(dir=tmp_dir, prefix=prefix)
+    except OSError as e:
+        where = tmp_dir or tempfile.gettempdir()
+        raise CorpusError(
+            f"--tmp-dir {where}: cannot make a temporary file there ({e.strerror or e}); "
+            "give a writable directory with --tmp-dir"
+        ) from None
+
+
+def _encode_chunk(chunk: bytes, index: dict) -> np.ndarray:
+    """Provisional ids of a chunk's tokens, new tokens added to `index`."""
+    new_id = index.setdefault
+    parts = chunk.split(b"\n")
+    ids: list[int] = []
+    # Every part but the last ends a line; the last runs on into the next chunk.
+    for i, part in enumerate(parts):
+        ids.extend([new_id(t, len(index)) for t in part.split()])
+        if i < len(parts) - 1:
+            ids.append(LINE_END)
+    return np.array(ids, dtype=np.int32)
+
+
+def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
+    """Keep in `index` the most frequent types (ties: the first seen), at most `keep` of them
+    and `keep_bytes` bytes of token text (at least one), renumbered in order of first
+    appearance; remove the others' occurrences from `stream`, in place, and return the
+    length left."""
+    counts = np.zeros(len(index), dtype=np.int64)
+    for part in parts(stream):
+        counts += np.bincount(part[part >= 0], minlength=len(index))
+    tokens = list(index)
+    by_count = np.argsort(-counts, kind="stable")[:keep]
+    sizes = np.cumsum([len(tokens[i]) for i in by_count.tolist()])
+    survivors = np.sort(by_count[: max(1, int(np.searchsorted(sizes, keep_bytes, "right")))])
+    remap = np.full(len(index), DROPPED, dtype=np.int32)
+    remap[survivors] = np.arange(len(survivors), dtype=np.int32)
+    index.clear()
+    index.update((tokens[i], n) for n, i in enumerate(survivors.tolist()))
+    return _remap(stream, remap)
+
+
+def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:
+    """Read the file `path` once and return its provisional-id stream and token counts."""
+    with open_corpus(path) as f:
+        return count_chunks(read_chunks(f, path), path, max_types)
+
+
+def sentence_chunks(sentences, name: str = "sentences"):
+    """Chunks of text from an iterable of sentences (each a list of str tokens), as a file
+    with one sentence a line would give them: the same vectors either way."""
+
+    def lines():
+        for number, sentence in enumerate(sentences, start=1):
+            if isinstance(sentence, (str, bytes)):
+                raise CorpusError(
+                    f"{name}, sentence {number:,}: a string, not a list of tokens; split it "
+                    "first (e.g. line.split())"
+                )
+            try:
+                tokens = [token.encode() for token in sentence]
+            except (AttributeError, UnicodeEncodeError):
+                raise CorpusError(f"{name}, sentence {number:,}: tokens must be str") from None
+            if any(len(token.split()) != 1 for token in tokens):  # as a file's line is split
+                raise CorpusError(
+                    f"{name}, sentence {number:,}: a token that is empty or holds white space"
+                )
+            yield b" ".join(tokens) + b"\n"
+
+    return line_chunks(lines())
+
+
+def line_chunks(lines):
+    """Lines (bytes, each ending in a newline) gathered into chunks of about CHUNK_BYTES."""
+    pending, size = [], 0
+    for line in lines:
+        pending.append(line)
+        size += len(line)
+        if size >= CHUNK_BYTES:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def count_chunks(
+    chunks,
+    path: str,
+    max_types: int = MAX_TYPES,
+    ids_in: str = "memory",
+    tmp_dir=None,
+    index: dict | None = None,
+) -> RawCorpus:
+    """The provisional-id stream and token counts of text arriving in `chunks`, each ending
+    at a separator byte. `ids_in`: where the stream is kept, "memory", "disk" (a temporary
+    file in `tmp_dir`, else $TMPDIR) or "auto" (memory, moved to disk once it passes
+    SPILL_SHARE of this machine's memory). `index`: a KnownWords, to read the text in a
+    vocabulary's ids instead (its other tokens DROPPED).
+
+    Refuses input that is not UTF-8 text: more than JUNK_SHARE of the bytes read so far
+    invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
+    """
+    index = {} if index is None else index
+    ids = DiskIds(tmp_dir) if ids_in == "disk" else MemoryIds()
+    spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
+    raw = RawCorpus(None, [], None, 0, 0)
+    seen = invalid = 0  # bytes read, invalid UTF-8 bytes
+    fingerprint = hashlib.sha256()  # ~2 GB/s, against counting's ~0.1: free
+    token_bytes, budget = 0, max_types * TOKEN_BYTES  # of the token text in `index`
+    for chunk in chunks:
+        seen += len(chunk)
+        fingerprint.update(chunk)
+        nul = chunk.count(b"\0")
+        if nul:
+            raw.nul_bytes += nul
+            chunk = chunk.replace(b"\0", b" ")
+        chunk, bad, bad_bytes = _repair_utf8(chunk)
+        raw.bad_lines += bad
+        invalid += bad_bytes
+        check_text(path, invalid + raw.nul_bytes, seen)
+        raw.lines += chunk.count(b"\n")
+        chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
+        known = len(index)
+        ids.append(_encode_chunk(chunk, index))
+        if 4 * len(ids) > spill:
+            ids = ids.to_disk(tmp_dir)
+        token_bytes += sum(map(len, itertools.islice(reversed(index), len(index) - known)))
+        if len(index) > max_types or token_bytes > budget:
+            length = len(ids)
+            kept = _prune(index, ids.stream(), max(1, max_types // 2), budget // 2)
+            token_bytes = sum(map(len, index))
+            raw.pruned_tokens += length - kept
+            raw.prunings += 1
+            ids.truncate(kept)
+    ids.append(np.array([LINE_END], dtype=np.int32))
+    raw.bytes, raw.sha256 = seen, fingerprint.hexdigest()
+    raw.ids = ids.stream()
+    raw.tokens = list(index)
+    raw.counts = np.zeros(len(index), dtype=np.int64)
+    for part in parts(raw.ids):
+        raw.counts += np.bincount(part[part >= 0], minlength=len(index))
+    return raw
+
+
+class KnownWords(dict):
+    """{token: id} of a vocabulary, which count_chunks reads a text in: a token it lacks
+    is DROPPED, never added."""
+
+    def setdefault(self, token, default=None):
+        return self.get(token, DROPPED)
+
+
+# The id stream is the one thing that grows with the corpus, so it is held once, and the
+# passes over it work on PART_SIZE slices, so that no temporary is as large as the stream.
+PART_SIZE = 1 << 20
+GROWTH = 1.25  # in memory, the stream grows by a quarter at a time: at most 1.25 x its size
+SPILL_SHARE = 0.25  # "auto": to disk once the ids pass this share of the machine's memory
+BUFFER_IDS = 1 << 22  # on disk: ids gathered in memory before each write (16 MiB)
+
+
+class MemoryIds:
+    """The stream in one array that grows in place (realloc moves large blocks by
+    remapping pages, not by copying them)."""
+
+    def __init__(self):
+        self.array, self.length = np.empty(PART_SIZE, dtype=np.int32), 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def append(self, piece: np.ndarray) -> None:
+        if self.length + len(piece) > len(self.array):
+            grown = max(int(GROWTH * len(self.array)), self.length + len(piece))
+            self.array.resize(grown, refcheck=False)
+        self.array[self.length : self.length + len(piece)] = piece
+        self.length += len(piece)
+
+    def truncate(self, length: int) -> None:
+        self.length = length
+
+    def stream(self) -> np.ndarray:
+        self.array.resize(max(self.length, 1), refcheck=False)  # give back the slack
+        return self.array[: self.length]
+
+    def to_disk(self, tmp_dir=None) -> "DiskIds":
+        ids = DiskIds(tmp_dir)
+        for part in parts(self.array[: self.length]):
+            ids.append(part)
+        return ids
+
+
+class DiskIds:
+    """The stream in a temporary file (--corpus-in disk), read and written in slices with
+    pread and pwrite, so that only the slices in use are in memory (a memory map would count
+    the whole file in the process's memory as it is read). The file has no name from the
+    start (unlinked at once), so it is gone when the process ends, however it ends."""
+
+    def __init__(self, tmp_dir=None):
+        self.file = temporary_file(tmp_dir, "w2v-ids-")
+        self.fd, self.length = self.file.fileno(), 0
+        self.buffer, self.buffered = np.empty(BUFFER_IDS, dtype=np.int32), 0
+
+    def __len__(self) -> int:
+        return self.length + self.buffered
+
+    def append(self, piece: np.ndarray) -> None:
+        if self.buffered + len(piece) > len(self.buffer):
+            self._flush()
+        if len(piece) > len(self.buffer):
+            self[self.length : self.length + len(piece)] = piece
+            self.length += len(piece)
+        else:
+            self.buffer[self.buffered : self.buffered + len(piece)] = piece
+            self.buffered += len(piece)
+
+    def _flush(self) -> None:
+        n = self.buffered
+        self.buffered = 0
+        self[self.length : self.length + n] = self.buffer[:n]
+        self.length += n
+
+    def truncate(self, length: int) -> None:
+        self._flush()
+        self.length = length
+        self.file.truncate(4 * length)
+
+    def stream(self) -> "DiskIds":
+        self._flush()
+        return self
+
+    def to_disk(self, tmp_dir=None) -> "DiskIds":
+        return self
+
+    def __getitem__(self, where: slice) -> np.ndarray:
+        """ids[start:stop], read from the file into a new array."""
+        start, stop, _ = where.indices(self.length)
+        ids = np.empty(max(0, stop - start), dtype=np.int32)
+        view, offset = memoryview(ids).cast("B"), 4 * start
+        while view:
+            read = os.preadv(self.fd, [view], offset)
+            if not read:
+                raise CorpusError("the corpus's temporary file is shorter than was written")
+            view, offset = view[read:], offset + read
+        return ids
+
+    def __setitem__(self, where: slice, values: np.ndarray) -> None:
+        """ids[start:start + len(values)] = values, written to the file."""
+        data = memoryview(np.ascontiguousarray(values, dtype=np.int32)).cast("B")
+        offset = 4 * (where.start or 0)
+        try:
+            while data:
+                written = os.pwrite(self.fd, data, offset)
+                data, offset = data[written:], offset + written
+        except OSError as e:
+            raise CorpusError(
+                f"cannot write the corpus's temporary file ({e.strerror or e}); free space "
+                "in --tmp-dir (or $TMPDIR), or use --corpus-in memory"
+            ) from None
+
+
+def parts(array):
+    """Slices of PART_SIZE ids of an array or a DiskIds."""
+    for start in range(0, len(array), PART_SIZE):
+        yield array[start : start + PART_SIZE]
+
+
+def encode(raw: RawCorpus, new_ids: np.ndarray):
+    """Map provisional ids to final ones, dropping words not in the vocabulary.
+
+    `new_ids[p]` is the final id of provisional id p, or -2 for a dropped word.
+    Returns int32 final ids with LINE_END after each line, written over raw.ids (a view of
+    its memory, or the same DiskIds), so that the corpus is never held twice.
+    """
+    length = _remap(raw.ids, new_ids)
+    if isinstance(raw.ids, DiskIds):
+        raw.ids.truncate(length)
+        return raw.ids
+    return raw.ids[:length]
+
+
+def _remap(stream: np.ndarray, new_ids: np.ndarray) -> int:
+    """Map `stream` in place through `new_ids` (DROPPED: dropped), part by part, so that no
+    temporary is as large as the stream; returns the length kept."""
+    table = np.concatenate([new_ids, [LINE_END]]).astype(np.int32)  # LINE_END indexes itself
+    length = 0
+    for part in parts(stream):  # the kept ids of each part move down to stream[length:]
+        kept = table[part]
+        kept = kept[kept != DROPPED]
+        stream[length : length + len(kept)] = kept
+        length += len(kept)
+    return length

@@ -1,0 +1,458 @@
+"""A corpus prepared once: the vocabulary of many inputs counted and built as training
+builds it, and the text written as int32 id shards that `w2v train DIR` trains on without
+reading the text again; on this machine or on a Dask cluster (w2vcli.dask_engine).
+
+    DIR/prepared.json   format, the inputs (name, bytes, sha256, tokens, lines), the
+                        vocabulary's settings, the shards (ids, words, sha256)
+    DIR/vocab.txt       `word count` lines, most frequent first (word2vec C's -save-vocab)
+    DIR/ids-00000.npy   int32 ids of input 0: -1 after each line, words outside the
+                        vocabulary left out; one shard per input, in the inputs' order
+
+Inputs are files (text, .gz/.bz2/.xz; Parquet with `column`: a string per line, or a list
+of tokens per line), directories (their files, sorted), glob patterns, and URLs that fsspec
+opens (s3://, gs://, hdfs://, http://...). Each input ends its last line.
+
+Two passes over every input, each input in one task: `count_input` gives its tokens in
+order of first appearance and their counts; the counts are merged in the inputs' order,
+so the vocabulary (ties: first seen first) is the one training builds from the inputs
+concatenated; `encode_input` reads the input again in the vocabulary's ids and writes its
+shard. The tasks keep nothing between them, so a task can run, or run again, on any
+worker. Counting an input alone prunes past `max_types` as training's counting does.
+"""
+
+import dataclasses
+import glob
+import hashlib
+import json
+import os
+import time
+
+import numpy as np
+
+from ..config import MAX_TYPES
+from ..errors import CorpusError, W2VError
+from ..io.files import check_input
+from .corpus import (
+    KnownWords,
+    count_chunks,
+    encode,
+    line_chunks,
+    open_corpus,
+    parts,
+    read_chunks,
+)
+from .vocab import DROPPED, Vocab, build_vocab
+
+FORMAT, VERSION = "w2v prepared", 1
+PREPARED_JSON = "prepared.json"
+PARQUET = (".parquet", ".pq")
+ENGINES = ("local", "dask")
+
+
+class PreparedError(W2VError):
+    """A prepared directory that cannot be read or written."""
+
+
+def expand(inputs: list) -> list:
+    """Every input named: directories' files (sorted, hidden ones left out), glob matches
+    (sorted), URLs (fsspec expands their globs); each once, in the order given."""
+    found = []
+    for given in map(os.fspath, inputs):
+        if "://" in given:
+            found += _urls(given)
+        elif os.path.isdir(given):
+            for root, dirs, files in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [os.path.join(root, f) for f in sorted(files) if not f.startswith(".")]
+        elif glob.has_magic(given):
+            matches = sorted(p for p in glob.glob(given) if os.path.isfile(p))
+            if not matches:
+                raise CorpusError(f"{given}: matches no file")
+            found += matches
+        else:
+            if not os.path.exists(given):
+                raise CorpusError(f"{given}: no such file; give files, directories or patterns")
+            check_input(given, "an input file")
+            found.append(given)
+    if not found:
+        raise CorpusError("no input files: give files, directories or patterns")
+    return list(dict.fromkeys(found))
+
+
+def _urls(url: str) -> list:
+    try:
+        import fsspec
+    except ImportError:
+        raise W2VError(f"{url}: reading URLs needs fsspec: pip install 'w2vcli[dask]'") from None
+    try:
+        files = fsspec.open_files(url, "rb")
+    except (OSError, ValueError, ImportError) as e:
+        raise CorpusError(f"{url}: cannot open ({e})") from None
+    if not files:
+        raise CorpusError(f"{url}: matches no file")
+    return [
+        f.full_name if "://" in f.full_name else f"{url.split('://')[0]}://{f.path}" for f in files
+    ]
+
+
+def input_chunks(source: str, column: str | None = None):
+    """The text of an input as count_chunks reads it: chunks that end at a separator."""
+    if source.endswith(PARQUET):
+        yield from _parquet_chunks(source, column)
+        return
+    if column is not None:
+        raise CorpusError(f"{source}: --column is for Parquet files (.parquet, .pq)")
+    if "://" in source:
+        import fsspec
+
+        try:
+            with fsspec.open(source, "rb", compression="infer") as f:
+                yield from read_chunks(f, source)
+        except (OSError, ValueError) as e:
+            raise CorpusError(f"{source}: cannot read ({e})") from None
+        return
+    with open_corpus(source) as f:
+        yield from read_chunks(f, source)
+
+
+def _parquet_chunks(source: str, column: str | None):
+    """One line per row of `column`: its string, or its list of tokens joined by spaces."""
+    if column is None:
+        raise CorpusError(f"{source}: a Parquet file; name its text with --column")
+    try:
+        import fsspec
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise W2VError("Parquet input needs pyarrow: pip install 'w2vcli[dask]'") from None
+    if "://" not in source:
+        check_input(source, "a Parquet file")
+    try:
+        with fsspec.open(source, "rb") as f:
+            table = pq.ParquetFile(f)
+            if column not in table.schema_arrow.names:
+                names = ", ".join(table.schema_arrow.names)
+                raise CorpusError(f"{source}: no column {column!r} (it has {names})")
+            kind = table.schema_arrow.field(column).type
+            lists = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+            if not (lists or pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+                raise CorpusError(
+                    f"{source}: column {column!r} is {kind}, not text or a list of tokens"
+                )
+            yield from line_chunks(
+                (" ".join(row or ()) if lists else (row or ""))
+                .encode("utf-8", "surrogateescape")
+                .replace(b"\n", b" ")
+                + b"\n"
+                for batch in table.iter_batches(columns=[column], batch_size=8192)
+                for row in batch.column(0).to_pylist()
+            )
+    except (OSError, pa.ArrowException) as e:
+        raise CorpusError(f"{source}: cannot read as Parquet ({e})") from None
+
+
+@dataclasses.dataclass
+class Counted:
+    """What counting one input found."""
+
+    name: str
+    tokens: list  # bytes, in order of first appearance
+    counts: np.ndarray  # int64
+    lines: int
+    bytes: int
+    sha256: str
+    bad_lines: int
+    nul_bytes: int
+    prunings: int
+    pruned_tokens: int
+
+
+def count_input(source: str, column=None, max_types: int = MAX_TYPES, tmp_dir=None) -> Counted:
+    """Count the tokens of one input (a task: it keeps nothing)."""
+    raw = count_chunks(input_chunks(source, column), source, max_types, "disk", tmp_dir)
+    return Counted(
+        source,
+        raw.tokens,
+        raw.counts,
+        raw.lines,
+        raw.bytes,
+        raw.sha256,
+        raw.bad_lines,
+        raw.nul_bytes,
+        raw.prunings,
+        raw.pruned_tokens,
+    )
+
+
+def merge_counts(counted: list) -> tuple:
+    """(tokens, counts) of all inputs, tokens in order of first appearance across them."""
+    index: dict = {}
+    for c in counted:
+        for token in c.tokens:
+            index.setdefault(token, len(index))
+    counts = np.zeros(len(index), dtype=np.int64)
+    for c in counted:
+        where = np.fromiter(map(index.__getitem__, c.tokens), np.int64, len(c.tokens))
+        np.add.at(counts, where, c.counts)
+    return list(index), counts
+
+
+def encode_input(source: str, words: KnownWords, path: str, column=None, tmp_dir=None) -> dict:
+    """Write the shard of one input, read again in the vocabulary's ids (a task: it keeps
+    nothing); returns its ids, words and sha256."""
+    raw = count_chunks(input_chunks(source, column), source, len(words) + 1, "disk", tmp_dir, words)
+    same = np.concatenate([np.arange(len(words), dtype=np.int32), [DROPPED]])
+    ids = encode(raw, same)  # words outside the vocabulary left out
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<i4", "fortran_order": False, "shape": (len(ids),)}
+        )
+        for part in parts(ids):
+            data = np.ascontiguousarray(part, dtype="<i4").tobytes()
+            digest.update(data)
+            f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return {
+        "file": os.path.basename(path),
+        "ids": len(ids),
+        "words": int(raw.counts.sum()),
+        "sha256": digest.hexdigest(),
+    }
+
+
+def known_words(vocab: Vocab) -> KnownWords:
+    return KnownWords((w.encode("utf-8", "surrogateescape"), i) for i, w in enumerate(vocab.words))
+
+
+@dataclasses.dataclass
+class Prepared:
+    """A prepared directory, read: its vocabulary, its ids (a ShardIds) and what
+    prepared.json says."""
+
+    path: str
+    vocab: Vocab
+    ids: "ShardIds"
+    described: dict
+
+
+def prepare(
+    inputs,
+    directory,
+    *,
+    column: str | None = None,
+    min_count: int = 5,
+    max_vocab: int | None = None,
+    keep=None,
+    max_types: int = MAX_TYPES,
+    tmp_dir=None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    on_progress=None,
+) -> Prepared:
+    """Count and encode `inputs` (paths, directories, patterns, URLs) into the prepared
+    directory `directory`, here (engine "local") or on Dask ("dask": the cluster at
+    `scheduler`, else a local cluster of `workers` processes). `keep`: words kept
+    whatever their count (a set of str). `on_progress(message)` is told each stage."""
+    if engine not in ENGINES:
+        raise W2VError(f"--engine {engine}: give one of {', '.join(ENGINES)}")
+    if engine == "local" and (scheduler or workers):
+        raise W2VError("--scheduler and --workers are for --engine dask")
+    say = on_progress or (lambda message: None)
+    target = check_target(os.fspath(directory))
+    sources = expand(inputs)
+    t0 = time.perf_counter()
+    keep = {w.encode() if isinstance(w, str) else w for w in keep} if keep else None
+    from ..training.model_dir import staged
+
+    with staged(target) as staging:
+        if engine == "dask":
+            from .. import engines as dask_engine
+
+            run = dask_engine.Engine(scheduler, workers)
+        else:
+            run = LocalEngine()
+        with run:
+            say(f"counting {len(sources):,} inputs on {run.describe()}")
+            counted = run.map(
+                count_input, sources, column=column, max_types=max_types, tmp_dir=tmp_dir
+            )
+            tokens, counts = merge_counts(counted)
+            distinct = len(tokens)
+            if not counts.sum():
+                raise CorpusError("the inputs hold no tokens; give non-empty text")
+            vocab, _ = build_vocab(tokens, counts, min_count, max_vocab, keep)
+            del tokens, counts
+            say(f"vocabulary: {len(vocab):,} words; writing {len(sources):,} shards")
+            paths = [os.path.join(staging, f"ids-{i:05d}.npy") for i in range(len(sources))]
+            shards = run.map_with(
+                encode_input, sources, paths, known_words(vocab), column=column, tmp_dir=tmp_dir
+            )
+        described = {
+            "format": FORMAT,
+            "version": VERSION,
+            "words": len(vocab),
+            "tokens": int(vocab.counts.sum()),
+            "distinct": distinct,
+            "vocabulary": {
+                "min_count": min_count,
+                "max_vocab": max_vocab,
+                "keep": sorted(w.decode("utf-8", "surrogateescape") for w in keep)
+                if keep
+                else None,
+                "max_types": max_types,
+            },
+            "column": column,
+            "engine": engine,
+            "seconds": round(time.perf_counter() - t0, 3),
+            "inputs": [_input_record(c) for c in counted],
+            "shards": shards,
+        }
+        _write(
+            staging,
+            "vocab.txt",
+            "".join(f"{w} {c}\n" for w, c in zip(vocab.words, vocab.counts.tolist())).encode(
+                "utf-8", "surrogateescape"
+            ),
+        )
+        _write(
+            staging,
+            PREPARED_JSON,
+            (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode(),
+        )
+    return load_prepared(target)
+
+
+def _input_record(c: Counted) -> dict:
+    record = dataclasses.asdict(c)
+    del record["tokens"], record["counts"]
+    record["tokens"] = int(c.counts.sum()) + c.pruned_tokens
+    return record
+
+
+def _write(directory: str, name: str, data: bytes) -> None:
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(data)
+        os.fsync(f.fileno())
+
+
+class LocalEngine:
+    """The tasks run here, one after another."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def describe(self) -> str:
+        return "this process"
+
+    def map(self, task, sources, **options) -> list:
+        return [task(s, **options) for s in sources]
+
+    def map_with(self, task, sources, paths, shared, **options) -> list:
+        return [task(s, shared, p, **options) for s, p in zip(sources, paths, strict=True)]
+
+
+def is_prepared(path) -> bool:
+    return os.path.isfile(os.path.join(path, PREPARED_JSON))
+
+
+def check_target(path: str) -> str:
+    """A new name in a folder we can write, or a prepared directory w2v wrote (replaced
+    whole); returns the real path."""
+    from ..training.model_dir import check_other_target
+
+    def ours(target: str) -> bool:
+        return is_prepared(target) and all(
+            n in ("vocab.txt", PREPARED_JSON) or (n.startswith("ids-") and n.endswith(".npy"))
+            for n in os.listdir(target)
+        )
+
+    return check_other_target(path, "--output", ours, "a prepared directory", PreparedError)
+
+
+def load_prepared(path) -> Prepared:
+    """Read a prepared directory: its vocabulary and its shards, checked against
+    prepared.json (sizes; `w2v train` reads the ids as it trains)."""
+    from ..training.model_dir import read_regular, read_vocab
+
+    path = os.fspath(path)
+    try:
+        described = json.loads(read_regular(os.path.join(path, PREPARED_JSON), 64 << 20))
+    except (OSError, ValueError, W2VError) as e:
+        raise PreparedError(f"{path}: cannot read {PREPARED_JSON} ({e})") from None
+    if not isinstance(described, dict) or described.get("format") != FORMAT:
+        raise PreparedError(f"{path}: not a w2v prepared directory")
+    if described.get("version") != VERSION:
+        raise PreparedError(f"{path}: prepared by another version of w2v; prepare it again")
+    try:
+        shards = [(os.path.join(path, s["file"]), int(s["ids"])) for s in described["shards"]]
+        words = int(described["words"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise PreparedError(f"{path}: {PREPARED_JSON} is damaged ({e}); prepare it again") from None
+    if any(os.path.basename(p) != p[len(path) + 1 :] for p, _ in shards):
+        raise PreparedError(f"{path}: {PREPARED_JSON} names a shard outside the directory")
+    vocab = read_vocab(os.path.join(path, "vocab.txt"), words)
+    return Prepared(path, vocab, ShardIds(shards), described)
+
+
+class ShardIds:
+    """The shards as one id stream, read in slices with pread (as corpus.DiskIds): only
+    the slices in use are in memory."""
+
+    def __init__(self, shards: list):
+        self.files, starts = [], [0]
+        for path, n in shards:
+            fd = _open_shard(path, n)
+            self.files.append((fd, _data_offset(fd, path, n)))
+            starts.append(starts[-1] + n)
+        self.starts = np.array(starts, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def __getitem__(self, where: slice) -> np.ndarray:
+        start, stop, _ = where.indices(len(self))
+        out = np.empty(max(0, stop - start), dtype=np.int32)
+        at = start
+        while at < stop:
+            shard = int(np.searchsorted(self.starts, at, "right")) - 1
+            fd, offset = self.files[shard]
+            end = min(stop, int(self.starts[shard + 1]))
+            view = memoryview(out[at - start : end - start]).cast("B")
+            position = offset + 4 * (at - int(self.starts[shard]))
+            while view:
+                read = os.preadv(fd, [view], position)
+                if not read:
+                    raise CorpusError("a prepared shard is shorter than prepared.json says")
+                view, position = view[read:], position + read
+            at = end
+        return out
+
+
+def _open_shard(path: str, n: int) -> int:
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError as e:
+        raise PreparedError(f"{path}: cannot open ({e.strerror or e}); prepare it again") from None
+
+
+def _data_offset(fd: int, path: str, n: int) -> int:
+    with os.fdopen(os.dup(fd), "rb") as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0}.get(
+                version, np.lib.format.read_array_header_2_0
+            )
+            shape, fortran, dtype = read_header(f)
+        except ValueError as e:
+            raise PreparedError(f"{path}: not a .npy shard ({e})") from None
+        offset = f.tell()
+        size = os.fstat(fd).st_size
+    if shape != (n,) or dtype != np.dtype("<i4") or fortran or size != offset + 4 * n:
+        raise PreparedError(f"{path}: not the shard prepared.json describes; prepare it again")
+    return offset

@@ -1,0 +1,101 @@
+"""The vocabulary: words kept for training, sorted by count, and vocab files.
+
+Unlike word2vec C, line ends are not a vocabulary word (`</s>`): they only end a
+sentence, as in gensim, so they take no share of the noise distribution and do not
+appear in the output.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import CorpusError
+
+# Ids in the corpus stream that are not words:
+LINE_END = -1  # after each line; no window crosses it
+DROPPED = -2  # a token left out: pruned while counting, or rarer than --min-count
+
+
+@dataclass
+class Vocab:
+    words: list  # str, most frequent first
+    counts: np.ndarray  # int64, same order
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def build_vocab(
+    tokens: list, counts: np.ndarray, min_count: int, max_vocab: int | None = None, keep=None
+) -> tuple[Vocab, np.ndarray]:
+    """Keep tokens with count >= min_count, and those in `keep` (a set of bytes), most
+    frequent first (ties: first seen first); `max_vocab` cuts the others first.
+
+    Returns the vocabulary and `new_ids`, the final id of each provisional id or DROPPED.
+    """
+    order = np.argsort(-counts, kind="stable")
+    kept = np.array([tokens[i] in keep for i in order.tolist()], bool) if keep else None
+    if kept is None:
+        order = order[counts[order] >= min_count][:max_vocab]
+    else:
+        common = order[(counts[order] >= min_count) & ~kept]
+        room = None if max_vocab is None else max(0, max_vocab - int(kept.sum()))
+        order = np.sort(np.concatenate([order[kept], common[:room]]))
+        order = order[np.argsort(-counts[order], kind="stable")]
+    if len(order) == 0:
+        most = int(counts.max()) if len(counts) else 0
+        raise CorpusError(
+            f"no word occurs {min_count} times or more (the most frequent occurs {most} times);"
+            " lower --min-count"
+        )
+    new_ids = np.full(len(counts), DROPPED, dtype=np.int32)
+    new_ids[order] = np.arange(len(order), dtype=np.int32)
+    words = [tokens[i].decode("utf-8") for i in order]
+    return Vocab(words, counts[order]), new_ids
+
+
+def read_vocab_file(path: str, min_count: int, max_vocab: int | None = None) -> Vocab:
+    """--read-vocab: the words and counts of a `word count` file (--save-vocab's, word2vec
+    C's), those under min_count left out, most frequent first."""
+    from ..io.files import text_file
+
+    words, counts, seen = [], [], set()
+    with text_file(path, "--read-vocab") as lines:
+        for number, line in enumerate(lines, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].isascii() or not parts[1].isdigit():
+                raise CorpusError(
+                    f"--read-vocab {path}, line {number:,}: expected `word count`, got "
+                    f"{line.rstrip()!r}"
+                )
+            if parts[0] not in seen:  # as word2vec C, the first of a word given twice
+                seen.add(parts[0])
+                words.append(parts[0])
+                counts.append(min(int(parts[1]), 2**62))
+    counts = np.array(counts, dtype=np.int64)
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] >= min_count][:max_vocab]
+    if len(order) == 0:
+        raise CorpusError(f"--read-vocab {path}: no word with a count of {min_count} or more")
+    return Vocab([words[i] for i in order.tolist()], counts[order])
+
+
+def keep_words(path: str) -> set:
+    """--keep: the words of a file (the first of each line), as the corpus's bytes."""
+    from ..io.files import text_file
+
+    with text_file(path, "--keep") as lines:
+        return {line.split()[0].encode() for line in lines if line.split()}
+
+
+def ids_in(vocab: Vocab, tokens: list) -> np.ndarray:
+    """The id in `vocab` of each token (bytes), or DROPPED."""
+    index = {w.encode("utf-8", "surrogateescape"): i for i, w in enumerate(vocab.words)}
+    return np.array([index.get(t, DROPPED) for t in tokens], dtype=np.int32)
+
+
+def format_vocab(vocab: Vocab) -> str:
+    """word2vec C's -save-vocab format: `word count` lines."""
+    return "".join(f"{w} {c}\n" for w, c in zip(vocab.words, vocab.counts.tolist()))

@@ -1,0 +1,228 @@
+"""Snapshots of training, for `w2v plot --animate`: a few words' rows copied as it goes.
+
+`w2v train --snapshots DIR [--snapshot-every N|epoch] [--snapshot-top N] [--watch W,...]`
+writes, once training ends:
+
+    DIR/replay.json  format, the words recorded (the --snapshot-top most frequent, then the
+                     watched words not among them), the watched words, the corpus's name
+                     and the settings, and
+                     for each frame the words trained, the epoch, the learning rate and the
+                     mean loss since the frame before
+    DIR/input.npy    (frames, words, dim) float32: the words' input vectors v_w
+    DIR/output.npy   (frames, words, dim) float32: their output vectors v'_w (absent with
+                     --loss hs, whose output rows are the Huffman tree's inner nodes)
+
+The first frame is the initial state, the last the final one; between them a frame is
+taken by the worker thread whose batch carried the words trained past the next multiple
+of N, under the lock it already holds to count its words: a copy of a few hundred rows,
+microseconds, while the other threads go on training (Hogwild: the rows may hold half of
+another thread's update, as the final vectors may). The animation chooses the watched
+words' neighbours among the recorded words from the last frame, as they cannot be known
+before training. Written like a model directory: whole or not at all (model_dir), and
+only a directory this module wrote is ever replaced.
+"""
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError, W2VError
+
+FORMAT, VERSION = "w2v replay", 1
+REPLAY_JSON = "replay.json"
+FILES = (REPLAY_JSON, "input.npy", "output.npy")
+TOP = 1000  # words recorded besides the watched ones: a pool to find their neighbours in
+FRAMES = 100  # frames over the run without --snapshot-every
+MAX_FRAMES = 5000
+MAX_BYTES = 4 << 30  # the recorded rows, both matrices: kept in memory until the end
+
+
+def parse_every(value: str | None) -> int | str | None:
+    """--snapshot-every: "epoch", or a number of words (digits, or with k / M / G)."""
+    if value is None or value == "epoch":
+        return value
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)\s*", value)
+    words = float(m[1]) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m[2].lower()] if m else 0
+    if words < 1:
+        raise ConfigError(
+            f"--snapshot-every {value}: give a number of words (100000, 500k, 2M) or epoch"
+        )
+    return int(words)
+
+
+class Recorder:
+    """Records a training run's frames; `start` once the vocabulary is known, then the
+    trainer calls `after_batch`, then `save`."""
+
+    def __init__(self, directory, every=None, top: int = TOP, watch=()):
+        self.target = check_target(os.fspath(directory))
+        self.every, self.top, self.watch = every, top, list(dict.fromkeys(watch))
+        if every is not None and every != "epoch" and not isinstance(every, int):
+            self.every = parse_every(str(every))
+
+    def start(self, trainer, words: list, words_done: int = 0) -> None:
+        """Choose the rows, allot the frames and take the first; from now on `trainer`
+        calls after_batch."""
+        known = {w: i for i, w in enumerate(words)}
+        unknown = [w for w in self.watch if w not in known]
+        if unknown:
+            raise ConfigError(f"--watch: not in the vocabulary: {', '.join(unknown)}")
+        top = min(self.top, len(words))
+        self.rows = np.array(
+            list(range(top)) + [known[w] for w in self.watch if known[w] >= top], np.int64
+        )
+        self.words = [words[r] for r in self.rows]
+        c = trainer.config
+        self.trainer, self.hs = trainer, c.loss == "hs"
+        total = trainer.total_words
+        per_epoch = total // c.epochs
+        step = {None: math.ceil(total / FRAMES), "epoch": per_epoch}.get(self.every, self.every)
+        self.step = max(1, step)
+        frames = (total - words_done) // self.step + 2  # and the first and the last
+        size = frames * len(self.rows) * c.dim * 4 * (1 if self.hs else 2)
+        if frames > MAX_FRAMES or size > MAX_BYTES:
+            raise ConfigError(
+                f"--snapshot-every {self.every}: {frames:,} frames of {len(self.rows):,} words "
+                f"({size / 2**20:,.0f} MiB); give a larger --snapshot-every or a smaller "
+                f"--snapshot-top (at most {MAX_FRAMES:,} frames and {MAX_BYTES >> 30} GiB)"
+            )
+        self.input = np.zeros((frames, len(self.rows), c.dim), np.float32)
+        self.output = None if self.hs else np.zeros_like(self.input)
+        self.frames, self.meta = 0, []
+        self.per_epoch, self.loss, self.examples = per_epoch, 0.0, 0
+        self.next_at = (words_done // self.step + 1) * self.step
+        self.take(words_done)
+        trainer.on_batch = self.after_batch
+
+    def after_batch(self, words_done: int, loss: float, examples: int) -> None:
+        """Called by the trainer's threads, under its lock, after each batch."""
+        self.loss, self.examples = self.loss + loss, self.examples + examples
+        if words_done >= self.next_at and self.frames < len(self.input) - 1:
+            self.take(words_done)
+            self.next_at = (words_done // self.step + 1) * self.step
+
+    def take(self, words_done: int) -> None:
+        from .trainer import learning_rate
+
+        t, i = self.trainer, self.frames
+        self.input[i] = t.w_in[self.rows]
+        if self.output is not None:
+            self.output[i] = t.w_out[self.rows]
+        c = t.config
+        self.meta.append(
+            {
+                "words": int(words_done),
+                "epoch": round(words_done / max(1, self.per_epoch), 4),
+                "alpha": learning_rate(
+                    words_done / max(1, t.total_words), c.start_alpha, c.end_alpha
+                ),
+                "loss": self.loss / self.examples if self.examples else None,
+            }
+        )
+        self.frames, self.loss, self.examples = i + 1, 0.0, 0
+
+    def save(self, settings: dict, corpus: str = "") -> str:
+        """Take the last frame (unless just taken) and write the directory; its path."""
+        self.trainer.on_batch = None
+        if self.meta[-1]["words"] < self.trainer.total_words or self.frames == 1:
+            self.take(self.trainer.total_words)
+        described = {
+            "format": FORMAT,
+            "version": VERSION,
+            "words": self.words,
+            "watch": self.watch,
+            "frames": self.meta,
+            "every": self.every,
+            "corpus": os.path.basename(corpus) or corpus,
+            "settings": settings,
+        }
+        from .model_dir import staged
+
+        with staged(self.target) as staging:
+            n = self.frames
+            arrays = {"input.npy": self.input[:n]}
+            if self.output is not None:
+                arrays["output.npy"] = self.output[:n]
+            for name, array in arrays.items():
+                with open(os.path.join(staging, name), "wb") as f:
+                    np.save(f, array, allow_pickle=False)
+                    os.fsync(f.fileno())
+            with open(os.path.join(staging, REPLAY_JSON), "w", encoding="utf-8") as f:
+                json.dump(described, f, ensure_ascii=False)
+                f.flush()
+                os.fsync(f.fileno())
+        return self.target
+
+
+def is_replay_dir(path: str) -> bool:
+    try:
+        with open(os.path.join(path, REPLAY_JSON), encoding="utf-8") as f:
+            return json.load(f).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_target(path: str) -> str:
+    """A new name in a folder we can write, or a replay directory w2v wrote (replaced
+    whole); returns the real path. Checked before training."""
+    from .model_dir import check_other_target
+
+    def ours(target: str) -> bool:
+        return is_replay_dir(target) and set(os.listdir(target)) <= set(FILES)
+
+    return check_other_target(path, "--snapshots", ours, "a replay directory")
+
+
+@dataclass
+class Replay:
+    words: list  # recorded, most frequent first, then watched words
+    watch: list
+    frames: list  # per frame: {"words", "epoch", "alpha", "loss"}
+    input: np.ndarray  # (frames, words, dim)
+    output: np.ndarray | None  # the same for the output vectors, or None (hs)
+    settings: dict
+    corpus: str = ""  # the corpus's file name, as training named it
+
+
+def load_replay(path: str) -> Replay:
+    """Read a directory written by `w2v train --snapshots`, checked."""
+    label = f"{path}: "
+    try:
+        with open(os.path.join(path, REPLAY_JSON), encoding="utf-8") as f:
+            described = json.load(f)
+    except (OSError, ValueError) as e:
+        raise W2VError(
+            f"{label}not a replay directory (w2v train --snapshots DIR writes one): "
+            f"{getattr(e, 'strerror', None) or e}"
+        ) from None
+    if not isinstance(described, dict) or described.get("format") != FORMAT:
+        raise W2VError(f"{label}not a replay directory ({REPLAY_JSON} is another file)")
+    if described.get("version") != VERSION:
+        raise W2VError(f"{label}a replay of another version of w2v; record it again")
+    try:
+        words, frames = list(described["words"]), list(described["frames"])
+        inputs = np.load(os.path.join(path, "input.npy"), mmap_mode="r", allow_pickle=False)
+        out_path = os.path.join(path, "output.npy")
+        outputs = None
+        if os.path.exists(out_path):
+            outputs = np.load(out_path, mmap_mode="r", allow_pickle=False)
+        shape = (len(frames), len(words))
+        if inputs.shape[:2] != shape or (outputs is not None and outputs.shape != inputs.shape):
+            raise ValueError("the arrays do not match replay.json")
+        if not all(isinstance(w, str) for w in words) or not frames:
+            raise ValueError("no frames, or words that are not text")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise W2VError(f"{label}the replay is damaged ({e}); record it again") from None
+    return Replay(
+        words,
+        [w for w in described.get("watch") or [] if w in set(words)],
+        frames,
+        inputs,
+        outputs,
+        described.get("settings") or {},
+        str(described.get("corpus") or ""),
+    )

@@ -1,0 +1,438 @@
+"""Training orchestration: vocabulary, tables, initialisation, and the epoch loop.
+
+Each worker thread trains its own contiguous slice of the corpus, in batches of about
+BATCH_WORDS positions, running the compiled kernel with the GIL released; they update the
+shared matrices without locks (Hogwild, as word2vec C). Slices far apart rarely touch the
+same rows at once: threads on neighbouring batches fought over the same cache lines and
+scaled 1.4x on two cores. The learning rate decays linearly with the words read by
+all threads together and is fixed for the length of one batch, as word2vec C updates it
+every 10,000 words. With one thread the run is deterministic for a given seed.
+"""
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import SOFTMAX_MAX_VOCAB, TrainConfig, physical_memory
+from ..errors import ConfigError, CorpusError, TrainingDiverged
+from ..kernel import arrays, native
+from ..text.corpus import RawCorpus, encode, parts
+from ..text.vocab import Vocab, build_vocab, ids_in, keep_words, read_vocab_file
+from . import tables
+
+BATCH_WORDS = 10_000
+ARCHS = {"cbow": arrays.CBOW, "skipgram": arrays.SKIPGRAM}
+LOSSES = {"ns": arrays.NS, "hs": arrays.HS, "softmax": arrays.SOFTMAX}
+
+
+@dataclass
+class TrainResult:
+    vocab: Vocab
+    w_in: np.ndarray  # (V, N) input vectors: what the tool writes
+    w_out: np.ndarray  # (V, N) output vectors, or (V-1, N) inner nodes for hs
+    words: int = 0  # words read over all epochs (before sub-sampling)
+    seconds: float = 0.0
+    compile_seconds: float = 0.0
+    epoch_losses: list = field(default_factory=list)  # mean loss per training example
+    thread_words: list = field(default_factory=list)  # words each worker thread trained
+    state: "TrainState | None" = None  # where the run stood after its last epoch
+
+    @property
+    def threads(self) -> int:
+        """The threads that did train (a small corpus may leave some without a batch)."""
+        return sum(1 for words in self.thread_words if words)
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class TrainState:
+    """Where a run stands between two batches: with the matrices, all that training on
+    needs to go on exactly as if it had not stopped (w2vcli.model_dir saves it)."""
+
+    epochs_done: int = 0
+    words: int = 0  # read by all threads in all epochs so far: drives the learning rate
+    epoch_losses: list = field(default_factory=list)  # of the epochs done
+    rng: list = field(default_factory=list)  # each thread's generator state (a batch
+    # starts by drawing its noise words anew: nothing else of a thread's carries over)
+    lanes: list | None = None  # within an epoch: [next, end) batches left, one per thread
+    epoch_loss: float = 0.0  # within an epoch: the loss summed so far
+    epoch_examples: int = 0  # and the examples it was computed on
+
+
+def learning_rate(progress: float, start: float, end: float) -> float:
+    """word2vec C's schedule: start * (1 - progress), never below end."""
+    return max(end, start * (1.0 - progress))
+
+
+def prepare(
+    raw: RawCorpus, config: TrainConfig, source: str = "corpus", vocab: Vocab | None = None
+) -> tuple[Vocab, np.ndarray]:
+    """Build the vocabulary and the final integer corpus from one read of the text; or,
+    given a `vocab` (a saved model's), the corpus in its ids, other words left out."""
+    if raw.counts.sum() == 0:
+        raise CorpusError(f"{source}: the corpus is empty (no tokens); give a non-empty text file")
+    read = vocab is None and config.read_vocab
+    if read:
+        vocab = read_vocab_file(config.read_vocab, config.min_count, config.max_vocab)
+    if vocab is None:
+        keep = keep_words(config.keep) if config.keep else None
+        vocab, new_ids = build_vocab(
+            raw.tokens, raw.counts, config.min_count, config.max_vocab, keep
+        )
+    else:
+        new_ids = ids_in(vocab, raw.tokens)
+        if not (new_ids >= 0).any():
+            whose = f"--read-vocab {config.read_vocab}" if read else "the model's vocabulary"
+            fix = "" if read else "; add them with --update-vocab"
+            raise CorpusError(f"{source}: none of its words is in {whose}{fix}")
+    in_memory = isinstance(raw.ids, np.ndarray)
+    check_plan(vocab, config, 4 * len(raw.ids) if in_memory else 0)
+    return vocab, encode(raw, new_ids)
+
+
+def check_plan(vocab: Vocab, config: TrainConfig, ids_bytes: int = 0) -> None:
+    """Refuse, before allocating, a run this vocabulary cannot make: the exact softmax
+    over too many words, matrices beyond memory, a --sample that keeps no word."""
+    if config.loss == "softmax" and len(vocab) > SOFTMAX_MAX_VOCAB and not config.force_softmax:
+        raise ConfigError(
+            f"--loss softmax: the vocabulary has {len(vocab):,} words and the exact softmax "
+            f"costs O(V) per pair (meant for up to {SOFTMAX_MAX_VOCAB:,}); use --loss hs or ns, "
+            "--max-vocab, or --force-softmax"
+        )
+    check_memory(len(vocab), config, ids_bytes)
+    kept = float(vocab.counts @ tables.keep_probability(vocab.counts, config.sample))
+    if kept < 1:
+        raise ConfigError(
+            f"--sample {config.sample:g} keeps no word of the corpus (expected {kept:.2g} per "
+            "epoch); use a larger value (1e-5 to 1e-3 are usual) or 0 to keep every word"
+        )
+
+
+def matrices_bytes(vocab_size: int, dim: int) -> int:
+    """The memory of the two matrices, rows padded as `padded_rows`."""
+    return 2 * 4 * vocab_size * (-(-dim // ROW_ALIGN) * ROW_ALIGN)
+
+
+def check_memory(vocab_size: int, config: TrainConfig, ids_bytes: int = 0) -> None:
+    """Refuse, before allocating, matrices that with the corpus's ids in memory (`ids_bytes`)
+    take more than this machine's memory (numpy would ask for them and the system would kill
+    the process later, or refuse with a traceback)."""
+    need = matrices_bytes(vocab_size, config.dim)
+    if need + ids_bytes > physical_memory():
+        disk = need <= physical_memory()  # the ids in memory make it too much
+        ids = f" and {ids_bytes / 2**30:,.1f} GiB for the corpus's ids" if disk else ""
+        fix = "use --corpus-in disk, or " if disk else ""
+        raise ConfigError(
+            f"--dim {config.dim} with {vocab_size:,} words needs {need / 2**30:,.1f} GiB for the "
+            f"two matrices{ids}, more than this machine's {physical_memory() / 2**30:,.1f} GiB; "
+            f"{fix}lower --dim or --max-vocab"
+        )
+
+
+def init_weights(vocab_size: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Input vectors uniform in [-1/N, 1/N) as gensim 4 (word2vec C: [-0.5/N, 0.5/N),
+    which scored 0.8 analogy points lower on en-mix over three seeds), output vectors zero.
+    Both with rows padded as `padded_rows`."""
+    rng = np.random.default_rng(config.seed)
+    w_in = padded_rows(vocab_size, config.dim)
+    for start in range(0, vocab_size, 65536):  # in place: no (V, N) temporary
+        rows = w_in[start : start + 65536, : config.dim]
+        rows[:] = rng.random(rows.shape, dtype=np.float32)
+        rows *= 2
+        rows -= 1
+        rows /= config.dim
+    out_rows = vocab_size - 1 if config.loss == "hs" else vocab_size
+    return w_in, padded_rows(max(out_rows, 0), config.dim)
+
+
+# The kernels see matrices whose rows are padded with zeros to whole 64-byte cache lines
+# (dim 100: 112 floats); everything else sees the (rows, dim) view. A row then spans the
+# fewest lines, and the kernels' loops over a row need no scalar remainder (2-7 % faster
+# at dim 100). The padding stays zero: every update to it is a multiple of zeros (of h's
+# padding, or of w_out's).
+ROW_ALIGN = 16  # float32 to a cache line
+
+
+def padded_rows(n_rows: int, dim: int) -> np.ndarray:
+    width = -(-dim // ROW_ALIGN) * ROW_ALIGN
+    return arrays.private_array(n_rows * width, np.float32).reshape(n_rows, width)
+
+
+def hot_rows(config: TrainConfig) -> int:
+    """How many rows of w_out each thread updates in its own copy (see arrays.py). One
+    thread shares them with nobody; its copy would give the same updates, and cost the
+    copying."""
+    if config.n_threads == 1:
+        return 0
+    return {"hs": arrays.HOT_TREE_NODES, "ns": arrays.HOT_NOISE_WORDS}.get(config.loss, 0)
+
+
+class Trainer:
+    """Runs the epochs; `on_progress(words_done, alpha, interval_loss)` is called from the
+    main thread a few times a second."""
+
+    def __init__(self, vocab: Vocab, corpus, config: TrainConfig):
+        """`corpus`: final ids, an array or a corpus.DiskIds."""
+        self.vocab, self.corpus, self.config = vocab, corpus, config
+        counts = vocab.counts
+        self.keep_prob = tables.keep_probability(counts, config.sample)
+        noise = tables.noise_distribution(counts, config.ns_exponent)
+        noise_accept, noise_alias = tables.alias_table(noise)
+        if config.loss == "hs":
+            codes, points, lengths = tables.huffman_tree(counts)
+        else:  # unused by the kernel, but it needs arrays of the right types
+            codes, points, lengths = (
+                np.zeros((1, 1), np.uint8),
+                np.zeros((1, 1), np.int32),
+                np.zeros(1, np.int32),
+            )
+        w_in, w_out = init_weights(len(vocab), config)
+        self.w_in, self.w_out = w_in[:, : config.dim], w_out[:, : config.dim]
+        self.model = arrays.Model(
+            w_in,
+            w_out,
+            LOSSES[config.loss],
+            noise_accept,
+            noise_alias,
+            codes,
+            points,
+            lengths,
+            np.zeros(len(vocab), np.uint8),  # frozen: none (see w2vcli.model, --freeze-init)
+            int(config.cbow_mean),
+            int(config.shrink_windows),
+        )
+        words = sum(int(np.count_nonzero(part >= 0)) for part in parts(corpus))
+        self.total_words = words * config.epochs
+        bounds = list(range(0, len(corpus), BATCH_WORDS)) + [len(corpus)]
+        self.batches = list(zip(bounds[:-1], bounds[1:]))
+        self.compile_seconds = None
+        self.kernel = None  # kernels.train_batch, prebuilt or compiled by `compile`
+        # on_batch(words_done, loss, examples): after each batch, by the thread that ran it,
+        # under the lock (w2vcli.replay's snapshots); keep it short
+        self.on_batch = None
+
+    def _run_batch(self, start: int, end: int, alpha: float, scratch):
+        c = self.config
+        assert end - start <= len(scratch.sentence)
+        ids = self.corpus
+        if not isinstance(ids, np.ndarray):  # a DiskIds: this batch read from its file
+            ids, start, end = ids[start:end], 0, end - start
+        return self.kernel(
+            self.model,
+            ids,
+            start,
+            end,
+            ARCHS[c.arch],
+            c.window,
+            self.keep_prob,
+            alpha,
+            scratch,
+        )
+
+    def _scratch(self, seed: int = 1):
+        c = self.config
+        negative = c.negative if c.loss == "ns" else 0
+        return arrays.make_scratch(self.model, c.window, negative, seed, hot_rows(c), BATCH_WORDS)
+
+    def compile(self, prebuilt: bool = True, on_build=None) -> float:
+        """Load the prebuilt kernel (w2vcli.native, built on first use, after `on_build()`),
+        or else compile the kernel with Numba (or load it from Numba's disk cache); returns
+        seconds."""
+        t0 = time.perf_counter()
+        native.numba_cache()  # for the build's child, and for the JIT kernel
+        self.kernel = native.train_batch(on_build) if prebuilt else None
+        if self.kernel is None:
+            from ..kernel.kernels import train_batch  # imports Numba
+
+            self.kernel = train_batch
+        self._run_batch(0, 0, 0.0, self._scratch())
+        self.compile_seconds = time.perf_counter() - t0
+        return self.compile_seconds
+
+    def run(
+        self,
+        on_progress=None,
+        on_epoch=None,
+        state=None,
+        on_pause=None,
+        pause_every=None,
+        on_stop=None,
+    ) -> TrainResult:
+        """Train the epochs left, from `state` (a TrainState: where an earlier run stopped)
+        or from the start. `on_epoch(epoch, result)` is called after each epoch,
+        `on_pause(state)` every `pause_every` seconds within one, and `on_stop(state)` if
+        Ctrl-C or a signal stops the run, each while no thread trains; `result.state` and
+        `state` are where the run then stands."""
+        c = self.config
+        state = state or TrainState()
+        result = TrainResult(self.vocab, self.w_in, self.w_out)
+        result.epoch_losses = list(state.epoch_losses)
+        if self.compile_seconds is None:
+            self.compile()
+        result.compile_seconds = self.compile_seconds
+        scratches = [self._scratch(c.seed * 1_000_003 + t + 1) for t in range(c.n_threads)]
+        for scratch, rng in zip(scratches, state.rng):
+            scratch.rng[0] = rng
+        shared = _Shared(words=state.words, thread_words=[0] * len(scratches))
+        t0 = time.perf_counter()
+        next_pause = time.monotonic() + pause_every if pause_every else math.inf
+        n = len(self.batches)
+        for epoch in range(state.epochs_done, c.epochs):
+            if state.lanes is not None:  # the epoch a paused run stopped in
+                if not all(0 <= a <= b <= n for a, b in state.lanes):
+                    raise ConfigError(
+                        "the saved position within the epoch does not fit this corpus's "
+                        f"{n:,} batches; the checkpoint is damaged"
+                    )
+                shared.lanes = [list(lane) for lane in state.lanes]
+                shared.epoch_loss, shared.epoch_examples = state.epoch_loss, state.epoch_examples
+                state.lanes = None
+            else:  # [next, end) of each thread's slice of self.batches
+                shared.lanes = [
+                    [t * n // len(scratches), (t + 1) * n // len(scratches)]
+                    for t in range(len(scratches))
+                ]
+                shared.epoch_loss, shared.epoch_examples = 0.0, 0
+
+            def stopped(epoch=epoch):  # where a run stopped within this epoch stands
+                on_stop(self._state(epoch, shared, scratches, result, within=True))
+
+            while self._train(scratches, shared, on_progress, next_pause, on_stop and stopped):
+                on_pause(self._state(epoch, shared, scratches, result, within=True))
+                next_pause = time.monotonic() + pause_every
+            if not (np.isfinite(self.w_in).all() and np.isfinite(self.w_out).all()):
+                # A NaN score is clipped to a finite loss, so the loss alone can miss this.
+                raise TrainingDiverged(
+                    f"training diverged (vectors became NaN or infinite) in epoch {epoch + 1}; "
+                    "try a smaller --alpha"
+                )
+            result.epoch_losses.append(shared.epoch_loss / max(1, shared.epoch_examples))
+            result.state = self._state(epoch + 1, shared, scratches, result)
+            if on_epoch:
+                on_epoch(epoch, result)
+        if on_progress:
+            self._report(shared, on_progress)
+        result.seconds = time.perf_counter() - t0
+        result.words = shared.words
+        result.thread_words = shared.thread_words
+        return result
+
+    def _train(self, scratches, shared, on_progress, pause_at, stopped=None) -> bool:
+        """Run the worker threads until the epoch's lanes are done (False), or, after
+        `pause_at` (time.monotonic()), until each has finished its batch (True). Stopped
+        (Ctrl-C, a signal), the threads finish their batch, then `stopped()` is called."""
+        shared.pause.clear()
+        # Each worker says it is done with an Event, not by ending: a Ctrl-C that lands in
+        # Thread.join leaves CPython's thread taken for ended while it still trains
+        # (bpo-45274's repair), and the state saved then would miss its last batch.
+        # Started before the `try`: a Ctrl-C while they start saves no state (the last
+        # checkpoint stands), where one saved then could miss a thread's batch.
+        done = [threading.Event() for _ in scratches]
+        for t, scratch in enumerate(scratches):
+            args = (t, scratch, shared, done[t])
+            threading.Thread(target=self._work, args=args, daemon=True).start()
+        try:
+            while not all(d.is_set() for d in done):
+                waiting = next(d for d in done if not d.is_set())
+                waiting.wait(min(0.25, max(0.001, pause_at - time.monotonic())))
+                if on_progress:
+                    self._report(shared, on_progress)
+                if time.monotonic() >= pause_at:
+                    shared.pause.set()
+        except BaseException as stop:  # Ctrl-C: let the workers finish their batch, then stop
+            shared.stop.set()
+            for d in done:
+                d.wait()
+            if stopped and not isinstance(stop, Exception) and shared.error is None:
+                stopped()
+            raise
+        if shared.error is not None:
+            raise shared.error
+        return shared.pause.is_set() and any(lane[0] < lane[1] for lane in shared.lanes)
+
+    def _state(self, epochs_done: int, shared, scratches, result, within=False) -> "TrainState":
+        """Where the run stands, all threads between two batches: at the end of an epoch,
+        or `within` one (its lanes left, perhaps none, and its loss so far)."""
+        return TrainState(
+            epochs_done=epochs_done,
+            words=shared.words,
+            epoch_losses=list(result.epoch_losses),
+            rng=[int(s.rng[0]) for s in scratches],
+            lanes=[list(lane) for lane in shared.lanes] if within else None,
+            epoch_loss=shared.epoch_loss if within else 0.0,
+            epoch_examples=shared.epoch_examples if within else 0,
+        )
+
+    def _work(self, thread, scratch, shared, done):
+        """A worker thread: train on batches of its lane, then steal; account for each."""
+        try:
+            self._train_lanes(thread, scratch, shared)
+        except BaseException as error:  # surfaced by the main thread, never lost
+            shared.error = shared.error or error
+            shared.stop.set()
+        finally:
+            done.set()
+
+    def _train_lanes(self, thread, scratch, shared):
+        c = self.config
+        while not (shared.stop.is_set() or shared.pause.is_set()):
+            with shared.lock:
+                progress = shared.words / max(1, self.total_words)
+                own = shared.lanes[thread] if thread < len(shared.lanes) else [0, 0]
+                if own[0] < own[1]:
+                    batch = self.batches[own[0]]
+                    own[0] += 1
+                else:
+                    most = max(shared.lanes, key=lambda s: s[1] - s[0])
+                    if most[0] == most[1]:
+                        return
+                    most[1] -= 1
+                    batch = self.batches[most[1]]
+            alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
+            loss, examples, words = self._run_batch(*batch, alpha, scratch)
+            with shared.lock:
+                shared.words += words
+                shared.thread_words[thread] += words
+                shared.interval_loss += loss
+                shared.interval_examples += examples
+                shared.epoch_loss += loss
+                shared.epoch_examples += examples
+                if self.on_batch is not None:
+                    self.on_batch(shared.words, loss, examples)
+            if not math.isfinite(loss):
+                shared.error = TrainingDiverged(
+                    f"training diverged (the loss became {loss}) at learning rate {alpha:g}; "
+                    "try a smaller --alpha"
+                )
+                shared.stop.set()
+
+    def _report(self, shared, on_progress):
+        with shared.lock:
+            words, loss, examples = shared.words, shared.interval_loss, shared.interval_examples
+            shared.interval_loss, shared.interval_examples = 0.0, 0
+        c = self.config
+        alpha = learning_rate(words / max(1, self.total_words), c.start_alpha, c.end_alpha)
+        on_progress(words, alpha, loss / examples if examples else None)
+
+
+@dataclass
+class _Shared:
+    """What the worker threads share; counters are guarded by `lock`."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)
+    words: int = 0  # read by all threads so far: drives the learning rate
+    interval_loss: float = 0.0  # since the last progress report
+    interval_examples: int = 0
+    epoch_loss: float = 0.0
+    epoch_examples: int = 0
+    error: Exception | None = None
+    pause: threading.Event = field(default_factory=threading.Event)  # stop after the batch
+    lanes: list = field(default_factory=list)  # [next, end) batch indices, one per thread
+    thread_words: list = field(default_factory=list)  # words trained by each thread

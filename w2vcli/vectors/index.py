@@ -1,0 +1,182 @@
+"""The index of a vectors file: its unit vectors and words in a form the query commands
+map into memory instead of reading, so that asking a big file starts at once.
+
+`w2v index vectors.bin` writes the folder `vectors.bin.index/` beside it:
+
+- `unit.npy`: the (V, N) float32 unit vectors, as the queries compute them, in numpy's
+  own format, plain numbers only (read with np.load(mmap_mode="r"));
+- `words.txt`: the words, one a line, UTF-8, in the order of the rows;
+- `sorted.txt` and `sorted.npy`: the same words sorted by their bytes, and the row of
+  each, so that a query word is found by binary search, without the dictionary of a
+  million words that a query would otherwise build first (half a second);
+- `source.json`: the vectors file it was made from (path, size, modification time) and
+  the shape, so that an index of another file, or of an older version of this one, is
+  known (a file moved with its index keeps its size and time, and its index).
+
+The folder is written beside it under a temporary name and renamed into place, so a
+half-written index is never used. A query finds the index by the vectors file's name and
+uses it only while it is current; when the vectors file has changed since, it says so and
+reads the file.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+
+import numpy as np
+
+from ..errors import W2VError, W2VWarning
+from .vectors import Vectors
+
+SUFFIX = ".index"
+FORMAT = 1  # of source.json
+
+
+def index_path(vectors_path: str) -> str:
+    return vectors_path + SUFFIX
+
+
+def _source(path: str) -> dict:
+    """What identifies the vectors file's version: size and modification time."""
+    info = os.stat(path)
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def write_index(vecs: Vectors, vectors_path: str) -> str:
+    """Write the index of the vectors file `vectors_path`, whose vectors are `vecs`
+    (unit-normalised here, in place); returns the index folder's path."""
+    target = index_path(vectors_path)
+    source = _source(vectors_path)
+    vecs.normalize()
+    parent = os.path.dirname(os.path.abspath(target))
+    try:
+        tmp = tempfile.mkdtemp(prefix=".w2v-index-", dir=parent)
+    except OSError as e:
+        raise W2VError(f"{target}: cannot write the index there ({e.strerror or e})") from None
+    try:
+        np.save(os.path.join(tmp, "unit.npy"), vecs.matrix, allow_pickle=False)
+        encoded = [w.encode() for w in vecs.words]
+        order = sorted(range(len(encoded)), key=encoded.__getitem__)
+        with open(os.path.join(tmp, "words.txt"), "wb") as f:
+            f.write(b"\n".join(encoded) + b"\n")
+        with open(os.path.join(tmp, "sorted.txt"), "wb") as f:
+            f.write(b"\n".join(encoded[i] for i in order) + b"\n")
+        np.save(os.path.join(tmp, "sorted.npy"), np.array(order, np.int64), allow_pickle=False)
+        meta = {
+            "format": FORMAT,
+            "path": os.path.abspath(vectors_path),
+            "source": source,
+            "words": len(vecs),
+            "dim": vecs.matrix.shape[1],
+        }
+        with open(os.path.join(tmp, "source.json"), "w") as f:
+            json.dump(meta, f)
+        old = None
+        if os.path.isdir(target) and not os.path.islink(target):
+            old = tempfile.mkdtemp(prefix=".w2v-index-old-", dir=parent)
+            os.replace(target, os.path.join(old, "index"))
+        elif os.path.lexists(target):
+            raise W2VError(f"{target}: exists and is not an index folder; remove it first")
+        os.replace(tmp, target)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        raise W2VError(f"{target}: cannot write the index ({e.strerror or e})") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
+    """The vectors of `vectors_path` from its index, unit-normalised and mapped into
+    memory, if it has a current one; None if it has none. A stale index is ignored with a
+    W2VWarning; a damaged one, or one of another file, is an error."""
+    folder = index_path(vectors_path)
+    if not os.path.isdir(folder):
+        return None
+    try:
+        with open(os.path.join(folder, "source.json")) as f:
+            meta = json.load(f)
+        source = meta["source"]
+        n_words, dim = int(meta["words"]), int(meta["dim"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise W2VError(
+            f"{folder}: not a w2v index (no readable source.json); remove it or run "
+            f"'w2v index {vectors_path}'"
+        ) from None
+    if source != _source(vectors_path):
+        made_from = meta.get("path")
+        if made_from != os.path.abspath(vectors_path):
+            raise W2VError(
+                f"{folder}: the index of another file ({made_from}), not of {vectors_path}; "
+                f"remove it or run 'w2v index {vectors_path}'"
+            )
+        warnings.warn(
+            f"{vectors_path} has changed since {folder} was made; reading the file instead "
+            f"(run 'w2v index {vectors_path}' to bring the index up to date)",
+            W2VWarning,
+            stacklevel=2,
+        )
+        return None
+    try:
+        unit = np.load(os.path.join(folder, "unit.npy"), mmap_mode="r", allow_pickle=False)
+        with open(os.path.join(folder, "words.txt"), encoding="utf-8") as f:
+            words = f.read().split("\n")[:-1]
+        with open(os.path.join(folder, "sorted.txt"), "rb") as f:
+            rows = SortedRows(f.read(), np.load(os.path.join(folder, "sorted.npy")))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise W2VError(f"{folder}: damaged index ({e}); run 'w2v index {vectors_path}'") from None
+    shapes = unit.shape, len(words), len(rows.starts) - 1, len(rows.order)
+    if shapes != ((n_words, dim), n_words, n_words, n_words) or unit.dtype != np.float32:
+        raise W2VError(
+            f"{folder}: the index does not match its source.json (another file's, or "
+            f"damaged); run 'w2v index {vectors_path}'"
+        )
+    if limit is not None:
+        words, unit, rows = words[:limit], unit[:limit], rows.below(limit)
+    return Vectors.of_unit(words, unit, rows)
+
+
+class SortedRows:
+    """word -> row by binary search over the words sorted by their bytes (a read-only
+    mapping for the queries: `in`, [], get)."""
+
+    def __init__(self, blob: bytes, order: np.ndarray, limit: int | None = None):
+        self.blob, self.order, self.limit = blob, order, limit
+        ends = np.flatnonzero(np.frombuffer(blob, np.uint8) == ord("\n"))
+        self.starts = np.concatenate([[0], ends + 1])  # word i: blob[starts[i]:starts[i+1]-1]
+
+    def below(self, limit: int) -> "SortedRows":
+        """The same words, those at rows from `limit` on left out (--limit)."""
+        rows = SortedRows.__new__(SortedRows)
+        rows.blob, rows.order, rows.starts, rows.limit = self.blob, self.order, self.starts, limit
+        return rows
+
+    def get(self, word, default=None):
+        try:
+            key = word.encode()
+        except (AttributeError, UnicodeEncodeError):
+            return default
+        lo, hi = 0, len(self.order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.blob[self.starts[mid] : self.starts[mid + 1] - 1] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(self.order) and self.blob[self.starts[lo] : self.starts[lo + 1] - 1] == key:
+            row = int(self.order[lo])
+            if self.limit is None or row < self.limit:
+                return row
+        return default
+
+    def __getitem__(self, word) -> int:
+        row = self.get(word)
+        if row is None:
+            raise KeyError(word)
+        return row
+
+    def __contains__(self, word) -> bool:
+        return self.get(word) is not None
