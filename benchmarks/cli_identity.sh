@@ -176,9 +176,12 @@ for folder, _, files in os.walk(sys.argv[1]):
             text = re.sub(r"[\d.]+ s\b", "<n> s", text)
             text = re.sub(r"[\d,.]+ words/s", "<n> words/s", text)
             text = re.sub(r"compile [\d.]+", "compile <n>", text)
-            # tqdm's bar: carriage-return updates, as many as the machine's speed makes
-            text = "\n".join(p for p in text.replace("\r", "\n").split("\n")
-                             if not p.startswith("train:"))
+            # tqdm's bar: carriage-return updates, as many as the machine's speed makes; and
+            # Dask's warning when another program holds its dashboard's port
+            lines = text.replace("\r", "\n").split("\n")
+            text = "\n".join(p for p in lines if not p.startswith("train:"))
+            text = re.sub(r".*/distributed/node.py:\d+: UserWarning: Port \d+ is already in use."
+                          r"\nPerhaps.*\nHosting.*\n  warnings.warn\(\n", "", text)
             data = text.encode()
         open(path, "wb").write(data)
 PY

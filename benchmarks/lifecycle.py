@@ -121,8 +121,8 @@ def from_gensim(prefix: str, directory: Path, threads: int, seed: int) -> None:
     import numpy as np
 
     import w2vcli
+    from w2vcli.text.corpus import CorpusStats
     from w2vcli.text.vocab import Vocab
-    from w2vcli.training.pipeline import CorpusStats
 
     w_in = np.load(prefix + "-first-w_in.npy", allow_pickle=False)
     w_out = np.load(prefix + "-first-w_out.npy", allow_pickle=False)

@@ -34,7 +34,7 @@ def test_splits_on_ascii_white_space_only(tmp_path):
     text = "a\tb\x0bc\x0cd\re  f\u3000g 猫咪\u00a0狗狗\n\n  h \r\n"
     raw = read_corpus(write(tmp_path, text.encode()))
     assert tokens_of(raw) == [["a", "b", "c", "d", "e", "f\u3000g", "猫咪\u00a0狗狗"], ["h"]]
-    assert raw.lines == 3
+    assert raw.stats.lines == 3
 
 
 def test_counts_and_first_seen_order(tmp_path):
@@ -68,7 +68,7 @@ def test_compressed_input(tmp_path, ext, compress):
 
 def test_invalid_utf8_is_replaced_and_counted(tmp_path):
     raw = read_corpus(write(tmp_path, b"ok line\nbad \xff\xfe here\nfine\nand \xc3 too\n"))
-    assert raw.bad_lines == 2
+    assert raw.stats.bad_lines == 2
     assert tokens_of(raw)[1] == ["bad", "\ufffd\ufffd", "here"]
 
 
@@ -150,7 +150,7 @@ def test_disk_and_memory_streams_hold_the_same_ids(small_corpus, monkeypatch, ma
     assert isinstance(disk.ids, corpus.DiskIds) and isinstance(memory.ids, np.ndarray)
     assert np.array_equal(as_array(disk.ids), memory.ids)
     assert disk.tokens == memory.tokens and np.array_equal(disk.counts, memory.counts)
-    assert (disk.prunings > 0) == (max_types == 40)
+    assert (disk.stats.prunings > 0) == (max_types == 40)
     _, new_ids = build_vocab(memory.tokens, memory.counts, min_count=2)
     assert np.array_equal(as_array(corpus.encode(disk, new_ids)), corpus.encode(memory, new_ids))
 

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 import w2vcli
 from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
+from w2vcli.engines import LocalWorkers
 from w2vcli.errors import W2VError
 from w2vcli.text.prepared import load_prepared, prepare
-from w2vcli.training.distributed import LocalWorkers, Worker, merged, synced_rows, train_parallel
+from w2vcli.training.distributed import Worker, merged, synced_rows, train_parallel
 
 SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
 
@@ -152,10 +153,10 @@ def test_dask_faults_are_one_line(prepared, tmp_path):
 
 
 def test_a_worker_lost_during_training_stops_the_run_naming_it(prepared):
-    from w2vcli.engines import Engine
+    from w2vcli.engines import DaskEngine
 
     config = TrainConfig(threads=1, dim=20, epochs=1).validate()
-    with Engine(workers=2) as engine:
+    with DaskEngine(workers=2) as engine:
         workers = engine.start(Worker, str(prepared), config, 2)
         workers.call("start_epoch")
         lost = workers.addresses[1]

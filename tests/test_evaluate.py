@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs, pearson, rank, spearman
-from w2vcli.vectors.query import Index
-from w2vcli.vectors.vectors import read_vectors, write_vectors
+from w2vcli.vectors.formats import write_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 DATA = Path(__file__).parent.parent.parent / "shared" / "data"
 QUESTIONS = DATA / "questions-words.txt"
@@ -32,7 +32,7 @@ def gensim_analogies(path, restrict):
 
 def ours_analogies(path, restrict):
     with open(QUESTIONS, encoding="utf-8") as f:
-        result = evaluate_analogies(Index(*read_vectors(str(path))), f, restrict)
+        result = evaluate_analogies(load_vectors(str(path)).index, f, restrict)
     return result.sections, result.totals
 
 
@@ -107,7 +107,7 @@ def gensim_pairs(path, pairs_path, delimiter="\t"):
 
 def ours_pairs(path, pairs_path):
     with open(pairs_path, encoding="utf-8") as f:
-        return evaluate_pairs(Index(*read_vectors(str(path))), f)
+        return evaluate_pairs(load_vectors(str(path)).index, f)
 
 
 @pytest.mark.parametrize("vectors", ["en_vectors", "constructed"])

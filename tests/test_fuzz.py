@@ -28,8 +28,8 @@ from w2vcli.io.streams import UNSAFE, read_lines, shown, text_lines
 from w2vcli.text import corpus
 from w2vcli.text.corpus import LINE_END, read_corpus
 from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs
-from w2vcli.vectors.query import Index
-from w2vcli.vectors.vectors import parse_vectors, read_vectors, write_vectors
+from w2vcli.vectors.formats import parse_vectors, write_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 QUESTIONS = Path(__file__).parent.parent.parent / "shared" / "data" / "questions-words.txt"
 
@@ -88,7 +88,7 @@ def lines_of(raw) -> list:
 def check_invariants(raw) -> None:
     assert raw.ids.dtype == np.int32 and raw.ids[-1] == LINE_END
     assert raw.ids.min() >= LINE_END and raw.ids.max(initial=-1) < len(raw.tokens)
-    assert np.count_nonzero(raw.ids == LINE_END) <= raw.lines + 1
+    assert np.count_nonzero(raw.ids == LINE_END) <= raw.stats.lines + 1
     assert len(set(raw.tokens)) == len(raw.tokens)
     np.testing.assert_array_equal(
         raw.counts, np.bincount(raw.ids[raw.ids >= 0], minlength=len(raw.tokens))
@@ -118,7 +118,7 @@ def test_corpus_reader_on_any_bytes(tmp_path_factory, data, chunk):
     check_invariants(raw)
     expected, invalid = reference(data)
     assert lines_of(raw) == expected  # whatever the chunk size
-    assert invalid + raw.nul_bytes <= 0.1 * len(data.removeprefix(b"\xef\xbb\xbf"))
+    assert invalid + raw.stats.nul_bytes <= 0.1 * len(data.removeprefix(b"\xef\xbb\xbf"))
 
 
 COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
@@ -161,7 +161,7 @@ def test_any_unicode_tokens_are_read_back_exactly(tmp_path_factory, lines, space
     assert [[t.decode() for t in line] for line in lines_of(raw)] == [
         line for line in lines if line
     ]
-    assert raw.bad_lines == 0 and raw.nul_bytes == 0
+    assert raw.stats.bad_lines == 0 and raw.stats.nul_bytes == 0
 
 
 def written(words: list, vectors: np.ndarray, binary: bool) -> bytes:
@@ -381,7 +381,7 @@ def test_read_lines_agrees_with_a_simple_reader(data, sizes, limit):
 @example(data=b"the of nan\n", pairs=True)
 @example(data=b"the of 5\nof and 5\n", pairs=True)
 def test_evaluation_readers_on_any_bytes(tiny_vectors, data, pairs):
-    index = Index(*read_vectors(str(tiny_vectors)))
+    index = load_vectors(str(tiny_vectors)).index
     lines = text_lines(io.BytesIO(data).read1, "name")
     try:
         if pairs:
@@ -491,26 +491,28 @@ def test_extreme_option_values_end_in_one_line_or_an_answer(
 @example(data=b"2 2\na 1 2\nb 3 4\n", block=1, limit=1)
 @example(data=b"a 1 2\nb 3 4\n", block=3, limit=None)
 def test_streamed_reading_agrees_with_the_whole_file_reader(data, block, limit):
-    """readers.py (blocks of any size, --limit) reads what parse_vectors reads, and refuses
-    what it refuses with the same message; only a GloVe file (no header) reads where the
+    """The streamed reader (any size of block, --limit) reads what parse_vectors reads, and
+    refuses what it refuses with the same message; only a GloVe file (no header) reads where the
     whole-file reader, which wants a header, refuses it."""
     import io
 
-    from w2vcli.vectors import formats as readers
-    from w2vcli.vectors.vectors import _glove_dim, load_vectors
+    from w2vcli.io.streams import MAGIC
+    from w2vcli.vectors import formats
+    from w2vcli.vectors.formats import _glove_dim
+    from w2vcli.vectors.vectors import load_vectors
 
-    assume(not any(data.startswith(magic) for magic in readers.MAGIC))  # compressed
+    assume(not any(data.startswith(magic) for magic in MAGIC))  # compressed
     try:
         whole = parse_vectors(data, "name")
     except VectorsFormatError as e:
         whole = e
-    saved, readers.BLOCK_BYTES = readers.BLOCK_BYTES, block
+    saved, formats.BLOCK_BYTES = formats.BLOCK_BYTES, block
     try:
         streamed = load_vectors(io.BytesIO(data), "name", limit)
     except VectorsFormatError as e:
         streamed = e
     finally:
-        readers.BLOCK_BYTES = saved
+        formats.BLOCK_BYTES = saved
     glove = _glove_dim(data.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]) > 0
     if isinstance(whole, Exception):
         if isinstance(streamed, Exception):

@@ -12,7 +12,8 @@ from w2vcli.config import TrainConfig
 from w2vcli.kernel import arrays, kernels
 from w2vcli.text.corpus import read_corpus
 from w2vcli.training import tables
-from w2vcli.training.trainer import Trainer, hot_rows, prepare
+from w2vcli.training.pipeline import encode_corpus
+from w2vcli.training.trainer import Trainer, hot_rows
 
 V, N = 20, 8
 COUNTS = np.array(sorted(np.random.default_rng(0).integers(1, 500, V), reverse=True))
@@ -230,13 +231,13 @@ def test_hot_rows_copy_changes_nothing_with_one_thread(small_corpus, monkeypatch
     only a cache: one thread trains the same vectors with and without it (up to rounding
     in adding back the change)."""
     config = TrainConfig(arch=arch, loss=loss, dim=20, epochs=1, threads=1).validate()
-    vocab, corpus = prepare(read_corpus(str(small_corpus)), config)
+    vocab, corpus = encode_corpus(read_corpus(str(small_corpus)), config)
     assert hot_rows(config) == 0  # one thread makes no copy
     trained = []
     for hot in (0, arrays.HOT_TREE_NODES if loss == "hs" else 50):
         monkeypatch.setattr("w2vcli.training.trainer.hot_rows", lambda config, hot=hot: hot)
         trainer = Trainer(vocab, corpus, config)
-        assert trainer._scratch().hot_out.shape == (min(hot, len(trainer.w_out)), 32)
+        assert trainer.scratch().hot_out.shape == (min(hot, len(trainer.w_out)), 32)
         trained.append(trainer.run())
     without, with_copy = trained
     hot_row_out = -1 if loss == "hs" else 0  # the root node, the most frequent word

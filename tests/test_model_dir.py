@@ -1,4 +1,4 @@
-"""The model directory (w2vcli.model_dir): a round trip keeps every array and setting,
+"""The model directory (w2vcli.training.model): a round trip keeps every array and setting,
 nothing is pickled, only w2v's own model directories are ever replaced, and a directory
 is replaced whole or not at all."""
 
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import w2vcli
 from w2vcli.cli import cli
-from w2vcli.training import model_dir
+from w2vcli.io import dirs
 
 
 def run(*args):
@@ -104,7 +104,7 @@ def test_saving_again_replaces_the_model_whole(tmp_path, small_corpus, trained):
 
 
 def test_the_fallback_without_an_atomic_exchange_also_replaces(tmp_path, monkeypatch, trained):
-    monkeypatch.setattr(model_dir, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(dirs, "_exchange", lambda a, b: False)
     trained.save(tmp_path / "m")
     trained.save(tmp_path / "m")
     assert sorted(os.listdir(tmp_path)) == ["m"]

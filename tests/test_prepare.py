@@ -145,8 +145,8 @@ def test_errors_are_one_line(inputs, tmp_path):
 
 
 def test_a_worker_that_dies_fails_the_run_in_one_line():
-    from w2vcli.engines import Engine
+    from w2vcli.engines import DaskEngine
 
-    with Engine(workers=1) as engine:
+    with DaskEngine(workers=1) as engine:
         with pytest.raises(W2VError, match="died"):
             engine.map(os._exit, [3])

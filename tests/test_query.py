@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from w2vcli.vectors import query
 from w2vcli.vectors.query import Index, analogy, nearest, similarity, top_rows
-from w2vcli.vectors.vectors import read_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 WORDS = ["city", "state", "war", "king", "one", "film", "people", "history"]
 TRIPLES = [("man", "king", "woman"), ("france", "paris", "germany"), ("one", "two", "three")]
@@ -18,7 +18,7 @@ TRIPLES = [("man", "king", "woman"), ("france", "paris", "germany"), ("one", "tw
 @pytest.fixture(scope="module")
 def both(en_vectors):
     """Our index and gensim's KeyedVectors over the same file."""
-    return Index(*read_vectors(str(en_vectors))), KeyedVectors.load_word2vec_format(str(en_vectors))
+    return load_vectors(str(en_vectors)).index, KeyedVectors.load_word2vec_format(str(en_vectors))
 
 
 def names(index, hits):

@@ -14,8 +14,9 @@ from gensim.models import KeyedVectors
 import w2vcli
 from w2vcli.cli import cli
 from w2vcli.errors import VectorsFormatError
-from w2vcli.vectors import formats as readers
-from w2vcli.vectors.vectors import load_vectors, parse_vectors, write_vectors
+from w2vcli.vectors import formats
+from w2vcli.vectors.formats import parse_vectors, write_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 COMPRESS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
 
@@ -70,9 +71,9 @@ def _binary_without_newlines(words, matrix) -> bytes:
     return b"".join(out)
 
 
-@pytest.mark.parametrize("block", [7, 100, readers.BLOCK_BYTES])
+@pytest.mark.parametrize("block", [7, 100, formats.BLOCK_BYTES])
 def test_streaming_reads_what_the_whole_file_reader_reads(sample, tmp_path, monkeypatch, block):
-    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
+    monkeypatch.setattr(formats, "BLOCK_BYTES", block)
     for kind, data in variants(*sample).items():
         path = tmp_path / "v"
         path.write_bytes(data)
@@ -84,7 +85,7 @@ def test_streaming_never_falls_back_on_well_formed_files(sample, tmp_path, monke
     def whole_file_reader_used(*args):
         raise AssertionError("the whole-file reader was used")
 
-    monkeypatch.setattr("w2vcli.vectors.vectors.parse_vectors", whole_file_reader_used)
+    monkeypatch.setattr("w2vcli.vectors.formats.parse_vectors", whole_file_reader_used)
     for data in variants(*sample).values():
         path = tmp_path / "v"
         path.write_bytes(data)

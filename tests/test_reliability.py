@@ -27,8 +27,9 @@ from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
 from w2vcli.io import files
 from w2vcli.text import corpus
 from w2vcli.text.corpus import LINE_END, read_corpus
-from w2vcli.vectors import vectors
-from w2vcli.vectors.vectors import load_vectors, parse_vectors
+from w2vcli.vectors import formats
+from w2vcli.vectors.formats import parse_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 FAST = ["--epochs", "1", "--dim", "8", "--threads", "1", "-q"]
@@ -119,7 +120,7 @@ def test_binary_junk_and_other_encodings_are_refused(tmp_path, data, message):
 
 def test_a_few_invalid_bytes_are_repaired_not_refused(tmp_path):
     raw = read_corpus(str(write(tmp_path, b"caf\xe9 ok\n" + b"fine words here\n" * 10)))
-    assert raw.bad_lines == 1 and b"caf\xef\xbf\xbd" in raw.tokens
+    assert raw.stats.bad_lines == 1 and b"caf\xef\xbf\xbd" in raw.tokens
 
 
 def test_crlf_and_byte_order_mark_train_the_same_vectors(tmp_path, small_corpus):
@@ -134,7 +135,7 @@ def test_crlf_and_byte_order_mark_train_the_same_vectors(tmp_path, small_corpus)
 def test_one_line_of_two_million_tokens(tmp_path):
     words = [b"w%d" % (i % 1000) for i in range(2_000_000)]
     raw = read_corpus(str(write(tmp_path, b" ".join(words))))  # no newline at all
-    assert raw.lines == 0 and len(raw.ids) == 2_000_001 and raw.ids[-1] == LINE_END
+    assert raw.stats.lines == 0 and len(raw.ids) == 2_000_001 and raw.ids[-1] == LINE_END
     assert raw.counts.tolist() == [2000] * 1000
 
 
@@ -151,7 +152,7 @@ def test_lines_without_tokens_take_no_memory(tmp_path):
     # 3 million blank or white-space lines between two lines of text: a line end is kept
     # only for lines with tokens (and at most one more for each 1 MiB read).
     raw = read_corpus(str(write(tmp_path, b"a b c\n" + b"\n \n\t\r\n" * 1_000_000 + b"d e\n")))
-    assert raw.lines == 3_000_002 and len(raw.ids) < 20
+    assert raw.stats.lines == 3_000_002 and len(raw.ids) < 20
     assert [raw.tokens[i] for i in raw.ids if i >= 0] == [b"a", b"b", b"c", b"d", b"e"]
 
 
@@ -165,19 +166,35 @@ def test_endless_input_without_white_space_is_refused(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "name, data",
     [
-        ("c.gz", b"plain text, not gzip\n"),
-        ("c.bz2", b"plain text, not bzip2\n"),
-        ("c.xz", b"plain text, not xz\n"),
+        ("c.gz", b"\x1f\x8b" + b"not the rest of a gzip file\n"),
+        ("c.bz2", b"BZh" + b"not the rest of a bzip2 file\n"),
+        ("c.xz", b"\xfd7zXZ\x00" + b"not the rest of an xz file\n"),
         ("c.bz2", bz2.compress(b"some words here\n" * 1000)[:-20]),
         ("c.xz", lzma.compress(b"some words here\n" * 1000)[:-20]),
         ("c.gz", gzip.compress(b"some words\n" * 1000) + b"trailing junk"),
+        ("corpus", gzip.compress(b"some words\n" * 1000)[:-20]),  # told by content, not name
     ],
-    ids=["not-gzip", "not-bzip2", "not-xz", "truncated-bz2", "truncated-xz", "gz-junk"],
+    ids=["not-gzip", "not-bzip2", "not-xz", "truncated-bz2", "truncated-xz", "gz-junk", "unnamed"],
 )
 def test_broken_compressed_files(tmp_path, name, data):
     path = write(tmp_path, data, name)
     assert "cannot read" in one_line_error(run("train", path, "-o", tmp_path / "v.txt"))
     assert only_files(tmp_path) == {name}
+
+
+@pytest.mark.parametrize("name", ["c.gz", "c.txt", "c"])
+def test_compressed_input_is_told_by_its_content_not_its_name(tmp_path, name):
+    """A gzip, bzip2 or xz corpus, on any name or on stdin, trains as its text does; a file
+    named .gz that holds plain text is plain text."""
+    text = b"the cat sat on the mat\n" * 50
+    expected = run("train", write(tmp_path, text, "plain.txt"), "-o", "-", *FAST, "--seed", 7)
+    assert expected.exit_code == 0, expected.output
+    for data in (gzip.compress(text), bz2.compress(text), lzma.compress(text), text):
+        path = write(tmp_path, data, name)
+        trained = run("train", path, "-o", "-", *FAST, "--seed", 7)
+        assert trained.exit_code == 0 and trained.stdout == expected.stdout, trained.output
+        piped = run("train", "-", "-o", "-", *FAST, "--seed", 7, input=data)
+        assert piped.exit_code == 0 and piped.stdout == expected.stdout, piped.output
 
 
 def test_stdin_that_ends_mid_line_or_is_empty(tmp_path):
@@ -531,7 +548,7 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path, small_corpus, monke
         f.flush()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(vectors, "write_vectors", write_then_interrupt)
+    monkeypatch.setattr(formats, "write_vectors", write_then_interrupt)
     result = run("train", small_corpus, "-o", out, *FAST)
     assert result.exit_code == 130 and "interrupted; no output written" in result.stderr
     assert out.read_bytes() == PREVIOUS and only_files(tmp_path) == {"v.txt"}
@@ -632,11 +649,11 @@ def test_pruning_keeps_the_frequent_types_and_drops_the_rest(tmp_path, monkeypat
     monkeypatch.setattr(corpus, "CHUNK_BYTES", 64)
     lines = [f"common{i % 3} rare{i} common{i % 3}\n" for i in range(300)]
     raw = read_corpus(str(write(tmp_path, "".join(lines).encode())), max_types=20)
-    assert raw.prunings > 0 and len(raw.tokens) <= 20 + 64 // 2
+    assert raw.stats.prunings > 0 and len(raw.tokens) <= 20 + 64 // 2
     counts = dict(zip(raw.tokens, raw.counts.tolist()))
     assert [counts[b"common%d" % i] for i in range(3)] == [200, 200, 200]  # exact
-    assert raw.counts.sum() + raw.pruned_tokens == 900
-    assert raw.lines == 300 and np.count_nonzero(raw.ids == LINE_END) == 301
+    assert raw.counts.sum() + raw.stats.pruned_tokens == 900
+    assert raw.stats.lines == 300 and np.count_nonzero(raw.ids == LINE_END) == 301
     assert raw.ids.min() >= LINE_END and raw.ids.max() < len(raw.tokens)
 
 
@@ -794,7 +811,7 @@ def test_a_binary_file_whose_floats_spell_digits_reads_back(tmp_path):
     values = np.frombuffer(b"123456780.25", dtype="<f4").reshape(3, 1)
     out = tmp_path / "v.bin"
     with open(out, "wb") as f:
-        vectors.write_vectors(f, ["a", "b", "c"], values, binary=True)
+        formats.write_vectors(f, ["a", "b", "c"], values, binary=True)
     loaded = load_vectors(str(out))
     assert loaded.binary and loaded.words == ["a", "b", "c"]
     np.testing.assert_array_equal(loaded.vectors, values)

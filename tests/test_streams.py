@@ -15,7 +15,8 @@ from gensim.models import KeyedVectors
 
 from w2vcli.cli import cli
 from w2vcli.io.streams import json_line, read_lines, shown, split_words
-from w2vcli.vectors.vectors import load_vectors, parse_vectors
+from w2vcli.vectors.formats import parse_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 CONTROLS = "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0)]))
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -146,7 +147,7 @@ def test_converted_files_read_back_in_w2v_and_gensim(hostile, tmp_path, binary):
 
 def test_the_writer_refuses_words_no_file_can_hold(tmp_path):
     from w2vcli.errors import W2VError
-    from w2vcli.vectors.vectors import write_vectors
+    from w2vcli.vectors.formats import write_vectors
 
     for words in (["ok", "a b"], ["ok", ""], ["a\nb", "c"], ["nul\x00"]):
         with pytest.raises(W2VError, match="cannot hold"):

@@ -10,7 +10,8 @@ import pytest
 
 from w2vcli.config import TrainConfig
 from w2vcli.text.corpus import read_corpus
-from w2vcli.training.trainer import Trainer, prepare
+from w2vcli.training.pipeline import encode_corpus
+from w2vcli.training.trainer import Trainer
 from w2vcli.vectors.query import Index, nearest
 
 SAMPLES = Path(__file__).parent.parent / "sample_corpora"
@@ -28,7 +29,7 @@ def corpus(tmp_path_factory):
 def trainer_for(corpus, monkeypatch, batch_words=97, **settings):
     monkeypatch.setattr("w2vcli.training.trainer.BATCH_WORDS", batch_words)
     config = TrainConfig(**{"dim": 16, "epochs": 2, "min_count": 2} | settings).validate()
-    vocab, ids = prepare(read_corpus(str(corpus)), config)
+    vocab, ids = encode_corpus(read_corpus(str(corpus)), config)
     return Trainer(vocab, ids, config), ids
 
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import w2vcli
 from w2vcli.cli import cli
-from w2vcli.vectors import formats as readers
-from w2vcli.vectors.vectors import write_vectors
+from w2vcli.vectors import formats
+from w2vcli.vectors.formats import write_vectors
 
 
 def w2v(*args):
@@ -55,7 +55,7 @@ def test_the_index_answers_as_the_file_does_without_reading_it(vectors, monkeypa
     def not_read(*args, **kwargs):
         raise AssertionError("the vectors file was read")
 
-    monkeypatch.setattr(readers, "read_vectors", not_read)
+    monkeypatch.setattr(formats, "read_vectors", not_read)
     assert answers(vectors) == expected
 
 

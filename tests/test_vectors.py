@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from w2vcli.errors import VectorsFormatError
-from w2vcli.vectors.vectors import load_vectors, parse_vectors, read_vectors, write_vectors
+from w2vcli.vectors.formats import parse_vectors, write_vectors
+from w2vcli.vectors.vectors import load_vectors
 
 WORDS = ["the", "1990", "猫咪", "naïve", "of"]  # a numeric word and non-ASCII ones on purpose
 VECTORS = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
@@ -100,7 +101,8 @@ def test_byte_order_mark_is_skipped():
 def test_read_vectors_returns_words_and_matrix(tmp_path):
     path = tmp_path / "v.bin"
     path.write_bytes(written(binary=True))
-    words, vectors = read_vectors(str(path))
+    loaded = load_vectors(str(path))
+    words, vectors = loaded.words, loaded.vectors
     assert words == WORDS and vectors.shape == (5, 7)
 
 

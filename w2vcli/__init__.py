@@ -15,8 +15,8 @@ import numba.
 _NAMES = {
     "train": "training.pipeline",
     "resume": "training.pipeline",
-    "load_model": "training.pipeline",
-    "Model": "training.pipeline",
+    "load_model": "training.model",
+    "Model": "training.model",
     "survey": "training.pipeline",
     "Survey": "training.pipeline",
     "join_phrases": "text.phrases",

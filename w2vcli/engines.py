@@ -1,10 +1,17 @@
-"""Dask: w2v's tasks on the workers of a Dask cluster (dask.distributed), the one module
-that knows Dask. Another engine (Spark, MPI) would be a module with the same few methods.
+"""Where w2v's tasks and workers run: in this process (LocalEngine), or on the workers of
+a Dask cluster (DaskEngine: the one place that knows Dask; another engine, Spark or MPI,
+would be a class with the same few methods).
 
-The cluster is the one at a scheduler's address (`dask scheduler`, dask-jobqueue on Slurm,
-Kubernetes...), or a LocalCluster of worker processes started here. Every worker needs
-w2vcli installed (the same version: checked before any work) and must reach the inputs
-(a shared file system, or URLs that fsspec opens) and the output directory.
+An engine is a context. `map(task, sources, **options)` runs task(source, **options) for
+each source and returns the results in order (w2v prepare's counting and encoding);
+`start(make, *args)` makes one stateful worker per part, make(*args, part, parts), and
+returns them as a group whose `call(method, *args)` calls the method on every worker and
+returns their results in order (distributed training: w2vcli.training.distributed).
+
+A Dask cluster is the one at a scheduler's address (`dask scheduler`, dask-jobqueue on
+Slurm, Kubernetes...), or a LocalCluster of worker processes started here. Every worker
+needs w2vcli installed (the same version: checked before any work) and must reach the
+inputs (a shared file system, or URLs that fsspec opens) and the output directory.
 """
 
 import contextlib
@@ -15,15 +22,68 @@ import os
 from .errors import W2VError
 
 CONNECT_SECONDS = 10
+ENGINES = ("local", "dask")
+
+
+def engine(kind: str = "local", scheduler: str | None = None, workers: int | None = None):
+    """The engine of --engine `kind`: "local", this process (`workers` of them, for the
+    stateful workers it starts), or "dask", the cluster at `scheduler`, else a local one of
+    `workers` processes (the cores by default)."""
+    if kind not in ENGINES:
+        raise W2VError(f"--engine {kind}: give one of {', '.join(ENGINES)}")
+    if kind == "dask":
+        return DaskEngine(scheduler, workers)
+    if scheduler or workers:
+        raise W2VError("--scheduler and --workers are for --engine dask")
+    return LocalEngine()
+
+
+class LocalEngine:
+    """Tasks and workers in this process, run one after another: for workers, the
+    arithmetic of separate machines that synchronise, at the speed of one (used to
+    simulate many workers)."""
+
+    def __init__(self, workers: int = 1):
+        self.workers = workers
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def describe(self) -> str:
+        return "this process"
+
+    def map(self, task, sources, **options) -> list:
+        return [task(s, **options) for s in sources]
+
+    def map_with(self, task, sources, paths, shared, **options) -> list:
+        return [task(s, shared, p, **options) for s, p in zip(sources, paths, strict=True)]
+
+    def start(self, make, *args) -> "LocalWorkers":
+        return LocalWorkers([make(*args, part, self.workers) for part in range(self.workers)])
+
+
+class LocalWorkers:
+    """Workers in this process, called one after another."""
+
+    def __init__(self, workers: list):
+        self.workers = workers
+
+    def __len__(self) -> int:
+        return len(self.workers)
+
+    def call(self, method: str, *args) -> list:
+        return [getattr(w, method)(*args) for w in self.workers]
 
 
 def _version() -> str:
     return importlib.metadata.version("w2vcli")
 
 
-class Engine:
-    """A Dask client, as a context: `map(task, sources, **options)` runs task(source,
-    **options) for each source on the workers and returns the results in order."""
+class DaskEngine:
+    """A Dask client, as a context: the tasks and workers run on the cluster's workers."""
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None):
         try:
@@ -46,14 +106,16 @@ class Engine:
                     "check the address, or leave --scheduler out for a local cluster"
                 ) from None
         else:
+            workers = self.workers or len(os.sched_getaffinity(0))
             self.cluster = d.LocalCluster(
-                n_workers=self.workers or len(os.sched_getaffinity(0)),
+                n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
             )
             self.client = d.Client(self.cluster, set_as_default=True)
+            self.client.wait_for_workers(workers)  # all of them, before work is shared out
         try:
             versions = self.client.run(_version)
         except Exception as e:  # a worker without w2vcli: its import fails there
@@ -81,7 +143,7 @@ class Engine:
         where = self.scheduler or "a local cluster"
         return f"{workers} Dask workers ({where})"
 
-    def start(self, make, *args) -> "Actors":
+    def start(self, make, *args) -> "DaskActors":
         """One actor per Dask worker: make(*args, part, parts) on worker number `part`."""
         addresses = sorted(self.client.scheduler_info()["workers"])
         futures = [
@@ -90,7 +152,7 @@ class Engine:
             )
             for part, a in enumerate(addresses)
         ]
-        return Actors(
+        return DaskActors(
             [self._result(f, a) for f, a in zip(futures, addresses, strict=True)], addresses
         )
 
@@ -132,9 +194,9 @@ class Engine:
             raise W2VError(f"{source}: lost the Dask cluster ({e})") from None
 
 
-class Actors:
+class DaskActors:
     """Stateful workers on a Dask cluster: `call(method, *args)` calls it on each, in
-    parallel, and returns their results in order (w2vcli.distributed's engine interface)."""
+    parallel, and returns their results in order."""
 
     def __init__(self, actors: list, addresses: list):
         self.actors, self.addresses = actors, addresses

@@ -6,6 +6,7 @@ The library (w2vcli.model, vectors...) takes paths and file objects and never to
 standard streams; only the CLI comes through here.
 """
 
+import os
 import sys
 
 import click
@@ -85,6 +86,63 @@ def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
         if output.shares_stderr:
             silence_talk()
     return planned
+
+
+def plan_with_provenance(outputs: dict, key: str, inputs: list, binary: bool, wanted=True):
+    """plan() the outputs, and with them (`wanted`) the provenance file beside the vectors
+    file outputs[key] where it can go: planned together, so that no two are one file."""
+    planned = plan(outputs, inputs, binary)
+    companion = provenance_file(planned[key]) if wanted else None
+    if companion:
+        planned = plan({**outputs, "provenance": companion}, inputs, binary)
+    return planned
+
+
+def provenance_file(output) -> str | None:
+    """Where the provenance of the vectors file `output` goes: beside it, if it is a file
+    and that name is free or holds w2v's provenance already."""
+    from ..training import provenance
+
+    if output.kind != "file":
+        return None
+    path = provenance.companion(output.path)
+    if len(os.fsencode(os.path.basename(path))) > provenance.name_max(output.target):
+        say(f"w2v: not writing the provenance beside {output.path}: the name is too long")
+        return None
+    if not provenance.is_ours(path):
+        say(f"w2v: not writing the provenance to {path}: a file w2v did not write is there")
+        return None
+    return path
+
+
+class HashingWriter:
+    """A binary file's writer that also takes the sha256 of what goes through it."""
+
+    def __init__(self, f):
+        import hashlib
+
+        self.f, self.sha256, self.bytes = f, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return self.f.write(data)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+    def described(self, path: str, fmt: str, words: int, dim: int, vectors=None) -> dict:
+        """What a provenance record says of the vectors file written through it."""
+        vectors = {"vectors": vectors} if vectors else {}
+        return {
+            "path": os.path.abspath(path),
+            "format": fmt,
+            **vectors,
+            "words": words,
+            "dim": dim,
+            "bytes": self.bytes,
+            "sha256": self.sha256.hexdigest(),
+        }
 
 
 def refuse_binary_on_terminal(output) -> None:

@@ -54,9 +54,9 @@ def output_format(path: str) -> str:
 def ffmpeg() -> str | None:
     """ffmpeg's path, found as the kernel's build finds cc: on $PATH less its relative
     entries, so that a program in the user's current folder is never run."""
-    from ..kernel.native import _search_path
+    from ..io.trust import search_path
 
-    return shutil.which("ffmpeg", path=_search_path())
+    return shutil.which("ffmpeg", path=search_path())
 
 
 def choose(replay: Replay, words=(), neighbours: int = NEIGHBOURS, top=None) -> tuple:

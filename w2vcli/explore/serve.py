@@ -203,20 +203,22 @@ def make_server(
     port: int = 8000,
     limit: int | None = None,
     verbose: bool = False,
+    name: str | None = None,
 ) -> "Server":
-    """A server of the page and the API for `vectors` (a path, read with
-    console.load_unit, its first `limit` vectors; or Vectors), listening on host:port
-    (port 0: any free port); run it with serve_forever. The port is taken before the
-    vectors are read, so that a port in use is said at once, not after reading a big file."""
-    from ..cli.console import load_unit
+    """A server of the page and the API for `vectors`: Vectors, a path (its unit vectors,
+    from its index if current: w2vcli.vectors.index.load_unit; its first `limit`), or a
+    function that returns Vectors; listening on host:port (port 0: any free port); run it
+    with serve_forever. The port is taken before the vectors are read, so that a port in
+    use is said at once, not after reading a big file. `name`: the file, as the page says."""
+    from ..vectors.index import load_unit
 
     server = Server(host, port, verbose)
     try:
         if isinstance(vectors, str | os.PathLike):
             vecs, name = load_unit(os.fspath(vectors), limit), os.path.basename(vectors)
         else:
-            vecs, name = vectors, "vectors"
-        server.app = Explorer(vecs, name)
+            vecs = vectors() if callable(vectors) else vectors
+        server.app = Explorer(vecs, name or "vectors")
     except BaseException:
         server.server_close()
         raise

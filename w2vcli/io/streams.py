@@ -11,11 +11,15 @@
   or skipped (stdin queries), however the input was made (/dev/zero, a newline-less pipe).
 """
 
+import bz2
+import gzip
 import io
 import json
+import lzma
 import os
 import re
 import sys
+import zlib
 
 MAX_LINE_BYTES = 1 << 20  # a query, a question or a pair: 1 MiB is a thousand times too many
 READ_BYTES = 1 << 16
@@ -29,6 +33,41 @@ WORD = re.compile(r"[^ \t\n\r\x0b\x0c]+")
 # cannot be encoded at all.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+# Compressed input is told by its first bytes, never by its name: the one opener of
+# corpora, vectors files and stdin.
+MAGIC = {  # the first bytes of each compression format, and its reader
+    b"\x1f\x8b": gzip.GzipFile,
+    b"BZh": bz2.BZ2File,
+    b"\xfd7zXZ\x00": lzma.LZMAFile,
+}
+DECOMPRESSION_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error)
+COMPRESSED = (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
+
+
+def decompressed(f):
+    """`f` (a binary file object), decompressed if its first bytes are those of gzip,
+    bzip2 or xz; else `f` itself. It must be able to peek (a buffered file, stdin) or
+    seek; one that can neither is taken as it is."""
+    if hasattr(f, "peek"):
+        start = f.peek(8)[:8]
+    elif _seekable(f):
+        start = f.read(8)
+        f.seek(0)
+    else:
+        return f
+    for magic, reader in MAGIC.items():
+        if start.startswith(magic):
+            return reader(fileobj=f, mode="rb") if reader is gzip.GzipFile else reader(f)
+    return f
+
+
+def _seekable(f) -> bool:
+    try:
+        return f.seekable()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def split_words(line: str) -> list:

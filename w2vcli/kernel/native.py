@@ -51,6 +51,13 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import W2VWarning
+from ..io.trust import (
+    cache_dir,
+    others_can_write,
+    private_directory,
+    search_path,
+    trusted_directory,
+)
 from .arrays import (
     CORPUS_ARRAYS,
     MODEL_ARRAYS,
@@ -83,16 +90,6 @@ spec.loader.exec_module(sys.modules["w2vcli"])
 from w2vcli.kernel.native import build
 build(library, cc)
 """
-
-
-def cache_dir() -> Path:
-    """$W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v, else ~/.cache/w2v. A relative
-    $XDG_CACHE_HOME is ignored, as the XDG specification says; a relative $W2V_CACHE_DIR
-    is refused by `private_directory`: either would be wherever w2v is started."""
-    if os.environ.get("W2V_CACHE_DIR"):
-        return Path(os.environ["W2V_CACHE_DIR"])
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "w2v"
 
 
 def numba_cache() -> None:
@@ -131,58 +128,6 @@ def _cpu_flags() -> str:
         return platform.processor()
 
 
-# Trust: who else could have written what we would run.
-
-
-def trusted_directory(path) -> str | None:
-    """None if only we (and root) can change what `path`, an existing directory, holds;
-    else why not, in words for the user. Whoever can write to the directory, or to one
-    above it, can put their own code where we would load ours. Both the path as written
-    and the one its symbolic links lead to are checked."""
-    if not hasattr(os, "geteuid"):
-        return f"cannot check who owns {path} on this system"
-    written = Path(os.path.abspath(path))
-    real = Path(os.path.realpath(path))
-    for directory in dict.fromkeys([written, *written.parents, real, *real.parents]):
-        try:
-            st = os.lstat(directory)
-        except OSError as error:
-            return f"cannot check {directory} ({error.strerror})"
-        if directory == real and not stat.S_ISDIR(st.st_mode):
-            return f"{directory} is not a directory"
-        # A link cannot be changed, only replaced, which its directory's check covers.
-        owners = {os.geteuid()} if directory == real else {os.geteuid(), 0}
-        sticky = directory != real and not stat.S_ISLNK(st.st_mode)
-        if reason := _others_can_write(directory, st, owners, sticky):
-            return reason
-    return None
-
-
-def private_directory(path) -> str | None:
-    """Create `path` (mode 0700) if it is missing; None if it can be trusted, else why not
-    (see `trusted_directory`). A relative path is not trusted: it is where w2v is started."""
-    if not os.path.isabs(path):
-        return f"{path} is not an absolute path"
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)  # the mode applies to `path` only
-    except OSError as error:
-        return f"cannot create {path} ({error.strerror})"
-    return trusted_directory(path)
-
-
-def _others_can_write(path, st: os.stat_result, owners, sticky=False) -> str | None:
-    """Why someone other than `owners` can change `path` (whose lstat is `st`), or None.
-    `sticky`: a directory that others may write to, but with the sticky bit, as /tmp, in
-    which only an entry's owner can replace it."""
-    if st.st_uid not in owners:
-        return f"{path} is owned by another user (uid {st.st_uid})"
-    mode = stat.S_IMODE(st.st_mode)
-    if stat.S_ISLNK(st.st_mode) or not mode & 0o022 or (sticky and mode & stat.S_ISVTX):
-        return None
-    who = "others" if mode & 0o002 else "its group"
-    return f"{path} is writable by {who} (mode {mode:04o}; chmod go-w {path})"
-
-
 class Untrusted(Exception):
     """A file in the cache that someone else could have written."""
 
@@ -206,7 +151,7 @@ def _read_own_file(path: Path) -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise Untrusted(f"{path} is not a regular file")
-        if reason := _others_can_write(path, st, {os.geteuid()}):
+        if reason := others_can_write(path, st, {os.geteuid()}):
             raise Untrusted(f"{reason}; delete it")
         return f.read()
 
@@ -318,7 +263,7 @@ def _build_in_child(path: Path, failed: Path) -> None:
     """Build in another process, so that this one never imports Numba; a build that fails
     by itself (not one killed) is remembered in `failed` so that later runs do not try
     again. The child runs in the cache directory, never the user's working directory."""
-    search = _search_path()
+    search = search_path()
     cc = shutil.which("cc", path=search)
     if cc is None:
         reason = "no C compiler (cc) on PATH"
@@ -341,13 +286,6 @@ def _build_in_child(path: Path, failed: Path) -> None:
     except OSError:  # a cache directory we cannot write: try again next run
         pass
     _fall_back(f"could not build the native kernel: {reason}; delete {failed} to try again")
-
-
-def _search_path() -> str:
-    """$PATH without its empty and relative entries, which name the working directory or
-    one under it: what the user's current folder holds is not a program we should run."""
-    entries = os.environ.get("PATH", os.defpath).split(os.pathsep)
-    return os.pathsep.join(e for e in entries if os.path.isabs(e))
 
 
 def _import_path() -> list:

@@ -19,16 +19,13 @@ types dropped are removed from the stream, and a dropped type seen again is coun
 from there (so rare types can be undercounted, never overcounted).
 """
 
-import bz2
-import gzip
 import hashlib
 import itertools
-import lzma
 import math
 import os
 import re
 import tempfile
-import zlib
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +33,7 @@ import numpy as np
 from ..config import MAX_TYPES, TOKEN_BYTES, physical_memory
 from ..errors import CorpusError
 from ..io.files import check_input
+from ..io.streams import DECOMPRESSION_ERRORS, decompressed
 from .vocab import DROPPED, LINE_END
 
 CHUNK_BYTES = 1 << 20  # read 1 MiB at a time: the lists of ids made per chunk stay small
@@ -48,28 +46,43 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass
-class RawCorpus:
-    """What one pass over the text gives: provisional ids and their tokens and counts."""
+class CorpusStats:
+    """What reading a corpus found (a model's model.json keeps it: its corpus)."""
 
-    ids: np.ndarray  # int32, provisional ids with LINE_END after each line
+    name: str  # as messages name it: the path, "stdin", "sentences"
+    tokens: int  # all tokens read, pruned ones included
+    distinct: int  # distinct tokens kept by counting (see --max-types)
+    lines: int
+    bad_lines: int  # lines whose invalid UTF-8 was replaced with U+FFFD
+    nul_bytes: int  # NUL bytes, read as white space
+    prunings: int  # times the counting table was pruned
+    pruned_tokens: int  # occurrences dropped by pruning
+    seconds: float  # reading and counting
+    ids: int = 0  # the encoded stream's length: the kept tokens and a LINE_END per line
+    ids_on_disk: bool = False  # in a temporary file (corpus_in "disk", or "auto" spilled)
+    bytes: int = 0  # of text read (decompressed, a byte-order mark left out)
+    sha256: str = ""  # of that text: the corpus's fingerprint (resuming checks it)
+    path: str | None = None  # the file's absolute path, if it was read from one
+    words: int = 0  # in the vocabulary: what an epoch trains on (before sub-sampling)
+
+
+@dataclass
+class RawCorpus:
+    """What one pass over the text gives: provisional ids and their tokens and counts, and
+    what reading found."""
+
+    ids: np.ndarray  # int32, provisional ids with LINE_END after each line (or a DiskIds)
     tokens: list  # bytes of each provisional id, in order of first appearance
     counts: np.ndarray  # int64 count of each provisional id
-    lines: int
-    bad_lines: int  # lines with invalid UTF-8, decoded with U+FFFD replacements
-    nul_bytes: int = 0  # NUL bytes, read as white space
-    pruned_tokens: int = 0  # occurrences removed by pruning (not in `counts`)
-    prunings: int = 0  # times the table of types reached max_types
-    bytes: int = 0  # of text read (decompressed, a byte-order mark left out)
-    sha256: str = ""  # of those bytes: the corpus's fingerprint (resuming checks it)
+    stats: CorpusStats
 
 
 def open_corpus(path: str):
-    """A binary file object for the file `path`; .gz/.bz2/.xz are decompressed."""
+    """A binary file object for the file `path`; gzip, bzip2 and xz files (told by their
+    first bytes) are decompressed."""
     check_input(path, "a corpus file")
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    opener = next((f for ext, f in openers.items() if path.endswith(ext)), open)
     try:
-        return opener(path, "rb")
+        f = open(path, "rb")
     except FileNotFoundError:
         raise CorpusError(
             f"{path}: no such file; give the path of a tokenized text corpus"
@@ -80,6 +93,11 @@ def open_corpus(path: str):
         raise CorpusError(f"{path}: permission denied; check the file's permissions") from None
     except OSError as e:
         raise CorpusError(f"{path}: cannot open: {e.strerror or e}") from None
+    try:
+        return decompressed(f)
+    except OSError as e:
+        f.close()
+        raise CorpusError(f"{path}: cannot read: {e.strerror or e}") from None
 
 
 def read_block(f, path: str, waiting: bool = True) -> bytes:
@@ -87,7 +105,7 @@ def read_block(f, path: str, waiting: bool = True) -> bytes:
     that a line typed or piped in is answered at once."""
     try:
         return f.read(CHUNK_BYTES) if waiting else f.read1(CHUNK_BYTES)
-    except (EOFError, OSError, lzma.LZMAError, zlib.error) as e:
+    except DECOMPRESSION_ERRORS as e:
         raise CorpusError(
             f"{path}: cannot read ({e}); is the file complete and of its type?"
         ) from None
@@ -125,7 +143,7 @@ def read_chunks(f, path: str):
         yield b"".join(pending)
 
 
-def _repair_utf8(chunk: bytes) -> tuple[bytes, int, int]:
+def repair_utf8(chunk: bytes) -> tuple[bytes, int, int]:
     """Replace invalid UTF-8 with U+FFFD; returns the chunk, bad lines and invalid bytes."""
     try:
         chunk.decode("utf-8")
@@ -259,10 +277,12 @@ def count_chunks(
     Refuses input that is not UTF-8 text: more than JUNK_SHARE of the bytes read so far
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
     """
+    t0 = time.perf_counter()
     index = {} if index is None else index
     ids = DiskIds(tmp_dir) if ids_in == "disk" else MemoryIds()
     spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
-    raw = RawCorpus(None, [], None, 0, 0)
+    raw = RawCorpus(None, [], None, CorpusStats(path, 0, 0, 0, 0, 0, 0, 0, 0.0))
+    read = raw.stats
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
     fingerprint = hashlib.sha256()  # ~2 GB/s, against counting's ~0.1: free
     token_bytes, budget = 0, max_types * TOKEN_BYTES  # of the token text in `index`
@@ -271,13 +291,13 @@ def count_chunks(
         fingerprint.update(chunk)
         nul = chunk.count(b"\0")
         if nul:
-            raw.nul_bytes += nul
+            read.nul_bytes += nul
             chunk = chunk.replace(b"\0", b" ")
-        chunk, bad, bad_bytes = _repair_utf8(chunk)
-        raw.bad_lines += bad
+        chunk, bad, bad_bytes = repair_utf8(chunk)
+        read.bad_lines += bad
         invalid += bad_bytes
-        check_text(path, invalid + raw.nul_bytes, seen)
-        raw.lines += chunk.count(b"\n")
+        check_text(path, invalid + read.nul_bytes, seen)
+        read.lines += chunk.count(b"\n")
         chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
         known = len(index)
         ids.append(_encode_chunk(chunk, index))
@@ -288,16 +308,19 @@ def count_chunks(
             length = len(ids)
             kept = _prune(index, ids.stream(), max(1, max_types // 2), budget // 2)
             token_bytes = sum(map(len, index))
-            raw.pruned_tokens += length - kept
-            raw.prunings += 1
+            read.pruned_tokens += length - kept
+            read.prunings += 1
             ids.truncate(kept)
     ids.append(np.array([LINE_END], dtype=np.int32))
-    raw.bytes, raw.sha256 = seen, fingerprint.hexdigest()
+    read.bytes, read.sha256 = seen, fingerprint.hexdigest()
     raw.ids = ids.stream()
     raw.tokens = list(index)
     raw.counts = np.zeros(len(index), dtype=np.int64)
     for part in parts(raw.ids):
         raw.counts += np.bincount(part[part >= 0], minlength=len(index))
+    read.tokens = int(raw.counts.sum()) + read.pruned_tokens
+    read.distinct = len(raw.counts)
+    read.seconds = time.perf_counter() - t0
     return raw
 
 

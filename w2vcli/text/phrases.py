@@ -35,7 +35,7 @@ import numpy as np
 
 from ..config import MAX_TYPES
 from ..errors import W2VError
-from .corpus import _repair_utf8, check_text, open_corpus, read_chunks, temporary_file
+from .corpus import check_text, open_corpus, read_chunks, repair_utf8, temporary_file
 
 SCORINGS = ("word2phrase", "npmi")
 THRESHOLDS = {"word2phrase": 100.0, "npmi": 0.5}  # word2phrase's; a middle npmi
@@ -276,7 +276,7 @@ def cleaned(chunks, name: str):
         nul = chunk.count(b"\0")
         if nul:
             chunk = chunk.replace(b"\0", b" ")
-        junk += nul + _repair_utf8(chunk)[2]
+        junk += nul + repair_utf8(chunk)[2]
         check_text(name, junk, seen)
         yield chunk
 

@@ -1,6 +1,6 @@
 """A corpus prepared once: the vocabulary of many inputs counted and built as training
 builds it, and the text written as int32 id shards that `w2v train DIR` trains on without
-reading the text again; on this machine or on a Dask cluster (w2vcli.dask_engine).
+reading the text again; on this machine or on a Dask cluster (w2vcli.engines).
 
     DIR/prepared.json   format, the inputs (name, bytes, sha256, tokens, lines), the
                         vocabulary's settings, the shards (ids, words, sha256)
@@ -30,10 +30,13 @@ import time
 import numpy as np
 
 from ..config import MAX_TYPES
-from ..errors import CorpusError, W2VError
+from ..errors import ConfigError, CorpusError, W2VError
+from ..io import dirs
 from ..io.files import check_input
 from .corpus import (
+    CorpusStats,
     KnownWords,
+    RawCorpus,
     count_chunks,
     encode,
     line_chunks,
@@ -41,12 +44,12 @@ from .corpus import (
     parts,
     read_chunks,
 )
-from .vocab import DROPPED, Vocab, build_vocab
+from .vocab import DROPPED, Vocab, build_vocab, format_vocab, read_saved_vocab
 
 FORMAT, VERSION = "w2v prepared", 1
 PREPARED_JSON = "prepared.json"
 PARQUET = (".parquet", ".pq")
-ENGINES = ("local", "dask")
+MAX_JSON_BYTES = 64 << 20
 
 
 class PreparedError(W2VError):
@@ -151,37 +154,11 @@ def _parquet_chunks(source: str, column: str | None):
         raise CorpusError(f"{source}: cannot read as Parquet ({e})") from None
 
 
-@dataclasses.dataclass
-class Counted:
-    """What counting one input found."""
-
-    name: str
-    tokens: list  # bytes, in order of first appearance
-    counts: np.ndarray  # int64
-    lines: int
-    bytes: int
-    sha256: str
-    bad_lines: int
-    nul_bytes: int
-    prunings: int
-    pruned_tokens: int
-
-
-def count_input(source: str, column=None, max_types: int = MAX_TYPES, tmp_dir=None) -> Counted:
-    """Count the tokens of one input (a task: it keeps nothing)."""
+def count_input(source: str, column=None, max_types: int = MAX_TYPES, tmp_dir=None) -> RawCorpus:
+    """Count the tokens of one input (a task: it keeps nothing; its ids are not kept)."""
     raw = count_chunks(input_chunks(source, column), source, max_types, "disk", tmp_dir)
-    return Counted(
-        source,
-        raw.tokens,
-        raw.counts,
-        raw.lines,
-        raw.bytes,
-        raw.sha256,
-        raw.bad_lines,
-        raw.nul_bytes,
-        raw.prunings,
-        raw.pruned_tokens,
-    )
+    raw.ids = None
+    return raw
 
 
 def merge_counts(counted: list) -> tuple:
@@ -200,7 +177,8 @@ def merge_counts(counted: list) -> tuple:
 def encode_input(source: str, words: KnownWords, path: str, column=None, tmp_dir=None) -> dict:
     """Write the shard of one input, read again in the vocabulary's ids (a task: it keeps
     nothing); returns its ids, words and sha256."""
-    raw = count_chunks(input_chunks(source, column), source, len(words) + 1, "disk", tmp_dir, words)
+    chunks = input_chunks(source, column)
+    raw = count_chunks(chunks, source, len(words) + 1, "disk", tmp_dir, words)
     same = np.concatenate([np.arange(len(words), dtype=np.int32), [DROPPED]])
     ids = encode(raw, same)  # words outside the vocabulary left out
     digest = hashlib.sha256()
@@ -229,12 +207,63 @@ def known_words(vocab: Vocab) -> KnownWords:
 @dataclasses.dataclass
 class Prepared:
     """A prepared directory, read: its vocabulary, its ids (a ShardIds) and what
-    prepared.json says."""
+    prepared.json says (`described`, parsed from its bytes, `json`)."""
 
     path: str
     vocab: Vocab
     ids: "ShardIds"
     described: dict
+    json: bytes
+
+    def settings(self) -> dict:
+        """The vocabulary settings it was made with, which a run on it takes unless told
+        otherwise (and then refuses: `check`)."""
+        made = self.described["vocabulary"]
+        return {"min_count": made["min_count"], "max_vocab": made["max_vocab"]}
+
+    def stats(self, name: str | None = None) -> CorpusStats:
+        """What reading it found: the sums of its inputs'; its fingerprint is its
+        prepared.json's (which holds each shard's sha256)."""
+        inputs = self.described["inputs"]
+
+        def total(key):
+            return sum(int(i.get(key, 0)) for i in inputs)
+
+        return CorpusStats(
+            name or self.path,
+            total("tokens"),
+            int(self.described.get("distinct", len(self.vocab))),
+            total("lines"),
+            total("bad_lines"),
+            total("nul_bytes"),
+            total("prunings"),
+            total("pruned_tokens"),
+            0.0,
+            bytes=len(self.json),
+            sha256=hashlib.sha256(self.json).hexdigest(),
+            path=os.path.abspath(self.path),
+        )
+
+    def check(self, config, vocab: Vocab | None = None) -> None:
+        """A run on a prepared directory trains its vocabulary as it was made: with its
+        settings (`config`, a TrainConfig), and not a model's vocabulary (`vocab`)."""
+        made = self.described["vocabulary"]
+        for key in ("min_count", "max_vocab"):
+            if getattr(config, key) != made[key]:
+                option = "--" + key.replace("_", "-")
+                raise ConfigError(
+                    f"{option} {getattr(config, key)}: {self.path} was prepared with {option} "
+                    f"{made[key]}; train with that (leave {option} out) or prepare it again"
+                )
+        for key in ("read_vocab", "keep"):
+            if getattr(config, key):
+                option = "--" + key.replace("_", "-")
+                raise ConfigError(f"{option}: give it to w2v prepare, which made the vocabulary")
+        if vocab is not None and vocab.words != self.vocab.words:
+            raise ConfigError(
+                f"{self.path}: a prepared corpus trains its own vocabulary, not a model's "
+                "(--from); train on its text instead"
+            )
 
 
 def prepare(
@@ -256,24 +285,15 @@ def prepare(
     directory `directory`, here (engine "local") or on Dask ("dask": the cluster at
     `scheduler`, else a local cluster of `workers` processes). `keep`: words kept
     whatever their count (a set of str). `on_progress(message)` is told each stage."""
-    if engine not in ENGINES:
-        raise W2VError(f"--engine {engine}: give one of {', '.join(ENGINES)}")
-    if engine == "local" and (scheduler or workers):
-        raise W2VError("--scheduler and --workers are for --engine dask")
+    from ..engines import engine as engine_of
+
+    run = engine_of(engine, scheduler, workers)
     say = on_progress or (lambda message: None)
     target = check_target(os.fspath(directory))
     sources = expand(inputs)
     t0 = time.perf_counter()
     keep = {w.encode() if isinstance(w, str) else w for w in keep} if keep else None
-    from ..training.model_dir import staged
-
-    with staged(target) as staging:
-        if engine == "dask":
-            from .. import engines as dask_engine
-
-            run = dask_engine.Engine(scheduler, workers)
-        else:
-            run = LocalEngine()
+    with dirs.staged(target) as staging:
         with run:
             say(f"counting {len(sources):,} inputs on {run.describe()}")
             counted = run.map(
@@ -310,14 +330,10 @@ def prepare(
             "inputs": [_input_record(c) for c in counted],
             "shards": shards,
         }
-        _write(
-            staging,
-            "vocab.txt",
-            "".join(f"{w} {c}\n" for w, c in zip(vocab.words, vocab.counts.tolist())).encode(
-                "utf-8", "surrogateescape"
-            ),
+        dirs.write_file(
+            staging, "vocab.txt", format_vocab(vocab).encode("utf-8", "surrogateescape")
         )
-        _write(
+        dirs.write_file(
             staging,
             PREPARED_JSON,
             (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode(),
@@ -325,46 +341,32 @@ def prepare(
     return load_prepared(target)
 
 
-def _input_record(c: Counted) -> dict:
-    record = dataclasses.asdict(c)
-    del record["tokens"], record["counts"]
-    record["tokens"] = int(c.counts.sum()) + c.pruned_tokens
-    return record
+def _input_record(raw: RawCorpus) -> dict:
+    """What prepared.json says of an input."""
+    c = raw.stats
+    return {
+        "name": c.name,
+        "lines": c.lines,
+        "bytes": c.bytes,
+        "sha256": c.sha256,
+        "bad_lines": c.bad_lines,
+        "nul_bytes": c.nul_bytes,
+        "prunings": c.prunings,
+        "pruned_tokens": c.pruned_tokens,
+        "tokens": c.tokens,
+    }
 
 
-def _write(directory: str, name: str, data: bytes) -> None:
-    with open(os.path.join(directory, name), "wb") as f:
-        f.write(data)
-        os.fsync(f.fileno())
-
-
-class LocalEngine:
-    """The tasks run here, one after another."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def describe(self) -> str:
-        return "this process"
-
-    def map(self, task, sources, **options) -> list:
-        return [task(s, **options) for s in sources]
-
-    def map_with(self, task, sources, paths, shared, **options) -> list:
-        return [task(s, shared, p, **options) for s, p in zip(sources, paths, strict=True)]
-
-
-def is_prepared(path) -> bool:
-    return os.path.isfile(os.path.join(path, PREPARED_JSON))
+def is_prepared(corpus) -> bool:
+    """Whether `corpus` (a path, a file object, sentences) is a prepared directory."""
+    return isinstance(corpus, str | os.PathLike) and os.path.isfile(
+        os.path.join(corpus, PREPARED_JSON)
+    )
 
 
 def check_target(path: str) -> str:
     """A new name in a folder we can write, or a prepared directory w2v wrote (replaced
     whole); returns the real path."""
-    from ..training.model_dir import check_other_target
 
     def ours(target: str) -> bool:
         return is_prepared(target) and all(
@@ -372,17 +374,16 @@ def check_target(path: str) -> str:
             for n in os.listdir(target)
         )
 
-    return check_other_target(path, "--output", ours, "a prepared directory", PreparedError)
+    return dirs.check_target(path, "--output", ours, "a prepared directory", PreparedError)
 
 
 def load_prepared(path) -> Prepared:
     """Read a prepared directory: its vocabulary and its shards, checked against
     prepared.json (sizes; `w2v train` reads the ids as it trains)."""
-    from ..training.model_dir import read_regular, read_vocab
-
     path = os.fspath(path)
     try:
-        described = json.loads(read_regular(os.path.join(path, PREPARED_JSON), 64 << 20))
+        data = dirs.read_regular(os.path.join(path, PREPARED_JSON), MAX_JSON_BYTES)
+        described = json.loads(data)
     except (OSError, ValueError, W2VError) as e:
         raise PreparedError(f"{path}: cannot read {PREPARED_JSON} ({e})") from None
     if not isinstance(described, dict) or described.get("format") != FORMAT:
@@ -396,8 +397,8 @@ def load_prepared(path) -> Prepared:
         raise PreparedError(f"{path}: {PREPARED_JSON} is damaged ({e}); prepare it again") from None
     if any(os.path.basename(p) != p[len(path) + 1 :] for p, _ in shards):
         raise PreparedError(f"{path}: {PREPARED_JSON} names a shard outside the directory")
-    vocab = read_vocab(os.path.join(path, "vocab.txt"), words)
-    return Prepared(path, vocab, ShardIds(shards), described)
+    vocab = read_saved_vocab(os.path.join(path, "vocab.txt"), words, PREPARED_JSON, PreparedError)
+    return Prepared(path, vocab, ShardIds(shards), described, data)
 
 
 class ShardIds:

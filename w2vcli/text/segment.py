@@ -9,7 +9,7 @@ messages silenced.
 jieba keeps its prefix table in a cache file of Python's own serialisation, which it
 loads unchecked, by default /tmp/jieba.cache, which any user of the machine could have
 written. Here it is kept in
-w2v's own cache directory, once that is trusted (see w2vcli.native), else built afresh in
+w2v's own cache directory, once that is trusted (see w2vcli.io.trust), else built afresh in
 a private temporary folder.
 """
 
@@ -33,7 +33,7 @@ def segmenter(lang: str = "zh"):
     except ImportError:
         raise W2VError("w2v tokenize --lang zh needs jieba: pip install 'w2vcli[zh]'") from None
     jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict ..." on stderr
-    from ..kernel.native import cache_dir, private_directory
+    from ..io.trust import cache_dir, private_directory
 
     if private_directory(cache_dir()) is None:
         jieba.dt.tmp_dir = str(cache_dir())

@@ -82,6 +82,34 @@ def read_vocab_file(path: str, min_count: int, max_vocab: int | None = None) -> 
     return Vocab([words[i] for i in order.tolist()], counts[order])
 
 
+def read_saved_vocab(path: str, words: int, described: str, error=CorpusError) -> Vocab:
+    """The vocab.txt of a directory w2v wrote (a model's, a prepared corpus's), checked:
+    `words` of them (as its `described` file, model.json or prepared.json, says), counts in
+    [1, 2**62), no word twice; else `error`."""
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+    except OSError as e:
+        raise error(f"{path}: cannot read ({e.strerror}); it is incomplete") from None
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if len(lines) != words:
+        raise error(f"{path}: {len(lines):,} words, but {described} says {words:,}")
+    try:
+        pairs = [line.rsplit(b" ", 1) for line in lines]
+        vocab = Vocab(
+            [w.decode("utf-8", "surrogateescape") for w, _ in pairs],
+            np.array([int(c) for _, c in pairs], dtype=np.int64),
+        )
+    except (ValueError, OverflowError):
+        raise error(f"{path}: a line is not `word count`; it is damaged") from None
+    if len(vocab.counts) and (vocab.counts.min() < 1 or vocab.counts.max() >= 2**62):
+        raise error(f"{path}: a count is not from 1 to 2**62; it is damaged")
+    if len(set(vocab.words)) != words:
+        raise error(f"{path}: a word appears twice; it is damaged")
+    return vocab
+
+
 def keep_words(path: str) -> set:
     """--keep: the words of a file (the first of each line), as the corpus's bytes."""
     from ..io.files import text_file
@@ -94,6 +122,23 @@ def ids_in(vocab: Vocab, tokens: list) -> np.ndarray:
     """The id in `vocab` of each token (bytes), or DROPPED."""
     index = {w.encode("utf-8", "surrogateescape"): i for i, w in enumerate(vocab.words)}
     return np.array([index.get(t, DROPPED) for t in tokens], dtype=np.int32)
+
+
+def merged_vocab(saved: Vocab, tokens: list, counts: np.ndarray, config) -> Vocab:
+    """--update-vocab: the saved words with their counts and this text's (`tokens`, bytes,
+    and their `counts`) added, and the new words that reach config.min_count in this text;
+    most frequent first, as always (ties: the saved words first)."""
+    known = ids_in(saved, tokens)
+    merged = saved.counts.copy()
+    np.add.at(merged, known[known >= 0], counts[known >= 0])
+    new = np.flatnonzero((known < 0) & (counts >= config.min_count))
+    new = new[np.argsort(-counts[new], kind="stable")]
+    if config.max_vocab is not None:
+        new = new[: max(0, config.max_vocab - len(saved))]
+    words = saved.words + [tokens[i].decode("utf-8") for i in new.tolist()]
+    merged = np.concatenate([merged, counts[new]])
+    order = np.argsort(-merged, kind="stable")
+    return Vocab([words[i] for i in order.tolist()], merged[order])
 
 
 def format_vocab(vocab: Vocab) -> str:

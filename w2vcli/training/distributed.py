@@ -37,11 +37,11 @@ Syncs other than "schedule" are there to measure what the schedule buys: "all" s
 row after every round; "epoch" only at the end of each epoch (Spark MLlib's scheme, with
 --merge mean).
 
-A Worker is plain Python over numpy; `train_parallel` drives any list of workers through
-an engine's `call(method, *args)`, which calls the method on every worker and returns
-their results in order: LocalWorkers here (all in this process, one after another: the
-same arithmetic as separate machines, used to simulate many workers), Dask actors in
-w2vcli.dask_engine.
+A Worker is plain Python over numpy; `train_parallel` drives any group of workers
+through its `call(method, *args)`, which calls the method on every worker and returns
+their results in order (w2vcli.engines: LocalWorkers, all in this process one after
+another, the same arithmetic as separate machines, used to simulate many workers; or Dask
+actors). `fit` is the pipeline's stage fit on a Dask cluster's workers.
 """
 
 import time
@@ -78,14 +78,14 @@ class Worker:
         self, prepared: str, config: TrainConfig, round_batches: int, part: int, parts: int
     ):
         from ..text.prepared import load_prepared
-        from .trainer import Trainer
+        from .trainer import Trainer, thread_seed
 
         corpus = load_prepared(prepared)
         self.trainer = Trainer(corpus.vocab, corpus.ids, config)
         self.trainer.compile()
         batches = self.trainer.batches
         self.mine = batches[part * len(batches) // parts : (part + 1) * len(batches) // parts]
-        self.scratch = self.trainer._scratch(config.seed * 1_000_003 + part + 1)
+        self.scratch = self.trainer.scratch(thread_seed(config.seed, part))
         self.round_batches, self.next = round_batches, 0
         self.w_in, self.w_out = self.trainer.w_in, self.trainer.w_out
         self.base_in, self.base_out = self.w_in.copy(), self.w_out.copy()
@@ -108,7 +108,7 @@ class Worker:
         for start, end in batches:  # one thread a worker
             progress = (words_before + workers * words) / max(1, t.total_words)
             alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
-            batch_loss, batch_examples, batch_words = t._run_batch(start, end, alpha, self.scratch)
+            batch_loss, batch_examples, batch_words = t.run_batch(start, end, alpha, self.scratch)
             loss, examples, words = (
                 loss + batch_loss,
                 examples + batch_examples,
@@ -249,15 +249,55 @@ def _sync(engine, k: int, merge: str, result: ParallelResult) -> None:
     result.sync_seconds += time.perf_counter() - t0
 
 
-class LocalWorkers:
-    """Workers in this process, called one after another: the arithmetic of separate
-    machines that synchronise, at the speed of one."""
+def fit(run):
+    """The stage fit on the workers of a Dask cluster (run.engine: scheduler, workers,
+    sync, merge): they train the prepared corpus and sync in rounds, from the run's state
+    (a checkpoint's, between two epochs) or the start; the model gets their matrices after
+    each epoch, which its observers then see (the checkpointer saves it)."""
+    from ..engines import engine
+    from .model import TrainState
+    from .provenance import now
+    from .start import copy_rows
+    from .trainer import learning_rate
 
-    def __init__(self, workers: list):
-        self.workers = workers
+    model, trainer, config, spec = run.model, run.trainer, run.config, run.engine
+    record = model.provenance["runs"][-1]
+    model.corpus.words = trainer.total_words // config.epochs
+    seconds, t0 = record.get("seconds", 0.0), time.perf_counter()
+    state = model.state
+    with engine("dask", spec["scheduler"], spec["workers"]) as cluster:
+        workers = cluster.start(Worker, run.source.path, config, ROUND_BATCHES)
+        record["dask_workers"] = len(workers)
+        if state is not None:
+            workers.call("agree_all", trainer.w_in, trainer.w_out)
+        for observer in run.observers:
+            observer.start(model)
 
-    def __len__(self) -> int:
-        return len(self.workers)
+        def on_round(result):
+            progress = result.words / trainer.total_words
+            alpha = learning_rate(progress, config.start_alpha, config.end_alpha)
+            for observer in run.observers:
+                observer.progress(result.words, alpha, None)
 
-    def call(self, method: str, *args) -> list:
-        return [getattr(w, method)(*args) for w in self.workers]
+        def epoch_done(epoch, result):
+            w_in, w_out = workers.call("matrices")[0]
+            copy_rows(trainer.w_in, w_in)
+            copy_rows(trainer.w_out, w_out)
+            model.state = TrainState(epoch + 1, result.words, list(result.epoch_losses))
+            model.epoch_losses = list(result.epoch_losses)
+            record.update(
+                epoch_losses=model.epoch_losses, seconds=seconds + time.perf_counter() - t0
+            )
+            for observer in run.observers:
+                observer.after_epoch(epoch, model)
+
+        result = train_parallel(
+            workers, config, model.vocab.counts, spec["sync"], spec["merge"], on_round, epoch_done,
+            state,
+        )  # fmt: skip
+    model.words, model.seconds, model.threads = result.words, result.seconds, len(workers)
+    record.update(finished=now(), rounds=record.get("rounds", 0) + result.rounds)
+    record["synced_bytes"] = record.get("synced_bytes", 0) + result.synced_bytes
+    for observer in run.observers:
+        observer.finish(model)
+    return model

@@ -17,6 +17,7 @@ import os
 import platform
 
 from ..config import available_cores
+from ..io.dirs import read_regular
 
 SUFFIX = ".w2v.json"
 FORMAT = "w2v provenance"
@@ -114,8 +115,6 @@ def is_ours(path: str) -> bool:
 
 def read(path: str) -> dict | None:
     """A companion file's record, or None if `path` is not one (or not a regular file)."""
-    from .model_dir import read_regular
-
     try:
         record = json.loads(read_regular(path, MAX_BYTES))
     except (OSError, ValueError, RecursionError):

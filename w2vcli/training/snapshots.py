@@ -18,10 +18,11 @@ of N, under the lock it already holds to count its words: a copy of a few hundre
 microseconds, while the other threads go on training (Hogwild: the rows may hold half of
 another thread's update, as the final vectors may). The animation chooses the watched
 words' neighbours among the recorded words from the last frame, as they cannot be known
-before training. Written like a model directory: whole or not at all (model_dir), and
+before training. Written like a model directory: whole or not at all (io.dirs), and
 only a directory this module wrote is ever replaced.
 """
 
+import dataclasses
 import json
 import math
 import os
@@ -31,6 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError, W2VError
+from ..io import dirs
+from .observers import Observer
+from .trainer import learning_rate
 
 FORMAT, VERSION = "w2v replay", 1
 REPLAY_JSON = "replay.json"
@@ -54,9 +58,10 @@ def parse_every(value: str | None) -> int | str | None:
     return int(words)
 
 
-class Recorder:
-    """Records a training run's frames; `start` once the vocabulary is known, then the
-    trainer calls `after_batch`, then `save`."""
+class Recorder(Observer):
+    """Records a training run's frames: an observer of its fit (w2vcli.training.observers)
+    that chooses the rows at the start, copies them after the batches that pass the next
+    multiple of `every` words, and writes the directory at the end."""
 
     def __init__(self, directory, every=None, top: int = TOP, watch=()):
         self.target = check_target(os.fspath(directory))
@@ -64,9 +69,9 @@ class Recorder:
         if every is not None and every != "epoch" and not isinstance(every, int):
             self.every = parse_every(str(every))
 
-    def start(self, trainer, words: list, words_done: int = 0) -> None:
-        """Choose the rows, allot the frames and take the first; from now on `trainer`
-        calls after_batch."""
+    def start(self, model) -> None:
+        """Choose the rows, allot the frames and take the first."""
+        words = model.vocab.words
         known = {w: i for i, w in enumerate(words)}
         unknown = [w for w in self.watch if w not in known]
         if unknown:
@@ -76,9 +81,10 @@ class Recorder:
             list(range(top)) + [known[w] for w in self.watch if known[w] >= top], np.int64
         )
         self.words = [words[r] for r in self.rows]
-        c = trainer.config
-        self.trainer, self.hs = trainer, c.loss == "hs"
-        total = trainer.total_words
+        c = self.config = model.config
+        self.w_in, self.w_out, self.hs = model.vectors.matrix, model.output, c.loss == "hs"
+        self.total = total = model.corpus.words * c.epochs
+        words_done = model.state.words if model.state else 0
         per_epoch = total // c.epochs
         step = {None: math.ceil(total / FRAMES), "epoch": per_epoch}.get(self.every, self.every)
         self.step = max(1, step)
@@ -96,7 +102,6 @@ class Recorder:
         self.per_epoch, self.loss, self.examples = per_epoch, 0.0, 0
         self.next_at = (words_done // self.step + 1) * self.step
         self.take(words_done)
-        trainer.on_batch = self.after_batch
 
     def after_batch(self, words_done: int, loss: float, examples: int) -> None:
         """Called by the trainer's threads, under its lock, after each batch."""
@@ -106,30 +111,29 @@ class Recorder:
             self.next_at = (words_done // self.step + 1) * self.step
 
     def take(self, words_done: int) -> None:
-        from .trainer import learning_rate
-
-        t, i = self.trainer, self.frames
-        self.input[i] = t.w_in[self.rows]
+        i, c = self.frames, self.config
+        self.input[i] = self.w_in[self.rows]
         if self.output is not None:
-            self.output[i] = t.w_out[self.rows]
-        c = t.config
+            self.output[i] = self.w_out[self.rows]
         self.meta.append(
             {
                 "words": int(words_done),
                 "epoch": round(words_done / max(1, self.per_epoch), 4),
-                "alpha": learning_rate(
-                    words_done / max(1, t.total_words), c.start_alpha, c.end_alpha
-                ),
+                "alpha": learning_rate(words_done / max(1, self.total), c.start_alpha, c.end_alpha),
                 "loss": self.loss / self.examples if self.examples else None,
             }
         )
         self.frames, self.loss, self.examples = i + 1, 0.0, 0
 
+    def finish(self, model) -> None:
+        """Write the directory; the run's record says where."""
+        settings = dataclasses.asdict(model.config)
+        model.provenance["runs"][-1]["snapshots"] = self.save(settings, model.corpus.name)
+
     def save(self, settings: dict, corpus: str = "") -> str:
         """Take the last frame (unless just taken) and write the directory; its path."""
-        self.trainer.on_batch = None
-        if self.meta[-1]["words"] < self.trainer.total_words or self.frames == 1:
-            self.take(self.trainer.total_words)
+        if self.meta[-1]["words"] < self.total or self.frames == 1:
+            self.take(self.total)
         described = {
             "format": FORMAT,
             "version": VERSION,
@@ -140,9 +144,7 @@ class Recorder:
             "corpus": os.path.basename(corpus) or corpus,
             "settings": settings,
         }
-        from .model_dir import staged
-
-        with staged(self.target) as staging:
+        with dirs.staged(self.target) as staging:
             n = self.frames
             arrays = {"input.npy": self.input[:n]}
             if self.output is not None:
@@ -169,12 +171,11 @@ def is_replay_dir(path: str) -> bool:
 def check_target(path: str) -> str:
     """A new name in a folder we can write, or a replay directory w2v wrote (replaced
     whole); returns the real path. Checked before training."""
-    from .model_dir import check_other_target
 
     def ours(target: str) -> bool:
         return is_replay_dir(target) and set(os.listdir(target)) <= set(FILES)
 
-    return check_other_target(path, "--snapshots", ours, "a replay directory")
+    return dirs.check_target(path, "--snapshots", ours, "a replay directory")
 
 
 @dataclass

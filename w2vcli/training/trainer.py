@@ -1,4 +1,5 @@
-"""Training orchestration: vocabulary, tables, initialisation, and the epoch loop.
+"""The stage `fit` on this machine's threads: the tables, the initial weights, and the
+epoch loop.
 
 Each worker thread trains its own contiguous slice of the corpus, in batches of about
 BATCH_WORDS positions, running the compiled kernel with the GIL released; they update the
@@ -17,11 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import SOFTMAX_MAX_VOCAB, TrainConfig, physical_memory
-from ..errors import ConfigError, CorpusError, TrainingDiverged
+from ..errors import ConfigError, TrainingDiverged
 from ..kernel import arrays, native
-from ..text.corpus import RawCorpus, encode, parts
-from ..text.vocab import Vocab, build_vocab, ids_in, keep_words, read_vocab_file
+from ..text.corpus import parts
+from ..text.vocab import Vocab
 from . import tables
+from .model import TrainState
 
 BATCH_WORDS = 10_000
 ARCHS = {"cbow": arrays.CBOW, "skipgram": arrays.SKIPGRAM}
@@ -38,7 +40,7 @@ class TrainResult:
     compile_seconds: float = 0.0
     epoch_losses: list = field(default_factory=list)  # mean loss per training example
     thread_words: list = field(default_factory=list)  # words each worker thread trained
-    state: "TrainState | None" = None  # where the run stood after its last epoch
+    state: TrainState | None = None  # where the run stood after its last epoch
 
     @property
     def threads(self) -> int:
@@ -50,50 +52,14 @@ class TrainResult:
         return self.words / self.seconds if self.seconds > 0 else 0.0
 
 
-@dataclass
-class TrainState:
-    """Where a run stands between two batches: with the matrices, all that training on
-    needs to go on exactly as if it had not stopped (w2vcli.model_dir saves it)."""
-
-    epochs_done: int = 0
-    words: int = 0  # read by all threads in all epochs so far: drives the learning rate
-    epoch_losses: list = field(default_factory=list)  # of the epochs done
-    rng: list = field(default_factory=list)  # each thread's generator state (a batch
-    # starts by drawing its noise words anew: nothing else of a thread's carries over)
-    lanes: list | None = None  # within an epoch: [next, end) batches left, one per thread
-    epoch_loss: float = 0.0  # within an epoch: the loss summed so far
-    epoch_examples: int = 0  # and the examples it was computed on
-
-
 def learning_rate(progress: float, start: float, end: float) -> float:
     """word2vec C's schedule: start * (1 - progress), never below end."""
     return max(end, start * (1.0 - progress))
 
 
-def prepare(
-    raw: RawCorpus, config: TrainConfig, source: str = "corpus", vocab: Vocab | None = None
-) -> tuple[Vocab, np.ndarray]:
-    """Build the vocabulary and the final integer corpus from one read of the text; or,
-    given a `vocab` (a saved model's), the corpus in its ids, other words left out."""
-    if raw.counts.sum() == 0:
-        raise CorpusError(f"{source}: the corpus is empty (no tokens); give a non-empty text file")
-    read = vocab is None and config.read_vocab
-    if read:
-        vocab = read_vocab_file(config.read_vocab, config.min_count, config.max_vocab)
-    if vocab is None:
-        keep = keep_words(config.keep) if config.keep else None
-        vocab, new_ids = build_vocab(
-            raw.tokens, raw.counts, config.min_count, config.max_vocab, keep
-        )
-    else:
-        new_ids = ids_in(vocab, raw.tokens)
-        if not (new_ids >= 0).any():
-            whose = f"--read-vocab {config.read_vocab}" if read else "the model's vocabulary"
-            fix = "" if read else "; add them with --update-vocab"
-            raise CorpusError(f"{source}: none of its words is in {whose}{fix}")
-    in_memory = isinstance(raw.ids, np.ndarray)
-    check_plan(vocab, config, 4 * len(raw.ids) if in_memory else 0)
-    return vocab, encode(raw, new_ids)
+def thread_seed(seed: int, thread: int) -> int:
+    """The random seed of thread (or distributed worker) number `thread` of a run."""
+    return seed * 1_000_003 + thread + 1
 
 
 def check_plan(vocab: Vocab, config: TrainConfig, ids_bytes: int = 0) -> None:
@@ -173,9 +139,30 @@ def hot_rows(config: TrainConfig) -> int:
     return {"hs": arrays.HOT_TREE_NODES, "ns": arrays.HOT_NOISE_WORDS}.get(config.loss, 0)
 
 
+class Events:
+    """What a Trainer tells as it runs: here, nothing (w2vcli.training.pipeline relays it
+    to the run's observers)."""
+
+    def progress(self, words: int, alpha: float, loss: float | None) -> None:
+        """A few times a second, from the main thread: the words trained by all threads,
+        the learning rate, the mean loss since the last call (None if none was sampled)."""
+
+    def after_batch(self, words: int, loss: float, examples: int) -> None:
+        """After each batch, by the thread that ran it, under the trainer's lock (keep it
+        short): the words trained so far, the batch's summed loss and its examples."""
+
+    def after_epoch(self, epoch: int, result: "TrainResult") -> None:
+        """After each epoch, while no thread trains; result.state is where the run stands."""
+
+    def pause(self, state: TrainState) -> None:
+        """Every `pause_every` seconds within an epoch, while no thread trains."""
+
+    def stopped(self, state: TrainState) -> None:
+        """Ctrl-C or a signal stopped the run: where it stands, no thread training."""
+
+
 class Trainer:
-    """Runs the epochs; `on_progress(words_done, alpha, interval_loss)` is called from the
-    main thread a few times a second."""
+    """Runs the epochs over the corpus's ids, telling `Events` as it goes."""
 
     def __init__(self, vocab: Vocab, corpus, config: TrainConfig):
         """`corpus`: final ids, an array or a corpus.DiskIds."""
@@ -213,11 +200,10 @@ class Trainer:
         self.batches = list(zip(bounds[:-1], bounds[1:]))
         self.compile_seconds = None
         self.kernel = None  # kernels.train_batch, prebuilt or compiled by `compile`
-        # on_batch(words_done, loss, examples): after each batch, by the thread that ran it,
-        # under the lock (w2vcli.replay's snapshots); keep it short
-        self.on_batch = None
 
-    def _run_batch(self, start: int, end: int, alpha: float, scratch):
+    def run_batch(self, start: int, end: int, alpha: float, scratch):
+        """Train the corpus's ids [start, end) at learning rate `alpha` with a thread's
+        `scratch`; returns (summed loss, examples, words)."""
         c = self.config
         assert end - start <= len(scratch.sentence)
         ids = self.corpus
@@ -235,7 +221,8 @@ class Trainer:
             scratch,
         )
 
-    def _scratch(self, seed: int = 1):
+    def scratch(self, seed: int = 1):
+        """A thread's own arrays (random state, hidden layer...), seeded with `seed`."""
         c = self.config
         negative = c.negative if c.loss == "ns" else 0
         return arrays.make_scratch(self.model, c.window, negative, seed, hot_rows(c), BATCH_WORDS)
@@ -251,24 +238,14 @@ class Trainer:
             from ..kernel.kernels import train_batch  # imports Numba
 
             self.kernel = train_batch
-        self._run_batch(0, 0, 0.0, self._scratch())
+        self.run_batch(0, 0, 0.0, self.scratch())
         self.compile_seconds = time.perf_counter() - t0
         return self.compile_seconds
 
-    def run(
-        self,
-        on_progress=None,
-        on_epoch=None,
-        state=None,
-        on_pause=None,
-        pause_every=None,
-        on_stop=None,
-    ) -> TrainResult:
+    def run(self, events: Events | None = None, state=None, pause_every=None) -> TrainResult:
         """Train the epochs left, from `state` (a TrainState: where an earlier run stopped)
-        or from the start. `on_epoch(epoch, result)` is called after each epoch,
-        `on_pause(state)` every `pause_every` seconds within one, and `on_stop(state)` if
-        Ctrl-C or a signal stops the run, each while no thread trains; `result.state` and
-        `state` are where the run then stands."""
+        or from the start, telling `events` (see Events) as it goes, and pausing every
+        `pause_every` seconds within an epoch if given."""
         c = self.config
         state = state or TrainState()
         result = TrainResult(self.vocab, self.w_in, self.w_out)
@@ -276,7 +253,8 @@ class Trainer:
         if self.compile_seconds is None:
             self.compile()
         result.compile_seconds = self.compile_seconds
-        scratches = [self._scratch(c.seed * 1_000_003 + t + 1) for t in range(c.n_threads)]
+        events = events or Events()
+        scratches = [self.scratch(thread_seed(c.seed, t)) for t in range(c.n_threads)]
         for scratch, rng in zip(scratches, state.rng):
             scratch.rng[0] = rng
         shared = _Shared(words=state.words, thread_words=[0] * len(scratches))
@@ -301,10 +279,10 @@ class Trainer:
                 shared.epoch_loss, shared.epoch_examples = 0.0, 0
 
             def stopped(epoch=epoch):  # where a run stopped within this epoch stands
-                on_stop(self._state(epoch, shared, scratches, result, within=True))
+                events.stopped(self._state(epoch, shared, scratches, result, within=True))
 
-            while self._train(scratches, shared, on_progress, next_pause, on_stop and stopped):
-                on_pause(self._state(epoch, shared, scratches, result, within=True))
+            while self._train(scratches, shared, events, next_pause, stopped):
+                events.pause(self._state(epoch, shared, scratches, result, within=True))
                 next_pause = time.monotonic() + pause_every
             if not (np.isfinite(self.w_in).all() and np.isfinite(self.w_out).all()):
                 # A NaN score is clipped to a finite loss, so the loss alone can miss this.
@@ -314,16 +292,14 @@ class Trainer:
                 )
             result.epoch_losses.append(shared.epoch_loss / max(1, shared.epoch_examples))
             result.state = self._state(epoch + 1, shared, scratches, result)
-            if on_epoch:
-                on_epoch(epoch, result)
-        if on_progress:
-            self._report(shared, on_progress)
+            events.after_epoch(epoch, result)
+        self._report(shared, events)
         result.seconds = time.perf_counter() - t0
         result.words = shared.words
         result.thread_words = shared.thread_words
         return result
 
-    def _train(self, scratches, shared, on_progress, pause_at, stopped=None) -> bool:
+    def _train(self, scratches, shared, events, pause_at, stopped) -> bool:
         """Run the worker threads until the epoch's lanes are done (False), or, after
         `pause_at` (time.monotonic()), until each has finished its batch (True). Stopped
         (Ctrl-C, a signal), the threads finish their batch, then `stopped()` is called."""
@@ -335,21 +311,20 @@ class Trainer:
         # checkpoint stands), where one saved then could miss a thread's batch.
         done = [threading.Event() for _ in scratches]
         for t, scratch in enumerate(scratches):
-            args = (t, scratch, shared, done[t])
+            args = (t, scratch, shared, events, done[t])
             threading.Thread(target=self._work, args=args, daemon=True).start()
         try:
             while not all(d.is_set() for d in done):
                 waiting = next(d for d in done if not d.is_set())
                 waiting.wait(min(0.25, max(0.001, pause_at - time.monotonic())))
-                if on_progress:
-                    self._report(shared, on_progress)
+                self._report(shared, events)
                 if time.monotonic() >= pause_at:
                     shared.pause.set()
         except BaseException as stop:  # Ctrl-C: let the workers finish their batch, then stop
             shared.stop.set()
             for d in done:
                 d.wait()
-            if stopped and not isinstance(stop, Exception) and shared.error is None:
+            if not isinstance(stop, Exception) and shared.error is None:
                 stopped()
             raise
         if shared.error is not None:
@@ -369,17 +344,17 @@ class Trainer:
             epoch_examples=shared.epoch_examples if within else 0,
         )
 
-    def _work(self, thread, scratch, shared, done):
+    def _work(self, thread, scratch, shared, events, done):
         """A worker thread: train on batches of its lane, then steal; account for each."""
         try:
-            self._train_lanes(thread, scratch, shared)
+            self._train_lanes(thread, scratch, shared, events)
         except BaseException as error:  # surfaced by the main thread, never lost
             shared.error = shared.error or error
             shared.stop.set()
         finally:
             done.set()
 
-    def _train_lanes(self, thread, scratch, shared):
+    def _train_lanes(self, thread, scratch, shared, events):
         c = self.config
         while not (shared.stop.is_set() or shared.pause.is_set()):
             with shared.lock:
@@ -395,7 +370,7 @@ class Trainer:
                     most[1] -= 1
                     batch = self.batches[most[1]]
             alpha = learning_rate(progress, c.start_alpha, c.end_alpha)
-            loss, examples, words = self._run_batch(*batch, alpha, scratch)
+            loss, examples, words = self.run_batch(*batch, alpha, scratch)
             with shared.lock:
                 shared.words += words
                 shared.thread_words[thread] += words
@@ -403,8 +378,7 @@ class Trainer:
                 shared.interval_examples += examples
                 shared.epoch_loss += loss
                 shared.epoch_examples += examples
-                if self.on_batch is not None:
-                    self.on_batch(shared.words, loss, examples)
+                events.after_batch(shared.words, loss, examples)
             if not math.isfinite(loss):
                 shared.error = TrainingDiverged(
                     f"training diverged (the loss became {loss}) at learning rate {alpha:g}; "
@@ -412,13 +386,13 @@ class Trainer:
                 )
                 shared.stop.set()
 
-    def _report(self, shared, on_progress):
+    def _report(self, shared, events):
         with shared.lock:
             words, loss, examples = shared.words, shared.interval_loss, shared.interval_examples
             shared.interval_loss, shared.interval_examples = 0.0, 0
         c = self.config
         alpha = learning_rate(words / max(1, self.total_words), c.start_alpha, c.end_alpha)
-        on_progress(words, alpha, loss / examples if examples else None)
+        events.progress(words, alpha, loss / examples if examples else None)
 
 
 @dataclass

@@ -1,13 +1,15 @@
-"""What `w2v train --watch` and `--eval-analogies` print at the start and after each epoch.
+"""What `w2v train --watch` and `--eval-analogies` say at the start and after each epoch.
 
 The watched words' nearest neighbours (query.nearest) and the analogy accuracy
 (evaluate.evaluate_analogies) of the vectors as they are at that moment, computed on a
-unit-normalised copy (query.Index), so training is not disturbed. Numpy only.
+unit-normalised copy (query.Index), so training is not disturbed. Numpy only. `Watch` is
+the observer of a run's fit; `EpochReport` makes its lines.
 """
 
 from ..errors import ConfigError
 from ..vectors.evaluate import read_analogies, score_analogies
 from ..vectors.query import Index, nearest
+from .observers import Observer
 
 NEIGHBOURS = 8  # shown per watched word
 ANALOGY_RESTRICT = 30_000  # as `w2v evaluate`, word2vec C and gensim
@@ -71,3 +73,46 @@ class EpochReport:
                 + (f"; {', '.join(parts)}" if parts else "")
             )
         return out
+
+
+class Watch(Observer):
+    """--watch WORDS and --eval-analogies FILE as an observer: the report of the vectors
+    `which` (--output-vectors: in, out, sum) at the start and after each epoch, each line
+    handed to `say`; each analogy score also added to the run's record (evaluations)."""
+
+    def __init__(self, words=(), analogies: str | None = None, which: str = "in", say=print):
+        self.words, self.analogies, self.which, self.say = list(words), analogies, which, say
+        self.wanted = bool(self.words) or analogies is not None
+        self.report = None
+        if analogies:  # its form checked now; its words once the vocabulary is known
+            self._report([], ())
+
+    def _report(self, vocab_words: list, words) -> EpochReport:
+        if not self.analogies:
+            return EpochReport(vocab_words, words)
+        from ..io.files import text_file
+
+        label = f"--eval-analogies {self.analogies}"
+        with text_file(self.analogies, "--eval-analogies") as lines:
+            return EpochReport(vocab_words, words, lines, label)
+
+    def start(self, model) -> None:
+        self.report = self._report(model.vocab.words, self.words)
+        self._tell(model, "start")  # as initialised
+
+    def after_epoch(self, epoch: int, model) -> None:
+        loss = model.epoch_losses[-1]
+        self._tell(model, f"epoch {epoch + 1}/{model.config.epochs} (loss {loss:.4f})")
+
+    def _tell(self, model, label: str) -> None:
+        report = self.report
+        if not report:
+            return
+        lines = report.lines(model.vectors_of(self.which), label)
+        if report.analogies is not None:
+            record = model.provenance["runs"][-1]
+            record.setdefault("evaluations", []).append(
+                {"at": label.split(" (")[0], "analogies": self.analogies, **report.scores[-1]}
+            )
+        for line in lines:
+            self.say(line)

@@ -180,3 +180,12 @@ class SortedRows:
 
     def __contains__(self, word) -> bool:
         return self.get(word) is not None
+
+
+def load_unit(path: str, limit: int | None = None) -> Vectors:
+    """The unit vectors of the vectors file `path`: from its index while it is current
+    (mapped into memory), else read and normalised in place (answers need no other
+    vectors)."""
+    from .vectors import load_vectors
+
+    return load_index(path, limit) or load_vectors(path, limit=limit).normalize()

@@ -1,4 +1,4 @@
-"""The model directory: all a training run needs to go on, in plain files.
+"""A trained model and its directory: all a training run needs to go on, in plain files.
 
     DIR/model.json  format, settings, training state, the corpus's fingerprint, provenance
     DIR/vocab.txt   `word count` lines, most frequent first (word2vec C's -save-vocab)
@@ -9,27 +9,43 @@
                     (only with --freeze-init)
 
 Nothing is pickled: arrays are .npy, read with allow_pickle=False; the rest is JSON and
-text. A directory is written whole or not at all: into a new temporary directory beside
-it, every file synced, then put in its place by one rename (an atomic exchange of the
-two directories with Linux's renameat2; elsewhere the old one is renamed aside first, a
-moment without either). So `kill -9` at any time leaves the old model or the new one,
-complete. Only a w2v model directory holding nothing but these files is ever replaced;
-any other existing path is refused before training.
+text. A directory is written whole or not at all (w2vcli.io.dirs.staged), so `kill -9` at
+any time leaves the old model or the new one, complete; where the system could not swap
+the two in one step and a save was killed between its two renames, the next read puts
+the newest complete model back. Only a w2v model directory holding nothing but these
+files is ever replaced; any other existing path is refused before training.
+
+Which vectors a model writes (`--output-vectors`): in Rong's notation the model has an
+input matrix W (V x N), whose row v_w is word w's input vector, and an output matrix W'
+(N x V), whose column v'_w is its output vector; training pulls each v_w toward the v'_w
+of the words seen near w. Both represent w:
+
+- in: v_w, the rows of W. What word2vec C, gensim and every other tool write.
+- out: v'_w, the columns of W' (stored as the rows of `w_out`). Only negative sampling and
+  the full softmax have one per word; hierarchical softmax's W' holds the V-1 inner nodes
+  of the Huffman tree instead.
+- sum: v_w + v'_w, which Levy, Goldberg and Dagan (2015) and Pennington et al. (GloVe,
+  2014) report helps on word similarity tasks.
 """
 
 import contextlib
-import ctypes
 import dataclasses
 import json
 import os
 import shutil
 import stat
 import tempfile
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config import TrainConfig
-from ..errors import W2VError
+from ..errors import ConfigError, W2VError
+from ..io.dirs import read_regular, staged, staging_prefix, umask, write_file
+from ..io.files import signals_held
+from ..text.corpus import CorpusStats
+from ..text.vocab import Vocab, format_vocab, read_saved_vocab
+from ..vectors.vectors import Vectors
 
 FORMAT, VERSION = "w2v model", 1
 MODEL_JSON = "model.json"
@@ -39,6 +55,96 @@ MAX_JSON_BYTES = 64 << 20  # model.json holds settings and a few numbers per thr
 
 class ModelError(W2VError):
     """A model directory that cannot be read or written."""
+
+
+@dataclass
+class TrainState:
+    """Where a run stands between two batches: with the matrices, all that training on
+    needs to go on exactly as if it had not stopped (its model directory keeps it)."""
+
+    epochs_done: int = 0
+    words: int = 0  # read by all threads in all epochs so far: drives the learning rate
+    epoch_losses: list = field(default_factory=list)  # of the epochs done
+    rng: list = field(default_factory=list)  # each thread's generator state (a batch
+    # starts by drawing its noise words anew: nothing else of a thread's carries over)
+    lanes: list | None = None  # within an epoch: [next, end) batches left, one per thread
+    epoch_loss: float = 0.0  # within an epoch: the loss summed so far
+    epoch_examples: int = 0  # and the examples it was computed on
+
+
+@dataclass
+class Model:
+    """What a training run made: the input vectors (`vectors`, what word2vec files hold),
+    the output matrix, the vocabulary with counts, the settings and the run's record;
+    and what training on needs (`state`, `frozen`) and how it was made (`provenance`)."""
+
+    vectors: Vectors
+    output: np.ndarray  # (V, N) output vectors (ns, softmax), or the V - 1 inner nodes (hs)
+    vocab: Vocab
+    config: TrainConfig
+    corpus: CorpusStats
+    epoch_losses: list = field(default_factory=list)  # mean loss per example, each epoch
+    words: int = 0  # words trained, all epochs
+    seconds: float = 0.0  # training time, the kernel's loading or compilation excluded
+    compile_seconds: float = 0.0
+    threads: int = 0  # threads that trained
+    state: TrainState | None = None  # where training stands
+    frozen: np.ndarray | None = None  # (V,) uint8: input vectors kept fixed (--freeze-init)
+    provenance: dict = field(default_factory=dict)  # {"runs": [record, ...]}: provenance.py
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def finished(self) -> bool:
+        """Whether its run trained all its epochs (else `resume` finishes it)."""
+        s = self.state
+        return s is None or (s.epochs_done >= self.config.epochs and s.lanes is None)
+
+    def save(self, directory) -> str:
+        """Write the model directory `directory` (see this module), atomically; returns
+        its real path. `w2vcli.load_model` reads it back."""
+        return save(self, directory, "directory")
+
+    def vectors_of(self, which: str = "in") -> np.ndarray:
+        """The (V, N) vectors `--output-vectors` writes: "in" (v_w), "out" (v'_w: ns and
+        softmax) or "sum" (a new array)."""
+        return select_vectors(self.vectors.matrix, self.output, which)
+
+
+def load_model(directory) -> Model:
+    """The Model saved in `directory` (by `Model.save`, `w2v train --save-model` or
+    --checkpoint): vectors, output matrix, vocabulary, settings, state and provenance."""
+    return load(directory)
+
+
+# Which vectors: in, out, sum (see the module's docstring).
+
+CHOICES = ("in", "out", "sum")
+
+
+def check_vectors_choice(which: str, loss: str) -> None:
+    """Refuse, before training, a choice the loss has no vectors for."""
+    if which not in CHOICES:
+        raise ConfigError(f"--output-vectors must be one of {', '.join(CHOICES)} (got {which})")
+    if which != "in" and loss == "hs":
+        raise ConfigError(
+            f"--output-vectors {which}: with --loss hs the output matrix holds the Huffman "
+            "tree's inner nodes, not one vector per word; use --loss ns or softmax"
+        )
+
+
+def select_vectors(w_in: np.ndarray, w_out: np.ndarray, which: str) -> np.ndarray:
+    """The (V, N) vectors to write: w_in, w_out (ns, softmax), or a new array of their sum."""
+    if which == "in":
+        return w_in
+    if w_out.shape != w_in.shape:
+        raise ValueError("the output matrix has no vector per word (hierarchical softmax)")
+    return w_out if which == "out" else w_in + w_out
+
+
+# The directory.
 
 
 def check_target(path: str, option: str) -> str:
@@ -74,24 +180,6 @@ def check_target(path: str, option: str) -> str:
     return target
 
 
-def describe(path: str, option: str) -> dict:
-    """The model.json of the model directory `path`, its format and settings checked."""
-    label = f"{option} {path}"
-    _recover(os.path.realpath(path))
-    if not os.path.isdir(path):
-        what = "does not exist" if not os.path.lexists(path) else "is not a directory"
-        raise ModelError(f"{label}: {what}; give a model directory (--save-model, --checkpoint)")
-    try:
-        described = _read_json(os.path.join(path, MODEL_JSON), path)
-    except ModelError as e:
-        raise ModelError(f"{option} {e}") from None
-    if described.get("format") != FORMAT:
-        raise ModelError(f"{label}: not a w2v model directory ({MODEL_JSON} is another file)")
-    saved_config(described, f"{label}: its {MODEL_JSON} is damaged or from another version")
-    described["provenance"] = clean_provenance(described.get("provenance"))
-    return described
-
-
 def is_model_dir(path) -> bool:
     try:
         return _read_json(os.path.join(path, MODEL_JSON), path).get("format") == FORMAT
@@ -101,29 +189,16 @@ def is_model_dir(path) -> bool:
 
 def save(model, path: str, option: str = "--save-model") -> str:
     """Write `model` (a w2vcli.Model) as the model directory `path`; returns its real path."""
-    from ..io.files import signals_held, written
-
     target = check_target(os.fspath(path), option)
-    parent = os.path.dirname(target)
-    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(target)}.w2v-")
-    try:
-        os.chmod(staging, 0o777 & ~_umask())
+    with staged(target, 0o777 & ~umask(), f"{option} {path}") as staging:
         _write_files(model, staging)
-        sync(staging)
-        with signals_held():  # a run stopped now says it wrote the model: it did
-            put_in_place(staging, target)
-            sync(parent)
-            if f"{option} {path}" not in written:
-                written.append(f"{option} {path}")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
     _remove_leftovers(target)
     return target
 
 
 def _leftovers(target: str) -> list:
     """The temporary directories that saves of `target` left beside it, newest first."""
-    parent, prefix = os.path.dirname(target), f".{os.path.basename(target)}.w2v-"
+    parent, prefix = os.path.dirname(target), staging_prefix(target)
     try:
         names = [n for n in os.listdir(parent) if n.startswith(prefix)]
     except OSError:
@@ -147,8 +222,6 @@ def _recover(target: str) -> None:
     a directory that has one is whole)."""
     if os.path.lexists(target):
         return
-    from ..io.files import signals_held
-
     for path in _leftovers(target):
         if is_model_dir(path):
             with signals_held(), contextlib.suppress(OSError):
@@ -164,11 +237,6 @@ def _remove_leftovers(target: str) -> None:
 
 
 def _write_files(model, directory: str) -> None:
-    def write(name: str, data: bytes) -> None:
-        with open(os.path.join(directory, name), "wb") as f:
-            f.write(data)
-            os.fsync(f.fileno())
-
     def array(name: str, values: np.ndarray) -> None:
         with open(os.path.join(directory, name), "wb") as f:
             np.save(f, values, allow_pickle=False)
@@ -179,8 +247,7 @@ def _write_files(model, directory: str) -> None:
     array("w_out.npy", model.output)
     if model.frozen is not None and model.frozen.any():
         array("frozen.npy", model.frozen.astype(np.uint8))
-    lines = (f"{w} {c}\n" for w, c in zip(vocab.words, vocab.counts.tolist()))
-    write("vocab.txt", "".join(lines).encode("utf-8", "surrogateescape"))
+    write_file(directory, "vocab.txt", format_vocab(vocab).encode("utf-8", "surrogateescape"))
     described = {
         "format": FORMAT,
         "version": VERSION,
@@ -191,112 +258,39 @@ def _write_files(model, directory: str) -> None:
         "corpus": dataclasses.asdict(model.corpus),
         "provenance": model.provenance,
     }
-    write(MODEL_JSON, (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode())
-
-
-def put_in_place(staging: str, target: str) -> None:
-    """Make `staging` the directory `target`; the old `target`, if any, ends at `staging`."""
-    from ..io.files import signals_held
-
-    with signals_held():
-        if not os.path.lexists(target):
-            os.rename(staging, target)
-            os.mkdir(staging)  # for the caller's rmtree, as if swapped with nothing
-        elif not _exchange(staging, target):  # a moment without `target`: see _recover
-            old = staging + ".old"
-            os.rename(target, old)
-            try:
-                os.rename(staging, target)
-            except OSError:
-                os.rename(old, target)
-                raise
-            os.rename(old, staging)
-
-
-def check_other_target(path: str, option: str, ours, what: str, error=W2VError) -> str:
-    """Check, before any work, that a directory other than a model (a prepared corpus, a
-    replay) can be written at `path`: a new name in a folder we can write, or one that
-    `ours(real path)` says w2v wrote, to be replaced whole. Returns the real path."""
-    if not path or "\0" in path:
-        raise error(f"{option}: give a directory name")
-    target = os.path.realpath(path)
-    if os.path.lexists(target) and not (os.path.isdir(target) and ours(target)):
-        raise error(f"{option} {path}: exists and is not {what} w2v wrote; give a new name")
-    folder = os.path.dirname(target)
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
-        raise error(f"{option} {path}: cannot write in {folder}")
-    return target
-
-
-@contextlib.contextmanager
-def staged(target: str, mode: int = 0o755):
-    """A new directory beside `target` to write into; when the block ends without an
-    error, synced and put in place of `target` in one step (the old one removed), so that
-    `target` is the old directory or the new one, whole. The files written into it are the
-    writer's to sync."""
-    parent = os.path.dirname(target)
-    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(target)}.w2v-")
-    try:
-        os.chmod(staging, mode)
-        yield staging
-        sync(staging)
-        put_in_place(staging, target)
-        sync(parent)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
-
-
-def _exchange(a: str, b: str) -> bool:
-    """Swap two paths in one atomic step (Linux 3.15+ renameat2 RENAME_EXCHANGE); False
-    where the system or file system cannot."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    at_cwd, exchange = -100, 2
-    done = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange)
-    return done == 0
-
-
-def sync(directory: str) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
+    write_file(
+        directory, MODEL_JSON, (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode()
+    )
 
 
 # Reading.
 
 
-def load(path, in_memory: bool = True):
-    """The w2vcli.Model saved in the directory `path`. `in_memory` False maps the matrices
-    read-only from their files instead (a resumed run copies them into its own)."""
-    from ..vectors.vectors import Vectors
-    from .pipeline import CorpusStats, Model
-    from .trainer import TrainState
-
+def load(path, in_memory: bool = True, option: str | None = None) -> Model:
+    """The Model saved in the directory `path`. `in_memory` False maps the matrices
+    read-only from their files instead (a resumed run copies them into its own). `option`
+    (--resume, --from): the option that named it, for messages."""
     path = os.fspath(path)
+    label = f"{option} {path}" if option else path
     _recover(os.path.realpath(path))
     if not os.path.isdir(path):
         what = "does not exist" if not os.path.lexists(path) else "is not a directory"
-        raise ModelError(f"{path}: {what}; give a model directory (written by --save-model)")
-    described = _read_json(os.path.join(path, MODEL_JSON), path)
+        written = "--save-model, --checkpoint" if option else "written by --save-model"
+        raise ModelError(f"{label}: {what}; give a model directory ({written})")
+    try:
+        described = _read_json(os.path.join(path, MODEL_JSON), path)
+    except ModelError as e:
+        raise ModelError(f"{option} {e}" if option else str(e)) from None
     if described.get("format") != FORMAT:
-        raise ModelError(f"{path}: not a w2v model directory ({MODEL_JSON} is another file)")
+        raise ModelError(f"{label}: not a w2v model directory ({MODEL_JSON} is another file)")
     if not isinstance(described.get("version"), int) or described["version"] > VERSION:
         raise ModelError(
             f"{path}: model format version {described.get('version')} is newer than this w2v "
             f"reads ({VERSION}); upgrade w2v"
         )
     damaged = f"{path}/{MODEL_JSON}: damaged or from another version"
+    if option:
+        damaged = f"{label}: its {MODEL_JSON} is damaged or from another version"
     config = saved_config(described, damaged)
     try:
         state = TrainState(**described["state"]) if described.get("state") else None
@@ -308,7 +302,7 @@ def load(path, in_memory: bool = True):
         raise ModelError(f"{damaged} (words {words!r}, dim {dim!r})")
     if state is not None and not _valid_state(state, config):
         raise ModelError(f"{path}/{MODEL_JSON}: its training state is damaged")
-    vocab = read_vocab(os.path.join(path, "vocab.txt"), words)
+    vocab = read_saved_vocab(os.path.join(path, "vocab.txt"), words, MODEL_JSON, ModelError)
     rows = words - 1 if config.loss == "hs" else words
     w_in = _read_array(path, "w_in.npy", (words, dim), np.float32, in_memory)
     w_out = _read_array(path, "w_out.npy", (max(rows, 0), dim), np.float32, in_memory)
@@ -409,16 +403,6 @@ def _valid_state(state, config: TrainConfig) -> bool:
     )
 
 
-def read_regular(path: str, limit: int) -> bytes:
-    """Up to `limit` + 1 bytes of `path`, if it is a regular file (a FIFO there would
-    block the reader forever, a device act when read)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IsADirectoryError(0, "not a regular file", path)
-        return f.read(limit + 1)
-
-
 def _read_json(path: str, directory) -> dict:
     try:
         data = read_regular(path, MAX_JSON_BYTES)
@@ -435,35 +419,6 @@ def _read_json(path: str, directory) -> dict:
     if not isinstance(described, dict):
         raise ModelError(f"{path}: not a w2v model file")
     return described
-
-
-def read_vocab(path: str, words: int):
-    """The `word count` lines of a model's (or a prepared directory's) vocab.txt, checked:
-    `words` of them, counts in [1, 2**62), no word twice."""
-    from ..text.vocab import Vocab
-
-    try:
-        with open(path, "rb") as f:
-            lines = f.read().split(b"\n")
-    except OSError as e:
-        raise ModelError(f"{path}: cannot read ({e.strerror}); it is incomplete") from None
-    if lines and lines[-1] == b"":
-        lines.pop()
-    if len(lines) != words:
-        raise ModelError(f"{path}: {len(lines):,} words, but {MODEL_JSON} says {words:,}")
-    try:
-        pairs = [line.rsplit(b" ", 1) for line in lines]
-        vocab = Vocab(
-            [w.decode("utf-8", "surrogateescape") for w, _ in pairs],
-            np.array([int(c) for _, c in pairs], dtype=np.int64),
-        )
-    except (ValueError, OverflowError):
-        raise ModelError(f"{path}: a line is not `word count`; it is damaged") from None
-    if len(vocab.counts) and (vocab.counts.min() < 1 or vocab.counts.max() >= 2**62):
-        raise ModelError(f"{path}: a count is not from 1 to 2**62; it is damaged")
-    if len(set(vocab.words)) != words:
-        raise ModelError(f"{path}: a word appears twice; it is damaged")
-    return vocab
 
 
 def _read_array(directory: str, name: str, shape: tuple, dtype, in_memory: bool) -> np.ndarray:

@@ -1,0 +1,78 @@
+"""Options shared by several commands, defined once (sqlite-utils' output_options)."""
+
+import dataclasses
+
+import click
+
+from ..config import TrainConfig
+
+
+def training_settings(command):
+    """TrainConfig's fields as options (--min-count for min_count), with its defaults and help."""
+    for setting in reversed(dataclasses.fields(TrainConfig)):
+        meta, default = setting.metadata, setting.default
+        option = {"default": default, "help": meta["help"]}
+        if "choices" in meta:
+            option["type"] = click.Choice(meta["choices"])
+        elif isinstance(default, bool):
+            option["is_flag"] = True
+        else:
+            option["type"] = meta.get("type", type(default))
+        option["show_default"] = default is not None and "[default:" not in meta["help"]
+        if "metavar" in meta:
+            option["metavar"] = meta["metavar"]
+        declaration = meta.get("flag") or "--" + setting.name.replace("_", "-")
+        if "flag" in meta:  # `--on/--off`: a flag of two names
+            option.pop("is_flag", None)
+            option["show_default"] = True
+        command = click.option(declaration, setting.name, **option)(command)
+    return command
+
+
+vectors_option = click.option(
+    "-v",
+    "--vectors",
+    default="vectors.txt",
+    envvar="W2V_VECTORS",
+    show_default=True,
+    show_envvar=True,
+    metavar="PATH",
+    help="word2vec text or binary file (the format is detected).",
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per line instead of TSV."
+)
+k_option = click.option(
+    "-k", type=click.IntRange(min=1), default=10, show_default=True, help="Answers per query."
+)
+restrict_option = click.option(
+    "--restrict",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Answer only with the N most frequent words.",
+)
+limit_option = click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Read only the first N vectors of the file (the most frequent words).",
+)
+FROM_STDIN = [("stdin", "-")]  # an input of the query commands that read their queries
+
+
+host_option = click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; another than 127.0.0.1 lets other machines ask.",
+)
+port_option = click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+verbose_option = click.option("--verbose", is_flag=True, help="Log each request on stderr.")

@@ -1,0 +1,648 @@
+"""w2v train and w2v prepare: flags -> the library's pipeline -> outputs and a summary.
+
+What `w2v train` decides itself, before any work: the flags that cannot go together, which
+settings the user gave (a resumed or continued run takes the others from its model, in
+w2vcli.training.settings), the outputs a resumed run writes (those of the run it
+finishes, unless given), durations (--checkpoint-every), and what it says on stderr as
+the run goes (`Talk`, an observer of the fit).
+"""
+
+import dataclasses
+import os
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+
+import click
+from click.core import ParameterSource
+
+from ..config import TOKEN_BYTES, TrainConfig
+from ..errors import ConfigError
+from ..training.observers import Observer
+from .console import (
+    HashingWriter,
+    ProgressBar,
+    input_name,
+    load_vectors,
+    plan_with_provenance,
+    say,
+    source,
+    words_for,
+)
+from .options import training_settings
+
+DURATION = re.compile(r"([0-9]+(?:\.[0-9]*)?)\s*(s|m|min|h|d)?")
+SECONDS = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | None, option: str) -> float | None:
+    """Seconds in '90', '90s', '30m', '2h', '1d'."""
+    if text is None:
+        return None
+    match = DURATION.fullmatch(text.strip().lower())
+    if not match or float(match[1]) <= 0:
+        raise ConfigError(f"{option} {text}: give a duration such as 90s, 30m or 2h")
+    return float(match[1]) * SECONDS[match[2]]
+
+
+def given_settings(ctx, settings: dict) -> dict:
+    """The training settings given on the command line (or by environment), not defaulted."""
+    return {
+        name: value
+        for name, value in settings.items()
+        if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    }
+
+
+@dataclass
+class Outputs:
+    """What `w2v train` writes."""
+
+    output: str
+    fmt: str
+    vectors: str  # --output-vectors: in, out, sum
+    save_vocab: str | None
+    save_model: str | None
+
+    OPTIONS = {  # field: the command's parameter
+        "output": "output",
+        "fmt": "fmt",
+        "vectors": "output_vectors",
+        "save_vocab": "save_vocab",
+        "save_model": "save_model",
+    }
+
+    def record(self) -> dict:
+        """For the run's provenance, so that --resume writes the same; paths made absolute,
+        as --resume may run elsewhere."""
+        paths = ("output", "save_vocab", "save_model")
+        return {
+            name: os.path.abspath(value) if name in paths and value not in (None, "-") else value
+            for name, value in dataclasses.asdict(self).items()
+        }
+
+    def recorded(self, ctx, provenance: dict) -> "Outputs":
+        """These outputs, each not given on the command line taken from the run's record
+        (`provenance`, the checkpoint's)."""
+        runs = provenance.get("runs") or [{}]
+        recorded = runs[-1].get("outputs") or {}
+        chosen = {}
+        for name, parameter in self.OPTIONS.items():
+            value = getattr(self, name)
+            if ctx.get_parameter_source(parameter) == ParameterSource.DEFAULT:
+                value = recorded.get(name, value)
+            chosen[name] = value
+        return Outputs(**chosen)
+
+
+def check_model_dirs(directories: dict, planned: dict, from_model: str | None) -> None:
+    """Before any work: each model directory the run writes ({option: path}) can be
+    written, is not one of its output files, and is not the model --from reads."""
+    from ..training.model import check_target
+
+    files = {o.target: o.label for o in planned.values() if o.kind == "file"}
+    source = os.path.realpath(from_model) if from_model else None
+    for option, path in directories.items():
+        if not path:
+            continue
+        target = check_target(path, option)
+        if target in files:
+            raise ConfigError(f"{option} {path}: is the same path as {files[target]}")
+        if target == source:
+            raise ConfigError(
+                f"{option} {path}: is the model --from reads, which it would replace; give "
+                "another directory"
+            )
+
+
+@click.command()
+@click.argument("corpus", required=False)
+@click.option(
+    "-o",
+    "--output",
+    default="vectors.txt",
+    show_default=True,
+    help="Vectors file to write ('-' for stdout); its provenance goes beside it, in "
+    "OUTPUT.w2v.json.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "binary"]),
+    default="text",
+    show_default=True,
+    help="word2vec text or binary format.",
+)
+@click.option(
+    "--output-vectors",
+    type=click.Choice(["in", "out", "sum"]),
+    default="in",
+    show_default=True,
+    help="Write the input vectors (rows of W, as every tool), the output vectors (columns of "
+    "W'; --loss ns or softmax), or their sum.",
+)
+@click.option("--save-vocab", default=None, help="Also write `word count` lines to this file.")
+@click.option(
+    "--save-model",
+    metavar="DIR",
+    default=None,
+    help="Also write the whole model to the directory DIR, to train on later (--from) or "
+    "read from Python (w2vcli.load_model).",
+)
+@training_settings
+@click.option(
+    "--checkpoint",
+    metavar="DIR",
+    default=None,
+    help="Save the model in DIR after every epoch (replacing the last), so that --resume DIR "
+    "can finish the run if it stops.",
+)
+@click.option(
+    "--checkpoint-every",
+    metavar="DURATION",
+    default=None,
+    help="Also save a checkpoint this often within an epoch: 90s, 30m, 2h.",
+)
+@click.option(
+    "--resume",
+    metavar="DIR",
+    default=None,
+    help="Finish the run checkpointed in DIR, with its settings and outputs; CORPUS defaults "
+    "to the file it read.",
+)
+@click.option(
+    "--from",
+    "from_model",
+    metavar="DIR",
+    default=None,
+    help="Train the model saved in DIR on with CORPUS; its settings are the defaults.",
+)
+@click.option(
+    "--update-vocab",
+    is_flag=True,
+    help="With --from: add CORPUS's words that reach --min-count (else only known words train).",
+)
+@click.option(
+    "--init-vectors",
+    metavar="FILE",
+    default=None,
+    help="Start the input vectors of the words FILE has from its vectors (any format the "
+    "queries read); --dim defaults to theirs.",
+)
+@click.option(
+    "--freeze-init", is_flag=True, help="Keep the vectors from --init-vectors as they are."
+)
+@click.option(
+    "--watch",
+    metavar="WORD,...",
+    default=None,
+    help="At the start and after each epoch, print these words' nearest neighbours (among the "
+    "vectors --output-vectors writes) on stderr.",
+)
+@click.option(
+    "--snapshots",
+    metavar="DIR",
+    default=None,
+    help="Record the --watch words' and the --snapshot-top most frequent words' vectors as "
+    "training goes, into DIR, for w2v plot --animate DIR.",
+)
+@click.option(
+    "--snapshot-every",
+    metavar="N|epoch",
+    default=None,
+    help="--snapshots: a frame every N words trained (500k, 2M), or after each epoch.  "
+    "[default: 100 frames over the run]",
+)
+@click.option(
+    "--snapshot-top",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="--snapshots: the most frequent words recorded (the --watch words' neighbours are "
+    "chosen among them).",
+)
+@click.option(
+    "--eval-analogies",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="At the start and after each epoch, print the analogy accuracy on FILE "
+    "(questions-words.txt format) on stderr.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="dask: a prepared CORPUS trained by the workers of a Dask cluster, which sync in "
+    "rounds (pip install 'w2vcli[dask]').",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="--engine dask: the scheduler's address.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="--engine dask without --scheduler: a local cluster of N processes.",
+)
+@click.option(
+    "--sync",
+    type=click.Choice(["schedule", "all", "epoch"]),
+    default="schedule",
+    show_default=True,
+    help="--engine dask: the rows synced after each round: the top 1,024 x 2**k by frequency "
+    "(pWord2Vec's schedule), all, or only at the end of each epoch (Spark MLlib's).",
+)
+@click.option(
+    "--merge",
+    type=click.Choice(["auto", "sum", "capped", "mean"]),
+    default="auto",
+    show_default=True,
+    help="--engine dask: a synced row gets the sum of the workers' changes; the sum, "
+    "shortened where they agree; or their mean over those that changed it. auto: the sum "
+    "for 2 workers, capped for more.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read and count the corpus, say what the run would hold in memory, and stop.",
+)
+def train(
+    corpus,
+    output,
+    fmt,
+    output_vectors,
+    save_vocab,
+    save_model,
+    checkpoint,
+    checkpoint_every,
+    resume,
+    from_model,
+    update_vocab,
+    init_vectors,
+    freeze_init,
+    watch,
+    snapshots,
+    snapshot_every,
+    snapshot_top,
+    eval_analogies,
+    engine,
+    scheduler,
+    workers,
+    sync,
+    merge,
+    quiet,
+    dry_run,
+    **settings,
+):
+    """Train word vectors on CORPUS ('-' for stdin; .gz, .bz2, .xz are read directly).
+
+    CORPUS is UTF-8 text, tokens separated by white space, one sentence or document per
+    line; or a directory made by `w2v prepare`, whose ids are trained without reading
+    the text again.
+    """
+    from ..training import pipeline
+    from ..training.model import check_vectors_choice
+    from ..training.settings import checkpoint_start, start_of
+    from ..training.watch import Watch
+
+    ctx = click.get_current_context()
+    _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, locals())
+    start = checkpoint_start(resume) if resume else None
+    outputs = Outputs(output, fmt, output_vectors, save_vocab, save_model)
+    if resume:
+        outputs = outputs.recorded(ctx, start.model.provenance)
+    every = parse_duration(checkpoint_every, "--checkpoint-every")
+    if every and not (checkpoint or resume):
+        raise click.UsageError("--checkpoint-every: give --checkpoint DIR too")
+    if corpus is None and not resume:
+        raise click.UsageError("Missing argument 'CORPUS'")
+    inputs = [("CORPUS", corpus), ("--eval-analogies", eval_analogies)]
+    inputs += [("--init-vectors", init_vectors), ("--read-vocab", settings["read_vocab"])]
+    inputs.append(("--keep", settings["keep"]))
+    files = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
+    planned = plan_with_provenance(files, "--output", inputs, outputs.fmt == "binary")
+    check_model_dirs(
+        {"--save-model": outputs.save_model, "--checkpoint": checkpoint or resume},
+        planned,
+        from_model,
+    )
+    recorder = None
+    if snapshots and not dry_run:
+        from ..training.snapshots import Recorder, parse_every
+
+        recorder = Recorder(snapshots, parse_every(snapshot_every), snapshot_top, _words(watch))
+    if not resume:
+        init = load_vectors(init_vectors) if init_vectors else None
+        if init is not None:
+            init.path = init_vectors
+        start = start_of(from_model, update_vocab, init, freeze_init)
+    quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
+    talk = Talk(quiet)
+    watching = Watch(_words(watch), eval_analogies, outputs.vectors, talk.write)
+    corpus_source = None
+    if corpus is not None:
+        corpus_source = source(
+            corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"
+        )
+    run = talk.run = pipeline.settle(
+        corpus_source,
+        name=input_name(corpus) if corpus is not None else None,
+        start=start,
+        checkpoint=checkpoint,
+        checkpoint_every=every,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        sync=sync,
+        merge=merge,
+        snapshots=recorder,
+        observers=[talk, *([watching] if watching.wanted else [])],
+        record={"command": shlex.join(["w2v", *ctx.meta["w2v.argv"]]), "outputs": outputs.record()},
+        caller="resume" if resume else "train",
+        **_given(ctx, settings),
+    )
+    check_vectors_choice(outputs.vectors, run.config.loss)
+    if dry_run:  # read and count, say what the run would hold, allocate nothing
+        found = pipeline.survey_run(run)
+        for line in [*corpus_notes(found.corpus, found.config.max_types), read_line(found)]:
+            say(line)
+        return say(memory_line(found) + "; not trained (--dry-run)")
+    try:
+        model = pipeline.train_run(run)
+    finally:
+        talk.close()
+    if outputs.save_model:
+        from ..training.model import save
+
+        save(model, outputs.save_model, "--save-model")
+    _write_vectors(model, planned, outputs, outputs.save_model or checkpoint or resume)
+    losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
+    who = f"{model.threads} Dask workers" if run.engine else f"{model.threads} threads"
+    say(
+        f"vocabulary {len(model.vocab):,} words, {model.words:,} words trained in "
+        f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {who}, "
+        f"compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
+        quiet,
+    )
+
+
+def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, flags: dict):
+    """The flags that cannot go together, refused as usage errors before anything else."""
+    for option, name in [
+        ("--update-vocab", "update_vocab"),
+        ("--init-vectors", "init_vectors"),
+        ("--freeze-init", "freeze_init"),
+        ("--checkpoint", "checkpoint"),
+        ("--dry-run", "dry_run"),
+        ("--from", "from_model"),
+    ]:
+        if flags[name] and resume:
+            raise click.UsageError(f"{option}: not with --resume, which finishes a run as it was")
+    if dry_run and from_model:
+        raise click.UsageError("--dry-run: not with --from")
+    if snapshot_every and not snapshots:
+        raise click.UsageError("--snapshot-every: give --snapshots DIR too")
+    if snapshots and resume:
+        raise click.UsageError("--snapshots: not with --resume (record a run from its start)")
+
+
+def _given(ctx, settings: dict) -> dict:
+    """The training settings given on the command line (or by environment), not defaulted:
+    the library layers them over the saved model's, a prepared directory's, the defaults."""
+    return {
+        name: value
+        for name, value in settings.items()
+        if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    }
+
+
+def _words(watch: str | None) -> list:
+    from ..io.streams import split_words
+
+    return [w for part in (watch or "").split(",") for w in split_words(part)]
+
+
+def _write_vectors(model, planned: dict, outputs: Outputs, model_path) -> None:
+    """The vectors file, the vocabulary and the provenance beside them, renamed into place
+    together."""
+    from ..io.files import write_outputs
+    from ..text.vocab import Vocab, format_vocab
+    from ..training import provenance
+    from ..vectors.vectors import Vectors
+
+    vocab = model.vocab
+    keys = ("--output", "--save-vocab", "provenance")
+    with write_outputs([planned[k] for k in keys if k in planned]) as files:
+        vectors_file = planned["--output"]
+        written = Vectors(words_for(vectors_file, vocab.words), model.vectors_of(outputs.vectors))
+        hashed = HashingWriter(files[0])
+        written.save(hashed, outputs.fmt)
+        if save_vocab := planned.get("--save-vocab"):
+            vocab_words = words_for(save_vocab, vocab.words)
+            files[1].write(format_vocab(Vocab(vocab_words, vocab.counts)).encode())
+        if "provenance" in planned:
+            dim = model.config.dim
+            described = hashed.described(
+                outputs.output, outputs.fmt, len(vocab), dim, outputs.vectors
+            )
+            record = provenance.companion_record(
+                model.provenance,
+                described,
+                model_path and os.path.realpath(model_path),
+            )
+            files[-1].write(provenance.dumps(record))
+
+
+class Talk(Observer):
+    """What w2v train says on stderr as the run goes (an observer of its fit): what
+    reading found, the memory it holds, where it starts, the kernel's build, the progress
+    bar (tqdm), and lines from others (--watch) above the bar. `run`: the settled run."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar, self.run = quiet, ProgressBar(quiet), None
+
+    def start(self, model) -> None:
+        self.bar.total = model.corpus.words * model.config.epochs
+        if model.state is not None:
+            self.bar.start = model.state.words
+        for line in corpus_notes(model.corpus, model.config.max_types):
+            say(line)
+        say(read_line(model), self.quiet)
+        say(memory_line(model), self.quiet)
+        for line in start_lines(self.run, model):
+            say(line, self.quiet)
+
+    def build(self) -> None:
+        say("building the training kernel for this CPU, once (about 30 s)", self.quiet)
+
+    def progress(self, words: int, alpha: float, loss) -> None:
+        self.bar.update(words, alpha, loss)
+
+    def write(self, line: str) -> None:
+        """A line above the bar (said as is before the bar is drawn)."""
+        self.bar.write(line) if self.bar.bar is not None else say(line)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def start_lines(run, model) -> list:
+    """What the run starts from, if not from scratch: a checkpoint, a model, vectors."""
+    from ..training.start import FromModel, InitVectors
+
+    lines = []
+    state = model.state
+    if state is not None and state.words:
+        where = (
+            f"in epoch {state.epochs_done + 1}"
+            if state.lanes is not None
+            else f"after epoch {state.epochs_done}"
+        )
+        lines.append(f"resuming {where} of {model.config.epochs} ({state.words:,} words trained)")
+    if isinstance(run.start, FromModel):
+        saved = len(run.start.model.vocab)
+        lines.append(
+            f"training on a saved model of {saved:,} words; {len(model.vocab) - saved:,} words "
+            "added"
+        )
+    if isinstance(run.start, InitVectors):
+        init = run.extra["init_vectors"]
+        frozen = ", frozen" if init["frozen"] else ""
+        lines.append(
+            f"--init-vectors: {init['found']:,} of the {len(model.vocab):,} words start from "
+            f"{init['path']}{frozen}"
+        )
+    return lines
+
+
+def read_line(run) -> str:
+    """What reading the corpus found (`run`: a Model or a Survey)."""
+    read = run.corpus
+    return (
+        f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
+        f"vocabulary: {len(run.vocab):,} words with count >= {run.config.min_count}"
+    )
+
+
+def memory_line(model) -> str:
+    """What the run holds: the matrices, and the corpus's ids, in memory or on disk."""
+    from ..training.trainer import matrices_bytes
+
+    matrices = matrices_bytes(len(model.vocab), model.config.dim) / 2**20
+    where = "in a temporary file" if model.corpus.ids_on_disk else "in memory"
+    if model.corpus.path and os.path.isdir(model.corpus.path):
+        where = f"in {model.corpus.path}'s shards (w2v prepare)"
+    return (
+        f"memory: {matrices:,.0f} MiB for the two matrices; the corpus's "
+        f"{model.corpus.ids:,} ids {4 * model.corpus.ids / 2**20:,.0f} MiB {where}"
+    )
+
+
+def corpus_notes(read, max_types: int) -> list:
+    """What reading the corpus repaired or dropped, one line each."""
+    notes = []
+    if read.bad_lines:
+        notes.append(
+            f"{read.name}: {read.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD"
+        )
+    if read.nul_bytes:
+        notes.append(f"{read.name}: {read.nul_bytes:,} NUL bytes, read as white space")
+    if read.prunings:
+        notes.append(
+            f"{read.name}: more than --max-types {max_types:,} distinct tokens (or their text "
+            f"more than {max_types * TOKEN_BYTES:,} bytes); pruned the rarer half "
+            f"{read.prunings:,} times, dropping {read.pruned_tokens:,} of their occurrences"
+        )
+    return notes
+
+
+@click.command(short_help="Count and encode many input files once, here or on Dask.")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUTS...")
+@click.option("-o", "--output", required=True, metavar="DIR", help="The prepared directory.")
+@click.option(
+    "--column",
+    metavar="NAME",
+    help="Parquet inputs: the column of text (a line per row) or of token lists.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process; dask: the workers of a Dask cluster (pip install 'w2vcli[dask]').",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler (tcp://host:8786).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Without --scheduler: a local Dask cluster of N processes.  [default: the cores]",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Drop words rarer than this.",
+)
+@click.option(
+    "--max-vocab",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Keep only the N most frequent words.",
+)
+@click.option("--keep", metavar="FILE", help="Words kept whatever their count (one a line).")
+@click.option(
+    "--max-types",
+    type=click.IntRange(2, None),
+    default=TrainConfig.max_types,
+    show_default=True,
+    help="Distinct tokens held while counting one input; past it the rarer half is pruned.",
+)
+@click.option("--tmp-dir", metavar="DIR", help="Directory of the temporary id files.")
+def prepare(
+    inputs,
+    output,
+    column,
+    engine,
+    scheduler,
+    workers,
+    min_count,
+    max_vocab,
+    keep,
+    max_types,
+    tmp_dir,
+):
+    """Count the vocabulary of INPUTS (files, compressed files, Parquet with --column,
+    directories, glob patterns, fsspec URLs) and write them as int32 id shards in DIR, which
+    `w2v train DIR` trains on. With --engine dask, each input is counted and encoded on a
+    worker of a Dask cluster; the directory is the same as --engine local writes.
+
+    Example: w2v prepare 'crawl/*.txt.gz' -o prepared --engine dask --workers 8
+    """
+    from ..text.prepared import prepare as run
+    from ..text.vocab import keep_words
+
+    kept = {w.decode("utf-8", "surrogateescape") for w in keep_words(keep)} if keep else None
+    done = run(
+        inputs,
+        output,
+        column=column,
+        min_count=min_count,
+        max_vocab=max_vocab,
+        keep=kept,
+        max_types=max_types,
+        tmp_dir=tmp_dir,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        on_progress=say,
+    )
+    d = done.described
+    say(
+        f"{output}: {len(d['shards']):,} shards, {sum(s['ids'] for s in d['shards']):,} ids; "
+        f"{d['words']:,} words of {d['distinct']:,} distinct tokens; {d['seconds']:.1f} s"
+    )

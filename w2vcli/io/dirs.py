@@ -1,0 +1,124 @@
+"""Directories written whole or not at all: model directories, prepared corpora, replays
+and indexes all go through `staged`.
+
+A directory is written into a new temporary directory beside its target, every file
+synced, then put in its place by one rename: an atomic exchange of the two directories
+with Linux's renameat2, else the old one renamed aside first (a moment without either,
+which a model directory repairs when it is next read: see training/model.py). So
+`kill -9` at any time leaves the old directory or the new one, complete. What may be
+replaced is checked before any work (`check_target`): a new name in a folder we can
+write, or a directory that its owner says w2v wrote.
+"""
+
+import contextlib
+import ctypes
+import os
+import shutil
+import stat
+import tempfile
+
+from ..errors import W2VError
+from .files import signals_held, written
+
+
+def check_target(path: str, option: str, ours, what: str, error=W2VError) -> str:
+    """Check, before any work, that a directory can be written at `path`: a new name in a
+    folder we can write, or one that `ours(real path)` says w2v wrote, to be replaced
+    whole. Returns the real path."""
+    if not path or "\0" in path:
+        raise error(f"{option}: give a directory name")
+    target = os.path.realpath(path)
+    if os.path.lexists(target) and not (os.path.isdir(target) and ours(target)):
+        raise error(f"{option} {path}: exists and is not {what} w2v wrote; give a new name")
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        raise error(f"{option} {path}: cannot write in {folder}")
+    return target
+
+
+def staging_prefix(target: str) -> str:
+    """The name that the temporary directories of saves of `target` start with."""
+    return f".{os.path.basename(target)}.w2v-"
+
+
+@contextlib.contextmanager
+def staged(target: str, mode: int = 0o755, label: str | None = None):
+    """A new directory beside `target` to write into; when the block ends without an
+    error, synced and put in place of `target` in one step (the old one removed), so that
+    `target` is the old directory or the new one, whole. The files written into it are the
+    writer's to sync. `label` ("--save-model m"): said among the outputs written once it
+    is in place, which it then is even if a signal comes."""
+    parent = os.path.dirname(target)
+    staging = tempfile.mkdtemp(dir=parent, prefix=staging_prefix(target))
+    try:
+        os.chmod(staging, mode)
+        yield staging
+        sync(staging)
+        with signals_held():  # a run stopped now says it wrote the directory: it did
+            put_in_place(staging, target)
+            sync(parent)
+            if label and label not in written:
+                written.append(label)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
+
+
+def write_file(directory: str, name: str, data: bytes) -> None:
+    """A file of a staged directory, synced."""
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(data)
+        os.fsync(f.fileno())
+
+
+def put_in_place(staging: str, target: str) -> None:
+    """Make `staging` the directory `target`; the old `target`, if any, ends at `staging`."""
+    with signals_held():
+        if not os.path.lexists(target):
+            os.rename(staging, target)
+            os.mkdir(staging)  # for the caller's rmtree, as if swapped with nothing
+        elif not _exchange(staging, target):  # a moment without `target`
+            old = staging + ".old"
+            os.rename(target, old)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                os.rename(old, target)
+                raise
+            os.rename(old, staging)
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Swap two paths in one atomic step (Linux 3.15+ renameat2 RENAME_EXCHANGE); False
+    where the system or file system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_cwd, exchange = -100, 2
+    done = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange)
+    return done == 0
+
+
+def sync(directory: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of `path`, if it is a regular file (a FIFO there would
+    block the reader forever, a device act when read)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(0, "not a regular file", path)
+        return f.read(limit + 1)

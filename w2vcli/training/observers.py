@@ -1,0 +1,91 @@
+"""What watches a run: the progress bar, --watch and --eval-analogies, snapshots and
+checkpoints all follow one protocol, `Observer`, which the stage fit tells as it trains.
+
+The models an observer is given hold the live matrices, not copies (a model as large as
+memory has no room for one): copy what you keep. An observer may write the run's
+provenance record (model.provenance["runs"][-1]); nothing reads it to decide anything.
+"""
+
+import warnings
+
+from ..errors import W2VWarning
+
+
+class Observer:
+    """The events of a run, in order; each a no-op here."""
+
+    pause_every = None  # seconds: how often it wants `pause` within an epoch (None: never)
+
+    def start(self, model) -> None:
+        """The corpus read and the model initialised, before training."""
+
+    def build(self) -> None:
+        """The training kernel must first be built for this CPU (once per machine)."""
+
+    def progress(self, words: int, alpha: float, loss: float | None) -> None:
+        """A few times a second: the words trained so far (all epochs), the learning rate,
+        the mean loss since the last call (None if none was sampled)."""
+
+    def after_batch(self, words: int, loss: float, examples: int) -> None:
+        """After each batch, by the thread that ran it, under the trainer's lock: keep it
+        short (a snapshot copies a few rows)."""
+
+    def after_epoch(self, epoch: int, model) -> None:
+        """After each epoch (from 0), while no thread trains."""
+
+    def pause(self, model) -> None:
+        """Every `pause_every` seconds within an epoch, while no thread trains."""
+
+    def stopped(self, model) -> None:
+        """Ctrl-C or a signal stopped the run; model.state is where it stands."""
+
+    def finish(self, model) -> None:
+        """The run trained all its epochs."""
+
+
+class Callbacks(Observer):
+    """w2vcli.train's callbacks as an observer: on_start(model), on_build(),
+    on_progress(words, alpha, loss), on_epoch(epoch, model)."""
+
+    def __init__(self, on_start=None, on_build=None, on_progress=None, on_epoch=None):
+        self.on_start, self.on_build = on_start, on_build
+        self.on_progress, self.on_epoch = on_progress, on_epoch
+
+    def start(self, model) -> None:
+        if self.on_start:
+            self.on_start(model)
+
+    def build(self) -> None:
+        if self.on_build:
+            self.on_build()
+
+    def progress(self, words: int, alpha: float, loss: float | None) -> None:
+        if self.on_progress:
+            self.on_progress(words, alpha, loss)
+
+    def after_epoch(self, epoch: int, model) -> None:
+        if self.on_epoch:
+            self.on_epoch(epoch, model)
+
+
+class Checkpointer(Observer):
+    """--checkpoint DIR: the model saved there after every epoch, every `every` seconds
+    within one (--checkpoint-every), when the run is stopped, and at its end; `resume`
+    goes on from it. A save that fails because someone put a file there is said, and
+    training goes on."""
+
+    def __init__(self, directory: str, every: float | None = None):
+        self.directory, self.pause_every = directory, every
+
+    def save(self, model) -> None:
+        from .model import ModelError, save
+
+        try:
+            save(model, self.directory, "--checkpoint")
+        except ModelError as e:
+            warnings.warn(f"{e}; this checkpoint was not saved", W2VWarning, stacklevel=2)
+
+    def after_epoch(self, epoch: int, model) -> None:
+        self.save(model)
+
+    pause = stopped = finish = save

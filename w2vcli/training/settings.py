@@ -1,0 +1,167 @@
+"""The rules of the stage settle: a run's settings resolved once, and every combination
+refused once, before anything is read or allocated.
+
+Settings come in layers, each over the one before: TrainConfig's defaults < the saved
+model's (a run resumed or trained on) < a prepared directory's vocabulary settings <
+those given. A resumed run may change only how it runs (RESUME_MAY_CHANGE); a model
+trained on keeps what its matrices mean (CONTINUE_KEEPS); --init-vectors' dimensions
+are the default --dim.
+"""
+
+import dataclasses
+import os
+
+from ..config import TrainConfig
+from ..errors import ConfigError
+from . import model as saved_models
+from .start import Checkpoint, Fresh, FromModel, InitVectors, init_vectors
+
+# What a resumed run may change: how it runs, not what it computes (more threads than
+# the run had give other vectors, as any multi-threaded run does, of the same quality).
+RESUME_MAY_CHANGE = ("threads", "corpus_in", "tmp_dir")
+# What a model trained on (--from) keeps whatever is asked: the matrices' meaning.
+CONTINUE_KEEPS = ("dim", "loss")
+
+
+def start_of(from_model=None, update_vocab=False, vectors=None, freeze=False):
+    """Where a run starts, from w2vcli.train's keywords (--from, --update-vocab,
+    --init-vectors, --freeze-init), checked together."""
+    saved = None
+    if from_model is not None:
+        is_model = isinstance(from_model, saved_models.Model)
+        saved = from_model if is_model else saved_models.load(from_model, option="--from")
+    if saved is None and update_vocab:
+        raise ConfigError("--update-vocab: only with --from (a model to add words to)")
+    if saved is not None and vectors is not None:
+        raise ConfigError("--init-vectors: not with --from, whose model has its vectors")
+    if freeze and vectors is None:
+        raise ConfigError("--freeze-init: only with --init-vectors (the vectors to keep fixed)")
+    if saved is not None:
+        return FromModel(saved, update_vocab)
+    if vectors is not None:
+        return InitVectors(init_vectors(vectors), freeze)
+    return Fresh()
+
+
+def checkpoint_start(directory) -> Checkpoint:
+    """The run saved in `directory` by --checkpoint, to finish; refused if it finished."""
+    directory = os.fspath(directory)
+    saved = saved_models.load(directory, in_memory=False, option="--resume")
+    if saved.finished:
+        done = saved.state.epochs_done if saved.state else saved.config.epochs
+        raise ConfigError(
+            f"--resume {directory}: its run is complete ({done} of {saved.config.epochs} "
+            "epochs); to train it on, use --from"
+        )
+    return Checkpoint(saved, saved_models.check_target(directory, "--resume"))
+
+
+def resolve(start, config, given: dict, prepared, caller: str) -> TrainConfig:
+    """The run's settings: `config` (a whole TrainConfig) or those `given`, over the
+    saved model's (`start`) or a prepared directory's (`prepared`) and the defaults."""
+    if isinstance(start, Checkpoint):
+        return _resumed(start.model.config, given, start.directory)
+    if isinstance(start, FromModel):
+        return _continued(start.model.config, config, given)
+    layers = {}
+    if config is None and prepared is not None:
+        layers.update(prepared.settings())
+    if config is None and isinstance(start, InitVectors):
+        layers["dim"] = start.vectors.matrix.shape[1]
+    config = _config(config, {**layers, **given}, caller)
+    if isinstance(start, InitVectors):
+        dim = start.vectors.matrix.shape[1]
+        if dim != config.dim:
+            where = getattr(start.vectors, "path", None) or "the vectors given"
+            raise ConfigError(
+                f"--init-vectors {where}: its vectors have {dim} dimensions, but --dim is "
+                f"{config.dim}; give --dim {dim}"
+            )
+    return config
+
+
+def _config(config, settings: dict, caller: str) -> TrainConfig:
+    if config is None:
+        try:
+            config = TrainConfig(**settings)
+        except TypeError as e:  # an unknown setting
+            raise TypeError(f"w2vcli.{caller}: {e}") from None
+    elif settings:
+        raise TypeError(f"w2vcli.{caller}: give settings or a config, not both")
+    return config.validate()
+
+
+def _continued(saved: TrainConfig, config, settings: dict) -> TrainConfig:
+    """A continued run's settings: the saved model's, with those given."""
+    if config is not None:
+        settings = {**dataclasses.asdict(config), **settings}
+    try:
+        config = dataclasses.replace(saved, **settings)
+    except TypeError as e:
+        raise TypeError(f"w2vcli.train: {e}") from None
+    for name in CONTINUE_KEEPS:
+        if getattr(config, name) != getattr(saved, name):
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{option} {getattr(config, name)}: the model to train on (--from) has "
+                f"{option} {getattr(saved, name)}, which it keeps; leave {option} out"
+            )
+    return config.validate()
+
+
+def _resumed(saved: TrainConfig, settings: dict, checkpoint: str) -> TrainConfig:
+    """A resumed run's settings: the run's, with only how it runs changed."""
+    for name, value in settings.items():
+        if not hasattr(saved, name):
+            raise TypeError(f"w2vcli.resume: unknown setting {name!r}")
+        if name not in RESUME_MAY_CHANGE and getattr(saved, name) != value:
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"--resume {checkpoint}: its run has {option} {getattr(saved, name)}, not "
+                f"{value}; resume with the run's settings (leave {option} out) or start a new "
+                "run"
+            )
+    return dataclasses.replace(saved, **settings).validate()
+
+
+def engine_spec(engine, scheduler, workers, sync, merge, prepared, start) -> dict:
+    """The Dask run asked for ({} to train on this machine's threads), checked."""
+    from .distributed import check_rules
+
+    if engine == "local":
+        if scheduler or workers:
+            raise ConfigError("--scheduler and --workers are for --engine dask")
+        return {}
+    if engine != "dask":
+        raise ConfigError(f"--engine {engine}: give local or dask")
+    if prepared is None:
+        raise ConfigError(
+            "--engine dask trains a prepared directory: w2v prepare INPUTS -o DIR (--engine "
+            "dask), then w2v train DIR --engine dask"
+        )
+    if not isinstance(start, Fresh):
+        raise ConfigError("--engine dask: not with --from or --init-vectors yet")
+    check_rules(sync, merge)
+    return {
+        "engine": engine,
+        "scheduler": scheduler,
+        "workers": workers,
+        "sync": sync,
+        "merge": merge,
+    }
+
+
+def saved_engine(start: Checkpoint) -> dict:
+    """How the checkpointed run trained: on this machine's threads ({}), or the Dask spec
+    its record holds (model.json v1 keeps it there); a Dask run saves between epochs only."""
+    record = start.model.provenance["runs"][-1] if start.model.provenance["runs"] else {}
+    spec = record.get("engine") if isinstance(record.get("engine"), dict) else {}
+    if spec and start.model.state.lanes is not None:
+        raise ConfigError(f"--resume {start.directory}: a Dask run saves between epochs only")
+    return spec
+
+
+def saved_every(start: Checkpoint) -> float | None:
+    """How often the checkpointed run saved within an epoch (--checkpoint-every)."""
+    record = start.model.provenance["runs"][-1] if start.model.provenance["runs"] else {}
+    return (record.get("checkpoint") or {}).get("every")
