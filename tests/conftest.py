@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.paths import SAMPLES
 from w2vcli.cli import cli
-
-ROOT = Path(__file__).parent.parent
-SAMPLES = ROOT / "sample_corpora"
-DATA = ROOT.parent / "shared" / "data"
 
 
 def train_small(tmp_path_factory, name: str, lines: int) -> Path:
@@ -63,7 +60,14 @@ def pytest_runtest_makereport(item, call):
 
 
 # The browser tests of the local pages (w2v serve's, w2v teach's): Debian's Chromium,
-# driven by Playwright (no `playwright install`).
+# driven by Playwright (no `playwright install`). They are of the slow tier.
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

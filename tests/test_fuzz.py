@@ -13,7 +13,6 @@ import io
 import itertools
 import lzma
 import os
-from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -22,6 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
+from tests.paths import DATA
 from w2vcli.cli import cli
 from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
 from w2vcli.io.streams import UNSAFE, read_lines, shown, text_lines
@@ -31,7 +31,7 @@ from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs
 from w2vcli.vectors.formats import parse_vectors, write_vectors
 from w2vcli.vectors.vectors import load_vectors
 
-QUESTIONS = Path(__file__).parent.parent.parent / "shared" / "data" / "questions-words.txt"
+QUESTIONS = DATA / "questions-words.txt"
 
 fuzz = settings(
     max_examples=int(os.environ.get("W2V_FUZZ_EXAMPLES", "40")),

@@ -5,17 +5,16 @@ import gzip
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import w2vcli
+from tests.paths import ROOT
 from w2vcli.cli import cli
 from w2vcli.errors import CorpusError, W2VError
 
-ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "sample_corpora" / "en.txt"
 SETTINGS = dict(dim=20, epochs=2, threads=1, seed=3, min_count=3)
 

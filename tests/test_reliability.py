@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.paths import ROOT, SAMPLES
 from w2vcli.cli import cli
 from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
 from w2vcli.io import files
@@ -31,7 +32,6 @@ from w2vcli.vectors import formats
 from w2vcli.vectors.formats import parse_vectors
 from w2vcli.vectors.vectors import load_vectors
 
-SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 FAST = ["--epochs", "1", "--dim", "8", "--threads", "1", "-q"]
 PREVIOUS = b"2 1\nprevious 1\nfile 2\n"  # an earlier output that must survive a failed run
 
@@ -737,7 +737,7 @@ def test_no_pickle_eval_or_shell_in_the_package():
         r"\bpickle\b|\bmarshal\b|\beval\(|\bexec\(|shell=True|os\.system|os\.popen|"
         r"allow_pickle=True|yaml\.load"
     )
-    package = Path(__file__).parent.parent / "w2vcli"
+    package = ROOT / "w2vcli"
     sources = sorted(package.rglob("*.py"))
     assert len(sources) > 30  # the whole package, its subpackages included
     for source in sources:

@@ -6,12 +6,11 @@ The run is small but goes through everything: several epochs of batches of 97 po
 (so sentences are cut by batch ends and the learning rate falls from batch to batch), line
 ends, sub-sampling, dynamic windows, noise words, the Huffman tree."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-import reference
 
+from tests import reference
+from tests.paths import SAMPLES
 from w2vcli.config import TrainConfig
 from w2vcli.text.corpus import read_corpus
 from w2vcli.training.pipeline import encode_corpus
@@ -23,7 +22,7 @@ BATCH = 97
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """About 900 words of English in lines of 3 to 40 words."""
-    words = (Path(__file__).parent.parent / "sample_corpora" / "en.txt").read_text().split()[:900]
+    words = (SAMPLES / "en.txt").read_text().split()[:900]
     rng = np.random.default_rng(5)
     lines, at = [], 0
     while at < len(words):
@@ -110,7 +109,7 @@ def test_what_it_draws_follows_word2vec(corpus, monkeypatch):
     the reference drew, which the kernel therefore drew too, against word2vec's
     distributions: the effective windows, the distances of the pairs they make, the words
     kept by sub-sampling, the noise words. Five standard errors each."""
-    text = (Path(__file__).parent.parent / "sample_corpora" / "en.txt").read_text().split()
+    text = (SAMPLES / "en.txt").read_text().split()
     long = corpus.parent / "long.txt"
     long.write_text("\n".join(" ".join(text[i : i + 300]) for i in range(0, 6000, 300)) + "\n")
     settings = dict(arch="skipgram", loss="ns", window=5, negative=5, epochs=1, dim=4)

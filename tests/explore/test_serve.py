@@ -19,9 +19,9 @@ from urllib.parse import quote, unquote, urlencode
 
 import numpy as np
 import pytest
-from browser import expect, page_files, serving
 from click.testing import CliRunner
 
+from tests.browser import expect, page_files, serving
 from w2vcli.cli import cli
 from w2vcli.cli.console import load_unit
 from w2vcli.explore.serve import MAX_URL, Explorer, make_server

@@ -1,17 +1,16 @@
 """`w2v train` through the command line: outputs, reproducibility, and bad input."""
 
 import gzip
-from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from gensim.models import KeyedVectors
 
+from tests.paths import SAMPLES
 from w2vcli.cli import cli
 from w2vcli.training.trainer import learning_rate
 
-SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 FAST = ["--epochs", "1", "--dim", "16", "--threads", "1", "-q"]
 
 

@@ -3,7 +3,6 @@ epochs matches the query commands on the written vectors, errors come before tra
 in / out / sum are W, W' and their sum."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ from click.testing import CliRunner
 from w2vcli.cli import cli
 from w2vcli.vectors.vectors import load_vectors
 
-SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 FAST = ["--epochs", "2", "--dim", "16", "--threads", "1", "-q"]
 
 

@@ -3,18 +3,16 @@ each batch, the threads that do the work, and that training learns."""
 
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.paths import SAMPLES
 from w2vcli.config import TrainConfig
 from w2vcli.text.corpus import read_corpus
 from w2vcli.training.pipeline import encode_corpus
 from w2vcli.training.trainer import Trainer
 from w2vcli.vectors.query import Index, nearest
-
-SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 
 
 @pytest.fixture(scope="module")

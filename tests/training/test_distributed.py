@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import w2vcli
+from tests.paths import SAMPLES
 from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
 from w2vcli.engines import LocalWorkers
@@ -18,7 +19,7 @@ from w2vcli.errors import W2VError
 from w2vcli.text.prepared import load_prepared, prepare
 from w2vcli.training.distributed import Worker, merged, synced_rows, train_parallel
 
-SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
+SAMPLE = SAMPLES / "en.txt"
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ the same numbers within 0.1 points, on a trained model and on constructed vector
 analogies are often right and case variants test gensim's case handling."""
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,11 +11,11 @@ from gensim.models import KeyedVectors
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.paths import DATA
 from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs, pearson, rank, spearman
 from w2vcli.vectors.formats import write_vectors
 from w2vcli.vectors.vectors import load_vectors
 
-DATA = Path(__file__).parent.parent.parent / "shared" / "data"
 QUESTIONS = DATA / "questions-words.txt"
 WORDSIM = DATA / "wordsim353.tsv"
 

@@ -7,7 +7,6 @@ import io
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,10 +15,11 @@ from click.testing import CliRunner
 import w2vcli
 import w2vcli.text.corpus
 import w2vcli.text.phrases
+from tests.paths import SAMPLES
 from w2vcli.cli import cli
 from w2vcli.text.phrases import ENGLISH_CONNECTORS, run_passes
 
-SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
+SAMPLE = SAMPLES / "en.txt"
 W2V = [sys.executable, "-m", "w2vcli"]
 
 

@@ -5,20 +5,20 @@ byte; inputs of every kind; one-line errors."""
 
 import gzip
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import w2vcli
+from tests.paths import SAMPLES
 from w2vcli.cli import cli
 from w2vcli.errors import W2VError
 from w2vcli.text.corpus import encode, read_corpus
 from w2vcli.text.prepared import load_prepared, prepare
 from w2vcli.text.vocab import LINE_END, build_vocab
 
-SAMPLE = Path(__file__).parent.parent / "sample_corpora" / "en.txt"
+SAMPLE = SAMPLES / "en.txt"
 
 
 @pytest.fixture(scope="module")

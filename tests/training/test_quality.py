@@ -28,14 +28,14 @@ of the three configurations is held, within 2.5 points.
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.word2vec import LineSentence
 
-DATA = Path(__file__).parent.parent.parent / "shared" / "data"
+from tests.paths import DATA
+
 CORPUS = DATA / "en-mix.txt"
 
 pytestmark = [

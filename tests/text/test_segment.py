@@ -9,9 +9,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.paths import SAMPLES
 from w2vcli.cli import cli
 
-SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 RAW = "我爱北京天安门。\n\n经济发展很快，hello world 2024年\n"
 W2V = [sys.executable, "-m", "w2vcli"]
 

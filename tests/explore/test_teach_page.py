@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pytest
-from browser import expect, page_files, serving
 
+from tests.browser import expect, page_files, serving
 from w2vcli.explore.teach import PRESETS, Lesson, make_server
 
 CORPUS = "the cat sat on the mat\nthe dog sat on the log\n"

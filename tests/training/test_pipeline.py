@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 import w2vcli
+from tests.paths import SAMPLES
 from w2vcli.cli import cli
 
-SAMPLES = Path(__file__).parent.parent / "sample_corpora"
 ONE_THREAD = ["--threads", "1", "--dim", "16", "--min-count", "2", "-q"]
 W2V = [sys.executable, "-m", "w2vcli"]
 

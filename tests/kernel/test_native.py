@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.paths import ROOT
 from w2vcli.config import TrainConfig
 from w2vcli.errors import W2VWarning
 from w2vcli.kernel import native
@@ -35,9 +36,6 @@ def said(warned) -> list:
     lines = [f"w2v: {w.message}" for w in warned if issubclass(w.category, W2VWarning)]
     warned.clear()
     return lines
-
-
-ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(autouse=True)
