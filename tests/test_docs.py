@@ -194,3 +194,27 @@ def test_the_readme_sets_up_in_two_commands():
         " && pytest",
     ]
     assert all("pip install" not in b.code for b in runnable(ROOT / "README.md"))
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes of a page's headings: lower case, punctuation dropped,
+    spaces as hyphens."""
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+    headings = re.findall(r"^#+ (.*)$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_links_between_pages_resolve():
+    """Every relative link of the README and docs/ names a file that exists, and a heading
+    of it when it names one (#anchor)."""
+    for page in PAGES:
+        text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            where = f"{page.relative_to(ROOT)}: ({target})"
+            assert linked.exists(), f"{where}: no such file"
+            if anchor:
+                assert anchor in anchors(linked), f"{where}: no such heading"
