@@ -1,0 +1,220 @@
+"""Every example the README and the pages of docs/ show runs, as written.
+
+A page's `sh` and `python` blocks run top to bottom in one temporary folder laid out as a
+checkout: TMP/repo (the working folder) holds a link to sample_corpora/, and TMP/shared
+links to the real ../shared, so `sample_corpora/...` and `../shared/data/...` work as the
+docs write them. `w2v` on the PATH is this checkout's package (a wrapper that runs
+`python -m w2vcli` with this repository first on PYTHONPATH), and `python` is the
+interpreter running the tests. Shell blocks run in bash with `set -e -o pipefail`, each in
+a process of its own; Python blocks run in this process, in one namespace per page, so a
+later block may use what an earlier one made, as a reader would.
+
+Blocks that name ../shared/data (the en-mix and zh-pd1998 corpora: minutes of training)
+run in the slow tier, with the rest of their page before them; the default tier runs every
+page's other blocks. A block that cannot run in a test (an install, a server that runs
+until Ctrl-C, a Dask cluster at a real address) is marked on the line just before its
+fence with `<!-- not run: REASON -->`. `text` blocks show output and are not compared.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DATA = SHARED / "data"
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+RUN = ("sh", "python")  # the languages of the blocks that run
+LANGUAGES = (*RUN, "text")
+NOT_RUN = re.compile(r"<!-- not run: (?P<reason>.*?) -->")
+NEEDS_DATA = "../shared/data"
+
+
+@dataclass(frozen=True)
+class Block:
+    page: Path
+    line: int  # of the opening fence, from 1
+    language: str
+    code: str
+    not_run: str | None  # the reason given, or None for a block that runs
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
+
+    @property
+    def slow(self) -> bool:
+        return NEEDS_DATA in self.code
+
+
+def read_blocks(page: Path) -> list[Block]:
+    """The fenced blocks of a Markdown page, each with the marker on the line before it."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    blocks, i = [], 0
+    while i < len(lines):
+        if not lines[i].startswith("```"):
+            i += 1
+            continue
+        start, language = i, lines[i][3:].strip()
+        end = next((j for j in range(i + 1, len(lines)) if lines[j] == "```"), None)
+        assert end is not None, f"{page.relative_to(ROOT)}:{i + 1}: a fence never closed"
+        marker = NOT_RUN.fullmatch(lines[start - 1].strip()) if start else None
+        code = "\n".join(lines[start + 1 : end]) + "\n"
+        reason = marker["reason"].strip() if marker else None
+        blocks.append(Block(page, start + 1, language, code, reason))
+        i = end + 1
+    return blocks
+
+
+BLOCKS = {page: read_blocks(page) for page in PAGES}
+
+
+def runnable(page: Path) -> list[Block]:
+    return [b for b in BLOCKS[page] if b.language in RUN and b.not_run is None]
+
+
+def tiers(page: Path) -> tuple[list[Block], list[Block]]:
+    """What a page runs in the default tier (its blocks without ../shared/data) and in
+    the slow tier (if it has blocks on ../shared/data: all its blocks, in order)."""
+    blocks = runnable(page)
+    fast = [b for b in blocks if not b.slow]
+    return fast, (blocks if len(fast) < len(blocks) else [])
+
+
+def cases() -> list:
+    found = []
+    for page in PAGES:
+        name = page.relative_to(ROOT).as_posix()
+        fast, slow = tiers(page)
+        if fast:
+            found.append(pytest.param(page, fast, id=name))
+        if slow:
+            found.append(pytest.param(page, slow, id=f"{name}-slow", marks=pytest.mark.slow))
+    return found
+
+
+def checkout(tmp_path: Path) -> tuple[Path, dict]:
+    """TMP/repo laid out as the repository's root, TMP/shared beside it, and the
+    environment of the shell blocks: this checkout's `w2v` and the tests' `python` first
+    on the PATH, no $W2V_VECTORS (the queries read vectors.txt, as the docs say)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "sample_corpora").symlink_to(ROOT / "sample_corpora")
+    (tmp_path / "shared").symlink_to(SHARED)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    python = shlex.quote(sys.executable)
+    for name, command in (("w2v", f"{python} -m w2vcli"), ("python", python)):
+        wrapper = bin_dir / name
+        wrapper.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
+        wrapper.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "W2V_VECTORS"}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return repo, env
+
+
+def run_shell(block: Block, repo: Path, env: dict) -> None:
+    timeout = 1800 if block.slow else 300
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", block.code],
+        cwd=repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, (
+        f"{block.where}: exit status {done.returncode}\n{block.code}\n"
+        f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
+    )
+
+
+@pytest.mark.parametrize("page, blocks", cases())
+def test_the_examples_of_a_page_run(page, blocks, tmp_path, monkeypatch):
+    if any(b.slow for b in blocks) and not DATA.is_dir():
+        pytest.skip(f"needs {NEEDS_DATA} beside the repository ({DATA})")
+    if any(b.language == "python" for b in blocks):  # run here: this checkout's w2vcli?
+        import w2vcli
+
+        found = Path(w2vcli.__file__).resolve().parent
+        assert found == ROOT / "w2vcli", f"w2vcli is imported from {found}, not {ROOT}"
+    repo, env = checkout(tmp_path)
+    monkeypatch.chdir(repo)
+    namespace: dict = {"__name__": "__docs__"}
+    ran = []
+    for block in blocks:
+        if block.language == "sh":
+            run_shell(block, repo, env)
+        else:
+            exec(compile(block.code, block.where, "exec"), namespace)
+        ran.append(block)
+    assert ran == blocks
+
+
+def test_every_block_runs_or_says_why_not():
+    """Each fenced block is sh, python or text; each unmarked sh and python block is run by
+    a case above (the default tier, or the slow one if it needs ../shared/data); each
+    marker gives a reason and stands just before a block that would otherwise run."""
+    for page in PAGES:
+        name = page.relative_to(ROOT)
+        fast, slow = tiers(page)
+        for block in BLOCKS[page]:
+            assert block.language in LANGUAGES, (
+                f"{block.where}: a ```{block.language} block: write sh, python or text"
+            )
+            if block.not_run is not None:
+                assert block.language in RUN, f"{block.where}: a marker on a {block.language} block"
+                assert block.not_run, f"{block.where}: `not run` without a reason"
+            elif block.language in RUN:
+                assert block in (slow if block.slow else fast), f"{block.where}: not run"
+        fences = {b.line - 1 for b in BLOCKS[page]}  # the line before each fence, from 1
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if "not run" in line and line.lstrip().startswith("<!--"):
+                assert NOT_RUN.fullmatch(line.strip()), f"{name}:{number}: malformed marker"
+                assert number in fences, f"{name}:{number}: the marker is not just before a fence"
+
+
+def test_the_readme_sets_up_in_two_commands():
+    """The README's two set-up blocks (install and run; the tests) are the ones a newcomer
+    copies; they are not run here, and every other block of the README is."""
+    set_up = [b for b in BLOCKS[ROOT / "README.md"] if b.language == "sh" and b.not_run]
+    commands = [b.code.strip() for b in set_up]
+    assert commands[:2] == [
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && w2v train "
+        "sample_corpora/zh.txt --arch skipgram --epochs 10 -o vectors.txt && w2v nearest 北京 -k 5",
+        ". .venv/bin/activate && pip install -e '.[test]' && ruff check . && lint-imports"
+        " && pytest",
+    ]
+    assert all("pip install" not in b.code for b in runnable(ROOT / "README.md"))
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes of a page's headings: lower case, punctuation dropped,
+    spaces as hyphens."""
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+    headings = re.findall(r"^#+ (.*)$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_links_between_pages_resolve():
+    """Every relative link of the README and docs/ names a file that exists, and a heading
+    of it when it names one (#anchor)."""
+    for page in PAGES:
+        text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            where = f"{page.relative_to(ROOT)}: ({target})"
+            assert linked.exists(), f"{where}: no such file"
+            if anchor:
+                assert anchor in anchors(linked), f"{where}: no such heading"
