@@ -2,7 +2,7 @@
 
     python benchmarks/ablations.py [--repeats 3] [--out benchmarks/results-ablations.md]
 
-- Hot rows: each thread's own copy of the busiest output rows (w2vcli.arrays), on and off,
+- Hot rows: each thread's own copy of the busiest output rows (w2vcli.kernel.arrays), on and off,
   in one-epoch runs at 2 threads of skip-gram with negative sampling and with hierarchical
   softmax: words/s, alternating within one process so that the machine's slow spells hit
   both alike.

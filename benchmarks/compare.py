@@ -13,7 +13,7 @@ configuration, each tool) so that a slow spell of the machine hits all tools ali
 
 Before the measured runs, each configuration gets one w2v warm-up run on a slice of the
 corpus with empty caches (its own NUMBA_CACHE_DIR and W2V_CACHE_DIR): that gives the cold
-compile time (Numba compiling the kernel and the C compiler linking it, w2vcli.native),
+compile time (Numba compiling the kernel and the C compiler linking it, w2vcli.kernel.native),
 and the measured runs, which share those caches, show the cached one.
 
 Linux adds a parent's resident memory at fork time into its child's ru_maxrss, so this

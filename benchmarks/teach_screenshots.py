@@ -10,7 +10,7 @@ Needs Playwright (the test extra) and Chromium (Debian: apt-get install chromium
 (pylopdf-fonts-zh-cn), handed to Chromium through a fontconfig file (by
 benchmarks/serve_screenshots.py's chromium(), as for w2v serve's pictures), so that the
 pictures do not depend on the system's CJK fonts. The lessons are the API's own
-(w2vcli.teach), trained by the page's buttons.
+(w2vcli.explore.teach), trained by the page's buttons.
 """
 
 import argparse

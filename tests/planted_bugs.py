@@ -108,7 +108,7 @@ BUGS = {
     ),
     "--freeze-init ignored by CBOW": (K, "if m.frozen[row]:", "if False:"),
     "--update-vocab keeps the saved rows where they were": (
-        "w2vcli/training/pipeline.py",
+        "w2vcli/training/start.py",
         "moved = np.array([where[w] for w in saved.vocab.words], dtype=np.int64)",
         "moved = np.arange(len(saved.vocab.words), dtype=np.int64)",
     ),
@@ -120,7 +120,7 @@ def planted(name: str) -> list:
     path, text, replacement = BUGS[name]
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp, "w2v")
-        for part in ("w2vcli", "tests", "sample_corpora", "pyproject.toml", "README.md"):
+        for part in ("w2vcli", "tests", "sample_corpora", "docs", "pyproject.toml", "README.md"):
             source = ROOT / part
             if source.is_dir():
                 shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))

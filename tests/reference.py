@@ -1,9 +1,9 @@
 """word2vec training in plain Python and numpy: the reference the kernels are checked against.
 
 Written from Rong's paper and word2vec C's behaviour as ../shared/docs/word2vec.md states
-them, not from w2vcli.kernels; only the trees and tables whose own tests check them are
-taken from w2vcli.tables (the Huffman tree against a hand-built one and optimality, the alias
-table against its distribution). What it does, for one thread:
+them, not from w2vcli.kernel.kernels; only the trees and tables whose own tests check them
+are taken from w2vcli.training.tables (the Huffman tree against a hand-built one and
+optimality, the alias table against its distribution). What it does, for one thread:
 
 - the corpus is cut into batches of `batch_words` positions; the learning rate is fixed
   for a batch, alpha * (1 - words read / (words * epochs)), never below min_alpha;

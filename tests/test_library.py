@@ -2,7 +2,6 @@
 the CLI; and the README's "Use from Python" code, run as written."""
 
 import gzip
-import re
 import subprocess
 import sys
 
@@ -213,18 +212,6 @@ def test_training_from_python_prints_nothing_and_never_imports_click(corpus, tmp
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "" and run.stderr == ""
-
-
-def test_the_readme_python_example_runs(tmp_path, monkeypatch):
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Use from Python", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert blocks
-    (tmp_path / "sample_corpora").symlink_to(ROOT / "sample_corpora")
-    monkeypatch.chdir(tmp_path)
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
-    assert (tmp_path / "vectors.bin").exists()
 
 
 def test_the_library_never_reads_stdin(model, tmp_path, monkeypatch):

@@ -213,7 +213,7 @@ class TrainConfig:
         return self
 
 
-# w2v teach's tiny model (w2vcli.teach): wevi's hidden size and learning rate, the
+# w2v teach's tiny model (w2vcli.explore.teach): wevi's hidden size and learning rate, the
 # paper's exact softmax, and a window of 1 (the one-word-context model at sentence ends)
 TEACH = {
     "arch": "cbow",

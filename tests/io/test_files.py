@@ -1,4 +1,4 @@
-"""Outputs and inputs (w2vcli.files), tried as a careless or hostile user would: nothing w2v
+"""Outputs and inputs (w2vcli.io.files), tried as a careless or hostile user would: nothing w2v
 is pointed at is destroyed, every path is checked before the corpus is read, and every
 message names the path the user gave.
 

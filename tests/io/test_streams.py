@@ -1,4 +1,4 @@
-"""Standard streams (w2vcli.streams): words from hostile files never forge a row or reach
+"""Standard streams (w2vcli.io.streams): words from hostile files never forge a row or reach
 the terminal as control sequences, lines are read in bounded memory and linear time, and
 talk on stderr never ends a run."""
 

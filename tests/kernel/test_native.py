@@ -1,4 +1,4 @@
-"""The prebuilt kernel (w2vcli.native) trains exactly as the JIT kernel, keeps Numba out of
+"""The prebuilt kernel (w2vcli.kernel.native) trains exactly as the JIT kernel, keeps Numba out of
 the training process, and is replaced by the JIT kernel where it cannot be built, trusted or
 verified. The attacks: programs and modules planted in the working directory, a cache that
 another user can write to, and a damaged library."""

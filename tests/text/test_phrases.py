@@ -1,4 +1,4 @@
-"""`w2v phrases` and w2vcli.phrases: word2phrase's output, held to a plain port of
+"""`w2v phrases` and w2vcli.text.phrases: word2phrase's output, held to a plain port of
 word2phrase.c; gensim's Phrases (npmi, connector words), held to gensim itself; the same
 output whatever the chunks the text is read in; passes; pruning; the command line."""
 

@@ -1,4 +1,4 @@
-"""`w2v prepare` and w2vcli.prepare: the vocabulary of many inputs is the one training
+"""`w2v prepare` and w2vcli.text.prepared: the vocabulary of many inputs is the one training
 counts from them concatenated; Dask workers (a two-worker LocalCluster) write the same
 directory as this process; `w2v train DIR` trains the shards as it trains the text, to the
 byte; inputs of every kind; one-line errors."""

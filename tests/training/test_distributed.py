@@ -1,4 +1,4 @@
-"""Training on several workers (w2vcli.distributed): the sync schedule, how changes merge,
+"""Training on several workers (w2vcli.training.distributed): the sync schedule, how changes merge,
 workers simulated in one process and as Dask actors on a two-worker LocalCluster, the
 quality they reach against training on one machine, and faults."""
 

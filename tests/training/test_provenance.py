@@ -1,4 +1,4 @@
-"""Provenance (w2vcli.provenance): the record beside every vectors file `w2v train` and
+"""Provenance (w2vcli.training.provenance): the record beside every vectors file `w2v train` and
 `w2v convert` write, and in the model directory; what `w2v info` shows of it; and that it
 never replaces a file of the user's nor trusts what a file says."""
 

@@ -1,5 +1,5 @@
-"""What the trainer (w2vcli.trainer) does, observed while it runs: the learning rate it gives
-each batch, the threads that do the work, and that training learns."""
+"""What the trainer (w2vcli.training.trainer) does, observed while it runs: the learning rate
+it gives each batch, the threads that do the work, and that training learns."""
 
 import threading
 import time

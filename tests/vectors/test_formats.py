@@ -1,4 +1,4 @@
-"""Reading the vectors files people have (w2vcli.readers): streamed into the matrix, the
+"""Reading the vectors files people have (w2vcli.vectors.formats): streamed into the matrix, the
 same vectors as the whole-file reader, compressed files, GloVe, --limit, bounded memory."""
 
 import bz2

@@ -2,7 +2,7 @@
 stdout, query lines read from stdin as they come, rows written to stdout at once, a reader
 that has gone (`| head`), streams closed at start (`<&-`, `>&-`), and talk on stderr.
 
-The library (w2vcli.model, vectors...) takes paths and file objects and never touches the
+The library (w2vcli.training.model, vectors...) takes paths and file objects and never touches the
 standard streams; only the CLI comes through here.
 """
 
@@ -16,7 +16,7 @@ from ..io.streams import shown
 
 
 def say(message: str, quiet: bool = False) -> None:
-    """A line of talk on stderr, its words escaped (see w2vcli.streams)."""
+    """A line of talk on stderr, its words escaped (see w2vcli.io.streams)."""
     if not quiet:
         click.echo(shown(message), err=True)
 
@@ -152,7 +152,7 @@ def refuse_binary_on_terminal(output) -> None:
 
 def words_for(output, words: list) -> list:
     """The words as written to `output`: escaped on a terminal, where they are shown, not
-    stored (see w2vcli.streams); as they are everywhere else."""
+    stored (see w2vcli.io.streams); as they are everywhere else."""
     return [shown(w) for w in words] if output.terminal else words
 
 
@@ -166,7 +166,7 @@ def check_stdout(inputs: list) -> None:
 
 def write_rows(rows: list, columns: tuple, as_json: bool) -> None:
     """Write rows to stdout and flush, so each batch's answers appear at once. Words are
-    escaped (w2vcli.streams.shown) in TSV; JSON gives them exactly."""
+    escaped (w2vcli.io.streams.shown) in TSV; JSON gives them exactly."""
     from ..io.streams import json_line
 
     if as_json:

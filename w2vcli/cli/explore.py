@@ -210,7 +210,7 @@ def teach(corpus, preset, arch, loss, dim, window, alpha, negative, seed, host, 
     (CORPUS, at most 60 different words, or a --preset) one example at a time, with w2v's
     own kernels, and shows what Rong's "word2vec Parameter Learning Explained" describes:
     h, the scores and errors e_j, EH, W and W' and how each update moves them. Its JSON
-    API: /api/state, /api/step?n=N, /api/restart (see w2vcli/teach.py). Runs until
+    API: /api/state, /api/step?n=N, /api/restart (see w2vcli/explore/teach.py). Runs until
     Ctrl-C.
     """
     from ..explore import teach as lessons

@@ -1,5 +1,5 @@
 """`w2v plot --animate DIR`: the recorded words moving from their random start to their
-final places (a replay written by `w2v train --snapshots DIR`, w2vcli.replay).
+final places (a replay written by `w2v train --snapshots DIR`, w2vcli.training.snapshots).
 
 Each frame is a PCA of the chosen words' unit input vectors (with --with-output, of their
 input and output vectors together: the paper's two vectors per word), rotated onto the

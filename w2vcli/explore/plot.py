@@ -4,7 +4,7 @@ The words are either query words and each one's nearest neighbours (query.neares
 most frequent words. They are projected from their unit vectors, so that the picture shows
 cosine geometry, by PCA (numpy) or t-SNE (scikit-learn, the `tsne` extra), and drawn with
 matplotlib (the `plot` extra) without pyplot, so no display or GUI backend is needed. Fonts
-for labels that are not Latin come from w2vcli.fonts. Never imports numba.
+for labels that are not Latin come from w2vcli.explore.fonts. Never imports numba.
 """
 
 import contextlib

@@ -3,7 +3,7 @@
 The server is the standard library's http.server (ThreadingHTTPServer), not Flask or
 FastAPI: nothing to install beyond w2v's own dependencies, it starts at once, and a local
 page for one user, asking small JSON questions of vectors held in memory, needs no more.
-Each request gets a thread; the answers are the numpy queries of w2vcli.query, which
+Each request gets a thread; the answers are the numpy queries of w2vcli.vectors.query, which
 read the vectors and never change them, so the threads share one copy.
 
     GET /                                 the page (w2vcli/static/index.html)

@@ -2,7 +2,7 @@
 one training example at a time, on w2v's own kernels.
 
 A Lesson holds a tiny model (a few sentences, a few dozen words, N of 2 to 20) and
-trains it with the very functions `w2v train` runs (w2vcli.kernels: cbow_example and
+trains it with the very functions `w2v train` runs (w2vcli.kernel.kernels: cbow_example and
 skipgram_example over the exact softmax, hierarchical softmax or negative sampling),
 called one example at a time from Python, in float64 so that the numbers shown are
 exact. After each example it reports, in the paper's notation, what the kernel computed:
@@ -368,7 +368,7 @@ def lesson_from(preset: str | None, corpus_text: str | None, corpus_name: str, *
     return Lesson(PRESETS[preset][1], preset, **settings)
 
 
-# HTTP: w2v serve's server (w2vcli.serve), with this page and these routes.
+# HTTP: w2v serve's server (w2vcli.explore.serve), with this page and these routes.
 
 STATIC = {
     "/": ("teach.html", "text/html; charset=utf-8"),

@@ -1,6 +1,6 @@
 """What the kernels work on: the model's arrays, each thread's scratch arrays, and the codes
 that select the architecture and the loss. Importing this does not import Numba, so that
-training with the prebuilt kernel (w2vcli.native) never loads it.
+training with the prebuilt kernel (w2vcli.kernel.native) never loads it.
 
 Arrays travel in two NamedTuples (Numba compiles them to plain structs): `Model`, shared
 by all threads, and `Scratch`, each thread's own buffers.
@@ -55,7 +55,7 @@ class Scratch(NamedTuple):
 
 # The element type and number of dimensions of each array, in the order of the fields: the
 # one statement of the layout, which make_scratch allocates and the prebuilt kernel's C entry
-# point (w2vcli.native) declares and checks. REAL is the model's float type: float32, or
+# point (w2vcli.kernel.native) declares and checks. REAL is the model's float type: float32, or
 # float64 in tests of the JIT kernel.
 REAL = "real"
 MODEL_ARRAYS = {

@@ -12,7 +12,7 @@ tests/test_kernels.py differentiates exactly the code that trains.
 The sigmoid is computed, not looked up: word2vec C's 1000-entry table is off by up to
 0.006 and would fail the gradient check. (An interpolated table measured no faster.)
 
-The arrays come in the two NamedTuples of w2vcli.arrays: `m` is a Model, shared by all
+The arrays come in the two NamedTuples of w2vcli.kernel.arrays: `m` is a Model, shared by all
 threads, `s` a Scratch, each thread's own.
 """
 

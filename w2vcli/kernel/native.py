@@ -70,7 +70,7 @@ from .arrays import (
 
 SYMBOL = "w2v_train_batch"
 # The C function's array arguments, in its order (Model's arrays, the corpus and keep_prob,
-# Scratch's arrays), and their element types, all as w2vcli.arrays states them; the kernel
+# Scratch's arrays), and their element types, all as w2vcli.kernel.arrays states them; the kernel
 # is built for float32: the build declares these types, every call checks them.
 ARRAYS = {**MODEL_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
 ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]

@@ -190,7 +190,9 @@ class Trainer:
             codes,
             points,
             lengths,
-            np.zeros(len(vocab), np.uint8),  # frozen: none (see w2vcli.model, --freeze-init)
+            np.zeros(
+                len(vocab), np.uint8
+            ),  # frozen: none (see w2vcli.training.model, --freeze-init)
             int(config.cbow_mean),
             int(config.shrink_windows),
         )
@@ -228,7 +230,7 @@ class Trainer:
         return arrays.make_scratch(self.model, c.window, negative, seed, hot_rows(c), BATCH_WORDS)
 
     def compile(self, prebuilt: bool = True, on_build=None) -> float:
-        """Load the prebuilt kernel (w2vcli.native, built on first use, after `on_build()`),
+        """Load the prebuilt kernel (w2vcli.kernel.native, built on first use, after `on_build()`),
         or else compile the kernel with Numba (or load it from Numba's disk cache); returns
         seconds."""
         t0 = time.perf_counter()

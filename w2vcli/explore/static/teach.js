@@ -1,5 +1,5 @@
 // The page of `w2v teach`: Rong's "word2vec Parameter Learning Explained", one training
-// example at a time, on the numbers w2v's own kernels computed (w2vcli/teach.py); after
+// example at a time, on the numbers w2v's own kernels computed (w2vcli/explore/teach.py); after
 // common.js (the helpers it shares with w2v serve's page). Plain JavaScript, no build step,
 // nothing from another origin (the server's Content-Security-Policy allows its own files
 // only). Words are data: they reach the page as JSON strings and go into it as text, never
