@@ -148,7 +148,7 @@ def test_chinese_animation_draws_characters(zh_vectors, tmp_path):
     corpus = tmp_path / "zh.txt"
     from itertools import islice
 
-    from conftest import SAMPLES
+    from tests.paths import SAMPLES
 
     with open(SAMPLES / "zh.txt", encoding="utf-8") as f:
         corpus.write_text("".join(islice(f, 2000)), encoding="utf-8")
