@@ -24,8 +24,8 @@ from compare import machine  # benchmarks/compare.py
 
 from w2vcli.config import TrainConfig
 from w2vcli.text.corpus import read_corpus
+from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training import trainer
-from w2vcli.training.pipeline import encode_corpus
 from w2vcli.vectors.evaluate import evaluate_analogies, evaluate_pairs
 from w2vcli.vectors.query import Index
 
@@ -37,7 +37,7 @@ def run(config: TrainConfig, hot: bool = True, half_range: bool = False):
     if not hot:
         trainer.hot_rows = lambda config: 0
     try:
-        vocab, ids = encode_corpus(read_corpus(str(DATA / "en-mix.txt")), config)
+        vocab, ids = vocab_and_ids(read_corpus(str(DATA / "en-mix.txt")), config)
         model = trainer.Trainer(vocab, ids, config)
         if half_range:
             model.w_in *= 0.5  # [-1/N, 1/N) to word2vec C's [-0.5/N, 0.5/N)

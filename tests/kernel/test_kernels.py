@@ -11,8 +11,8 @@ from numba import njit
 from w2vcli.config import TrainConfig
 from w2vcli.kernel import arrays, kernels
 from w2vcli.text.corpus import read_corpus
+from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training import tables
-from w2vcli.training.pipeline import encode_corpus
 from w2vcli.training.trainer import Trainer, hot_rows
 
 V, N = 20, 8
@@ -231,7 +231,7 @@ def test_hot_rows_copy_changes_nothing_with_one_thread(small_corpus, monkeypatch
     only a cache: one thread trains the same vectors with and without it (up to rounding
     in adding back the change)."""
     config = TrainConfig(arch=arch, loss=loss, dim=20, epochs=1, threads=1).validate()
-    vocab, corpus = encode_corpus(read_corpus(str(small_corpus)), config)
+    vocab, corpus = vocab_and_ids(read_corpus(str(small_corpus)), config)
     assert hot_rows(config) == 0  # one thread makes no copy
     trained = []
     for hot in (0, arrays.HOT_TREE_NODES if loss == "hs" else 50):

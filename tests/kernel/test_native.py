@@ -19,7 +19,7 @@ from w2vcli.config import TrainConfig
 from w2vcli.errors import W2VWarning
 from w2vcli.kernel import native
 from w2vcli.text.corpus import read_corpus
-from w2vcli.training.pipeline import encode_corpus
+from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training.trainer import Trainer
 
 
@@ -68,7 +68,7 @@ def cached(tmp_path, monkeypatch, good_library) -> Path:
 
 def trains_with_the_jit_kernel(corpus_path):
     config = TrainConfig(dim=16, epochs=1, threads=1, max_vocab=200).validate()
-    vocab, corpus = encode_corpus(read_corpus(str(corpus_path)), config)
+    vocab, corpus = vocab_and_ids(read_corpus(str(corpus_path)), config)
     trainer = Trainer(vocab, corpus, config)
     trainer.compile()
     assert trainer.kernel.__module__ == "w2vcli.kernel.kernels"
@@ -86,7 +86,7 @@ def test_prebuilt_kernel_trains_the_same_vectors_as_the_jit_kernel(
 ):
     monkeypatch.setattr("w2vcli.training.trainer.hot_rows", lambda config: 8)  # as with 2 threads
     config = TrainConfig(arch=arch, loss=loss, dim=16, epochs=2, threads=1, max_vocab=200)
-    vocab, corpus = encode_corpus(read_corpus(str(small_corpus)), config.validate())
+    vocab, corpus = vocab_and_ids(read_corpus(str(small_corpus)), config.validate())
     trained = []
     for prebuilt in (True, False):
         trainer = Trainer(vocab, corpus, config)
@@ -129,7 +129,7 @@ def test_without_a_c_compiler_training_falls_back_to_the_jit_kernel_once(
         assert ("Numba's JIT kernel" in err) == (run == 0)  # said once, not at every run
         native._loaded.clear()
     config = TrainConfig(epochs=1, threads=1).validate()
-    vocab, corpus = encode_corpus(read_corpus(str(small_corpus)), config)
+    vocab, corpus = vocab_and_ids(read_corpus(str(small_corpus)), config)
     result = Trainer(vocab, corpus, config).run()
     assert np.abs(result.w_out).max() > 1e-2  # trained: the output vectors start at zero
     assert not list(tmp_path.glob("*.so"))
@@ -410,12 +410,12 @@ sys.path[:0] = [{str(ROOT)!r}]
 from w2vcli.kernel import native
 from w2vcli.config import TrainConfig
 from w2vcli.text.corpus import read_corpus
-from w2vcli.training.pipeline import encode_corpus
+from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training.trainer import Trainer
 assert native.train_batch() is not None, native.why_not()
 os.truncate(native.library_path(), 0)
 config = TrainConfig(dim=16, epochs=1, threads=1, max_vocab=200).validate()
-vocab, corpus = encode_corpus(read_corpus({str(small_corpus)!r}), config)
+vocab, corpus = vocab_and_ids(read_corpus({str(small_corpus)!r}), config)
 trainer = Trainer(vocab, corpus, config)
 trainer.compile()
 assert trainer.kernel is native.train_batch()

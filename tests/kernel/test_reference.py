@@ -13,7 +13,7 @@ from tests import reference
 from tests.paths import SAMPLES
 from w2vcli.config import TrainConfig
 from w2vcli.text.corpus import read_corpus
-from w2vcli.training.pipeline import encode_corpus
+from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training.trainer import Trainer
 
 BATCH = 97
@@ -42,7 +42,7 @@ def run_both(corpus, monkeypatch, **settings):
         **{"dim": 8, "window": 3, "negative": 4, "min_count": 2, "epochs": 3, "threads": 1}
         | settings
     ).validate()
-    vocab, ids = encode_corpus(read_corpus(str(corpus)), config)
+    vocab, ids = vocab_and_ids(read_corpus(str(corpus)), config)
     trainer = Trainer(vocab, ids, config)
     start = trainer.w_in.copy(), trainer.w_out.copy()
     w_in, w_out = (m.copy() for m in start)
@@ -137,7 +137,7 @@ def test_what_it_draws_follows_word2vec(corpus, monkeypatch):
     ]
     assert within(distances, expected, len(log.pairs))
 
-    vocab, _ = encode_corpus(read_corpus(str(long)), TrainConfig(min_count=2).validate())
+    vocab, _ = vocab_and_ids(read_corpus(str(long)), TrainConfig(min_count=2).validate())
     counts = vocab.counts.astype(np.float64)
     st = 1e-3 * counts.sum()
     keep = np.minimum((np.sqrt(counts / st) + 1) * st / counts, 1)  # the doc's formula

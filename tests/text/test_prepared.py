@@ -14,9 +14,9 @@ import w2vcli
 from tests.paths import SAMPLES
 from w2vcli.cli import cli
 from w2vcli.errors import W2VError
-from w2vcli.text.corpus import encode, read_corpus
+from w2vcli.text.corpus import LINE_END, encode, read_corpus
 from w2vcli.text.prepared import load_prepared, prepare
-from w2vcli.text.vocab import LINE_END, build_vocab
+from w2vcli.text.vocab import build_vocab
 
 SAMPLE = SAMPLES / "en.txt"
 

@@ -10,9 +10,8 @@ from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
 from w2vcli.errors import CorpusError
 from w2vcli.text.corpus import read_corpus
-from w2vcli.text.vocab import build_vocab, read_vocab_file
+from w2vcli.text.vocab import build_vocab, read_vocab_file, vocab_and_ids
 from w2vcli.training import tables
-from w2vcli.training.pipeline import encode_corpus
 from w2vcli.training.trainer import Trainer
 
 FAST = ["--epochs", "1", "--dim", "16", "--threads", "1", "-q"]
@@ -90,7 +89,7 @@ def test_keep_through_the_command_line(tmp_path, small_corpus):
 @pytest.mark.parametrize("exponent", [0.0, 0.75, 1.0])
 def test_the_noise_table_follows_the_exponent(small_corpus, exponent):
     config = TrainConfig(ns_exponent=exponent, threads=1).validate()
-    vocab, ids = encode_corpus(read_corpus(str(small_corpus)), config)
+    vocab, ids = vocab_and_ids(read_corpus(str(small_corpus)), config)
     trainer = Trainer(vocab, ids, config)
     accept, alias = trainer.model.noise_accept.astype(np.float64), trainer.model.noise_alias
     n = len(accept)

@@ -10,7 +10,7 @@ import pytest
 from tests.paths import SAMPLES
 from w2vcli.config import TrainConfig
 from w2vcli.text.corpus import read_corpus
-from w2vcli.training.pipeline import encode_corpus
+from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training.trainer import Trainer
 from w2vcli.vectors.query import Index, nearest
 
@@ -27,7 +27,7 @@ def corpus(tmp_path_factory):
 def trainer_for(corpus, monkeypatch, batch_words=97, **settings):
     monkeypatch.setattr("w2vcli.training.trainer.BATCH_WORDS", batch_words)
     config = TrainConfig(**{"dim": 16, "epochs": 2, "min_count": 2} | settings).validate()
-    vocab, ids = encode_corpus(read_corpus(str(corpus)), config)
+    vocab, ids = vocab_and_ids(read_corpus(str(corpus)), config)
     return Trainer(vocab, ids, config), ids
 
 

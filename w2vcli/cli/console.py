@@ -91,11 +91,12 @@ def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
 def plan_with_provenance(outputs: dict, key: str, inputs: list, binary: bool, wanted=True):
     """plan() the outputs, and with them (`wanted`) the provenance file beside the vectors
     file outputs[key] where it can go: planned together, so that no two are one file."""
-    planned = plan(outputs, inputs, binary)
-    companion = provenance_file(planned[key]) if wanted else None
+    from ..io.files import plan_output
+
+    companion = provenance_file(plan_output(outputs[key], key)) if wanted else None
     if companion:
-        planned = plan({**outputs, "provenance": companion}, inputs, binary)
-    return planned
+        outputs = {**outputs, "provenance": companion}
+    return plan(outputs, inputs, binary)
 
 
 def provenance_file(output) -> str | None:

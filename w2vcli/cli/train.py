@@ -304,8 +304,7 @@ def train(
     the text again.
     """
     from ..training import pipeline
-    from ..training.model import check_vectors_choice
-    from ..training.settings import checkpoint_start, start_of
+    from ..training.settings import checkpoint_start, settle, start_of
     from ..training.watch import Watch
 
     ctx = click.get_current_context()
@@ -347,7 +346,7 @@ def train(
         corpus_source = source(
             corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"
         )
-    run = talk.run = pipeline.settle(
+    run = talk.run = settle(
         corpus_source,
         name=input_name(corpus) if corpus is not None else None,
         start=start,
@@ -361,15 +360,16 @@ def train(
         snapshots=recorder,
         observers=[talk, *([watching] if watching.wanted else [])],
         record={"command": shlex.join(["w2v", *ctx.meta["w2v.argv"]]), "outputs": outputs.record()},
+        output_vectors=outputs.vectors,
         caller="resume" if resume else "train",
         **_given(ctx, settings),
     )
-    check_vectors_choice(outputs.vectors, run.config.loss)
     if dry_run:  # read and count, say what the run would hold, allocate nothing
         found = pipeline.survey_run(run)
-        for line in [*corpus_notes(found.corpus, found.config.max_types), read_line(found)]:
+        notes = corpus_notes(found.corpus, found.config.max_types)
+        for line in [*notes, read_line(found), memory_line(found) + "; not trained (--dry-run)"]:
             say(line)
-        return say(memory_line(found) + "; not trained (--dry-run)")
+        return
     try:
         model = pipeline.train_run(run)
     finally:
@@ -436,8 +436,8 @@ def _write_vectors(model, planned: dict, outputs: Outputs, model_path) -> None:
     vocab = model.vocab
     keys = ("--output", "--save-vocab", "provenance")
     with write_outputs([planned[k] for k in keys if k in planned]) as files:
-        vectors_file = planned["--output"]
-        written = Vectors(words_for(vectors_file, vocab.words), model.vectors_of(outputs.vectors))
+        chosen = model.vectors_of(outputs.vectors)
+        written = Vectors(words_for(planned["--output"], vocab.words), chosen)
         hashed = HashingWriter(files[0])
         written.save(hashed, outputs.fmt)
         if save_vocab := planned.get("--save-vocab"):

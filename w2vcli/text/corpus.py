@@ -19,6 +19,8 @@ types dropped are removed from the stream, and a dropped type seen again is coun
 from there (so rare types can be undercounted, never overcounted).
 """
 
+import contextlib
+import dataclasses
 import hashlib
 import itertools
 import math
@@ -33,8 +35,11 @@ import numpy as np
 from ..config import MAX_TYPES, TOKEN_BYTES, physical_memory
 from ..errors import CorpusError
 from ..io.files import check_input
-from ..io.streams import DECOMPRESSION_ERRORS, decompressed
-from .vocab import DROPPED, LINE_END
+from ..io.streams import DECOMPRESSION_ERRORS, MAGIC, decompressed
+
+# Ids in the corpus stream that are not words:
+LINE_END = -1  # after each line; no window crosses it
+DROPPED = -2  # a token left out: pruned while counting, or rarer than --min-count
 
 CHUNK_BYTES = 1 << 20  # read 1 MiB at a time: the lists of ids made per chunk stay small
 MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
@@ -215,6 +220,82 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
     index.clear()
     index.update((tokens[i], n) for n, i in enumerate(survivors.tolist()))
     return _remap(stream, remap)
+
+
+def read_text(source, name: str | None, config, expected: CorpusStats | None = None, where=""):
+    """The stage read, for a corpus of text: `source` counted, a file (even one named '-',
+    never stdin), a file object read as bytes (or a text one, as UTF-8), or sentences (lists
+    of str tokens); `config` (a TrainConfig) says where its ids go. A resumed run's corpus
+    must be the one it read (`expected`, as the run in `where` recorded it): its size is
+    checked at once, its sha256 once read."""
+    if expected is not None:
+        _check_size(source, expected, where)
+    path = os.fspath(source) if isinstance(source, str | os.PathLike) else None
+    if path is not None or hasattr(source, "read"):
+        name = name or path or str(getattr(source, "name", "corpus"))
+        with _binary(source) as f:
+            raw = count_chunks(read_chunks(f, name), name, *_ids_in(config))
+        raw.stats.path = path and os.path.abspath(path)
+    else:
+        name = name or "sentences"
+        raw = count_chunks(sentence_chunks(source, name), name, *_ids_in(config))
+    if expected is not None:
+        check_same(raw.stats, expected, where)
+    return raw
+
+
+def _ids_in(config) -> tuple:
+    return config.max_types, config.corpus_in, config.tmp_dir
+
+
+def _binary(source):
+    """A context of the binary stream of `source`: a file opened (open_corpus), a binary
+    file object decompressed if it is compressed, a text one read as UTF-8 bytes; a file
+    object stays open (it is the caller's)."""
+    if isinstance(source, str | os.PathLike):
+        return open_corpus(os.fspath(source))
+    text = isinstance(source.read(0), str)
+    return contextlib.nullcontext(_Encoded(source) if text else decompressed(source))
+
+
+class _Encoded:
+    """A text file object read as UTF-8 bytes, as the corpus reader reads."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def read(self, size: int = -1) -> bytes:
+        return self.text.read(size).encode("utf-8", "surrogateescape")
+
+
+def _check_size(source, saved: CorpusStats, where: str) -> None:
+    """Refuse at once a plain file whose size is not the run's corpus's."""
+    if not isinstance(source, str | os.PathLike):
+        return
+    path = os.fspath(source)
+    try:
+        with open(path, "rb") as f:
+            if f.read(8).startswith(tuple(MAGIC)):  # compressed: its size says nothing
+                return
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return  # reading it says what is wrong
+    if size not in (saved.bytes, saved.bytes + 3):  # + a UTF-8 byte-order mark
+        check_same(dataclasses.replace(saved, name=path, bytes=size, sha256=""), saved, where)
+
+
+def check_same(stats: CorpusStats, saved: CorpusStats, where: str) -> None:
+    """Refuse a corpus that is not the one a run read (by its bytes and sha256)."""
+    if (stats.bytes, stats.sha256) == (saved.bytes, saved.sha256):
+        return
+
+    def described(c: CorpusStats) -> str:
+        return f"{c.bytes:,} bytes" + (f", sha256 {c.sha256[:12]}" if c.sha256 else "")
+
+    raise CorpusError(
+        f"{stats.name}: not the corpus the run in {where} trained on ({described(stats)}; "
+        f"it read {saved.path or saved.name}, {described(saved)}); resume with that corpus"
+    )
 
 
 def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:

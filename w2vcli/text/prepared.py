@@ -34,6 +34,7 @@ from ..errors import ConfigError, CorpusError, W2VError
 from ..io import dirs
 from ..io.files import check_input
 from .corpus import (
+    DROPPED,
     CorpusStats,
     KnownWords,
     RawCorpus,
@@ -44,7 +45,7 @@ from .corpus import (
     parts,
     read_chunks,
 )
-from .vocab import DROPPED, Vocab, build_vocab, format_vocab, read_saved_vocab
+from .vocab import Vocab, build_vocab, format_vocab, read_saved_vocab
 
 FORMAT, VERSION = "w2v prepared", 1
 PREPARED_JSON = "prepared.json"
@@ -355,6 +356,13 @@ def _input_record(raw: RawCorpus) -> dict:
         "pruned_tokens": c.pruned_tokens,
         "tokens": c.tokens,
     }
+
+
+def find_prepared(corpus) -> "Prepared | None":
+    """`corpus` read as a prepared directory, if it is one (else None)."""
+    if not is_prepared(corpus):
+        return None
+    return load_prepared(corpus)
 
 
 def is_prepared(corpus) -> bool:

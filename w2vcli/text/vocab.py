@@ -10,10 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CorpusError
-
-# Ids in the corpus stream that are not words:
-LINE_END = -1  # after each line; no window crosses it
-DROPPED = -2  # a token left out: pruned while counting, or rarer than --min-count
+from .corpus import DROPPED, RawCorpus, encode
 
 
 @dataclass
@@ -139,6 +136,33 @@ def merged_vocab(saved: Vocab, tokens: list, counts: np.ndarray, config) -> Voca
     merged = np.concatenate([merged, counts[new]])
     order = np.argsort(-merged, kind="stable")
     return Vocab([words[i] for i in order.tolist()], merged[order])
+
+
+def vocab_and_ids(raw: RawCorpus, config, name="corpus", saved: Vocab | None = None, update=False):
+    """The stage vocabulary, for a corpus counted: the vocabulary (the corpus's own, from
+    --read-vocab FILE, with --keep FILE's words; or `saved`, a model's, with this text's
+    new words if `update`), and the corpus's ids in it, written over its provisional ids
+    (the corpus is never held twice). `config`: a TrainConfig."""
+    if raw.counts.sum() == 0:
+        raise CorpusError(f"{name}: the corpus is empty (no tokens); give a non-empty text file")
+    if saved is not None and update:
+        saved = merged_vocab(saved, raw.tokens, raw.counts, config)
+    read = saved is None and config.read_vocab
+    vocab = saved
+    if read:
+        vocab = read_vocab_file(config.read_vocab, config.min_count, config.max_vocab)
+    if vocab is None:
+        keep = keep_words(config.keep) if config.keep else None
+        vocab, new_ids = build_vocab(
+            raw.tokens, raw.counts, config.min_count, config.max_vocab, keep
+        )
+    else:
+        new_ids = ids_in(vocab, raw.tokens)
+        if not (new_ids >= 0).any():
+            whose = f"--read-vocab {config.read_vocab}" if read else "the model's vocabulary"
+            fix = "" if read else "; add them with --update-vocab"
+            raise CorpusError(f"{name}: none of its words is in {whose}{fix}")
+    return vocab, encode(raw, new_ids)
 
 
 def format_vocab(vocab: Vocab) -> str:

@@ -249,7 +249,7 @@ def _sync(engine, k: int, merge: str, result: ParallelResult) -> None:
     result.sync_seconds += time.perf_counter() - t0
 
 
-def fit(run):
+def fit_on_workers(run):
     """The stage fit on the workers of a Dask cluster (run.engine: scheduler, workers,
     sync, merge): they train the prepared corpus and sync in rounds, from the run's state
     (a checkpoint's, between two epochs) or the start; the model gets their matrices after

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import TrainConfig
-from ..errors import ConfigError, W2VError
+from ..errors import W2VError
 from ..io.dirs import read_regular, staged, staging_prefix, umask, write_file
 from ..io.files import signals_held
 from ..text.corpus import CorpusStats
@@ -120,19 +120,6 @@ def load_model(directory) -> Model:
 
 
 # Which vectors: in, out, sum (see the module's docstring).
-
-CHOICES = ("in", "out", "sum")
-
-
-def check_vectors_choice(which: str, loss: str) -> None:
-    """Refuse, before training, a choice the loss has no vectors for."""
-    if which not in CHOICES:
-        raise ConfigError(f"--output-vectors must be one of {', '.join(CHOICES)} (got {which})")
-    if which != "in" and loss == "hs":
-        raise ConfigError(
-            f"--output-vectors {which}: with --loss hs the output matrix holds the Huffman "
-            "tree's inner nodes, not one vector per word; use --loss ns or softmax"
-        )
 
 
 def select_vectors(w_in: np.ndarray, w_out: np.ndarray, which: str) -> np.ndarray:
@@ -247,7 +234,8 @@ def _write_files(model, directory: str) -> None:
     array("w_out.npy", model.output)
     if model.frozen is not None and model.frozen.any():
         array("frozen.npy", model.frozen.astype(np.uint8))
-    write_file(directory, "vocab.txt", format_vocab(vocab).encode("utf-8", "surrogateescape"))
+    words = format_vocab(vocab).encode("utf-8", "surrogateescape")
+    write_file(directory, "vocab.txt", words)
     described = {
         "format": FORMAT,
         "version": VERSION,

@@ -1,5 +1,5 @@
-"""The rules of the stage settle: a run's settings resolved once, and every combination
-refused once, before anything is read or allocated.
+"""The stage settle: a run's settings resolved once, and every combination refused once,
+before anything is read or allocated; its result is the Run the other stages fill.
 
 Settings come in layers, each over the one before: TrainConfig's defaults < the saved
 model's (a run resumed or trained on) < a prepared directory's vocabulary settings <
@@ -13,7 +13,10 @@ import os
 
 from ..config import TrainConfig
 from ..errors import ConfigError
+from ..text.prepared import find_prepared
 from . import model as saved_models
+from .observers import Checkpointer
+from .run import Run
 from .start import Checkpoint, Fresh, FromModel, InitVectors, init_vectors
 
 # What a resumed run may change: how it runs, not what it computes (more threads than
@@ -21,6 +24,79 @@ from .start import Checkpoint, Fresh, FromModel, InitVectors, init_vectors
 RESUME_MAY_CHANGE = ("threads", "corpus_in", "tmp_dir")
 # What a model trained on (--from) keeps whatever is asked: the matrices' meaning.
 CONTINUE_KEEPS = ("dim", "loss")
+# The vectors a run may write (--output-vectors: see model.py)
+VECTORS = ("in", "out", "sum")
+
+
+def settle(
+    corpus,
+    *,
+    name=None,
+    config=None,
+    start=None,
+    checkpoint=None,
+    checkpoint_every=None,
+    engine="local",
+    scheduler=None,
+    workers=None,
+    sync="schedule",
+    merge="auto",
+    snapshots=None,
+    observers=(),
+    record=None,
+    output_vectors=None,
+    caller="train",
+    **given,
+) -> Run:
+    """A Run whose settings are resolved and whose combination of modes is allowed, before
+    anything is read: `start` is where it starts (default Fresh), `given` the settings
+    given, `output_vectors` the vectors its caller will write (in, out, sum: checked
+    against the loss); the rest as w2vcli.train's."""
+    start = start or Fresh()
+    resumed = isinstance(start, Checkpoint)
+    if resumed and corpus is None:
+        corpus = start.model.corpus.path
+        if corpus is None:
+            raise ConfigError(
+                f"--resume {start.directory}: its run read {start.model.corpus.name}, not a "
+                "file; give that corpus again (w2v train CORPUS --resume DIR)"
+            )
+    prepared = find_prepared(corpus)  # the one time the question is asked
+    layered = prepared if isinstance(start, Fresh | InitVectors) else None
+    config = resolve(start, config, given, layered, caller)
+    if output_vectors is not None:
+        check_vectors_choice(output_vectors, config.loss)
+    every = checkpoint_every
+    if resumed:
+        checkpoint, every = start.directory, every or saved_every(start)
+        spec = saved_engine(start)
+    else:
+        if checkpoint is not None:
+            checkpoint = saved_models.check_target(os.fspath(checkpoint), "--checkpoint")
+        spec = engine_spec(engine, scheduler, workers, sync, merge, prepared, start)
+        if spec and snapshots is not None:
+            raise ConfigError("--snapshots: not with --engine dask yet")
+        if spec and checkpoint_every:
+            raise ConfigError(
+                "--checkpoint-every: a Dask run saves its --checkpoint after each epoch"
+            )
+    checkpointer = Checkpointer(checkpoint, every) if checkpoint is not None else None
+    watching = [o for o in (checkpointer, snapshots) if o is not None]
+    source = prepared or corpus
+    return Run(
+        source, name, config, start, spec, [*watching, *observers], dict(record or {}), checkpointer
+    )
+
+
+def check_vectors_choice(which: str, loss: str) -> None:
+    """Refuse, before training, a choice the loss has no vectors for."""
+    if which not in VECTORS:
+        raise ConfigError(f"--output-vectors must be one of {', '.join(VECTORS)} (got {which})")
+    if which != "in" and loss == "hs":
+        raise ConfigError(
+            f"--output-vectors {which}: with --loss hs the output matrix holds the Huffman "
+            "tree's inner nodes, not one vector per word; use --loss ns or softmax"
+        )
 
 
 def start_of(from_model=None, update_vocab=False, vectors=None, freeze=False):

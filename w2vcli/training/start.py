@@ -1,8 +1,7 @@
-"""Where training starts, one parameter of one stage (nanoGPT's init_from): `Fresh`
-vectors, a saved model to train on (`FromModel`, gensim's build_vocab(update=True)),
-pretrained vectors (`InitVectors`), or a run to finish (`Checkpoint`). The stage
-initialise (w2vcli.training.pipeline) makes fresh matrices, then each start moves its
-rows into them here.
+"""The stage initialise, and where training starts: one parameter of it (nanoGPT's
+init_from), `Fresh` vectors, a saved model to train on (`FromModel`, gensim's
+build_vocab(update=True)), pretrained vectors (`InitVectors`), or a run to finish
+(`Checkpoint`). `initialise` makes fresh matrices, then each start moves its rows in.
 """
 
 import os
@@ -12,7 +11,9 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..vectors.vectors import Vectors, load_vectors
+from . import provenance
 from .model import Model
+from .trainer import Trainer, check_plan
 
 
 @dataclass
@@ -97,3 +98,67 @@ def copy_rows(target: np.ndarray, source: np.ndarray) -> None:
     memory."""
     for start in range(0, len(source), 65536):
         target[start : start + 65536] = source[start : start + 65536]
+
+
+def initialise(run) -> None:
+    """The stage initialise: refuse a run this vocabulary cannot make, then fresh matrices
+    (trainer.init_weights), the start's rows moved in; the Model and its provenance record
+    (the runs before, of the model trained on or resumed, and this one's)."""
+    start, config, vocab = run.start, run.config, run.vocab
+    check_plan(vocab, config, run.ids_bytes)
+    trainer = run.trainer = Trainer(vocab, run.ids, config)
+    hs = config.loss == "hs"
+    if isinstance(start, FromModel):
+        carry_over(start.model, trainer.w_in, trainer.w_out, vocab.words, hs)
+        run.extra["from"] = {
+            "runs": len(start.model.provenance.get("runs", [])),
+            "vocabulary": len(start.model.vocab),
+            "added_words": len(vocab) - len(start.model.vocab),
+        }
+    elif isinstance(start, InitVectors):
+        init = start.vectors
+        found = copy_vectors(init, trainer.w_in, trainer.model.frozen, vocab.words, start.freeze)
+        run.extra["init_vectors"] = {
+            "path": getattr(init, "path", None),
+            "words": len(init),
+            "found": found,
+            "frozen": start.freeze,
+        }
+    elif isinstance(start, Checkpoint):
+        copy_rows(trainer.w_in, start.model.vectors.matrix)
+        copy_rows(trainer.w_out, start.model.output)
+        if start.model.frozen is not None:
+            trainer.model.frozen[:] = start.model.frozen
+    model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, run.corpus)
+    frozen = trainer.model.frozen
+    model.frozen = frozen if frozen.any() else None
+    if isinstance(start, Checkpoint):
+        model.state, model.epoch_losses = start.model.state, list(start.model.epoch_losses)
+    model.provenance = _provenance(run)
+    run.model = model
+
+
+def _provenance(run) -> dict:
+    """The model's provenance: the runs before (of the model trained on or resumed) and
+    this one's record, or the resumed run's record, marked resumed."""
+    start, ck = run.start, run.checkpointer
+    if isinstance(start, Checkpoint):
+        history = start.model.provenance
+        if not history["runs"]:  # a model.json without the run's record
+            history["runs"].append(
+                provenance.new_run("train", run.config, run.corpus, len(run.vocab))
+            )
+        record = history["runs"][-1]
+        resumed = {"at": provenance.now(), **run.record}  # the command stays the run's
+        record["resumed"] = [*record.get("resumed", []), resumed]
+        record["checkpoint"] = {"directory": ck.directory, "every": ck.pause_every}
+        return history
+    kind = "continue" if isinstance(start, FromModel) else "train"
+    record = provenance.new_run(kind, run.config, run.corpus, len(run.vocab), **run.extra)
+    record.update(run.record)
+    if ck is not None:
+        record["checkpoint"] = {"directory": ck.directory, "every": ck.pause_every}
+    if run.engine:
+        record["engine"] = run.engine
+    before = start.model.provenance.get("runs", []) if isinstance(start, FromModel) else []
+    return {"runs": [*before, record]}

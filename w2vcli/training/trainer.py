@@ -10,6 +10,7 @@ all threads together and is fixed for the length of one batch, as word2vec C upd
 every 10,000 words. With one thread the run is deterministic for a given seed.
 """
 
+import dataclasses
 import math
 import threading
 import time
@@ -22,7 +23,8 @@ from ..errors import ConfigError, TrainingDiverged
 from ..kernel import arrays, native
 from ..text.corpus import parts
 from ..text.vocab import Vocab
-from . import tables
+from ..vectors.vectors import Vectors
+from . import provenance, tables
 from .model import TrainState
 
 BATCH_WORDS = 10_000
@@ -412,3 +414,78 @@ class _Shared:
     pause: threading.Event = field(default_factory=threading.Event)  # stop after the batch
     lanes: list = field(default_factory=list)  # [next, end) batch indices, one per thread
     thread_words: list = field(default_factory=list)  # words trained by each thread
+
+
+# The stage fit.
+
+
+def fit_on_threads(run):
+    """The stage fit on this machine's threads: the run's trainer trains its model from its
+    state, telling the run's observers (w2vcli.training.observers) as it goes, with the
+    model as it is then; returns the model."""
+    model, trainer, observers = run.model, run.trainer, run.observers
+    record = model.provenance["runs"][-1]
+    model.corpus.words = trainer.total_words // run.config.epochs
+    relay = _Relay(run, record.get("seconds", 0.0))
+    for observer in observers:
+        observer.start(relay.now())
+    model.compile_seconds = trainer.compile(on_build=lambda: _tell(observers, "build"))
+    every = min((o.pause_every for o in observers if o.pause_every), default=None)
+    result = trainer.run(relay, model.state, every)
+    relay.record_result(model, result)
+    model.state, model.epoch_losses = result.state, list(result.state.epoch_losses)
+    record["epoch_losses"] = list(model.epoch_losses)
+    record["seconds"] = relay.seconds()
+    record["finished"] = provenance.now()
+    _tell(observers, "finish", model)
+    return model
+
+
+def _tell(observers: list, event: str, *args) -> None:
+    for observer in observers:
+        getattr(observer, event)(*args)
+
+
+class _Relay(Events):
+    """The trainer's events told to the run's observers, with the model as it is then."""
+
+    def __init__(self, run, seconds_before: float):
+        self.run, self.before, self.t0 = run, seconds_before, time.perf_counter()
+
+    def seconds(self) -> float:
+        return self.before + time.perf_counter() - self.t0
+
+    def now(self, result=None, state=None):
+        """The model at this moment: the live matrices, not copied (a model as large as
+        memory has no room for a copy), in Vectors of its own, whose index is of now."""
+        model = self.run.model
+        seen = dataclasses.replace(model, vectors=Vectors(model.vocab.words, self.run.trainer.w_in))
+        if result is not None:
+            self.record_result(seen, result)
+        if state is not None:
+            seen.state, seen.epoch_losses = state, list(state.epoch_losses)
+        record = model.provenance["runs"][-1]
+        record["epoch_losses"] = list(seen.epoch_losses)
+        record["seconds"] = self.seconds()
+        return seen
+
+    @staticmethod
+    def record_result(model, result) -> None:
+        model.epoch_losses = list(result.epoch_losses)
+        model.words, model.seconds, model.threads = result.words, result.seconds, result.threads
+
+    def progress(self, words, alpha, loss) -> None:
+        _tell(self.run.observers, "progress", words, alpha, loss)
+
+    def after_batch(self, words, loss, examples) -> None:
+        for observer in self.run.observers:
+            observer.after_batch(words, loss, examples)
+
+    def after_epoch(self, epoch, result) -> None:
+        _tell(self.run.observers, "after_epoch", epoch, self.now(result, result.state))
+
+    def pause(self, state) -> None:
+        _tell(self.run.observers, "pause", self.now(state=state))
+
+    def stopped(self, state) -> None:
+        _tell(self.run.observers, "stopped", self.now(state=state))
