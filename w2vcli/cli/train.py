@@ -318,58 +318,35 @@ def train(
         raise click.UsageError("--checkpoint-every: give --checkpoint DIR too")
     if corpus is None and not resume:
         raise click.UsageError("Missing argument 'CORPUS'")
-    inputs = [("CORPUS", corpus), ("--eval-analogies", eval_analogies)]
-    inputs += [("--init-vectors", init_vectors), ("--read-vocab", settings["read_vocab"])]
-    inputs.append(("--keep", settings["keep"]))
-    files = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
-    planned = plan_with_provenance(files, "--output", inputs, outputs.fmt == "binary")
-    check_model_dirs(
-        {"--save-model": outputs.save_model, "--checkpoint": checkpoint or resume},
-        planned,
-        from_model,
-    )
+    inputs = {"CORPUS": corpus, "--eval-analogies": eval_analogies, "--init-vectors": init_vectors}
+    inputs.update({"--read-vocab": settings["read_vocab"], "--keep": settings["keep"]})
+    planned = _plan(outputs, inputs, checkpoint or resume, from_model)
     recorder = None
     if snapshots and not dry_run:
         from ..training.snapshots import Recorder, parse_every
 
         recorder = Recorder(snapshots, parse_every(snapshot_every), snapshot_top, _words(watch))
-    if not resume:
-        init = load_vectors(init_vectors) if init_vectors else None
-        if init is not None:
-            init.path = init_vectors
-        start = start_of(from_model, update_vocab, init, freeze_init)
-    quiet = quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None
-    talk = Talk(quiet)
+    start = start or start_of(from_model, update_vocab, _init(init_vectors), freeze_init)
+    talk = Talk(quiet or sys.stderr is None or getattr(sys.stderr, "stream", True) is None)
     watching = Watch(_words(watch), eval_analogies, outputs.vectors, talk.write)
-    corpus_source = None
-    if corpus is not None:
-        corpus_source = source(
-            corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"
-        )
+    dask = dict(engine=engine, scheduler=scheduler, workers=workers, sync=sync, merge=merge)
+    command = shlex.join(["w2v", *ctx.meta["w2v.argv"]])
     run = talk.run = settle(
-        corpus_source,
+        source(corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"),
         name=input_name(corpus) if corpus is not None else None,
         start=start,
         checkpoint=checkpoint,
         checkpoint_every=every,
-        engine=engine,
-        scheduler=scheduler,
-        workers=workers,
-        sync=sync,
-        merge=merge,
         snapshots=recorder,
         observers=[talk, *([watching] if watching.wanted else [])],
-        record={"command": shlex.join(["w2v", *ctx.meta["w2v.argv"]]), "outputs": outputs.record()},
+        record={"command": command, "outputs": outputs.record()},
         output_vectors=outputs.vectors,
         caller="resume" if resume else "train",
+        **dask,
         **_given(ctx, settings),
     )
     if dry_run:  # read and count, say what the run would hold, allocate nothing
-        found = pipeline.survey_run(run)
-        notes = corpus_notes(found.corpus, found.config.max_types)
-        for line in [*notes, read_line(found), memory_line(found) + "; not trained (--dry-run)"]:
-            say(line)
-        return
+        return talk.survey(pipeline.survey_run(run))
     try:
         model = pipeline.train_run(run)
     finally:
@@ -379,14 +356,7 @@ def train(
 
         save(model, outputs.save_model, "--save-model")
     _write_vectors(model, planned, outputs, outputs.save_model or checkpoint or resume)
-    losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
-    who = f"{model.threads} Dask workers" if run.engine else f"{model.threads} threads"
-    say(
-        f"vocabulary {len(model.vocab):,} words, {model.words:,} words trained in "
-        f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {who}, "
-        f"compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
-        quiet,
-    )
+    talk.summary(model, run)
 
 
 def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, flags: dict):
@@ -407,6 +377,25 @@ def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, fla
         raise click.UsageError("--snapshot-every: give --snapshots DIR too")
     if snapshots and resume:
         raise click.UsageError("--snapshots: not with --resume (record a run from its start)")
+
+
+def _plan(outputs: Outputs, inputs: dict, checkpoint, from_model) -> dict:
+    """The files the run writes, checked before any work against its `inputs` ({option:
+    path}) and each other; and the model directories it writes."""
+    files = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
+    planned = plan_with_provenance(files, "--output", list(inputs.items()), outputs.fmt == "binary")
+    directories = {"--save-model": outputs.save_model, "--checkpoint": checkpoint}
+    check_model_dirs(directories, planned, from_model)
+    return planned
+
+
+def _init(path: str | None):
+    """--init-vectors' Vectors, what was repaired in them said, named as given."""
+    if not path:
+        return None
+    init = load_vectors(path)
+    init.path = path
+    return init
 
 
 def _given(ctx, settings: dict) -> dict:
@@ -487,6 +476,22 @@ class Talk(Observer):
 
     def close(self) -> None:
         self.bar.close()
+
+    def survey(self, found) -> None:
+        """What --dry-run says: what reading found, and what the run would hold."""
+        notes = corpus_notes(found.corpus, found.config.max_types)
+        for line in [*notes, read_line(found), memory_line(found) + "; not trained (--dry-run)"]:
+            say(line)
+
+    def summary(self, model, run) -> None:
+        losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
+        who = f"{model.threads} Dask workers" if run.engine else f"{model.threads} threads"
+        say(
+            f"vocabulary {len(model.vocab):,} words, {model.words:,} words trained in "
+            f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {who}, "
+            f"compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
+            self.quiet,
+        )
 
 
 def start_lines(run, model) -> list:
