@@ -33,7 +33,7 @@ def example_fn(arch, loss, cbow_mean=1):
     target = 2
 
     def f(w_in, w_out, alpha):
-        m = arrays.Model(
+        m = arrays.Shared(
             w_in,
             w_out,
             loss,
@@ -140,7 +140,7 @@ def test_hierarchical_softmax_is_a_distribution_over_the_words():
     h = w_in[4]  # skip-gram: the input word's vector
     probabilities = []
     for target in range(V):
-        m = arrays.Model(
+        m = arrays.Shared(
             w_in,
             w_out,
             arrays.HS,

@@ -91,7 +91,7 @@ def test_the_noise_table_follows_the_exponent(small_corpus, exponent):
     config = TrainConfig(ns_exponent=exponent, threads=1).validate()
     vocab, ids = vocab_and_ids(read_corpus(str(small_corpus)), config)
     trainer = Trainer(vocab, ids, config)
-    accept, alias = trainer.model.noise_accept.astype(np.float64), trainer.model.noise_alias
+    accept, alias = trainer.shared.noise_accept.astype(np.float64), trainer.shared.noise_alias
     n = len(accept)
     drawn = accept / n  # each slot's own share, and what it gives to its alias
     np.add.at(drawn, alias, (1 - accept) / n)

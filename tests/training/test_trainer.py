@@ -111,4 +111,4 @@ def test_initial_vectors(corpus, monkeypatch):
     assert w_in.min() >= -1 / 20 and w_in.max() < 1 / 20
     assert w_in.min() < -0.95 / 20 and w_in.max() > 0.95 / 20  # the whole range is used
     assert abs(w_in.mean()) < 0.02 / 20 and w_in.std() == pytest.approx(1 / 20 / 3**0.5, rel=0.05)
-    assert not trainer.w_out.any() and not trainer.model.w_in[:, 20:].any()
+    assert not trainer.w_out.any() and not trainer.shared.w_in[:, 20:].any()

@@ -147,7 +147,7 @@ class Lesson:
         noise = tables.noise_distribution(counts, 0.75)
         accept, alias = tables.alias_table(noise)
         kind = {"softmax": arrays.SOFTMAX, "hs": arrays.HS, "ns": arrays.NS}[c["loss"]]
-        self.model = arrays.Model(
+        self.model = arrays.Shared(
             self.w_in, self.w_out, kind, accept, alias, codes, points, lengths,
             np.zeros(v, np.uint8), 1, 0,
         )  # fmt: skip

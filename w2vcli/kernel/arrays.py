@@ -2,8 +2,8 @@
 that select the architecture and the loss. Importing this does not import Numba, so that
 training with the prebuilt kernel (w2vcli.kernel.native) never loads it.
 
-Arrays travel in two NamedTuples (Numba compiles them to plain structs): `Model`, shared
-by all threads, and `Scratch`, each thread's own buffers.
+Arrays travel in two NamedTuples (Numba compiles them to plain structs): `Shared`, by all
+threads, and `Scratch`, each thread's own buffers.
 """
 
 from typing import NamedTuple
@@ -22,7 +22,7 @@ HOT_TREE_NODES = 64
 HOT_NOISE_WORDS = 512
 
 
-class Model(NamedTuple):
+class Shared(NamedTuple):
     w_in: np.ndarray  # (V, N) input vectors
     w_out: np.ndarray  # (V, N) output vectors, or (V-1, N) inner nodes for hs
     loss_kind: int  # NS, HS or SOFTMAX
@@ -58,7 +58,7 @@ class Scratch(NamedTuple):
 # point (w2vcli.kernel.native) declares and checks. REAL is the model's float type: float32, or
 # float64 in tests of the JIT kernel.
 REAL = "real"
-MODEL_ARRAYS = {
+SHARED_ARRAYS = {
     "w_in": (REAL, 2),
     "w_out": (REAL, 2),
     "noise_accept": (np.float32, 1),
@@ -85,8 +85,8 @@ SCRATCH_ARRAYS = {
     "hot_base": (REAL, 2),
     "sentence": (np.int32, 1),
 }
-MODEL_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows")  # int64 arguments of the C entry
-assert [f for f in Model._fields if f not in MODEL_SCALARS] == list(MODEL_ARRAYS)
+SHARED_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows")  # int64 arguments of the C entry
+assert [f for f in Shared._fields if f not in SHARED_SCALARS] == list(SHARED_ARRAYS)
 assert list(Scratch._fields) == list(SCRATCH_ARRAYS)
 
 
@@ -107,7 +107,7 @@ def private_array(n: int, dtype) -> np.ndarray:
 
 
 def make_scratch(
-    model: Model, window: int, negative: int, seed: int = 1, hot_rows: int = 0, batch: int = 1
+    model: Shared, window: int, negative: int, seed: int = 1, hot_rows: int = 0, batch: int = 1
 ) -> Scratch:
     n, real = model.w_in.shape[1], model.w_in.dtype
     hot_rows = min(hot_rows, model.w_out.shape[0])

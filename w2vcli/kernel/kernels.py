@@ -12,7 +12,7 @@ tests/test_kernels.py differentiates exactly the code that trains.
 The sigmoid is computed, not looked up: word2vec C's 1000-entry table is off by up to
 0.006 and would fail the gradient check. (An interpolated table measured no faster.)
 
-The arrays come in the two NamedTuples of w2vcli.kernel.arrays: `m` is a Model, shared by all
+The arrays come in the two NamedTuples of w2vcli.kernel.arrays: `m` is a Shared, by all
 threads, `s` a Scratch, each thread's own.
 """
 
@@ -30,7 +30,7 @@ from .arrays import CBOW, HS, NS
 # No nnan/ninf: the divergence check relies on NaN and inf propagating.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 # The training entry point runs without Numba's reference counting (`_nrt=False`): passing
-# the Model and Scratch tuples down increfs and decrefs every array in them for each
+# the Shared and Scratch tuples down increfs and decrefs every array in them for each
 # training example, and those atomic operations cost 30 % of one thread's time and most of
 # a second thread's. So the kernels allocate nothing; all buffers come in Scratch.
 jit = njit(cache=True, nogil=True, fastmath=FASTMATH, _nrt=False)

@@ -60,19 +60,19 @@ from ..io.trust import (
 )
 from .arrays import (
     CORPUS_ARRAYS,
-    MODEL_ARRAYS,
-    MODEL_SCALARS,
     REAL,
     SCRATCH_ARRAYS,
-    Model,
+    SHARED_ARRAYS,
+    SHARED_SCALARS,
     Scratch,
+    Shared,
 )
 
 SYMBOL = "w2v_train_batch"
-# The C function's array arguments, in its order (Model's arrays, the corpus and keep_prob,
+# The C function's array arguments, in its order (Shared's arrays, the corpus and keep_prob,
 # Scratch's arrays), and their element types, all as w2vcli.kernel.arrays states them; the kernel
 # is built for float32: the build declares these types, every call checks them.
-ARRAYS = {**MODEL_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
+ARRAYS = {**SHARED_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
 ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
 # What the build child runs (`python -I -c BOOTSTRAP PACKAGE LIBRARY CC PATH...`). It
@@ -304,7 +304,7 @@ def _wrap(function):
     function.restype = ctypes.c_double
     function.argtypes = (
         [ctypes.c_void_p] * (len(ARRAY_DTYPES) + 2)
-        + [ctypes.c_int64] * (len(MODEL_SCALARS) + 4)
+        + [ctypes.c_int64] * (len(SHARED_SCALARS) + 4)
         + [ctypes.c_double]
     )
 
@@ -317,7 +317,7 @@ def _wrap(function):
             *[a.ctypes.data for a in arrays],
             sizes.ctypes.data,
             results.ctypes.data,
-            *[getattr(m, name) for name in MODEL_SCALARS],
+            *[getattr(m, name) for name in SHARED_SCALARS],
             start,
             end,
             arch,
@@ -351,7 +351,7 @@ def build(path, cc: str) -> None:
         *pointer,
         types.CPointer(types.int64),
         types.CPointer(types.float64),
-        *[types.int64] * (len(MODEL_SCALARS) + 4),
+        *[types.int64] * (len(SHARED_SCALARS) + 4),
         types.float64,
     )
 
@@ -397,7 +397,7 @@ def build(path, cc: str) -> None:
         def vector(pointer, k):
             return carray(pointer, sizes[2 * k])
 
-        m = Model(
+        m = Shared(
             matrix(w_in, 0),
             matrix(w_out, 1),
             loss_kind,

@@ -117,7 +117,7 @@ def initialise(run) -> None:
         }
     elif isinstance(start, InitVectors):
         init = start.vectors
-        found = copy_vectors(init, trainer.w_in, trainer.model.frozen, vocab.words, start.freeze)
+        found = copy_vectors(init, trainer.w_in, trainer.shared.frozen, vocab.words, start.freeze)
         run.extra["init_vectors"] = {
             "path": getattr(init, "path", None),
             "words": len(init),
@@ -128,9 +128,9 @@ def initialise(run) -> None:
         copy_rows(trainer.w_in, start.model.vectors.matrix)
         copy_rows(trainer.w_out, start.model.output)
         if start.model.frozen is not None:
-            trainer.model.frozen[:] = start.model.frozen
+            trainer.shared.frozen[:] = start.model.frozen
     model = Model(Vectors(vocab.words, trainer.w_in), trainer.w_out, vocab, config, run.corpus)
-    frozen = trainer.model.frozen
+    frozen = trainer.shared.frozen
     model.frozen = frozen if frozen.any() else None
     if isinstance(start, Checkpoint):
         model.state, model.epoch_losses = start.model.state, list(start.model.epoch_losses)

@@ -183,7 +183,7 @@ class Trainer:
             )
         w_in, w_out = init_weights(len(vocab), config)
         self.w_in, self.w_out = w_in[:, : config.dim], w_out[:, : config.dim]
-        self.model = arrays.Model(
+        self.shared = arrays.Shared(
             w_in,
             w_out,
             LOSSES[config.loss],
@@ -214,7 +214,7 @@ class Trainer:
         if not isinstance(ids, np.ndarray):  # a DiskIds: this batch read from its file
             ids, start, end = ids[start:end], 0, end - start
         return self.kernel(
-            self.model,
+            self.shared,
             ids,
             start,
             end,
@@ -229,7 +229,7 @@ class Trainer:
         """A thread's own arrays (random state, hidden layer...), seeded with `seed`."""
         c = self.config
         negative = c.negative if c.loss == "ns" else 0
-        return arrays.make_scratch(self.model, c.window, negative, seed, hot_rows(c), BATCH_WORDS)
+        return arrays.make_scratch(self.shared, c.window, negative, seed, hot_rows(c), BATCH_WORDS)
 
     def compile(self, prebuilt: bool = True, on_build=None) -> float:
         """Load the prebuilt kernel (w2vcli.kernel.native, built on first use, after `on_build()`),
