@@ -3,6 +3,7 @@ ignored when stale, refused when it belongs to another file or is damaged."""
 
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,3 +116,17 @@ def test_words_are_found_by_binary_search_as_a_dictionary_finds_them(tmp_path):
         assert missing not in rows and rows.get(missing) is None
     limited = load_index(str(path), limit=3).rows
     assert [w in limited for w in words] == [i < 3 for i in range(len(words))]
+
+
+def test_a_folder_of_other_files_where_the_index_goes_is_refused_not_replaced(vectors):
+    folder = Path(f"{vectors}.index")
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep\n")
+    result = w2v("index", vectors)
+    assert result.exit_code == 1 and "is not an index folder" in result.output
+    assert (folder / "notes.txt").read_text() == "keep\n"
+    (folder / "notes.txt").unlink()  # an empty folder is taken, and the index written whole
+    assert w2v("index", vectors).exit_code == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["unit.npy", "words.txt", "sorted.txt", "sorted.npy", "source.json"]
+    )

@@ -158,10 +158,10 @@ def _draw_frames(points, labels, groups, queries, captions, title, families) -> 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .plot import LABEL_OFFSET, _colours, _quiet_font_manager, _spread_labels
+    from .plot import LABEL_OFFSET, colours_for, quiet_font_manager, spread_labels
 
     n = len(labels)
-    colours = _colours(max(groups) + 1)
+    colours = colours_for(max(groups) + 1)
     colour = [colours[g] if queries else "0.2" for g in groups]
     is_query = np.arange(n) < queries
     pngs = []
@@ -197,13 +197,13 @@ def _draw_frames(points, labels, groups, queries, captions, title, families) -> 
             for i, text in enumerate(labels)
         ]
         bottom = fig.text(0.5, 0.01, "", ha="center", fontsize=9, parse_math=False)
-        with warnings.catch_warnings(), _quiet_font_manager():
+        with warnings.catch_warnings(), quiet_font_manager():
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
             for frame, text in zip(points, captions, strict=True):
                 dots.set_offsets(frame[:n])
                 for i, t in enumerate(texts):
                     t.xy, t.xyann = frame[i], LABEL_OFFSET
-                _spread_labels(fig, texts)  # each frame's labels apart, as w2v plot's
+                spread_labels(fig, texts)  # each frame's labels apart, as w2v plot's
                 if outs is not None:
                     outs.set_offsets(frame[n:])
                     for i, line in enumerate(lines):

@@ -216,7 +216,7 @@ def draw(
     from matplotlib.figure import Figure
 
     points, groups = projection.points, np.array(selection.groups)
-    colours = _colours(max(groups) + 1 if len(groups) else 1)
+    colours = colours_for(max(groups) + 1 if len(groups) else 1)
     with rc_context():
         # matplotlib reads a matplotlibrc from the working directory (it could turn on
         # usetex, which runs LaTeX on the words): none of it applies here.
@@ -257,9 +257,9 @@ def draw(
             ax.set_xticks([])
             ax.set_yticks([])
         ax.margins(0.08)
-        with warnings.catch_warnings(), _quiet_font_manager():
+        with warnings.catch_warnings(), quiet_font_manager():
             warnings.filterwarnings("ignore", message="Glyph .* missing from")  # said once
-            shifts = _spread_labels(fig, texts)
+            shifts = spread_labels(fig, texts)
             for i, (text, shift) in enumerate(zip(texts, shifts, strict=True)):
                 if np.hypot(*shift) >= 6:  # moved away from its point: a thin line to it
                     colour = text.get_color()
@@ -273,7 +273,7 @@ def draw(
             fig.savefig(f, format=fmt, dpi=DPI, metadata=_metadata(fmt))
 
 
-def _spread_labels(fig, texts: list) -> np.ndarray:
+def spread_labels(fig, texts: list) -> np.ndarray:
     """Move overlapping labels apart, each pair along the axis where they overlap least,
     and keep them inside the axes, until none overlap or the rounds allowed by
     SPREAD_PAIRS are done; returns how far each moved, in points (n, 2). (The lines from
@@ -322,7 +322,7 @@ def _spread_labels(fig, texts: list) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def _quiet_font_manager():
+def quiet_font_manager():
     """No "findfont: Failed to find font weight bold" for a CJK font with one weight."""
     logger = logging.getLogger("matplotlib.font_manager")
     level = logger.level
@@ -333,7 +333,7 @@ def _quiet_font_manager():
         logger.setLevel(level)
 
 
-def _colours(n: int) -> list:
+def colours_for(n: int) -> list:
     from matplotlib import colormaps
 
     cmap = colormaps["tab10" if n <= 10 else "tab20"]

@@ -13,21 +13,21 @@ map into memory instead of reading, so that asking a big file starts at once.
   the shape, so that an index of another file, or of an older version of this one, is
   known (a file moved with its index keeps its size and time, and its index).
 
-The folder is written beside it under a temporary name and renamed into place, so a
-half-written index is never used. A query finds the index by the vectors file's name and
+The folder is written beside it under a temporary name and put in place whole
+(w2vcli.io.dirs), so a half-written index is never used; only a folder of an index's
+files is ever replaced. A query finds the index by the vectors file's name and
 uses it only while it is current; when the vectors file has changed since, it says so and
 reads the file.
 """
 
 import json
 import os
-import shutil
-import tempfile
 import warnings
 
 import numpy as np
 
 from ..errors import W2VError, W2VWarning
+from ..io import dirs
 from .vectors import Vectors
 
 SUFFIX = ".index"
@@ -44,48 +44,44 @@ def _source(path: str) -> dict:
     return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
 
 
+FILES = ("unit.npy", "words.txt", "sorted.txt", "sorted.npy", "source.json")
+
+
 def write_index(vecs: Vectors, vectors_path: str) -> str:
     """Write the index of the vectors file `vectors_path`, whose vectors are `vecs`
-    (unit-normalised here, in place); returns the index folder's path."""
+    (unit-normalised here, in place); returns the index folder's path. It is written whole
+    (io.dirs.staged); only a folder holding an index's files is replaced."""
     target = index_path(vectors_path)
+
+    def ours(folder: str) -> bool:
+        return set(os.listdir(folder)) <= set(FILES)
+
+    try:
+        if os.path.islink(target):  # a name w2v chose: never written through a link
+            raise W2VError(target)
+        real = dirs.check_target(target, "PATH.index", ours, "an index")
+    except W2VError:
+        raise W2VError(f"{target}: exists and is not an index folder; remove it first") from None
     source = _source(vectors_path)
     vecs.normalize()
-    parent = os.path.dirname(os.path.abspath(target))
+    encoded = [w.encode() for w in vecs.words]
+    order = sorted(range(len(encoded)), key=encoded.__getitem__)
+    meta = {
+        "format": FORMAT,
+        "path": os.path.abspath(vectors_path),
+        "source": source,
+        "words": len(vecs),
+        "dim": vecs.matrix.shape[1],
+    }
     try:
-        tmp = tempfile.mkdtemp(prefix=".w2v-index-", dir=parent)
-    except OSError as e:
-        raise W2VError(f"{target}: cannot write the index there ({e.strerror or e})") from None
-    try:
-        np.save(os.path.join(tmp, "unit.npy"), vecs.matrix, allow_pickle=False)
-        encoded = [w.encode() for w in vecs.words]
-        order = sorted(range(len(encoded)), key=encoded.__getitem__)
-        with open(os.path.join(tmp, "words.txt"), "wb") as f:
-            f.write(b"\n".join(encoded) + b"\n")
-        with open(os.path.join(tmp, "sorted.txt"), "wb") as f:
-            f.write(b"\n".join(encoded[i] for i in order) + b"\n")
-        np.save(os.path.join(tmp, "sorted.npy"), np.array(order, np.int64), allow_pickle=False)
-        meta = {
-            "format": FORMAT,
-            "path": os.path.abspath(vectors_path),
-            "source": source,
-            "words": len(vecs),
-            "dim": vecs.matrix.shape[1],
-        }
-        with open(os.path.join(tmp, "source.json"), "w") as f:
-            json.dump(meta, f)
-        old = None
-        if os.path.isdir(target) and not os.path.islink(target):
-            old = tempfile.mkdtemp(prefix=".w2v-index-old-", dir=parent)
-            os.replace(target, os.path.join(old, "index"))
-        elif os.path.lexists(target):
-            raise W2VError(f"{target}: exists and is not an index folder; remove it first")
-        os.replace(tmp, target)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
+        with dirs.staged(real) as tmp:
+            np.save(os.path.join(tmp, "unit.npy"), vecs.matrix, allow_pickle=False)
+            dirs.write_file(tmp, "words.txt", b"\n".join(encoded) + b"\n")
+            dirs.write_file(tmp, "sorted.txt", b"\n".join(encoded[i] for i in order) + b"\n")
+            np.save(os.path.join(tmp, "sorted.npy"), np.array(order, np.int64), allow_pickle=False)
+            dirs.write_file(tmp, "source.json", json.dumps(meta).encode())
     except OSError as e:
         raise W2VError(f"{target}: cannot write the index ({e.strerror or e})") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
