@@ -421,7 +421,7 @@ def main():
         "(Numba compiling it, the C compiler linking it) in the warm-up run with empty caches "
         "/ the most any measured run spent loading it. peak RSS: ru_maxrss of the process. "
         "analogy: 3CosAdd over the 30,000 most frequent words by `w2v evaluate` (which "
-        "tests/test_evaluate.py holds to gensim's evaluate_word_analogies), coverage = "
+        "tests/vectors/test_evaluate.py holds to gensim's evaluate_word_analogies), coverage = "
         "questions answered; ws353 ρ: Spearman on WordSim-353.",
     ]
     if scaled:

@@ -8,7 +8,7 @@
    train en-mix --threads 2` on one machine; word2vec C's defaults otherwise, seeds 1 to
    --seeds; analogy accuracy (questions-words, 30,000 most frequent words) and
    WordSim-353 Spearman of each, and the whole run's seconds.
-2. Simulated: N workers (--workers) in one process (w2vcli.engines.LocalWorkers, the
+2. Simulated: N workers (--workers) in one process (w2vcli.engines.LocalEngine's workers, the
    arithmetic of N machines that sync, run one after another), for the sync rules
    schedule + sum (w2v's default for 2 workers), schedule + capped (its default for
    more), schedule + mean (pWord2Vec's), all + sum, and epoch + mean (Spark MLlib's
@@ -113,7 +113,7 @@ def measured_dask(tmp: Path, prepared: Path, seeds: int) -> list:
 def simulated(prepared: Path, counts: list) -> tuple:
     import w2vcli
     from w2vcli.config import TrainConfig
-    from w2vcli.engines import LocalWorkers
+    from w2vcli.engines import LocalEngine, LocalWorkers
     from w2vcli.text.prepared import load_prepared
     from w2vcli.training.distributed import ROUND_BATCHES, Worker, train_parallel
     from w2vcli.vectors.vectors import Vectors
@@ -128,7 +128,7 @@ def simulated(prepared: Path, counts: list) -> tuple:
     for n in counts:
         for sync, merge in RULES:
             log(f"simulated: {n} workers, {sync} + {merge}")
-            group = [Worker(str(prepared), config, ROUND_BATCHES, p, n) for p in range(n)]
+            group = LocalEngine(n).start(Worker, str(prepared), config, ROUND_BATCHES).workers
             t0 = time.perf_counter()
             result = train_parallel(LocalWorkers(group), config, vocab.counts, sync, merge)
             seconds = time.perf_counter() - t0

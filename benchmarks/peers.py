@@ -95,7 +95,7 @@ def count(corpus: str, min_count: int) -> dict:
 
 def evaluate(vectors: str, questions: str, wordsim: str) -> dict:
     """3CosAdd over the 30,000 most frequent words, and Spearman, by `w2v evaluate`, whose
-    numbers tests/test_evaluate.py holds to gensim's within 0.1 points (and it takes
+    numbers tests/vectors/test_evaluate.py holds to gensim's within 0.1 points (and it takes
     seconds where gensim's evaluate_word_analogies takes a minute)."""
     import subprocess
 

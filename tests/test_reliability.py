@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from tests.paths import ROOT, SAMPLES
 from w2vcli.cli import cli
 from w2vcli.errors import CorpusError, VectorsFormatError, W2VError
-from w2vcli.io import files
+from w2vcli.io import files, streams
 from w2vcli.text import corpus
 from w2vcli.text.corpus import LINE_END, read_corpus
 from w2vcli.vectors import formats
@@ -76,7 +76,7 @@ def test_unreadable_corpus(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(corpus, "open", denied, raising=False)  # root ignores chmod
+    monkeypatch.setattr(streams, "open", denied, raising=False)  # root ignores chmod
     result = run("train", path, "-o", tmp_path / "v.txt")
     assert "permission denied" in one_line_error(result)
     assert only_files(tmp_path) == {"c.txt"}

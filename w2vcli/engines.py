@@ -26,9 +26,8 @@ ENGINES = ("local", "dask")
 
 
 def engine(kind: str = "local", scheduler: str | None = None, workers: int | None = None):
-    """The engine of --engine `kind`: "local", this process (`workers` of them, for the
-    stateful workers it starts), or "dask", the cluster at `scheduler`, else a local one of
-    `workers` processes (the cores by default)."""
+    """The engine of --engine `kind`: "local", this process, or "dask", the cluster at
+    `scheduler`, else a local one of `workers` processes (the cores by default)."""
     if kind not in ENGINES:
         raise W2VError(f"--engine {kind}: give one of {', '.join(ENGINES)}")
     if kind == "dask":

@@ -14,7 +14,7 @@ import w2vcli
 from tests.paths import SAMPLES
 from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
-from w2vcli.engines import LocalWorkers
+from w2vcli.engines import LocalEngine
 from w2vcli.errors import W2VError
 from w2vcli.text.prepared import load_prepared, prepare
 from w2vcli.training.distributed import Worker, merged, synced_rows, train_parallel
@@ -88,10 +88,10 @@ def test_capped_keeps_independent_changes_and_shortens_agreeing_ones():
 
 def simulated(prepared: Path, workers: int, merge="sum", sync="schedule", **settings):
     config = TrainConfig(threads=1, dim=50, epochs=3, seed=1, **settings).validate()
-    group = [Worker(str(prepared), config, 2, part, workers) for part in range(workers)]
+    group = LocalEngine(workers).start(Worker, str(prepared), config, 2)
     vocab = load_prepared(prepared).vocab
-    result = train_parallel(LocalWorkers(group), config, vocab.counts, sync, merge)
-    return group, result
+    result = train_parallel(group, config, vocab.counts, sync, merge)
+    return group.workers, result
 
 
 def test_simulated_workers_agree_and_learn_as_one_machine(prepared):

@@ -358,3 +358,44 @@ def test_model_directories_that_would_collide_are_refused_before_training(tmp_pa
     result = run("train", first, "--checkpoint", tmp_path / "c", "--checkpoint-every", "x")
     assert result.exit_code == 1 and "a duration such as" in result.output
     assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_dry_run_refuses_what_the_run_would_refuse(small_corpus):
+    """--dry-run stops after the vocabulary, whose plan is checked there: a run that
+    cannot train is refused by the dry run too."""
+    result = run("train", small_corpus, "--dry-run", "--sample", "1e-12")
+    assert result.exit_code == 1 and "--sample 1e-12 keeps no word" in result.output
+
+
+def test_resume_messages_name_the_checkpoint_as_given(tmp_path, small_corpus, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    checkpoint_after(small_corpus, "ck", 1, epochs=3, threads=1, dim=16, min_count=2)
+    other = tmp_path / "other.txt"
+    other.write_text("not the corpus\n" * 10)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for corpus, message in [
+        (other, "not the corpus the run in ck trained on"),
+        (fifo, "not the corpus the run in ck trained on"),  # refused before it is opened
+    ]:
+        result = run("train", corpus, "--resume", "ck", "-o", "v.txt", "-q")
+        assert result.exit_code == 1 and message in result.output, result.output
+    result = run("train", "--resume", "ck", "--dim", "50", "-o", "v.txt", "-q")
+    assert result.exit_code == 1 and "--resume ck: its run has --dim 16" in result.output
+
+
+def test_a_resumed_run_says_what_the_run_it_finishes_started_from(tmp_path, small_corpus):
+    write_vectors(tmp_path / "pre.txt", ["the", "of", "and"], 12)
+    settings = dict(epochs=3, threads=1, dim=12, min_count=2)
+    with pytest.raises(Stop):
+        w2vcli.train(
+            small_corpus,
+            checkpoint=tmp_path / "ck",
+            on_epoch=stopped_after(1),
+            init_vectors=tmp_path / "pre.txt",
+            **settings,
+        )
+    result = run("train", "--resume", tmp_path / "ck", "-o", tmp_path / "v.txt")
+    assert result.exit_code == 0, result.output
+    assert "resuming after epoch 1 of 3" in result.output
+    assert "--init-vectors: 3 of the" in result.output and "pre.txt" in result.output

@@ -64,12 +64,13 @@ def load_for_answers(path: str, inputs: list = (), limit: int | None = None):
 
 
 def load_unit(path: str, limit: int | None = None):
-    """The unit vectors of `path`: from its index (`w2v index`, mapped into memory) while
-    it is current, else read and normalised in place (answers need no other vectors)."""
-    from ..vectors.index import load_index
+    """The unit vectors of `path` ('-' for stdin): from its index (`w2v index`) while it
+    is current, else read (what was repaired said) and normalised in place."""
+    from ..vectors.index import load_unit
 
-    indexed = load_index(path, limit) if path != "-" else None
-    return indexed or load_vectors(path, limit).normalize()
+    if path == "-":
+        return load_vectors(path, limit).normalize()
+    return load_unit(path, limit, lambda: load_vectors(path, limit))
 
 
 def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
@@ -91,12 +92,11 @@ def plan(outputs: dict, inputs: list, binary: bool = False) -> dict:
 def plan_with_provenance(outputs: dict, key: str, inputs: list, binary: bool, wanted=True):
     """plan() the outputs, and with them (`wanted`) the provenance file beside the vectors
     file outputs[key] where it can go: planned together, so that no two are one file."""
-    from ..io.files import plan_output
-
-    companion = provenance_file(plan_output(outputs[key], key)) if wanted else None
-    if companion:
-        outputs = {**outputs, "provenance": companion}
-    return plan(outputs, inputs, binary)
+    planned = plan(outputs, inputs, binary)
+    companion = provenance_file(planned[key]) if wanted else None
+    if companion:  # (a file: planning it again opens nothing)
+        planned = plan({**outputs, "provenance": companion}, inputs, binary)
+    return planned
 
 
 def provenance_file(output) -> str | None:

@@ -46,15 +46,6 @@ def parse_duration(text: str | None, option: str) -> float | None:
     return float(match[1]) * SECONDS[match[2]]
 
 
-def given_settings(ctx, settings: dict) -> dict:
-    """The training settings given on the command line (or by environment), not defaulted."""
-    return {
-        name: value
-        for name, value in settings.items()
-        if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
-    }
-
-
 @dataclass
 class Outputs:
     """What `w2v train` writes."""
@@ -308,7 +299,15 @@ def train(
     from ..training.watch import Watch
 
     ctx = click.get_current_context()
-    _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, locals())
+    given_with_resume = {
+        "--update-vocab": update_vocab,
+        "--init-vectors": init_vectors,
+        "--freeze-init": freeze_init,
+        "--checkpoint": checkpoint,
+        "--dry-run": dry_run,
+        "--from": from_model,
+    }
+    _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, given_with_resume)
     start = checkpoint_start(resume) if resume else None
     outputs = Outputs(output, fmt, output_vectors, save_vocab, save_model)
     if resume:
@@ -360,16 +359,10 @@ def train(
 
 
 def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, flags: dict):
-    """The flags that cannot go together, refused as usage errors before anything else."""
-    for option, name in [
-        ("--update-vocab", "update_vocab"),
-        ("--init-vectors", "init_vectors"),
-        ("--freeze-init", "freeze_init"),
-        ("--checkpoint", "checkpoint"),
-        ("--dry-run", "dry_run"),
-        ("--from", "from_model"),
-    ]:
-        if flags[name] and resume:
+    """The flags that cannot go together, refused as usage errors before anything else
+    (`flags`: {option: value} of those that cannot go with --resume)."""
+    for option, value in flags.items():
+        if value and resume:
             raise click.UsageError(f"{option}: not with --resume, which finishes a run as it was")
     if dry_run and from_model:
         raise click.UsageError("--dry-run: not with --from")
@@ -495,9 +488,8 @@ class Talk(Observer):
 
 
 def start_lines(run, model) -> list:
-    """What the run starts from, if not from scratch: a checkpoint, a model, vectors."""
-    from ..training.start import FromModel, InitVectors
-
+    """What the run starts from, if not from scratch: a checkpoint, a model, vectors (a
+    resumed run: what the run it finishes started from)."""
     lines = []
     state = model.state
     if state is not None and state.words:
@@ -507,19 +499,20 @@ def start_lines(run, model) -> list:
             else f"after epoch {state.epochs_done}"
         )
         lines.append(f"resuming {where} of {model.config.epochs} ({state.words:,} words trained)")
-    if isinstance(run.start, FromModel):
-        saved = len(run.start.model.vocab)
-        lines.append(
-            f"training on a saved model of {saved:,} words; {len(model.vocab) - saved:,} words "
-            "added"
-        )
-    if isinstance(run.start, InitVectors):
-        init = run.extra["init_vectors"]
-        frozen = ", frozen" if init["frozen"] else ""
-        lines.append(
-            f"--init-vectors: {init['found']:,} of the {len(model.vocab):,} words start from "
-            f"{init['path']}{frozen}"
-        )
+    try:  # a resumed run's come from its model.json, which anyone may have edited
+        if start := run.extra.get("from"):
+            lines.append(
+                f"training on a saved model of {start['vocabulary']:,} words; "
+                f"{start['added_words']:,} words added"
+            )
+        if init := run.extra.get("init_vectors"):
+            frozen = ", frozen" if init["frozen"] else ""
+            lines.append(
+                f"--init-vectors: {init['found']:,} of the {len(model.vocab):,} words start "
+                f"from {init['path']}{frozen}"
+            )
+    except (KeyError, TypeError, ValueError):
+        pass
     return lines
 
 

@@ -20,6 +20,8 @@ import tempfile
 from ..errors import W2VError
 from .files import signals_held, written
 
+MAX_JSON_BYTES = 64 << 20  # a directory's description (model.json, prepared.json)
+
 
 def check_target(path: str, option: str, ours, what: str, error=W2VError) -> str:
     """Check, before any work, that a directory can be written at `path`: a new name in a
@@ -67,6 +69,15 @@ def write_file(directory: str, name: str, data: bytes) -> None:
     """A file of a staged directory, synced."""
     with open(os.path.join(directory, name), "wb") as f:
         f.write(data)
+        os.fsync(f.fileno())
+
+
+def write_array(directory: str, name: str, values) -> None:
+    """A .npy file of a staged directory (plain numbers, never pickled), synced."""
+    import numpy as np
+
+    with open(os.path.join(directory, name), "wb") as f:
+        np.save(f, values, allow_pickle=False)
         os.fsync(f.fileno())
 
 

@@ -44,6 +44,23 @@ MAGIC = {  # the first bytes of each compression format, and its reader
 }
 DECOMPRESSION_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error)
 COMPRESSED = (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
+OPENERS = {gzip.GzipFile: gzip.open, bz2.BZ2File: bz2.open, lzma.LZMAFile: lzma.open}
+
+
+def open_decompressed(path: str):
+    """The file `path` opened to read bytes, decompressed if its first bytes are those of
+    gzip, bzip2 or xz (then opened by the decompressor, which closes it when closed)."""
+    f = open(path, "rb")
+    try:
+        start = f.peek(8)[:8]
+    except BaseException:
+        f.close()
+        raise
+    reader = next((r for magic, r in MAGIC.items() if start.startswith(magic)), None)
+    if reader is None:
+        return f
+    f.close()
+    return OPENERS[reader](path, "rb")
 
 
 def decompressed(f):
@@ -52,7 +69,7 @@ def decompressed(f):
     seek; one that can neither is taken as it is."""
     if hasattr(f, "peek"):
         start = f.peek(8)[:8]
-    elif _seekable(f):
+    elif _can_seek(f):
         start = f.read(8)
         f.seek(0)
     else:
@@ -63,7 +80,7 @@ def decompressed(f):
     return f
 
 
-def _seekable(f) -> bool:
+def _can_seek(f) -> bool:
     try:
         return f.seekable()
     except (AttributeError, ValueError, OSError):

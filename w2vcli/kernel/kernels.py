@@ -7,7 +7,7 @@ hierarchical softmax. `hidden` is h, `grad_hidden` accumulates -eta * EH.
 
 Every output layer computes its loss and, with alpha > 0, applies its SGD update in the
 same pass. With alpha = 0 it only returns the loss: the gradient check in
-tests/test_kernels.py differentiates exactly the code that trains.
+tests/kernel/test_kernels.py differentiates exactly the code that trains.
 
 The sigmoid is computed, not looked up: word2vec C's 1000-entry table is off by up to
 0.006 and would fail the gradient check. (An interpolated table measured no faster.)
@@ -87,7 +87,7 @@ def sigmoid(x):
 
 
 # Cephes' expf: e^x = 2^n e^r with n = round(x / ln 2), |r| <= ln(2) / 2, e^r by a
-# polynomial. Relative error below 1e-7 (tests/test_kernels.py); unlike a call to the C
+# polynomial. Relative error below 1e-7 (tests/kernel/test_kernels.py); unlike a call to the C
 # library's expf it inlines, so the sigmoids of an example's rows are computed side by
 # side in vector registers (the calls took a fifth of hs training time).
 LOG2_E = 1.44269504088896341

@@ -20,7 +20,6 @@ from there (so rare types can be undercounted, never overcounted).
 """
 
 import contextlib
-import dataclasses
 import hashlib
 import itertools
 import math
@@ -35,7 +34,7 @@ import numpy as np
 from ..config import MAX_TYPES, TOKEN_BYTES, physical_memory
 from ..errors import CorpusError
 from ..io.files import check_input
-from ..io.streams import DECOMPRESSION_ERRORS, MAGIC, decompressed
+from ..io.streams import DECOMPRESSION_ERRORS, decompressed, open_decompressed
 
 # Ids in the corpus stream that are not words:
 LINE_END = -1  # after each line; no window crosses it
@@ -87,7 +86,7 @@ def open_corpus(path: str):
     first bytes) are decompressed."""
     check_input(path, "a corpus file")
     try:
-        f = open(path, "rb")
+        return open_decompressed(path)
     except FileNotFoundError:
         raise CorpusError(
             f"{path}: no such file; give the path of a tokenized text corpus"
@@ -98,11 +97,6 @@ def open_corpus(path: str):
         raise CorpusError(f"{path}: permission denied; check the file's permissions") from None
     except OSError as e:
         raise CorpusError(f"{path}: cannot open: {e.strerror or e}") from None
-    try:
-        return decompressed(f)
-    except OSError as e:
-        f.close()
-        raise CorpusError(f"{path}: cannot read: {e.strerror or e}") from None
 
 
 def read_block(f, path: str, waiting: bool = True) -> bytes:
@@ -222,14 +216,10 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
     return _remap(stream, remap)
 
 
-def read_text(source, name: str | None, config, expected: CorpusStats | None = None, where=""):
+def read_text(source, name: str | None, config) -> RawCorpus:
     """The stage read, for a corpus of text: `source` counted, a file (even one named '-',
     never stdin), a file object read as bytes (or a text one, as UTF-8), or sentences (lists
-    of str tokens); `config` (a TrainConfig) says where its ids go. A resumed run's corpus
-    must be the one it read (`expected`, as the run in `where` recorded it): its size is
-    checked at once, its sha256 once read."""
-    if expected is not None:
-        _check_size(source, expected, where)
+    of str tokens); `config` (a TrainConfig) says where its ids go."""
     path = os.fspath(source) if isinstance(source, str | os.PathLike) else None
     if path is not None or hasattr(source, "read"):
         name = name or path or str(getattr(source, "name", "corpus"))
@@ -239,8 +229,6 @@ def read_text(source, name: str | None, config, expected: CorpusStats | None = N
     else:
         name = name or "sentences"
         raw = count_chunks(sentence_chunks(source, name), name, *_ids_in(config))
-    if expected is not None:
-        check_same(raw.stats, expected, where)
     return raw
 
 
@@ -266,36 +254,6 @@ class _Encoded:
 
     def read(self, size: int = -1) -> bytes:
         return self.text.read(size).encode("utf-8", "surrogateescape")
-
-
-def _check_size(source, saved: CorpusStats, where: str) -> None:
-    """Refuse at once a plain file whose size is not the run's corpus's."""
-    if not isinstance(source, str | os.PathLike):
-        return
-    path = os.fspath(source)
-    try:
-        with open(path, "rb") as f:
-            if f.read(8).startswith(tuple(MAGIC)):  # compressed: its size says nothing
-                return
-            size = os.fstat(f.fileno()).st_size
-    except OSError:
-        return  # reading it says what is wrong
-    if size not in (saved.bytes, saved.bytes + 3):  # + a UTF-8 byte-order mark
-        check_same(dataclasses.replace(saved, name=path, bytes=size, sha256=""), saved, where)
-
-
-def check_same(stats: CorpusStats, saved: CorpusStats, where: str) -> None:
-    """Refuse a corpus that is not the one a run read (by its bytes and sha256)."""
-    if (stats.bytes, stats.sha256) == (saved.bytes, saved.sha256):
-        return
-
-    def described(c: CorpusStats) -> str:
-        return f"{c.bytes:,} bytes" + (f", sha256 {c.sha256[:12]}" if c.sha256 else "")
-
-    raise CorpusError(
-        f"{stats.name}: not the corpus the run in {where} trained on ({described(stats)}; "
-        f"it read {saved.path or saved.name}, {described(saved)}); resume with that corpus"
-    )
 
 
 def read_corpus(path: str, max_types: int = MAX_TYPES) -> RawCorpus:

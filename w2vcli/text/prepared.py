@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from ..config import MAX_TYPES
-from ..errors import ConfigError, CorpusError, W2VError
+from ..errors import CorpusError, W2VError
 from ..io import dirs
 from ..io.files import check_input
 from .corpus import (
@@ -50,7 +50,6 @@ from .vocab import Vocab, build_vocab, format_vocab, read_saved_vocab
 FORMAT, VERSION = "w2v prepared", 1
 PREPARED_JSON = "prepared.json"
 PARQUET = (".parquet", ".pq")
-MAX_JSON_BYTES = 64 << 20
 
 
 class PreparedError(W2VError):
@@ -215,12 +214,7 @@ class Prepared:
     ids: "ShardIds"
     described: dict
     json: bytes
-
-    def settings(self) -> dict:
-        """The vocabulary settings it was made with, which a run on it takes unless told
-        otherwise (and then refuses: `check`)."""
-        made = self.described["vocabulary"]
-        return {"min_count": made["min_count"], "max_vocab": made["max_vocab"]}
+    seconds: float = 0.0  # reading it
 
     def stats(self, name: str | None = None) -> CorpusStats:
         """What reading it found: the sums of its inputs'; its fingerprint is its
@@ -239,32 +233,11 @@ class Prepared:
             total("nul_bytes"),
             total("prunings"),
             total("pruned_tokens"),
-            0.0,
+            self.seconds,
             bytes=len(self.json),
             sha256=hashlib.sha256(self.json).hexdigest(),
             path=os.path.abspath(self.path),
         )
-
-    def check(self, config, vocab: Vocab | None = None) -> None:
-        """A run on a prepared directory trains its vocabulary as it was made: with its
-        settings (`config`, a TrainConfig), and not a model's vocabulary (`vocab`)."""
-        made = self.described["vocabulary"]
-        for key in ("min_count", "max_vocab"):
-            if getattr(config, key) != made[key]:
-                option = "--" + key.replace("_", "-")
-                raise ConfigError(
-                    f"{option} {getattr(config, key)}: {self.path} was prepared with {option} "
-                    f"{made[key]}; train with that (leave {option} out) or prepare it again"
-                )
-        for key in ("read_vocab", "keep"):
-            if getattr(config, key):
-                option = "--" + key.replace("_", "-")
-                raise ConfigError(f"{option}: give it to w2v prepare, which made the vocabulary")
-        if vocab is not None and vocab.words != self.vocab.words:
-            raise ConfigError(
-                f"{self.path}: a prepared corpus trains its own vocabulary, not a model's "
-                "(--from); train on its text instead"
-            )
 
 
 def prepare(
@@ -388,9 +361,10 @@ def check_target(path: str) -> str:
 def load_prepared(path) -> Prepared:
     """Read a prepared directory: its vocabulary and its shards, checked against
     prepared.json (sizes; `w2v train` reads the ids as it trains)."""
+    t0 = time.perf_counter()
     path = os.fspath(path)
     try:
-        data = dirs.read_regular(os.path.join(path, PREPARED_JSON), MAX_JSON_BYTES)
+        data = dirs.read_regular(os.path.join(path, PREPARED_JSON), dirs.MAX_JSON_BYTES)
         described = json.loads(data)
     except (OSError, ValueError, W2VError) as e:
         raise PreparedError(f"{path}: cannot read {PREPARED_JSON} ({e})") from None
@@ -406,7 +380,8 @@ def load_prepared(path) -> Prepared:
     if any(os.path.basename(p) != p[len(path) + 1 :] for p, _ in shards):
         raise PreparedError(f"{path}: {PREPARED_JSON} names a shard outside the directory")
     vocab = read_saved_vocab(os.path.join(path, "vocab.txt"), words, PREPARED_JSON, PreparedError)
-    return Prepared(path, vocab, ShardIds(shards), described, data)
+    ids = ShardIds(shards)
+    return Prepared(path, vocab, ids, described, data, time.perf_counter() - t0)
 
 
 class ShardIds:

@@ -41,7 +41,7 @@ A Worker is plain Python over numpy; `train_parallel` drives any group of worker
 through its `call(method, *args)`, which calls the method on every worker and returns
 their results in order (w2vcli.engines: LocalWorkers, all in this process one after
 another, the same arithmetic as separate machines, used to simulate many workers; or Dask
-actors). `fit` is the pipeline's stage fit on a Dask cluster's workers.
+actors). `fit_on_workers` is the pipeline's stage fit on a Dask cluster's workers.
 """
 
 import time
@@ -50,7 +50,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import TrainConfig
+from ..engines import engine
 from ..errors import W2VError
+from ..text.prepared import load_prepared
+from .model import TrainState, copy_rows
+from .observers import tell
+from .provenance import now
+from .trainer import Trainer, learning_rate, thread_seed
 
 TOP_ROWS = 1024
 SYNCS = ("schedule", "all", "epoch")
@@ -77,9 +83,6 @@ class Worker:
     def __init__(
         self, prepared: str, config: TrainConfig, round_batches: int, part: int, parts: int
     ):
-        from ..text.prepared import load_prepared
-        from .trainer import Trainer, thread_seed
-
         corpus = load_prepared(prepared)
         self.trainer = Trainer(corpus.vocab, corpus.ids, config)
         self.trainer.compile()
@@ -98,8 +101,6 @@ class Worker:
         """Train the next round of this worker's batches; returns (words, loss, examples,
         batches left this epoch). Its learning rate counts `workers` times its own words
         on top of `words_before`, the words all workers trained before this round."""
-        from .trainer import learning_rate
-
         c, t = self.trainer.config, self.trainer
         batches = self.mine[self.next : self.next + self.round_batches]
         self.next += len(batches)
@@ -254,12 +255,6 @@ def fit_on_workers(run):
     sync, merge): they train the prepared corpus and sync in rounds, from the run's state
     (a checkpoint's, between two epochs) or the start; the model gets their matrices after
     each epoch, which its observers then see (the checkpointer saves it)."""
-    from ..engines import engine
-    from .model import TrainState
-    from .provenance import now
-    from .start import copy_rows
-    from .trainer import learning_rate
-
     model, trainer, config, spec = run.model, run.trainer, run.config, run.engine
     record = model.provenance["runs"][-1]
     model.corpus.words = trainer.total_words // config.epochs
@@ -270,14 +265,12 @@ def fit_on_workers(run):
         record["dask_workers"] = len(workers)
         if state is not None:
             workers.call("agree_all", trainer.w_in, trainer.w_out)
-        for observer in run.observers:
-            observer.start(model)
+        tell(run.observers, "start", model)
 
         def on_round(result):
             progress = result.words / trainer.total_words
             alpha = learning_rate(progress, config.start_alpha, config.end_alpha)
-            for observer in run.observers:
-                observer.progress(result.words, alpha, None)
+            tell(run.observers, "progress", result.words, alpha, None)
 
         def epoch_done(epoch, result):
             w_in, w_out = workers.call("matrices")[0]
@@ -288,8 +281,7 @@ def fit_on_workers(run):
             record.update(
                 epoch_losses=model.epoch_losses, seconds=seconds + time.perf_counter() - t0
             )
-            for observer in run.observers:
-                observer.after_epoch(epoch, model)
+            tell(run.observers, "after_epoch", epoch, model)
 
         result = train_parallel(
             workers, config, model.vocab.counts, spec["sync"], spec["merge"], on_round, epoch_done,
@@ -298,6 +290,5 @@ def fit_on_workers(run):
     model.words, model.seconds, model.threads = result.words, result.seconds, len(workers)
     record.update(finished=now(), rounds=record.get("rounds", 0) + result.rounds)
     record["synced_bytes"] = record.get("synced_bytes", 0) + result.synced_bytes
-    for observer in run.observers:
-        observer.finish(model)
+    tell(run.observers, "finish", model)
     return model

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..config import TrainConfig
 from ..errors import W2VError
+from ..io import dirs
 from ..io.dirs import read_regular, staged, staging_prefix, umask, write_file
 from ..io.files import signals_held
 from ..text.corpus import CorpusStats
@@ -50,7 +51,6 @@ from ..vectors.vectors import Vectors
 FORMAT, VERSION = "w2v model", 1
 MODEL_JSON = "model.json"
 FILES = (MODEL_JSON, "vocab.txt", "w_in.npy", "w_out.npy", "frozen.npy")
-MAX_JSON_BYTES = 64 << 20  # model.json holds settings and a few numbers per thread
 
 
 class ModelError(W2VError):
@@ -111,6 +111,13 @@ class Model:
         """The (V, N) vectors `--output-vectors` writes: "in" (v_w), "out" (v'_w: ns and
         softmax) or "sum" (a new array)."""
         return select_vectors(self.vectors.matrix, self.output, which)
+
+
+def copy_rows(target: np.ndarray, source: np.ndarray) -> None:
+    """target[:] = source, a slice at a time: `source` may be a map of a file as large as
+    memory."""
+    for start in range(0, len(source), 65536):
+        target[start : start + 65536] = source[start : start + 65536]
 
 
 def load_model(directory) -> Model:
@@ -224,16 +231,11 @@ def _remove_leftovers(target: str) -> None:
 
 
 def _write_files(model, directory: str) -> None:
-    def array(name: str, values: np.ndarray) -> None:
-        with open(os.path.join(directory, name), "wb") as f:
-            np.save(f, values, allow_pickle=False)
-            os.fsync(f.fileno())
-
     vocab = model.vocab
-    array("w_in.npy", model.vectors.matrix)
-    array("w_out.npy", model.output)
+    dirs.write_array(directory, "w_in.npy", model.vectors.matrix)
+    dirs.write_array(directory, "w_out.npy", model.output)
     if model.frozen is not None and model.frozen.any():
-        array("frozen.npy", model.frozen.astype(np.uint8))
+        dirs.write_array(directory, "frozen.npy", model.frozen.astype(np.uint8))
     words = format_vocab(vocab).encode("utf-8", "surrogateescape")
     write_file(directory, "vocab.txt", words)
     described = {
@@ -393,13 +395,15 @@ def _valid_state(state, config: TrainConfig) -> bool:
 
 def _read_json(path: str, directory) -> dict:
     try:
-        data = read_regular(path, MAX_JSON_BYTES)
+        data = read_regular(path, dirs.MAX_JSON_BYTES)
     except FileNotFoundError:
         raise ModelError(f"{directory}: not a w2v model directory (no {MODEL_JSON})") from None
     except OSError as e:
         raise ModelError(f"{path}: cannot read ({e.strerror})") from None
-    if len(data) > MAX_JSON_BYTES:
-        raise ModelError(f"{path}: larger than {MAX_JSON_BYTES >> 20} MiB; not a w2v model file")
+    if len(data) > dirs.MAX_JSON_BYTES:
+        raise ModelError(
+            f"{path}: larger than {dirs.MAX_JSON_BYTES >> 20} MiB; not a w2v model file"
+        )
     try:
         described = json.loads(data)
     except (ValueError, RecursionError) as e:

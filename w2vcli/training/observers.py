@@ -3,12 +3,19 @@ checkpoints all follow one protocol, `Observer`, which the stage fit tells as it
 
 The models an observer is given hold the live matrices, not copies (a model as large as
 memory has no room for one): copy what you keep. An observer may write the run's
-provenance record (model.provenance["runs"][-1]); nothing reads it to decide anything.
+provenance record (model.provenance["runs"][-1]); nothing reads it to decide anything while
+the run trains.
 """
 
 import warnings
 
 from ..errors import W2VWarning
+
+
+def tell(observers: list, event: str, *args) -> None:
+    """Tell each observer of `event` (an Observer method's name), in order."""
+    for observer in observers:
+        getattr(observer, event)(*args)
 
 
 class Observer:

@@ -4,7 +4,7 @@
     read(run)                  the corpus counted (a file, stdin, sentences), or prepared
     vocabulary(run)            new, --read-vocab, --keep, saved, saved + new words, prepared
     initialise(run)            where training starts: fresh, a model, vectors, a checkpoint
-    fit(run)                   on this machine's threads, or a Dask cluster's workers
+    fit_on_threads(run)        on this machine's threads, or fit_on_workers(run): Dask's
 
 `train` runs all five (gensim's __init__ -> build_vocab -> train; fastText's dictionary ->
 matrices -> threads); `resume` is train from a checkpoint; `survey` stops after the
@@ -19,22 +19,26 @@ The corpus is read once and trained exactly as `w2v train` trains it, with the s
 settings (w2vcli.config.TrainConfig: the CLI's options, with underscores).
 """
 
+import dataclasses
+import os
+import stat
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import TrainConfig
-from ..text.corpus import CorpusStats, check_same, read_text
+from ..errors import CorpusError
+from ..io.streams import MAGIC
+from ..text.corpus import CorpusStats, read_text
 from ..text.prepared import Prepared
 from ..text.vocab import Vocab, vocab_and_ids
-from . import settings
 from .distributed import fit_on_workers
 from .model import Model
 from .observers import Callbacks
 from .run import Run
-from .settings import settle
+from .settings import check_prepared, checkpoint_start, settle, start_of
 from .start import Checkpoint, FromModel, initialise
-from .trainer import fit_on_threads, matrices_bytes
+from .trainer import check_plan, fit_on_threads, matrices_bytes
 
 
 @dataclass
@@ -111,7 +115,7 @@ def train(
         corpus,
         name=name,
         config=config,
-        start=settings.start_of(from_model, update_vocab, init_vectors, freeze_init),
+        start=start_of(from_model, update_vocab, init_vectors, freeze_init),
         checkpoint=checkpoint,
         checkpoint_every=checkpoint_every,
         engine=engine,
@@ -151,7 +155,7 @@ def resume(
     run = settle(
         corpus,
         name=name,
-        start=settings.checkpoint_start(checkpoint),
+        start=checkpoint_start(checkpoint),
         checkpoint_every=checkpoint_every,
         observers=[*observers, Callbacks(on_start, on_build, on_progress, on_epoch)],
         record=record,
@@ -185,23 +189,28 @@ def survey_run(run: Run) -> Survey:
 
 
 def read(run: Run) -> None:
-    """A prepared directory was read when settled; a corpus of text is counted now."""
+    """A prepared directory was read when settled; a corpus of text is counted now. A
+    resumed run's corpus must be the one it read: its size is checked at once, its sha256
+    once read (a prepared directory's fingerprint is its prepared.json)."""
     expected = run.start.model.corpus if isinstance(run.start, Checkpoint) else None
-    where = run.start.directory if expected else ""
+    if expected is not None and not isinstance(run.source, Prepared):
+        _check_size(run.source, expected, run.start.named)
     if isinstance(run.source, Prepared):
         run.corpus = run.source.stats(run.name)
-        if expected is not None:
-            check_same(run.corpus, expected, where)
     else:
-        run.raw = read_text(run.source, run.name, run.config, expected, where)
+        run.raw = read_text(run.source, run.name, run.config)
         run.corpus = run.raw.stats
+    if expected is not None:
+        _check_same(run.corpus, expected, run.start.named)
 
 
 def vocabulary(run: Run) -> None:
-    """A prepared directory's vocabulary; else the corpus's own, or the saved model's."""
+    """A prepared directory's vocabulary, as it was made; else the corpus's own, or the
+    saved model's (with this text's new words if asked). Then the plan is checked: a run
+    this vocabulary cannot make is refused before anything is allocated for it."""
     saved = run.start.model.vocab if isinstance(run.start, Checkpoint | FromModel) else None
     if isinstance(run.source, Prepared):
-        run.source.check(run.config, saved)
+        check_prepared(run.source, run.config, saved)
         run.vocab, run.ids = run.source.vocab, run.source.ids
     else:
         update = isinstance(run.start, FromModel) and run.start.update_vocab
@@ -211,3 +220,37 @@ def vocabulary(run: Run) -> None:
         run.raw = None  # its ids are run.ids now: the corpus is never held twice
     run.corpus.ids = len(run.ids)
     run.corpus.ids_on_disk = not isinstance(run.ids, np.ndarray)
+    check_plan(run.vocab, run.config, run.ids_bytes)
+
+
+def _check_size(source, saved: CorpusStats, checkpoint: str) -> None:
+    """Refuse at once a file whose size is not the run's corpus's (a compressed file's size
+    says nothing; a FIFO's, 0, is never a corpus's: it is refused before it is opened)."""
+    if not isinstance(source, str | os.PathLike):
+        return
+    path = os.fspath(source)
+    try:
+        size = os.stat(path).st_size
+        if stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "rb") as f:
+                if f.read(8).startswith(tuple(MAGIC)):
+                    return
+    except OSError:
+        return  # reading it says what is wrong
+    if size not in (saved.bytes, saved.bytes + 3):  # + a UTF-8 byte-order mark
+        stats = dataclasses.replace(saved, name=path, bytes=size, sha256="")
+        _check_same(stats, saved, checkpoint)
+
+
+def _check_same(stats: CorpusStats, saved: CorpusStats, checkpoint: str) -> None:
+    """Refuse a corpus that is not the one the run read (by its bytes and sha256)."""
+    if (stats.bytes, stats.sha256) == (saved.bytes, saved.sha256):
+        return
+
+    def described(c: CorpusStats) -> str:
+        return f"{c.bytes:,} bytes" + (f", sha256 {c.sha256[:12]}" if c.sha256 else "")
+
+    raise CorpusError(
+        f"{stats.name}: not the corpus the run in {checkpoint} trained on ({described(stats)}; "
+        f"it read {saved.path or saved.name}, {described(saved)}); resume with that corpus"
+    )

@@ -1,12 +1,13 @@
 """A training run: the one object the five stages fill, in order (w2vcli.training.pipeline).
 
     settle      config, start, source, engine, observers, record   (settings.settle)
-    read        corpus (what reading found), raw (the corpus counted)   (text.corpus.read)
-    vocabulary  vocab, ids (the corpus in the vocabulary's ids)    (text.vocab.vocabulary)
+    read        corpus (what reading found), raw (the corpus counted)   (text.corpus.read_text)
+    vocabulary  vocab, ids (the corpus in the vocabulary's ids)    (text.vocab.vocab_and_ids)
     initialise  trainer (the matrices), model, extra               (start.initialise)
-    fit         the model trained                                   (trainer.fit, distributed.fit)
+    fit         the model trained          (trainer.fit_on_threads, distributed.fit_on_workers)
 
-The provenance record (model.provenance) is written as it goes, never read to decide.
+The provenance record (model.provenance) is written as the run goes; nothing reads it to
+decide while it trains (settle takes a resumed run's saved settings from it, once).
 """
 
 from dataclasses import dataclass, field

@@ -58,7 +58,7 @@ def settle(
         corpus = start.model.corpus.path
         if corpus is None:
             raise ConfigError(
-                f"--resume {start.directory}: its run read {start.model.corpus.name}, not a "
+                f"--resume {start.named}: its run read {start.model.corpus.name}, not a "
                 "file; give that corpus again (w2v train CORPUS --resume DIR)"
             )
     prepared = find_prepared(corpus)  # the one time the question is asked
@@ -129,24 +129,25 @@ def checkpoint_start(directory) -> Checkpoint:
             f"--resume {directory}: its run is complete ({done} of {saved.config.epochs} "
             "epochs); to train it on, use --from"
         )
-    return Checkpoint(saved, saved_models.check_target(directory, "--resume"))
+    return Checkpoint(saved, saved_models.check_target(directory, "--resume"), directory)
 
 
 def resolve(start, config, given: dict, prepared, caller: str) -> TrainConfig:
     """The run's settings: `config` (a whole TrainConfig) or those `given`, over the
     saved model's (`start`) or a prepared directory's (`prepared`) and the defaults."""
     if isinstance(start, Checkpoint):
-        return _resumed(start.model.config, given, start.directory)
+        return _resumed(start.model.config, given, start.named)
     if isinstance(start, FromModel):
         return _continued(start.model.config, config, given)
     layers = {}
-    if config is None and prepared is not None:
-        layers.update(prepared.settings())
-    if config is None and isinstance(start, InitVectors):
-        layers["dim"] = start.vectors.matrix.shape[1]
+    if config is None and prepared is not None:  # the vocabulary settings it was made with
+        made = prepared.described["vocabulary"]
+        layers.update(min_count=made["min_count"], max_vocab=made["max_vocab"])
+    dim = start.vectors.matrix.shape[1] if isinstance(start, InitVectors) else None
+    if config is None and dim is not None:
+        layers["dim"] = dim
     config = _config(config, {**layers, **given}, caller)
-    if isinstance(start, InitVectors):
-        dim = start.vectors.matrix.shape[1]
+    if dim is not None:
         if dim != config.dim:
             where = getattr(start.vectors, "path", None) or "the vectors given"
             raise ConfigError(
@@ -154,6 +155,28 @@ def resolve(start, config, given: dict, prepared, caller: str) -> TrainConfig:
                 f"{config.dim}; give --dim {dim}"
             )
     return config
+
+
+def check_prepared(prepared, config: TrainConfig, vocab=None) -> None:
+    """A run on a prepared directory trains its vocabulary as it was made: with its
+    settings, and not a model's vocabulary (`vocab`, --from's)."""
+    made = prepared.described["vocabulary"]
+    for key in ("min_count", "max_vocab"):
+        if getattr(config, key) != made[key]:
+            option = "--" + key.replace("_", "-")
+            raise ConfigError(
+                f"{option} {getattr(config, key)}: {prepared.path} was prepared with {option} "
+                f"{made[key]}; train with that (leave {option} out) or prepare it again"
+            )
+    for key in ("read_vocab", "keep"):
+        if getattr(config, key):
+            option = "--" + key.replace("_", "-")
+            raise ConfigError(f"{option}: give it to w2v prepare, which made the vocabulary")
+    if vocab is not None and vocab.words != prepared.vocab.words:
+        raise ConfigError(
+            f"{prepared.path}: a prepared corpus trains its own vocabulary, not a model's "
+            "(--from); train on its text instead"
+        )
 
 
 def _config(config, settings: dict, caller: str) -> TrainConfig:
@@ -227,17 +250,27 @@ def engine_spec(engine, scheduler, workers, sync, merge, prepared, start) -> dic
     }
 
 
+# A checkpoint's run record is where model.json (format v1) keeps the few settings of a
+# run that are not TrainConfig's: the engine it trained on and how often it saved within an
+# epoch (and, for the CLI, the outputs it was to write). settle reads them here, once, as
+# saved settings; nothing reads the record while a run trains.
+
+
+def _saved_record(start: Checkpoint) -> dict:
+    runs = start.model.provenance["runs"]
+    return runs[-1] if runs else {}
+
+
 def saved_engine(start: Checkpoint) -> dict:
     """How the checkpointed run trained: on this machine's threads ({}), or the Dask spec
-    its record holds (model.json v1 keeps it there); a Dask run saves between epochs only."""
-    record = start.model.provenance["runs"][-1] if start.model.provenance["runs"] else {}
-    spec = record.get("engine") if isinstance(record.get("engine"), dict) else {}
+    of its record; a Dask run saves between epochs only."""
+    spec = _saved_record(start).get("engine")
+    spec = spec if isinstance(spec, dict) else {}
     if spec and start.model.state.lanes is not None:
-        raise ConfigError(f"--resume {start.directory}: a Dask run saves between epochs only")
+        raise ConfigError(f"--resume {start.named}: a Dask run saves between epochs only")
     return spec
 
 
 def saved_every(start: Checkpoint) -> float | None:
     """How often the checkpointed run saved within an epoch (--checkpoint-every)."""
-    record = start.model.provenance["runs"][-1] if start.model.provenance["runs"] else {}
-    return (record.get("checkpoint") or {}).get("every")
+    return (_saved_record(start).get("checkpoint") or {}).get("every")

@@ -12,8 +12,8 @@ import numpy as np
 from ..errors import ConfigError
 from ..vectors.vectors import Vectors, load_vectors
 from . import provenance
-from .model import Model
-from .trainer import Trainer, check_plan
+from .model import Model, copy_rows
+from .trainer import Trainer
 
 
 @dataclass
@@ -42,11 +42,12 @@ class InitVectors:
 
 @dataclass
 class Checkpoint:
-    """A run saved by --checkpoint in `directory` (its real path), finished exactly as it
-    would have gone had it not stopped."""
+    """A run saved by --checkpoint in `directory` (its real path; `named` as given),
+    finished exactly as it would have gone had it not stopped."""
 
     model: Model  # its matrices mapped from their files, read-only: they are copied
     directory: str
+    named: str = ""
 
 
 def init_vectors(source) -> Vectors:
@@ -66,7 +67,7 @@ def carry_over(saved: Model, w_in: np.ndarray, w_out: np.ndarray, words: list, h
     tree: its nodes learn again)."""
     where = {w: i for i, w in enumerate(words)}
     moved = np.array([where[w] for w in saved.vocab.words], dtype=np.int64)
-    for start in range(0, len(moved), 65536):
+    for start in range(0, len(moved), 65536):  # a slice at a time, as copy_rows
         part = moved[start : start + 65536]
         w_in[part] = saved.vectors.matrix[start : start + 65536]
         if not hs:
@@ -93,19 +94,11 @@ def copy_vectors(init: Vectors, w_in: np.ndarray, frozen: np.ndarray, words: lis
     return len(pairs)
 
 
-def copy_rows(target: np.ndarray, source: np.ndarray) -> None:
-    """target[:] = source, a slice at a time: `source` may be a map of a file as large as
-    memory."""
-    for start in range(0, len(source), 65536):
-        target[start : start + 65536] = source[start : start + 65536]
-
-
 def initialise(run) -> None:
-    """The stage initialise: refuse a run this vocabulary cannot make, then fresh matrices
-    (trainer.init_weights), the start's rows moved in; the Model and its provenance record
-    (the runs before, of the model trained on or resumed, and this one's)."""
+    """The stage initialise: fresh matrices (trainer.init_weights), the start's rows moved
+    in; the Model and its provenance record (the runs before, of the model trained on or
+    resumed, and this one's)."""
     start, config, vocab = run.start, run.config, run.vocab
-    check_plan(vocab, config, run.ids_bytes)
     trainer = run.trainer = Trainer(vocab, run.ids, config)
     hs = config.loss == "hs"
     if isinstance(start, FromModel):
@@ -124,7 +117,9 @@ def initialise(run) -> None:
             "found": found,
             "frozen": start.freeze,
         }
-    elif isinstance(start, Checkpoint):
+    elif isinstance(start, Checkpoint):  # and what the run it finishes started from
+        record = start.model.provenance["runs"][-1] if start.model.provenance["runs"] else {}
+        run.extra = {k: record[k] for k in ("from", "init_vectors") if record.get(k)}
         copy_rows(trainer.w_in, start.model.vectors.matrix)
         copy_rows(trainer.w_out, start.model.output)
         if start.model.frozen is not None:

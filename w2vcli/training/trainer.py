@@ -26,6 +26,7 @@ from ..text.vocab import Vocab
 from ..vectors.vectors import Vectors
 from . import provenance, tables
 from .model import TrainState
+from .observers import tell
 
 BATCH_WORDS = 10_000
 ARCHS = {"cbow": arrays.CBOW, "skipgram": arrays.SKIPGRAM}
@@ -429,7 +430,7 @@ def fit_on_threads(run):
     relay = _Relay(run, record.get("seconds", 0.0))
     for observer in observers:
         observer.start(relay.now())
-    model.compile_seconds = trainer.compile(on_build=lambda: _tell(observers, "build"))
+    model.compile_seconds = trainer.compile(on_build=lambda: tell(observers, "build"))
     every = min((o.pause_every for o in observers if o.pause_every), default=None)
     result = trainer.run(relay, model.state, every)
     relay.record_result(model, result)
@@ -437,13 +438,8 @@ def fit_on_threads(run):
     record["epoch_losses"] = list(model.epoch_losses)
     record["seconds"] = relay.seconds()
     record["finished"] = provenance.now()
-    _tell(observers, "finish", model)
+    tell(observers, "finish", model)
     return model
-
-
-def _tell(observers: list, event: str, *args) -> None:
-    for observer in observers:
-        getattr(observer, event)(*args)
 
 
 class _Relay(Events):
@@ -475,17 +471,16 @@ class _Relay(Events):
         model.words, model.seconds, model.threads = result.words, result.seconds, result.threads
 
     def progress(self, words, alpha, loss) -> None:
-        _tell(self.run.observers, "progress", words, alpha, loss)
+        tell(self.run.observers, "progress", words, alpha, loss)
 
     def after_batch(self, words, loss, examples) -> None:
-        for observer in self.run.observers:
-            observer.after_batch(words, loss, examples)
+        tell(self.run.observers, "after_batch", words, loss, examples)
 
     def after_epoch(self, epoch, result) -> None:
-        _tell(self.run.observers, "after_epoch", epoch, self.now(result, result.state))
+        tell(self.run.observers, "after_epoch", epoch, self.now(result, result.state))
 
     def pause(self, state) -> None:
-        _tell(self.run.observers, "pause", self.now(state=state))
+        tell(self.run.observers, "pause", self.now(state=state))
 
     def stopped(self, state) -> None:
-        _tell(self.run.observers, "stopped", self.now(state=state))
+        tell(self.run.observers, "stopped", self.now(state=state))

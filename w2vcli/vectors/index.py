@@ -56,12 +56,13 @@ def write_index(vecs: Vectors, vectors_path: str) -> str:
     def ours(folder: str) -> bool:
         return set(os.listdir(folder)) <= set(FILES)
 
-    try:
-        if os.path.islink(target):  # a name w2v chose: never written through a link
-            raise W2VError(target)
-        real = dirs.check_target(target, "PATH.index", ours, "an index")
-    except W2VError:
-        raise W2VError(f"{target}: exists and is not an index folder; remove it first") from None
+    if (
+        os.path.islink(target)
+        or os.path.lexists(target)
+        and not (os.path.isdir(target) and ours(target))
+    ):  # a name w2v chose: never written through a link, nor over what is not an index
+        raise W2VError(f"{target}: exists and is not an index folder; remove it first")
+    real = dirs.check_target(target, "PATH.index", ours, "an index")
     source = _source(vectors_path)
     vecs.normalize()
     encoded = [w.encode() for w in vecs.words]
@@ -74,11 +75,11 @@ def write_index(vecs: Vectors, vectors_path: str) -> str:
         "dim": vecs.matrix.shape[1],
     }
     try:
-        with dirs.staged(real) as tmp:
-            np.save(os.path.join(tmp, "unit.npy"), vecs.matrix, allow_pickle=False)
+        with dirs.staged(real, 0o777 & ~dirs.umask()) as tmp:
+            dirs.write_array(tmp, "unit.npy", vecs.matrix)
             dirs.write_file(tmp, "words.txt", b"\n".join(encoded) + b"\n")
             dirs.write_file(tmp, "sorted.txt", b"\n".join(encoded[i] for i in order) + b"\n")
-            np.save(os.path.join(tmp, "sorted.npy"), np.array(order, np.int64), allow_pickle=False)
+            dirs.write_array(tmp, "sorted.npy", np.array(order, np.int64))
             dirs.write_file(tmp, "source.json", json.dumps(meta).encode())
     except OSError as e:
         raise W2VError(f"{target}: cannot write the index ({e.strerror or e})") from None
@@ -178,10 +179,13 @@ class SortedRows:
         return self.get(word) is not None
 
 
-def load_unit(path: str, limit: int | None = None) -> Vectors:
+def load_unit(path: str, limit: int | None = None, read=None) -> Vectors:
     """The unit vectors of the vectors file `path`: from its index while it is current
-    (mapped into memory), else read and normalised in place (answers need no other
-    vectors)."""
+    (mapped into memory), else read (by `read()`, default load_vectors) and normalised in
+    place: answers need no other vectors."""
     from .vectors import load_vectors
 
-    return load_index(path, limit) or load_vectors(path, limit=limit).normalize()
+    indexed = load_index(path, limit)
+    if indexed is not None:
+        return indexed
+    return (read() if read else load_vectors(path, limit=limit)).normalize()
