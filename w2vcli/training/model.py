@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import TrainConfig
-from ..errors import W2VError
+from ..errors import ConfigError, W2VError
 from ..io import dirs
 from ..io.dirs import read_regular, staged, staging_prefix, umask, write_file
 from ..io.files import signals_held
@@ -127,6 +127,20 @@ def load_model(directory) -> Model:
 
 
 # Which vectors: in, out, sum (see the module's docstring).
+
+
+VECTORS = ("in", "out", "sum")  # --output-vectors
+
+
+def check_vectors_choice(which: str, loss: str) -> None:
+    """Refuse, before training, a choice the loss has no vectors for."""
+    if which not in VECTORS:
+        raise ConfigError(f"--output-vectors must be one of {', '.join(VECTORS)} (got {which})")
+    if which != "in" and loss == "hs":
+        raise ConfigError(
+            f"--output-vectors {which}: with --loss hs the output matrix holds the Huffman "
+            "tree's inner nodes, not one vector per word; use --loss ns or softmax"
+        )
 
 
 def select_vectors(w_in: np.ndarray, w_out: np.ndarray, which: str) -> np.ndarray:

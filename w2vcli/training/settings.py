@@ -24,8 +24,6 @@ from .start import Checkpoint, Fresh, FromModel, InitVectors, init_vectors
 RESUME_MAY_CHANGE = ("threads", "corpus_in", "tmp_dir")
 # What a model trained on (--from) keeps whatever is asked: the matrices' meaning.
 CONTINUE_KEEPS = ("dim", "loss")
-# The vectors a run may write (--output-vectors: see model.py)
-VECTORS = ("in", "out", "sum")
 
 
 def settle(
@@ -65,7 +63,7 @@ def settle(
     layered = prepared if isinstance(start, Fresh | InitVectors) else None
     config = resolve(start, config, given, layered, caller)
     if output_vectors is not None:
-        check_vectors_choice(output_vectors, config.loss)
+        saved_models.check_vectors_choice(output_vectors, config.loss)
     every = checkpoint_every
     if resumed:
         checkpoint, every = start.directory, every or saved_every(start)
@@ -86,17 +84,6 @@ def settle(
     return Run(
         source, name, config, start, spec, [*watching, *observers], dict(record or {}), checkpointer
     )
-
-
-def check_vectors_choice(which: str, loss: str) -> None:
-    """Refuse, before training, a choice the loss has no vectors for."""
-    if which not in VECTORS:
-        raise ConfigError(f"--output-vectors must be one of {', '.join(VECTORS)} (got {which})")
-    if which != "in" and loss == "hs":
-        raise ConfigError(
-            f"--output-vectors {which}: with --loss hs the output matrix holds the Huffman "
-            "tree's inner nodes, not one vector per word; use --loss ns or softmax"
-        )
 
 
 def start_of(from_model=None, update_vocab=False, vectors=None, freeze=False):
