@@ -317,8 +317,13 @@ def train(
         raise click.UsageError("--checkpoint-every: give --checkpoint DIR too")
     if corpus is None and not resume:
         raise click.UsageError("Missing argument 'CORPUS'")
-    inputs = {"CORPUS": corpus, "--eval-analogies": eval_analogies, "--init-vectors": init_vectors}
-    inputs.update({"--read-vocab": settings["read_vocab"], "--keep": settings["keep"]})
+    inputs = {
+        "CORPUS": corpus,
+        "--eval-analogies": eval_analogies,
+        "--init-vectors": init_vectors,
+        "--read-vocab": settings["read_vocab"],
+        "--keep": settings["keep"],
+    }
     planned = _plan(outputs, inputs, checkpoint or resume, from_model)
     recorder = None
     if snapshots and not dry_run:
@@ -330,7 +335,7 @@ def train(
     watching = Watch(_words(watch), eval_analogies, outputs.vectors, talk.write)
     dask = dict(engine=engine, scheduler=scheduler, workers=workers, sync=sync, merge=merge)
     command = shlex.join(["w2v", *ctx.meta["w2v.argv"]])
-    run = talk.run = settle(
+    run = settle(
         source(corpus, "stdin is closed; pipe a corpus into 'w2v train -' or give a file"),
         name=input_name(corpus) if corpus is not None else None,
         start=start,
@@ -355,7 +360,7 @@ def train(
 
         save(model, outputs.save_model, "--save-model")
     _write_vectors(model, planned, outputs, outputs.save_model or checkpoint or resume)
-    talk.summary(model, run)
+    talk.summary(model, bool(run.engine))
 
 
 def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, flags: dict):
@@ -441,10 +446,10 @@ def _write_vectors(model, planned: dict, outputs: Outputs, model_path) -> None:
 class Talk(Observer):
     """What w2v train says on stderr as the run goes (an observer of its fit): what
     reading found, the memory it holds, where it starts, the kernel's build, the progress
-    bar (tqdm), and lines from others (--watch) above the bar. `run`: the settled run."""
+    bar (tqdm), and lines from others (--watch) above the bar."""
 
     def __init__(self, quiet: bool):
-        self.quiet, self.bar, self.run = quiet, ProgressBar(quiet), None
+        self.quiet, self.bar = quiet, ProgressBar(quiet)
 
     def start(self, model) -> None:
         self.bar.total = model.corpus.words * model.config.epochs
@@ -454,7 +459,7 @@ class Talk(Observer):
             say(line)
         say(read_line(model), self.quiet)
         say(memory_line(model), self.quiet)
-        for line in start_lines(self.run, model):
+        for line in start_lines(model):
             say(line, self.quiet)
 
     def build(self) -> None:
@@ -476,9 +481,9 @@ class Talk(Observer):
         for line in [*notes, read_line(found), memory_line(found) + "; not trained (--dry-run)"]:
             say(line)
 
-    def summary(self, model, run) -> None:
+    def summary(self, model, on_dask: bool) -> None:
         losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
-        who = f"{model.threads} Dask workers" if run.engine else f"{model.threads} threads"
+        who = f"{model.threads} Dask workers" if on_dask else f"{model.threads} threads"
         say(
             f"vocabulary {len(model.vocab):,} words, {model.words:,} words trained in "
             f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {who}, "
@@ -487,9 +492,9 @@ class Talk(Observer):
         )
 
 
-def start_lines(run, model) -> list:
-    """What the run starts from, if not from scratch: a checkpoint, a model, vectors (a
-    resumed run: what the run it finishes started from)."""
+def start_lines(model) -> list:
+    """What the run starts from, if not from scratch: a checkpoint, a model, vectors (as
+    its record says: a resumed run's, what the run it finishes started from)."""
     lines = []
     state = model.state
     if state is not None and state.words:
@@ -499,13 +504,14 @@ def start_lines(run, model) -> list:
             else f"after epoch {state.epochs_done}"
         )
         lines.append(f"resuming {where} of {model.config.epochs} ({state.words:,} words trained)")
-    try:  # a resumed run's come from its model.json, which anyone may have edited
-        if start := run.extra.get("from"):
+    record = model.provenance["runs"][-1] if model.provenance.get("runs") else {}
+    try:  # a resumed run's record comes from its model.json, which anyone may have edited
+        if start := record.get("from"):
             lines.append(
                 f"training on a saved model of {start['vocabulary']:,} words; "
                 f"{start['added_words']:,} words added"
             )
-        if init := run.extra.get("init_vectors"):
+        if init := record.get("init_vectors"):
             frozen = ", frozen" if init["frozen"] else ""
             lines.append(
                 f"--init-vectors: {init['found']:,} of the {len(model.vocab):,} words start "

@@ -117,9 +117,7 @@ def initialise(run) -> None:
             "found": found,
             "frozen": start.freeze,
         }
-    elif isinstance(start, Checkpoint):  # and what the run it finishes started from
-        record = start.model.provenance["runs"][-1] if start.model.provenance["runs"] else {}
-        run.extra = {k: record[k] for k in ("from", "init_vectors") if record.get(k)}
+    elif isinstance(start, Checkpoint):
         copy_rows(trainer.w_in, start.model.vectors.matrix)
         copy_rows(trainer.w_out, start.model.output)
         if start.model.frozen is not None:
