@@ -120,7 +120,15 @@ def planted(name: str) -> list:
     path, text, replacement = BUGS[name]
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp, "w2v")
-        for part in ("w2vcli", "tests", "sample_corpora", "docs", "pyproject.toml", "README.md"):
+        for part in (
+            "w2vcli",
+            "tests",
+            "sample_corpora",
+            "docs",
+            "benchmarks",
+            "pyproject.toml",
+            "README.md",
+        ):
             source = ROOT / part
             if source.is_dir():
                 shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))

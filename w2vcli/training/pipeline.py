@@ -4,15 +4,15 @@
     read(run)                  the corpus counted (a file, stdin, sentences), or prepared
     vocabulary(run)            new, --read-vocab, --keep, saved, saved + new words, prepared
     initialise(run)            where training starts: fresh, a model, vectors, a checkpoint
-    fit_on_threads(run)        on this machine's threads, or fit_on_workers(run): Dask's
+    fit_on_threads(run)        on this machine's threads (fit_on_workers: a Dask cluster's)
 
 `train` runs all five (gensim's __init__ -> build_vocab -> train; fastText's dictionary ->
 matrices -> threads); `resume` is train from a checkpoint; `survey` stops after the
 vocabulary (w2v train --dry-run). Each stage's work lives with what it works on: settle in
 settings.py, read in text/corpus.py (read_text), vocabulary in text/vocab.py
-(vocab_and_ids), initialise in start.py, fit in trainer.py (on threads) and distributed.py
-(on Dask's workers); each mode of training is a parameter of one stage. The CLI settles a run
-itself, then calls `train_run`. Progress, --watch, snapshots and checkpoints are
+(vocab_and_ids), initialise in start.py, fit in trainer.py and distributed.py; each mode
+of training is a parameter of one stage. The CLI settles a run itself, then calls
+`train_run`. Progress, --watch, snapshots and checkpoints are
 observers of the fit (observers.py).
 
 The corpus is read once and trained exactly as `w2v train` trains it, with the same

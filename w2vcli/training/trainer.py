@@ -428,8 +428,7 @@ def fit_on_threads(run):
     record = model.provenance["runs"][-1]
     model.corpus.words = trainer.total_words // run.config.epochs
     relay = _Relay(run, record.get("seconds", 0.0))
-    for observer in observers:
-        observer.start(relay.now())
+    tell(observers, "start", relay.now())
     model.compile_seconds = trainer.compile(on_build=lambda: tell(observers, "build"))
     every = min((o.pause_every for o in observers if o.pause_every), default=None)
     result = trainer.run(relay, model.state, every)
