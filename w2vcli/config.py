@@ -170,6 +170,9 @@ class TrainConfig:
         def within(value, low: int, high: int, option: str) -> None:
             need(low <= value <= high, option, f"must be from {low:,} to {high:,} (got {value})")
 
+        for name in ("read_vocab", "keep", "tmp_dir"):  # "": given empty, not left out
+            option = "--" + name.replace("_", "-")
+            need(getattr(self, name) != "", option, "is empty; give a path, or leave it out")
         within(self.dim, 1, MAX_DIM, "--dim")
         within(self.window, 1, MAX_WINDOW, "--window")
         within(self.epochs, 1, MAX_EPOCHS, "--epochs")

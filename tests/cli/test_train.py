@@ -182,3 +182,45 @@ def test_dry_run_says_what_the_run_would_hold_and_writes_nothing(tmp_path, small
     vocabulary = int(result.output.split("vocabulary: ")[1].split()[0].replace(",", ""))
     matrices = 2 * 4 * vocabulary * 208  # dim 200, rows padded to 208 floats
     assert f"{matrices / 2**20:,.0f} MiB for the two matrices" in last
+
+
+# An option given an empty value is refused, never taken as left out (issue 29, class 15).
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--save-model", "--snapshots", "--init-vectors", "--read-vocab", "--keep", "--resume"]
+    + ["--checkpoint", "--from", "--save-vocab", "--output", "--tmp-dir", "--watch"],
+)
+def test_an_empty_option_is_refused_not_ignored(tmp_path, small_corpus, option):
+    """`--resume ''` with a corpus used to train from scratch; `--save-model ''` to save
+    nothing; each now says so and writes nothing."""
+    result = run("train", small_corpus, *FAST, "-o", tmp_path / "v.txt", option, "")
+    assert result.exit_code == 2 and f"{option}: an empty value" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--host", ""],
+        ["teach", "--host", ""],
+        ["prepare", "c.txt", "-o", ""],
+        ["phrases", "c.txt", "--connectors", ""],
+        ["plot", "the", "--font", ""],
+        ["convert", "v.txt", ""],
+    ],
+    ids=["serve host", "teach host", "prepare output", "connectors", "font", "convert target"],
+)
+def test_empty_values_are_refused_by_every_command(args):
+    result = run(*args)
+    assert result.exit_code == 2 and "an empty value; give one" in result.output
+
+
+def test_the_library_refuses_empty_paths_too(small_corpus):
+    import w2vcli
+    from w2vcli.errors import ConfigError
+
+    for setting in ("read_vocab", "keep", "tmp_dir"):
+        with pytest.raises(ConfigError, match="is empty"):
+            w2vcli.train(small_corpus, epochs=1, **{setting: ""})

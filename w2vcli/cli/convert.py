@@ -17,10 +17,10 @@ from .console import (
     words_for,
     write_rows,
 )
-from .options import json_option, limit_option, vectors_option
+from .options import Command, json_option, limit_option, vectors_option
 
 
-@click.command(short_help="Convert between word2vec text and binary.")
+@click.command(cls=Command, short_help="Convert between word2vec text and binary.")
 @click.argument("source_path", metavar="SOURCE")
 @click.argument("target")
 @click.option(
@@ -68,7 +68,7 @@ def convert(source_path, target, to, limit):
     )
 
 
-@click.command(short_help="Write a subset of a vectors file.")
+@click.command(cls=Command, short_help="Write a subset of a vectors file.")
 @vectors_option
 @click.option("--top", type=click.IntRange(min=1), metavar="N", help="The first N words.")
 @click.option(
@@ -115,7 +115,7 @@ def select(vectors, top, words_path, output, fmt):
     say(f"{len(rows):,} words x {vecs.matrix.shape[1]}: {vectors} -> {output}")
 
 
-@click.command(short_help="Vectors for other tools: TensorBoard's Projector, numpy.")
+@click.command(cls=Command, short_help="Vectors for other tools: TensorBoard's Projector, numpy.")
 @vectors_option
 @limit_option
 @click.option(
@@ -159,7 +159,7 @@ def export(vectors, limit, kind, directory):
     say(f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {directory}/{{{','.join(names)}}}")
 
 
-@click.command(short_help="Make queries on a big vectors file start at once.")
+@click.command(cls=Command, short_help="Make queries on a big vectors file start at once.")
 @click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
 def index(path):
     """Write PATH.index/, the unit vectors and words of the vectors file PATH in a form that
@@ -175,7 +175,9 @@ def index(path):
     say(f"{folder}: {len(vecs):,} words x {vecs.matrix.shape[1]}")
 
 
-@click.command(short_help="What a vectors file or a model directory holds, and how it was made.")
+@click.command(
+    cls=Command, short_help="What a vectors file or a model directory holds, and how it was made."
+)
 @click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
 @limit_option
 @json_option

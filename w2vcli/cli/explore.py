@@ -8,6 +8,7 @@ import click
 from ..config import TEACH
 from .console import load_unit, plan, say
 from .options import (
+    Command,
     host_option,
     limit_option,
     port_option,
@@ -17,7 +18,7 @@ from .options import (
 )
 
 
-@click.command(short_help="A 2-D picture of words and their neighbours.")
+@click.command(cls=Command, short_help="A 2-D picture of words and their neighbours.")
 @click.argument("words", nargs=-1)
 @vectors_option
 @limit_option
@@ -141,7 +142,7 @@ def plot_animation(replay_dir, words, neighbours, top, output, with_output, fps,
     say(f"{output}: {len(drawn.words)} words, {drawn.frames} frames")
 
 
-@click.command(short_help="A local web page to explore the vectors.")
+@click.command(cls=Command, short_help="A local web page to explore the vectors.")
 @vectors_option
 @limit_option
 @host_option
@@ -164,7 +165,9 @@ def serve(vectors, limit, host, port, verbose):
         sys.exit(130)
 
 
-@click.command(short_help="Learn the paper: a tiny model trained step by step, in the browser.")
+@click.command(
+    cls=Command, short_help="Learn the paper: a tiny model trained step by step, in the browser."
+)
 @click.argument("corpus", required=False)
 @click.option(
     "--preset",

@@ -7,6 +7,25 @@ import click
 from ..config import TrainConfig
 
 
+class Command(click.Command):
+    """Every w2v command: an option given an empty value (`--save-model ''`, `--host ''`,
+    `-o ''`) is refused, never taken as not given; so is an empty path argument."""
+
+    def parse_args(self, ctx, args):
+        rest = super().parse_args(ctx, args)
+        for param in self.params:
+            value = ctx.params.get(param.name)
+            values = value if isinstance(value, tuple) and param.multiple else (value,)
+            if not any(v == "" for v in values):
+                continue
+            if isinstance(param, click.Argument) and param.nargs != 1:
+                continue  # words: an empty word is a query's business
+            named = isinstance(param, click.Option)
+            name = max(param.opts, key=len) if named else param.human_readable_name
+            raise click.UsageError(f"{name}: an empty value; give one", ctx)
+        return rest
+
+
 def training_settings(command):
     """TrainConfig's fields as options (--min-count for min_count), with its defaults and help."""
     for setting in reversed(dataclasses.fields(TrainConfig)):

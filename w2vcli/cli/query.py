@@ -17,6 +17,7 @@ from .console import (
 )
 from .options import (
     FROM_STDIN,
+    Command,
     json_option,
     k_option,
     limit_option,
@@ -25,7 +26,7 @@ from .options import (
 )
 
 
-@click.command(short_help="Nearest words by cosine similarity.")
+@click.command(cls=Command, short_help="Nearest words by cosine similarity.")
 @click.argument("words", nargs=-1)
 @vectors_option
 @limit_option
@@ -110,7 +111,7 @@ def nearest_vectors(words, vecs, k, restrict, as_json):
     answer_queries(queries, wrong, vecs, answer, columns, as_json, k, words_of=lambda q: [])
 
 
-@click.command("doesnt-match", short_help="Which word does not go with the others?")
+@click.command("doesnt-match", cls=Command, short_help="Which word does not go with the others?")
 @click.argument("words", nargs=-1)
 @vectors_option
 @limit_option
@@ -132,7 +133,7 @@ def doesnt_match(words, vectors, limit, as_json):
     answer_queries([list(words)] if words else [], wrong, vecs, answer, columns, as_json)
 
 
-@click.command(short_help="A is to B as C is to ?")
+@click.command(cls=Command, short_help="A is to B as C is to ?")
 @click.argument("words", nargs=-1)
 @vectors_option
 @limit_option
@@ -164,7 +165,7 @@ def analogy(words, vectors, limit, k, method, restrict, as_json):
     answer_queries([list(words)] if words else [], 3, vecs, answer, columns, as_json, k)
 
 
-@click.command(short_help="Cosine similarity of word pairs.")
+@click.command(cls=Command, short_help="Cosine similarity of word pairs.")
 @click.argument("words", nargs=-1)
 @vectors_option
 @limit_option
@@ -182,7 +183,7 @@ def similarity(words, vectors, limit, as_json):
     answer_queries([list(words)] if words else [], 2, vecs, answer, columns, as_json)
 
 
-@click.command(short_help="Analogy accuracy and word-pair correlation.")
+@click.command(cls=Command, short_help="Analogy accuracy and word-pair correlation.")
 @vectors_option
 @limit_option
 @click.option(
@@ -250,7 +251,7 @@ def evaluate(vectors, limit, analogies, pairs, restrict, as_json):
     write_rows(rows, columns, as_json)
 
 
-@click.command("vectors", short_help="Print the vectors of words.")
+@click.command("vectors", cls=Command, short_help="Print the vectors of words.")
 @click.argument("words", nargs=-1)
 @vectors_option
 @limit_option

@@ -7,9 +7,12 @@ import click
 from ..config import TrainConfig
 from ..io.streams import shown
 from .console import check_stdout, input_name, plan, say, source, write_stdout
+from .options import Command
 
 
-@click.command(short_help="Join frequent word pairs into one token (new_york), as word2phrase.")
+@click.command(
+    cls=Command, short_help="Join frequent word pairs into one token (new_york), as word2phrase."
+)
 @click.argument("source_path", metavar="CORPUS", default="-")
 @click.option("-o", "--output", default="-", show_default=True, help="Where the text goes.")
 @click.option(
@@ -103,7 +106,7 @@ def phrases(
         )
 
 
-@click.command(short_help="Segment raw Chinese text into words.")
+@click.command(cls=Command, short_help="Segment raw Chinese text into words.")
 @click.argument("source_path", metavar="SOURCE", default="-")
 @click.option(
     "--lang",

@@ -30,7 +30,7 @@ from .console import (
     source,
     words_for,
 )
-from .options import training_settings
+from .options import Command, training_settings
 
 DURATION = re.compile(r"([0-9]+(?:\.[0-9]*)?)\s*(s|m|min|h|d)?")
 SECONDS = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -107,7 +107,7 @@ def check_model_dirs(directories: dict, planned: dict, from_model: str | None) -
             )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("corpus", required=False)
 @click.option(
     "-o",
@@ -563,7 +563,7 @@ def corpus_notes(read, max_types: int) -> list:
     return notes
 
 
-@click.command(short_help="Count and encode many input files once, here or on Dask.")
+@click.command(cls=Command, short_help="Count and encode many input files once, here or on Dask.")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUTS...")
 @click.option("-o", "--output", required=True, metavar="DIR", help="The prepared directory.")
 @click.option(
