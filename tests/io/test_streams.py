@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from gensim.models import KeyedVectors
 
+import w2vcli
 from w2vcli.cli import cli
 from w2vcli.io.streams import json_line, read_lines, shown, split_words
 from w2vcli.vectors.formats import parse_vectors
@@ -294,3 +295,39 @@ def test_a_file_that_is_not_a_font(en_vectors, tmp_path):
     result = run("plot", "--top", "10", "-v", en_vectors, "-o", tmp_path / "p.png", "--font", fake)
     assert result.exit_code == 1
     assert result.output == f"Error: --font {fake}: not a font file FreeType can read\n"
+
+
+def test_names_that_are_not_utf8_through_training(tmp_path, small_corpus):
+    """Issue 29, class 6: a corpus, vectors file, model, replay or prepared directory whose
+    name is not UTF-8 used to end training in a UnicodeEncodeError traceback (the JSON of
+    its provenance); each is written, and its name read back as the same bytes."""
+    corpus = tmp_path / os.fsdecode(b"c\xff.txt")
+    corpus.write_bytes(small_corpus.read_bytes())
+    names = {n: os.fsdecode(n.encode() + b"\xfe") for n in ("v.txt", "m", "s", "p")}
+    args = ["train", corpus.name, "-o", names["v.txt"], "--save-model", names["m"]]
+    args += ["--snapshots", names["s"], "--epochs", "1", "--threads", "1", "--dim", "8", "-q"]
+    for command in (args, ["prepare", corpus.name, "-o", names["p"]]):
+        result = subprocess.run(
+            [sys.executable, "-m", "w2vcli", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+        )
+        assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    record = json.loads((tmp_path / (names["v.txt"] + ".w2v.json")).read_bytes())
+    assert record["runs"][0]["corpus"]["path"] == str(corpus)  # the same bytes, escaped
+    assert w2vcli.load_model(tmp_path / names["m"]).corpus.path == str(corpus)
+    described = json.loads((tmp_path / names["p"] / "prepared.json").read_bytes())
+    assert described["inputs"][0]["name"] == corpus.name
+    result = run("plot", "--animate", tmp_path / names["s"], "-o", tmp_path / "a.gif")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_model_word_that_is_not_utf8_is_damage_in_one_line(tmp_path, small_corpus):
+    model = tmp_path / "m"
+    w2vcli.train(small_corpus, epochs=1, threads=1, dim=8).save(model)
+    vocab = (model / "vocab.txt").read_bytes()
+    (model / "vocab.txt").write_bytes(b"caf\xe9" + vocab[vocab.index(b" ") :])
+    for args in (["info", model], ["train", small_corpus, "--from", model, "-o", "-"]):
+        result = run(*args)
+        assert result.exit_code == 1 and "a word is not UTF-8 text" in result.output

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import W2VError
+from ..io.streams import shown
 from ..training.snapshots import Replay
 
 FORMATS = ("gif", "html", "mp4")
@@ -143,7 +144,7 @@ def animate(
     settings = replay.settings
     what = [replay.corpus or os.path.basename(os.path.normpath(source))]
     what += [settings.get("arch"), settings.get("loss"), f"dim {settings.get('dim')}"]
-    title = ", ".join(str(w) for w in what if w and w != "dim None")
+    title = shown(", ".join(str(w) for w in what if w and w != "dim None"))
     fonts = choose_fonts([*labels, title], font)
     points = layouts(replay, rows, with_output)
     pngs = _draw_frames(points, labels, groups, queries, captions, title, fonts.families)

@@ -12,6 +12,7 @@ write, or a directory that its owner says w2v wrote.
 
 import contextlib
 import ctypes
+import json
 import os
 import shutil
 import stat
@@ -63,6 +64,14 @@ def staged(target: str, mode: int = 0o755, label: str | None = None):
                 written.append(label)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
+
+
+def json_bytes(value, indent: int | None = 1) -> bytes:
+    """`value` as UTF-8 JSON (a newline at the end when indented). A file name or word that
+    is not UTF-8 holds lone surrogates (surrogateescape); they are written as JSON's
+    \\udcXX escapes, which read back as the same string, so no byte of it is lost."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False) + ("\n" if indent else "")
+    return text.encode("utf-8", "backslashreplace")
 
 
 def write_file(directory: str, name: str, data: bytes) -> None:

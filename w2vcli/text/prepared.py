@@ -310,7 +310,7 @@ def prepare(
         dirs.write_file(
             staging,
             PREPARED_JSON,
-            (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode(),
+            dirs.json_bytes(described),
         )
     return load_prepared(target)
 

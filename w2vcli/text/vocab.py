@@ -92,12 +92,15 @@ def read_saved_vocab(path: str, words: int, described: str, error=CorpusError) -
         lines.pop()
     if len(lines) != words:
         raise error(f"{path}: {len(lines):,} words, but {described} says {words:,}")
+    pairs = [line.rsplit(b" ", 1) for line in lines]
+    if any(len(pair) != 2 for pair in pairs):
+        raise error(f"{path}: a line is not `word count`; it is damaged")
     try:
-        pairs = [line.rsplit(b" ", 1) for line in lines]
-        vocab = Vocab(
-            [w.decode("utf-8", "surrogateescape") for w, _ in pairs],
-            np.array([int(c) for _, c in pairs], dtype=np.int64),
-        )
+        decoded = [w.decode("utf-8") for w, _ in pairs]  # w2v writes only UTF-8 words
+    except UnicodeDecodeError:
+        raise error(f"{path}: a word is not UTF-8 text; it is damaged") from None
+    try:
+        vocab = Vocab(decoded, np.array([int(c) for _, c in pairs], dtype=np.int64))
     except (ValueError, OverflowError):
         raise error(f"{path}: a line is not `word count`; it is damaged") from None
     if len(vocab.counts) and (vocab.counts.min() < 1 or vocab.counts.max() >= 2**62):

@@ -262,9 +262,7 @@ def _write_files(model, directory: str) -> None:
         "corpus": dataclasses.asdict(model.corpus),
         "provenance": model.provenance,
     }
-    write_file(
-        directory, MODEL_JSON, (json.dumps(described, indent=1, ensure_ascii=False) + "\n").encode()
-    )
+    write_file(directory, MODEL_JSON, dirs.json_bytes(described))
 
 
 # Reading.

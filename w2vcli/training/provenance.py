@@ -17,7 +17,7 @@ import os
 import platform
 
 from ..config import available_cores
-from ..io.dirs import read_regular
+from ..io.dirs import json_bytes, read_regular
 
 SUFFIX = ".w2v.json"
 FORMAT = "w2v provenance"
@@ -123,7 +123,7 @@ def read(path: str) -> dict | None:
 
 
 def dumps(record: dict) -> bytes:
-    return (json.dumps(record, indent=1, ensure_ascii=False) + "\n").encode()
+    return json_bytes(record)
 
 
 def facts(provenance: dict) -> dict:

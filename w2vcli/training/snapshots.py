@@ -150,13 +150,8 @@ class Recorder(Observer):
             if self.output is not None:
                 arrays["output.npy"] = self.output[:n]
             for name, array in arrays.items():
-                with open(os.path.join(staging, name), "wb") as f:
-                    np.save(f, array, allow_pickle=False)
-                    os.fsync(f.fileno())
-            with open(os.path.join(staging, REPLAY_JSON), "w", encoding="utf-8") as f:
-                json.dump(described, f, ensure_ascii=False)
-                f.flush()
-                os.fsync(f.fileno())
+                dirs.write_array(staging, name, array)
+            dirs.write_file(staging, REPLAY_JSON, dirs.json_bytes(described, indent=None))
         return self.target
 
 
