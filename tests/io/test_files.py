@@ -143,7 +143,6 @@ def silent_corpus(tmp_path):
 @pytest.mark.parametrize(
     "output, message",
     [
-        ("", "--output: an empty file name"),
         ("missing/../v.txt", "--output missing/../v.txt: folder missing/.. does not exist"),
         ("no/v.txt", "--output no/v.txt: folder no does not exist"),
         ("c.txt/v.txt", "--output c.txt/v.txt: a part of the path is not a folder"),

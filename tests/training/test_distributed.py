@@ -188,6 +188,9 @@ def test_a_run_whose_worker_dies_resumes_from_its_last_epoch(prepared, tmp_path)
     saved = w2vcli.load_model(checkpoint)
     assert saved.state.epochs_done == 1 and len(saved.epoch_losses) == 1
     result = invoke("train", "--resume", checkpoint, "-o", tmp_path / "v.txt", "-q")
+    assert result.exit_code == 1 and "give --engine dask" in result.output  # not its address
+    resumed = ["--engine", "dask", "--workers", 2]
+    result = invoke("train", "--resume", checkpoint, *resumed, "-o", tmp_path / "v.txt", "-q")
     assert result.exit_code == 0, result.output
     done = w2vcli.load_model(checkpoint)
     assert done.state.epochs_done == 3 and len(done.epoch_losses) == 3

@@ -133,8 +133,10 @@ def test_kill_9_then_resume_gives_the_uninterrupted_vectors(tmp_path, when):
     model = w2vcli.load_model(ck)
     assert not model.finished
     resumed = subprocess.run([*W2V, "train", "--resume", ck], capture_output=True)
+    assert resumed.returncode == 2 and f"-o {out}".encode() in resumed.stderr  # its outputs
+    resumed = subprocess.run([*W2V, "train", "--resume", ck, "-o", out], capture_output=True)
     assert resumed.returncode == 0, resumed.stderr
-    assert out.read_bytes() == whole.read_bytes()  # written where the run was to write it
+    assert out.read_bytes() == whole.read_bytes()
     assert sorted(os.listdir(tmp_path)) == [
         "ck", "en.txt", "v.txt", "v.txt.w2v.json", "whole.txt", "whole.txt.w2v.json"
     ]  # fmt: skip
@@ -163,7 +165,7 @@ def test_a_stopped_run_saves_where_it_stopped_and_resumes_from_there(tmp_path, s
     assert b"wrote --checkpoint" in stderr
     state = w2vcli.load_model(ck).state
     assert state.lanes is not None and state.epochs_done < 3  # within an epoch
-    resumed = subprocess.run([*W2V, "train", "--resume", ck], capture_output=True)
+    resumed = subprocess.run([*W2V, "train", "--resume", ck, "-o", out], capture_output=True)
     assert resumed.returncode == 0, resumed.stderr
     assert out.read_bytes() == whole.read_bytes()
 
@@ -174,19 +176,19 @@ def test_a_resume_of_another_corpus_is_refused(tmp_path, small_corpus):
     text = small_corpus.read_text()
     same_size = tmp_path / "same-size.txt"
     same_size.write_text(text.replace("the", "teh", 1))
-    result = run("train", same_size, "--resume", tmp_path / "ck", "-q")
+    result = run("train", same_size, "--resume", tmp_path / "ck", "-o", tmp_path / "o.txt", "-q")
     assert result.exit_code == 1
     assert "not the corpus the run in" in result.output and "sha256" in result.output
     shorter = tmp_path / "shorter.txt"
     shorter.write_text(text[:1000])
-    result = run("train", shorter, "--resume", tmp_path / "ck", "-q")
+    result = run("train", shorter, "--resume", tmp_path / "ck", "-o", tmp_path / "o.txt", "-q")
     assert result.exit_code == 1 and "1,000 bytes" in result.output
     assert w2vcli.load_model(tmp_path / "ck").state.epochs_done == 1  # untouched
 
 
 def test_a_resume_with_other_settings_is_refused(tmp_path, small_corpus):
     checkpoint_after(small_corpus, tmp_path / "ck", 1, epochs=3, threads=1, dim=16, min_count=2)
-    result = run("train", "--resume", tmp_path / "ck", "--dim", 50, "-q")
+    result = run("train", "--resume", tmp_path / "ck", "--dim", 50, "-o", tmp_path / "o.txt", "-q")
     assert result.exit_code == 1
     assert "--dim 16, not 50" in result.output and "start a new run" in result.output
     out = tmp_path / "v.txt"
@@ -194,18 +196,21 @@ def test_a_resume_with_other_settings_is_refused(tmp_path, small_corpus):
     assert result.exit_code == 0, result.output  # the same --dim, and threads may change
 
 
-def test_a_finished_run_is_not_resumed(tmp_path, small_corpus):
+def test_a_finished_run_resumed_writes_its_vectors(tmp_path, small_corpus):
+    """Issue 29, class 5: a run killed after its last epoch's checkpoint, before it wrote
+    its vectors, used to be refused by --resume ("complete"), its vectors lost."""
     args = ["train", small_corpus, "-o", tmp_path / "v.txt", "--checkpoint", tmp_path / "ck"]
-    assert run(*args, "--epochs", 1, *ONE_THREAD).exit_code == 0
-    result = run("train", "--resume", tmp_path / "ck")
-    assert result.exit_code == 1 and "complete (1 of 1 epochs)" in result.output
-    assert "--from" in result.output
+    assert run(*args, "--epochs", 2, *ONE_THREAD).exit_code == 0
+    result = run("train", "--resume", tmp_path / "ck", "-o", tmp_path / "again.txt")
+    assert result.exit_code == 0 and "had trained all 2 epochs" in result.output
+    assert (tmp_path / "again.txt").read_bytes() == (tmp_path / "v.txt").read_bytes()
+    assert w2vcli.resume(tmp_path / "ck").finished  # the library: nothing left to train
 
 
 def test_a_run_from_stdin_resumes_with_the_corpus_given_again(tmp_path, small_corpus):
     with open(small_corpus, "rb") as stream:  # read as from stdin: no path to go back to
         checkpoint_after(stream, tmp_path / "ck", 1, epochs=2, threads=1, dim=16, min_count=2)
-    result = run("train", "--resume", tmp_path / "ck")
+    result = run("train", "--resume", tmp_path / "ck", "-o", tmp_path / "v.txt")
     assert result.exit_code == 1 and "give that corpus again" in result.output
     text = small_corpus.read_text()
     result = run("train", "-", "--resume", tmp_path / "ck", "-o", tmp_path / "v.txt", input=text)

@@ -22,7 +22,7 @@ from .console import say
 
 
 class Stopped(BaseException):
-    """A signal that ends the process (SIGTERM, SIGHUP...: files.STOPPING_SIGNALS), turned
+    """A signal that ends the process (SIGTERM, SIGHUP...: io.signals.STOPPING_SIGNALS), turned
     into an exception so that temporary files are removed on the way out."""
 
     def __init__(self, signum: int):
@@ -31,7 +31,7 @@ class Stopped(BaseException):
 
 
 def _on_signal(signum, frame):
-    from ..io.files import held
+    from ..io.signals import held
 
     if held(signum):  # outputs are being renamed into place: it comes again after
         return
@@ -42,7 +42,7 @@ def _on_signal(signum, frame):
 
 def _stopped(what: str) -> str:
     """The last line of a run that was stopped: whether it wrote its outputs."""
-    from ..io.files import written
+    from ..io.signals import written
 
     return f"w2v: {what}; " + (f"wrote {', '.join(written)}" if written else "no output written")
 
@@ -55,7 +55,7 @@ class W2VGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
-        from ..io.files import written
+        from ..io.signals import written
 
         written.clear()  # what this command writes (a process may run several: tests)
         try:
@@ -132,7 +132,7 @@ for command in (
 
 
 def main():
-    from ..io.files import STOPPING_SIGNALS
+    from ..io.signals import STOPPING_SIGNALS
     from ..io.streams import protect_std_descriptors, talk_to_stderr
 
     protect_std_descriptors()

@@ -27,16 +27,21 @@ from .options import Command, json_option, limit_option, vectors_option
     "--to",
     type=click.Choice(["text", "binary"]),
     default=None,
-    help="Output format.  [default: the other format than SOURCE's]",
+    help="Output format.  [default: the other format than SOURCE's; text for a model]",
 )
 @limit_option
 def convert(source_path, target, to, limit):
     """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout). The provenance
-    of SOURCE (SOURCE.w2v.json) goes beside TARGET, with the conversion added."""
+    of SOURCE (SOURCE.w2v.json) goes beside TARGET, with the conversion added. SOURCE may
+    be a model directory (--save-model, --checkpoint, w2vcli's Model.save): its input
+    vectors are written, whatever state its run is in."""
     from ..io.files import write_outputs
     from ..training import provenance
+    from ..training.model import is_model_dir
     from ..vectors.vectors import Vectors
 
+    if source_path != "-" and os.path.isdir(source_path) and is_model_dir(source_path):
+        return _export_model(source_path, target, to or "text", limit)
     inputs = [("SOURCE", source_path)]
     record = provenance.read(provenance.companion(source_path)) if source_path != "-" else None
     if record and not provenance.describes(record, source_path):
@@ -65,6 +70,32 @@ def convert(source_path, target, to, limit):
     say(
         f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} ({formats[0]}) -> "
         f"{target} ({formats[1]})"
+    )
+
+
+def _export_model(directory: str, target: str, fmt: str, limit) -> None:
+    """The input vectors of a model directory, with its provenance beside them."""
+    from ..io.files import write_outputs
+    from ..training import provenance
+    from ..training.model import load
+    from ..vectors.vectors import Vectors
+
+    planned = plan_with_provenance({"TARGET": target}, "TARGET", [], fmt == "binary")
+    model = load(directory, in_memory=False)
+    words, matrix = model.vocab.words[:limit], model.vectors.matrix[:limit]
+    out = planned["TARGET"]
+    with write_outputs(list(planned.values())) as files:
+        hashed = HashingWriter(files[0])
+        Vectors(words_for(out, words), matrix).save(hashed, fmt)
+        if "provenance" in planned:
+            described = hashed.described(target, fmt, len(words), model.config.dim, "in")
+            model_path = os.path.realpath(directory)
+            record = provenance.companion_record(model.provenance, described, model_path)
+            files[1].write(provenance.dumps(record))
+    epochs = model.state.epochs_done if model.state else model.config.epochs
+    say(
+        f"{len(words):,} words x {model.config.dim}: {directory} (a model, {epochs} of "
+        f"{model.config.epochs} epochs trained) -> {target} ({fmt})"
     )
 
 

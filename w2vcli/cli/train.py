@@ -65,32 +65,39 @@ class Outputs:
     }
 
     def record(self) -> dict:
-        """For the run's provenance, so that --resume writes the same; paths made absolute,
-        as --resume may run elsewhere."""
+        """For the run's provenance (--resume says them again when asking for its outputs);
+        paths made absolute, as --resume may run elsewhere."""
         paths = ("output", "save_vocab", "save_model")
         return {
             name: os.path.abspath(value) if name in paths and value not in (None, "-") else value
             for name, value in dataclasses.asdict(self).items()
         }
 
-    def recorded(self, ctx, provenance: dict) -> "Outputs":
-        """These outputs, each not given on the command line taken from the run's record
-        (`provenance`, the checkpoint's)."""
+    def recorded(self, ctx, resume: str, provenance: dict) -> "Outputs":
+        """A resumed run's outputs: its format and vector set, if not given, as its record
+        says (choices, checked); but where they go only as given on the command line: a
+        checkpoint's model.json is a file anyone may have edited, so it never decides which
+        paths are replaced."""
         runs = provenance.get("runs") or [{}]
-        recorded = runs[-1].get("outputs") or {}
-        chosen = {}
-        for name, parameter in self.OPTIONS.items():
-            value = getattr(self, name)
+        recorded = runs[-1].get("outputs") if isinstance(runs[-1].get("outputs"), dict) else {}
+        if ctx.get_parameter_source("output") == ParameterSource.DEFAULT:
+            was = recorded.get("output")
+            hint = f" (its run was to write -o {was})" if isinstance(was, str) else ""
+            raise click.UsageError(f"--resume {resume}: give -o FILE, where its vectors go{hint}")
+        chosen = dataclasses.asdict(self)
+        for name, choices in (("fmt", ("text", "binary")), ("vectors", ("in", "out", "sum"))):
+            parameter = self.OPTIONS[name]
             if ctx.get_parameter_source(parameter) == ParameterSource.DEFAULT:
-                value = recorded.get(name, value)
-            chosen[name] = value
+                if recorded.get(name) in choices:
+                    chosen[name] = recorded[name]
         return Outputs(**chosen)
 
 
-def check_model_dirs(directories: dict, planned: dict, from_model: str | None) -> None:
+def check_model_dirs(directories: dict, planned: dict, from_model, resumed=False) -> None:
     """Before any work: each model directory the run writes ({option: path}) can be
-    written, is not one of its output files, and is not the model --from reads."""
-    from ..training.model import check_target
+    written, is not one of its output files, is not the model --from reads, and holds no
+    run that is not finished (but the one resumed)."""
+    from ..training.model import check_target, check_unfinished
 
     files = {o.target: o.label for o in planned.values() if o.kind == "file"}
     source = os.path.realpath(from_model) if from_model else None
@@ -98,6 +105,8 @@ def check_model_dirs(directories: dict, planned: dict, from_model: str | None) -
         if not path:
             continue
         target = check_target(path, option)
+        if option != "--checkpoint" or not resumed:
+            check_unfinished(target, f"{option} {path}")
         if target in files:
             raise ConfigError(f"{option} {path}: is the same path as {files[target]}")
         if target == source:
@@ -311,7 +320,7 @@ def train(
     start = checkpoint_start(resume) if resume else None
     outputs = Outputs(output, fmt, output_vectors, save_vocab, save_model)
     if resume:
-        outputs = outputs.recorded(ctx, start.model.provenance)
+        outputs = outputs.recorded(ctx, resume, start.model.provenance)
     every = parse_duration(checkpoint_every, "--checkpoint-every")
     if every and not (checkpoint or resume):
         raise click.UsageError("--checkpoint-every: give --checkpoint DIR too")
@@ -324,7 +333,10 @@ def train(
         "--read-vocab": settings["read_vocab"],
         "--keep": settings["keep"],
     }
-    planned = _plan(outputs, inputs, checkpoint or resume, from_model)
+    _apart(outputs.save_model, checkpoint or resume, snapshots)
+    planned = _plan(outputs, inputs, checkpoint or resume, from_model, bool(resume))
+    if resume and start.model.finished:  # killed after its last epoch: its vectors, written
+        return _write_complete(start, planned, outputs)
     recorder = None
     if snapshots and not dry_run:
         from ..training.snapshots import Recorder, parse_every
@@ -355,11 +367,12 @@ def train(
         model = pipeline.train_run(run)
     finally:
         talk.close()
+    # The vectors first: whatever happens to the model directory then, they are not lost.
+    _write_vectors(model, planned, outputs, outputs.save_model or checkpoint or resume)
     if outputs.save_model:
         from ..training.model import save
 
         save(model, outputs.save_model, "--save-model")
-    _write_vectors(model, planned, outputs, outputs.save_model or checkpoint or resume)
     talk.summary(model, bool(run.engine))
 
 
@@ -377,14 +390,37 @@ def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, fla
         raise click.UsageError("--snapshots: not with --resume (record a run from its start)")
 
 
-def _plan(outputs: Outputs, inputs: dict, checkpoint, from_model) -> dict:
+def _plan(outputs: Outputs, inputs: dict, checkpoint, from_model, resumed: bool) -> dict:
     """The files the run writes, checked before any work against its `inputs` ({option:
     path}) and each other; and the model directories it writes."""
     files = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
     planned = plan_with_provenance(files, "--output", list(inputs.items()), outputs.fmt == "binary")
     directories = {"--save-model": outputs.save_model, "--checkpoint": checkpoint}
-    check_model_dirs(directories, planned, from_model)
+    check_model_dirs(directories, planned, from_model, resumed)
     return planned
+
+
+def _apart(save_model, checkpoint, snapshots) -> None:
+    """The directories a run writes are apart: the replay is not the model, nor inside it,
+    nor around it (--save-model and --checkpoint may be one: both hold the model; a
+    directory inside another of w2v's, or its --from, is refused with its own words)."""
+    from ..io.dirs import check_apart
+
+    for option, model in (("--save-model", save_model), ("--checkpoint", checkpoint)):
+        check_apart({option: model, "--snapshots": snapshots})
+
+
+def _write_complete(start, planned: dict, outputs: Outputs) -> None:
+    """--resume of a run that trained all its epochs (stopped before it wrote them): its
+    vectors, its vocabulary and its model, written as the run would have."""
+    model = start.model
+    _write_vectors(model, planned, outputs, start.directory)
+    if outputs.save_model:
+        from ..training.model import save
+
+        save(model, outputs.save_model, "--save-model")
+    epochs = model.config.epochs
+    say(f"--resume {start.named}: its run had trained all {epochs} epochs; wrote its vectors")
 
 
 def _init(path: str | None):

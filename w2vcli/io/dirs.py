@@ -1,17 +1,25 @@
 """Directories written whole or not at all: model directories, prepared corpora, replays
-and indexes all go through `staged`.
+and indexes all go through `staged`, under one rule.
 
 A directory is written into a new temporary directory beside its target, every file
 synced, then put in its place by one rename: an atomic exchange of the two directories
 with Linux's renameat2, else the old one renamed aside first (a moment without either,
 which a model directory repairs when it is next read: see training/model.py). So
-`kill -9` at any time leaves the old directory or the new one, complete. What may be
-replaced is checked before any work (`check_target`): a new name in a folder we can
-write, or a directory that its owner says w2v wrote.
+`kill -9` at any time leaves the old directory or the new one, complete.
+
+What may be replaced is checked before any work (`check_target`) and again at the moment
+it is replaced: a new name in a folder we can write, or a directory that its kind
+(`ours`) says w2v wrote, holding only regular files of its names (a folder named
+`frozen.npy` is not a model's file); never through a symbolic link that another user put
+in a shared sticky folder such as /tmp. Saves into one folder take turns (`locked`): two
+processes saving one model neither mix their files nor remove each other's staging
+directory. No output file is ever written inside a directory of w2v's (`w2v_directory`):
+it would be lost, or damage it, when the directory is next replaced.
 """
 
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import shutil
@@ -19,9 +27,40 @@ import stat
 import tempfile
 
 from ..errors import W2VError
-from .files import signals_held, written
+from .signals import signals_held, written
 
 MAX_JSON_BYTES = 64 << 20  # a directory's description (model.json, prepared.json)
+
+
+# The files that say a folder is w2v's, and what their "format" says (model.py,
+# text/prepared.py, snapshots.py); an index is a PATH.index folder with a source.json.
+MARKERS = {"model.json": "w2v model", "prepared.json": "w2v prepared", "replay.json": "w2v replay"}
+
+
+def w2v_directory(folder: str) -> str | None:
+    """What kind of w2v directory `folder` is ("a w2v model directory"...), or None."""
+    for name, kind in MARKERS.items():
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            continue
+        try:
+            described = json.loads(read_regular(path, MAX_JSON_BYTES))
+        except (OSError, ValueError, RecursionError):
+            continue
+        if isinstance(described, dict) and described.get("format") == kind:
+            return f"a {kind} directory"
+    if folder.endswith(".index") and os.path.isfile(os.path.join(folder, "source.json")):
+        return "a w2v index"
+    return None
+
+
+def only_files(folder: str, allowed) -> bool:
+    """Whether `folder` holds nothing but regular files whose names `allowed(name)` takes."""
+    try:
+        with os.scandir(folder) as entries:
+            return all(e.is_file(follow_symlinks=False) and allowed(e.name) for e in entries)
+    except OSError:
+        return False
 
 
 def check_target(path: str, option: str, ours, what: str, error=W2VError) -> str:
@@ -30,13 +69,52 @@ def check_target(path: str, option: str, ours, what: str, error=W2VError) -> str
     whole. Returns the real path."""
     if not path or "\0" in path:
         raise error(f"{option}: give a directory name")
+    check_link(path, f"{option} {path}", error)
     target = os.path.realpath(path)
     if os.path.lexists(target) and not (os.path.isdir(target) and ours(target)):
         raise error(f"{option} {path}: exists and is not {what} w2v wrote; give a new name")
     folder = os.path.dirname(target)
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
         raise error(f"{option} {path}: cannot write in {folder}")
+    check_outside(folder, f"{option} {path}", error)
     return target
+
+
+def check_outside(folder: str, label: str, error=W2VError) -> None:
+    """Refuse to write into `folder` if it is a directory of w2v's, replaced whole."""
+    if kind := w2v_directory(folder):
+        raise error(f"{label}: is inside {kind}, which w2v replaces whole; write elsewhere")
+
+
+def check_apart(directories: dict, error=W2VError) -> None:
+    """Refuse two of the directories ({label: path}) that are one, or one inside the
+    other: the second written would replace the first, or a part of it."""
+    real = {label: os.path.realpath(path) for label, path in directories.items() if path}
+    for i, (a, path_a) in enumerate(real.items()):
+        for b, path_b in list(real.items())[i + 1 :]:
+            if path_a == path_b:
+                raise error(f"{b}: is the same directory as {a}; give each its own")
+            if path_b.startswith(path_a + os.sep):
+                raise error(f"{b}: is inside {a}; give each its own")
+            if path_a.startswith(path_b + os.sep):
+                raise error(f"{a}: is inside {b}; give each its own")
+
+
+def check_link(path: str, label: str, error=W2VError) -> None:
+    """Refuse a symbolic link at `path` that another user put in a shared sticky folder
+    (/tmp): following it would write where they chose (the kernel's protected_symlinks
+    rule, which outputs follow too)."""
+    try:
+        link = os.lstat(path)
+        folder = os.stat(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if stat.S_ISLNK(link.st_mode) and shared and link.st_uid not in (os.geteuid(), folder.st_uid):
+        raise error(
+            f"{label}: is a symbolic link another user put in the shared folder "
+            f"{os.path.dirname(os.path.abspath(path))}; give another name"
+        )
 
 
 def staging_prefix(target: str) -> str:
@@ -45,25 +123,47 @@ def staging_prefix(target: str) -> str:
 
 
 @contextlib.contextmanager
-def staged(target: str, mode: int = 0o755, label: str | None = None):
+def locked(folder: str):
+    """Saves into `folder` take turns: an exclusive lock on the folder itself (flock, which
+    the system drops when the process ends, however it ends)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def staged(target: str, mode: int = 0o755, label: str | None = None, ours=None, after=None):
     """A new directory beside `target` to write into; when the block ends without an
     error, synced and put in place of `target` in one step (the old one removed), so that
     `target` is the old directory or the new one, whole. The files written into it are the
     writer's to sync. `label` ("--save-model m"): said among the outputs written once it
-    is in place, which it then is even if a signal comes."""
+    is in place, which it then is even if a signal comes. `ours(path)`: whether what is at
+    `target` then may be replaced (checked again at that moment: it was checked before the
+    work, which may have taken hours). `after()`: run while the folder is still locked."""
     parent = os.path.dirname(target)
-    staging = tempfile.mkdtemp(dir=parent, prefix=staging_prefix(target))
-    try:
-        os.chmod(staging, mode)
-        yield staging
-        sync(staging)
-        with signals_held():  # a run stopped now says it wrote the directory: it did
-            put_in_place(staging, target)
-            sync(parent)
-            if label and label not in written:
-                written.append(label)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones swapped
+    with locked(parent):
+        staging = tempfile.mkdtemp(dir=parent, prefix=staging_prefix(target))
+        try:
+            os.chmod(staging, mode)
+            yield staging
+            sync(staging)
+            if ours and os.path.lexists(target) and not (os.path.isdir(target) and ours(target)):
+                raise W2VError(
+                    f"{target}: was replaced while w2v worked by something w2v did not write; "
+                    "it is left as it is, and this directory is not written"
+                )
+            with signals_held():  # a run stopped now says it wrote the directory: it did
+                put_in_place(staging, target)
+                sync(parent)
+                if label and label not in written:
+                    written.append(label)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # the new files, or the old ones
+        if after:
+            after()
 
 
 def json_bytes(value, indent: int | None = 1) -> bytes:

@@ -34,13 +34,14 @@ import io
 import os
 import re
 import select
-import signal
 import stat
 import sys
 import tempfile
 from dataclasses import dataclass
 
 from ..errors import W2VError
+from .dirs import w2v_directory
+from .signals import signals_held, written
 
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # write errors: the output's fault
 DESCRIPTOR = re.compile(r"[0-9]{1,9}")  # a number in /proc/PID/fd: ASCII, not '²' nor '١'
@@ -48,21 +49,6 @@ DESCRIPTOR = re.compile(r"[0-9]{1,9}")  # a number in /proc/PID/fd: ASCII, not '
 HARMLESS_DEVICES = (os.devnull, "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 # Evaluation files (questions, pairs): questions-words.txt is 0.6 MB, all of BATS 5 MB.
 MAX_TEXT_BYTES = 64 << 20
-# Signals whose default action ends the process, all but the faults (SEGV...) and what
-# Python already ignores (PIPE, XFSZ): a closed terminal or SSH session (HUP), Ctrl-\\
-# (QUIT), kill (TERM), a CPU-time limit (XCPU), timers, and the signals nobody should send
-# w2v. The CLI turns each into an exception, but not while `write_outputs` renames
-# outputs into place (see `held`).
-STOPPING_SIGNALS = [
-    getattr(signal, name)
-    for name in (
-        "SIGHUP SIGINT SIGQUIT SIGTERM SIGXCPU SIGUSR1 SIGUSR2 SIGALRM SIGVTALRM SIGPROF "
-        "SIGIO SIGPWR SIGSTKFLT"
-    ).split()
-    if hasattr(signal, name)
-] + list(range(getattr(signal, "SIGRTMIN", 0), getattr(signal, "SIGRTMAX", -1) + 1))
-
-written = []  # labels of the outputs renamed into place by this process
 
 
 @dataclass
@@ -197,37 +183,6 @@ def _rename(outputs: list, temporary: list) -> None:
     for output, tmp in zip(outputs, temporary, strict=True):
         if tmp:
             _sync_directory(os.path.dirname(output.target))
-
-
-_holding = None  # within `signals_held`: the signals that came meanwhile
-
-
-@contextlib.contextmanager
-def signals_held():
-    """Within this block, the stopping signals wait (see `held`); they are raised again
-    when it ends."""
-    global _holding
-    if _holding is not None:  # within another: that one raises them
-        yield
-        return
-    _holding = []
-    try:
-        yield
-    finally:
-        pending, _holding = _holding, None
-        for signum in dict.fromkeys(pending):  # delivered again, now that it is done
-            signal.raise_signal(signum)
-
-
-def held(signum: int) -> bool:
-    """For a signal handler: whether the signal must wait because outputs are being put
-    in place (`signals_held`; it is raised again when they are). Blocking the signal would
-    not do: the kernel hands it to any thread that does not block it, and Python runs the
-    handler."""
-    if _holding is None:
-        return False
-    _holding.append(signum)
-    return True
 
 
 class _Sink(io.RawIOBase):
@@ -512,7 +467,11 @@ def _real_directory(output: Output, directory: str) -> str:
         raise output.fail(_reason(e)) from None
     if not stat.S_ISDIR(info.st_mode):
         raise output.fail(f"{directory} is not a folder")
-    return os.path.realpath(directory)
+    real = os.path.realpath(directory)
+    if kind := w2v_directory(real):
+        shown = os.path.dirname(output.path) or "."
+        raise output.fail(f"is inside {kind}, {shown}, which w2v replaces whole; write elsewhere")
+    return real
 
 
 def _read_only(path: str) -> bool:

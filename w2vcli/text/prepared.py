@@ -265,9 +265,12 @@ def prepare(
     say = on_progress or (lambda message: None)
     target = check_target(os.fspath(directory))
     sources = expand(inputs)
+    for source in sources:  # the directory is replaced whole: its files are not inputs
+        if "://" not in source and os.path.realpath(source).startswith(target + os.sep):
+            raise PreparedError(f"{source}: is inside --output {directory}, which w2v replaces")
     t0 = time.perf_counter()
     keep = {w.encode() if isinstance(w, str) else w for w in keep} if keep else None
-    with dirs.staged(target) as staging:
+    with dirs.staged(target, ours=_ours) as staging:
         with run:
             say(f"counting {len(sources):,} inputs on {run.describe()}")
             counted = run.map(
@@ -349,13 +352,17 @@ def check_target(path: str) -> str:
     """A new name in a folder we can write, or a prepared directory w2v wrote (replaced
     whole); returns the real path."""
 
-    def ours(target: str) -> bool:
-        return is_prepared(target) and all(
-            n in ("vocab.txt", PREPARED_JSON) or (n.startswith("ids-") and n.endswith(".npy"))
-            for n in os.listdir(target)
-        )
+    return dirs.check_target(path, "--output", _ours, "a prepared directory", PreparedError)
 
-    return dirs.check_target(path, "--output", ours, "a prepared directory", PreparedError)
+
+def _ours(target: str) -> bool:
+    """A prepared directory w2v wrote: its marker, and only its files."""
+    return is_prepared(target) and dirs.only_files(
+        target,
+        lambda n: (
+            n in ("vocab.txt", PREPARED_JSON) or (n.startswith("ids-") and n.endswith(".npy"))
+        ),
+    )
 
 
 def load_prepared(path) -> Prepared:

@@ -43,7 +43,7 @@ from ..config import TrainConfig
 from ..errors import ConfigError, W2VError
 from ..io import dirs
 from ..io.dirs import read_regular, staged, staging_prefix, umask, write_file
-from ..io.files import signals_held
+from ..io.signals import signals_held
 from ..text.corpus import CorpusStats
 from ..text.vocab import Vocab, format_vocab, read_saved_vocab
 from ..vectors.vectors import Vectors
@@ -162,6 +162,7 @@ def check_target(path: str, option: str) -> str:
     label = f"{option} {path}"
     if not path or "\0" in path:
         raise ModelError(f"{option}: give a directory name")
+    dirs.check_link(path, label, ModelError)
     target = os.path.realpath(path)
     _recover(target)
     if os.path.lexists(target):
@@ -172,8 +173,10 @@ def check_target(path: str, option: str) -> str:
                 f"{label}: exists and is not a w2v model directory; give a new name (w2v "
                 "replaces only a model directory it wrote)"
             )
-        others = sorted(set(os.listdir(target)) - set(FILES))
-        if others:
+        if not dirs.only_files(target, FILES.__contains__):
+            others = sorted(set(os.listdir(target)) - set(FILES)) or sorted(
+                n for n in os.listdir(target) if not os.path.isfile(os.path.join(target, n))
+            )
             raise ModelError(
                 f"{label}: holds files w2v did not write ({', '.join(others[:3])}); move them "
                 "or give another name"
@@ -181,11 +184,29 @@ def check_target(path: str, option: str) -> str:
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):
         raise ModelError(f"{label}: folder {os.path.dirname(path) or '.'} does not exist")
+    dirs.check_outside(parent, label, ModelError)
     try:
         os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".w2v-"))
     except OSError as e:
         raise ModelError(f"{label}: cannot create a directory in {parent} ({e.strerror})") from None
     return target
+
+
+def check_unfinished(target: str, label: str) -> None:
+    """Refuse to replace, with a new run's model, a model directory whose run has not
+    trained all its epochs (a checkpoint to resume); a damaged one is not judged here."""
+    if not is_model_dir(target):
+        return
+    try:
+        saved = load(target, in_memory=False)
+    except W2VError:
+        return
+    if not saved.finished:
+        done, epochs = saved.state.epochs_done, saved.config.epochs
+        raise ModelError(
+            f"{label}: holds a run that has not finished ({done} of {epochs} epochs); "
+            f"finish it with --resume {label.split(' ', 1)[1]}, or give another directory"
+        )
 
 
 def is_model_dir(path) -> bool:
@@ -198,10 +219,15 @@ def is_model_dir(path) -> bool:
 def save(model, path: str, option: str = "--save-model") -> str:
     """Write `model` (a w2vcli.Model) as the model directory `path`; returns its real path."""
     target = check_target(os.fspath(path), option)
-    with staged(target, 0o777 & ~umask(), f"{option} {path}") as staging:
+    mode, label = 0o777 & ~umask(), f"{option} {path}"
+    with staged(target, mode, label, _replaceable, lambda: _remove_leftovers(target)) as staging:
         _write_files(model, staging)
-    _remove_leftovers(target)
     return target
+
+
+def _replaceable(target: str) -> bool:
+    """A model directory w2v wrote: its marker, and only its files."""
+    return is_model_dir(target) and dirs.only_files(target, FILES.__contains__)
 
 
 def _leftovers(target: str) -> list:
@@ -228,18 +254,22 @@ def _recover(target: str) -> None:
     """Where a save without an atomic exchange was killed between its two renames, put
     the newest complete model it left back at `target` (its model.json is written last:
     a directory that has one is whole)."""
-    if os.path.lexists(target):
+    if os.path.lexists(target) or not os.path.isdir(os.path.dirname(target)):
         return
-    for path in _leftovers(target):
-        if is_model_dir(path):
-            with signals_held(), contextlib.suppress(OSError):
-                os.rename(path, target)
+    with dirs.locked(os.path.dirname(target)):  # not a save's staging in progress
+        if os.path.lexists(target):
             return
+        for path in _leftovers(target):
+            if is_model_dir(path):
+                with signals_held(), contextlib.suppress(OSError):
+                    os.rename(path, target)
+                return
 
 
 def _remove_leftovers(target: str) -> None:
     """Remove what saves of `target` killed on the way left beside it: temporary
-    directories of its name holding only a model's files."""
+    directories of its name holding only a model's files (the folder is locked: no save
+    of it is under way)."""
     for path in _leftovers(target):
         shutil.rmtree(path, ignore_errors=True)
 

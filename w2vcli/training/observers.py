@@ -9,7 +9,7 @@ the run trains.
 
 import warnings
 
-from ..errors import W2VWarning
+from ..errors import W2VError, W2VWarning
 
 
 def tell(observers: list, event: str, *args) -> None:
@@ -78,19 +78,25 @@ class Callbacks(Observer):
 class Checkpointer(Observer):
     """--checkpoint DIR: the model saved there after every epoch, every `every` seconds
     within one (--checkpoint-every), when the run is stopped, and at its end; `resume`
-    goes on from it. A save that fails because someone put a file there is said, and
-    training goes on."""
+    goes on from it. A save that fails (someone put a file there, a full disk) is said,
+    and training goes on: the run's vectors matter more than one of its checkpoints."""
 
     def __init__(self, directory: str, every: float | None = None):
         self.directory, self.pause_every = directory, every
 
     def save(self, model) -> None:
-        from .model import ModelError, save
+        from .model import save
 
         try:
             save(model, self.directory, "--checkpoint")
-        except ModelError as e:
+        except W2VError as e:
             warnings.warn(f"{e}; this checkpoint was not saved", W2VWarning, stacklevel=2)
+        except OSError as e:
+            warnings.warn(
+                f"--checkpoint {self.directory}: {e.strerror or e}; this checkpoint was not saved",
+                W2VWarning,
+                stacklevel=2,
+            )
 
     def after_epoch(self, epoch: int, model) -> None:
         self.save(model)

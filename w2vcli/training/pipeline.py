@@ -33,7 +33,7 @@ from ..text.corpus import CorpusStats, read_text
 from ..text.prepared import Prepared
 from ..text.vocab import Vocab, vocab_and_ids
 from .distributed import fit_on_workers
-from .model import Model
+from .model import Model, load_model
 from .observers import Callbacks
 from .run import Run
 from .settings import check_prepared, checkpoint_start, settle, start_of
@@ -138,6 +138,9 @@ def resume(
     name=None,
     checkpoint_every=None,
     record=None,
+    engine="local",
+    scheduler=None,
+    workers=None,
     observers=(),
     on_start=None,
     on_build=None,
@@ -150,12 +153,19 @@ def resume(
     its size and sha256. With one thread, the vectors are those the run would have made
     had it not stopped, to the bit. `settings_given` may change only threads, corpus_in and
     tmp_dir; the others, if given, must be the run's. It goes on checkpointing there (and
-    every `checkpoint_every` seconds, if given, else as the run did), on the engine it
-    trained on."""
+    every `checkpoint_every` seconds, if given, else as the run did). A run of Dask workers
+    goes on on the cluster given (`engine` "dask", at `scheduler` or of `workers` local
+    processes). A run that trained all its epochs has nothing left: its model is returned."""
+    start = checkpoint_start(checkpoint)
+    if start.model.finished:
+        return load_model(start.directory)
     run = settle(
         corpus,
         name=name,
-        start=checkpoint_start(checkpoint),
+        start=start,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
         checkpoint_every=checkpoint_every,
         observers=[*observers, Callbacks(on_start, on_build, on_progress, on_epoch)],
         record=record,

@@ -67,10 +67,12 @@ def settle(
     every = checkpoint_every
     if resumed:
         checkpoint, every = start.directory, every or saved_every(start)
-        spec = saved_engine(start)
+        spec = resumed_engine(start, engine, scheduler, workers)
     else:
         if checkpoint is not None:
-            checkpoint = saved_models.check_target(os.fspath(checkpoint), "--checkpoint")
+            named = os.fspath(checkpoint)
+            checkpoint = saved_models.check_target(named, "--checkpoint")
+            saved_models.check_unfinished(checkpoint, f"--checkpoint {named}")
         spec = engine_spec(engine, scheduler, workers, sync, merge, prepared, start)
         if spec and snapshots is not None:
             raise ConfigError("--snapshots: not with --engine dask yet")
@@ -107,15 +109,10 @@ def start_of(from_model=None, update_vocab=False, vectors=None, freeze=False):
 
 
 def checkpoint_start(directory) -> Checkpoint:
-    """The run saved in `directory` by --checkpoint, to finish; refused if it finished."""
+    """The run saved in `directory` by --checkpoint, to finish (one that trained all its
+    epochs has nothing left to train: its model is finished)."""
     directory = os.fspath(directory)
     saved = saved_models.load(directory, in_memory=False, option="--resume")
-    if saved.finished:
-        done = saved.state.epochs_done if saved.state else saved.config.epochs
-        raise ConfigError(
-            f"--resume {directory}: its run is complete ({done} of {saved.config.epochs} "
-            "epochs); to train it on, use --from"
-        )
     return Checkpoint(saved, saved_models.check_target(directory, "--resume"), directory)
 
 
@@ -238,9 +235,11 @@ def engine_spec(engine, scheduler, workers, sync, merge, prepared, start) -> dic
 
 
 # A checkpoint's run record is where model.json (format v1) keeps the few settings of a
-# run that are not TrainConfig's: the engine it trained on and how often it saved within an
-# epoch (and, for the CLI, the outputs it was to write). settle reads them here, once, as
-# saved settings; nothing reads the record while a run trains.
+# run that are not TrainConfig's: the engine it trained on, with its sync and merge rules,
+# and how often it saved within an epoch (and, for the CLI, the format of the vectors it
+# was to write). settle reads them here, once, as saved settings, and only choices and
+# numbers, checked: never an address to connect to or a path to write (a model.json is a
+# file anyone may have edited). Nothing reads the record while a run trains.
 
 
 def _saved_record(start: Checkpoint) -> dict:
@@ -248,14 +247,35 @@ def _saved_record(start: Checkpoint) -> dict:
     return runs[-1] if runs else {}
 
 
-def saved_engine(start: Checkpoint) -> dict:
-    """How the checkpointed run trained: on this machine's threads ({}), or the Dask spec
-    of its record; a Dask run saves between epochs only."""
-    spec = _saved_record(start).get("engine")
-    spec = spec if isinstance(spec, dict) else {}
-    if spec and start.model.state.lanes is not None:
+def resumed_engine(start: Checkpoint, engine, scheduler, workers) -> dict:
+    """Where a checkpointed run goes on: on this machine's threads ({}), or, for a run of
+    Dask workers, on the cluster given now (never an address from its record, which anyone
+    may have edited: w2v would send its model there and unpickle what comes back), with
+    the sync and merge rules it trained with; a Dask run saves between epochs only."""
+    from .distributed import check_rules
+
+    saved = _saved_record(start).get("engine")
+    saved = saved if isinstance(saved, dict) else {}
+    if not saved:
+        if engine != "local" or scheduler or workers:
+            raise ConfigError(f"--resume {start.named}: its run trained on threads, not Dask")
+        return {}
+    if engine != "dask":
+        raise ConfigError(
+            f"--resume {start.named}: its run trained on Dask workers; give --engine dask, "
+            "with --scheduler ADDRESS or --workers N"
+        )
+    if start.model.state.lanes is not None:
         raise ConfigError(f"--resume {start.named}: a Dask run saves between epochs only")
-    return spec
+    sync, merge = saved.get("sync"), saved.get("merge")
+    check_rules(sync, merge)
+    return {
+        "engine": "dask",
+        "scheduler": scheduler,
+        "workers": workers,
+        "sync": sync,
+        "merge": merge,
+    }
 
 
 def saved_every(start: Checkpoint) -> float | None:

@@ -144,7 +144,7 @@ class Recorder(Observer):
             "corpus": os.path.basename(corpus) or corpus,
             "settings": settings,
         }
-        with dirs.staged(self.target) as staging:
+        with dirs.staged(self.target, ours=_ours) as staging:
             n = self.frames
             arrays = {"input.npy": self.input[:n]}
             if self.output is not None:
@@ -167,10 +167,12 @@ def check_target(path: str) -> str:
     """A new name in a folder we can write, or a replay directory w2v wrote (replaced
     whole); returns the real path. Checked before training."""
 
-    def ours(target: str) -> bool:
-        return is_replay_dir(target) and set(os.listdir(target)) <= set(FILES)
+    return dirs.check_target(path, "--snapshots", _ours, "a replay directory")
 
-    return dirs.check_target(path, "--snapshots", ours, "a replay directory")
+
+def _ours(target: str) -> bool:
+    """A replay directory w2v wrote: its marker, and only its files."""
+    return is_replay_dir(target) and dirs.only_files(target, FILES.__contains__)
 
 
 @dataclass

@@ -54,7 +54,7 @@ def write_index(vecs: Vectors, vectors_path: str) -> str:
     target = index_path(vectors_path)
 
     def ours(folder: str) -> bool:
-        return set(os.listdir(folder)) <= set(FILES)
+        return dirs.only_files(folder, FILES.__contains__)
 
     if (
         os.path.islink(target)
@@ -75,7 +75,7 @@ def write_index(vecs: Vectors, vectors_path: str) -> str:
         "dim": vecs.matrix.shape[1],
     }
     try:
-        with dirs.staged(real, 0o777 & ~dirs.umask()) as tmp:
+        with dirs.staged(real, 0o777 & ~dirs.umask(), ours=ours) as tmp:
             dirs.write_array(tmp, "unit.npy", vecs.matrix)
             dirs.write_file(tmp, "words.txt", b"\n".join(encoded) + b"\n")
             dirs.write_file(tmp, "sorted.txt", b"\n".join(encoded[i] for i in order) + b"\n")
