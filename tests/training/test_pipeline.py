@@ -404,3 +404,121 @@ def test_a_resumed_run_says_what_the_run_it_finishes_started_from(tmp_path, smal
     assert result.exit_code == 0, result.output
     assert "resuming after epoch 1 of 3" in result.output
     assert "--init-vectors: 3 of the" in result.output and "pre.txt" in result.output
+
+
+# A finished run's vectors are not lost (issue 29, class 5).
+
+
+def test_a_failed_save_model_loses_no_vectors(tmp_path, small_corpus, monkeypatch):
+    """--save-model was written before -o, so its failure (a full disk...) discarded the
+    vectors of a run that had trained; now the vectors are written first."""
+    from w2vcli.training import model as saved_models
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(saved_models, "save", full)
+    out = tmp_path / "v.txt"
+    result = run("train", small_corpus, "-o", out, "--save-model", tmp_path / "m", *ONE_THREAD)
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert w2vcli.load(out).words[0] == "the"  # the vectors are there
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), OSError(5, "I/O")])
+def test_a_checkpoint_that_cannot_be_written_does_not_end_the_run(
+    tmp_path, small_corpus, monkeypatch, error
+):
+    from w2vcli.training import model as saved_models
+
+    def failing(model, path, option="--save-model"):
+        raise error
+
+    monkeypatch.setattr(saved_models, "save", failing)
+    out = tmp_path / "v.txt"
+    args = ["--checkpoint", tmp_path / "ck", "--epochs", 2, "--threads", 1, "--dim", 16]
+    result = run("train", small_corpus, "-o", out, *args)
+    assert result.exit_code == 0, result.output
+    assert "this checkpoint was not saved" in result.output and out.exists()
+
+
+def test_a_new_run_does_not_replace_an_unfinished_checkpoint(tmp_path, small_corpus):
+    checkpoint_after(small_corpus, tmp_path / "ck", 1, epochs=3, threads=1, dim=16)
+    before = (tmp_path / "ck" / "model.json").read_bytes()
+    for option in ("--checkpoint", "--save-model"):
+        args = ["train", small_corpus, "-o", tmp_path / "v.txt", option, tmp_path / "ck"]
+        result = run(*args, *ONE_THREAD)
+        assert result.exit_code == 1 and "holds a run that has not finished" in result.output
+        assert "--resume" in result.output
+    with pytest.raises(w2vcli.W2VError, match="has not finished"):
+        w2vcli.train(small_corpus, checkpoint=tmp_path / "ck", epochs=1)
+    assert (tmp_path / "ck" / "model.json").read_bytes() == before
+
+
+def test_convert_exports_the_vectors_of_any_model_directory(tmp_path, small_corpus):
+    checkpoint_after(small_corpus, tmp_path / "ck", 1, epochs=3, threads=1, dim=16)
+    saved = w2vcli.load_model(tmp_path / "ck")
+    for target, fmt in (("ck.txt", []), ("ck.bin", ["--to", "binary"])):
+        result = run("convert", tmp_path / "ck", tmp_path / target, *fmt)
+        assert result.exit_code == 0 and "1 of 3 epochs trained" in result.output
+        vecs = w2vcli.load(tmp_path / target)
+        assert vecs.words == saved.vocab.words
+        assert np.allclose(vecs.matrix, saved.vectors.matrix, atol=1e-6)
+    result = run("info", tmp_path / "ck.bin")
+    assert "run.kind\ttrain" in result.output  # its provenance beside it
+
+
+# --resume trusts no path or address from the checkpoint's model.json (class 8).
+
+
+def edit_record(directory, **changes) -> None:
+    described = json.loads((directory / "model.json").read_text())
+    described["provenance"]["runs"][-1].update(changes)
+    (directory / "model.json").write_text(json.dumps(described))
+
+
+def test_a_resumed_run_writes_only_where_it_is_told(tmp_path, small_corpus):
+    checkpoint_after(small_corpus, tmp_path / "ck", 1, epochs=2, threads=1, dim=16)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep\n")
+    outputs = {"output": str(victim), "save_vocab": str(victim), "save_model": str(tmp_path)}
+    edit_record(tmp_path / "ck", outputs={**outputs, "fmt": "binary", "vectors": "in"})
+    result = run("train", "--resume", tmp_path / "ck", "-q")
+    assert result.exit_code == 2 and "give -o FILE" in result.output
+    result = run("train", "--resume", tmp_path / "ck", "-o", tmp_path / "v.bin", "-q")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "keep\n" and w2vcli.load(tmp_path / "v.bin").binary
+    assert sorted(os.listdir(tmp_path)) == ["ck", "v.bin", "v.bin.w2v.json", "victim.txt"]
+
+
+DASK = {"engine": "dask", "scheduler": "tcp://127.0.0.1:9", "sync": "all", "merge": "sum"}
+
+
+@pytest.mark.parametrize(
+    "engine, message",
+    [
+        (DASK, "give --engine dask"),
+        ({**DASK, "scheduler": None, "workers": 64}, "give --engine dask"),
+        ("tcp://127.0.0.1:9", None),  # not an engine: the run trained on threads
+    ],
+    ids=["a scheduler's address", "workers", "garbage"],
+)
+def test_a_resumed_run_connects_to_no_address_from_its_record(
+    tmp_path, small_corpus, engine, message
+):
+    """An edited scheduler address made --resume connect to that cluster and unpickle
+    what it sent: code ran in w2v's process. The cluster is now the command line's."""
+    checkpoint_after(small_corpus, tmp_path / "ck", 1, epochs=2, threads=1, dim=16)
+    edit_record(tmp_path / "ck", engine=engine)
+    result = run("train", "--resume", tmp_path / "ck", "-o", tmp_path / "v.txt", "-q")
+    if message is None:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 1 and message in result.output
+
+
+def test_a_resumed_dask_run_checks_the_rules_its_record_holds(tmp_path, small_corpus):
+    checkpoint_after(small_corpus, tmp_path / "ck", 1, epochs=2, threads=1, dim=16)
+    edit_record(tmp_path / "ck", engine={**DASK, "sync": "everything"})
+    args = ["--engine", "dask", "--workers", 1, "-o", tmp_path / "v.txt", "-q"]
+    result = run("train", "--resume", tmp_path / "ck", *args)
+    assert result.exit_code == 1 and "--sync everything" in result.output
