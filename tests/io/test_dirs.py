@@ -197,3 +197,39 @@ def test_the_lock_is_the_folders_and_ends_with_the_process(tmp_path):
         assert probe.returncode == 3  # another process waits while one saves
     with dirs.locked(str(tmp_path)):
         pass  # taken again: released
+
+
+W2V = [sys.executable, "-m", "w2vcli"]
+
+
+@pytest.mark.parametrize(
+    "kind, name, args",
+    [
+        ("m", "vocab.txt", ["info", "{x}"]),  # the example
+        ("m", "w_out.npy", ["train", "{c}", "--from", "{x}", "-o", "-"]),
+        ("p", "vocab.txt", ["train", "{x}", "-o", "-"]),
+        ("p", "ids-00000.npy", ["train", "{x}", "-o", "-"]),
+        ("s", "replay.json", ["plot", "--animate", "{x}", "-o", "{t}/a.gif"]),
+        ("s", "input.npy", ["plot", "--animate", "{x}", "-o", "{t}/a.gif"]),
+        ("v.txt.index", "words.txt", ["nearest", "the", "-v", "{v}"]),
+        ("v.txt.index", "source.json", ["nearest", "the", "-v", "{v}"]),
+        ("v.txt.index", "unit.npy", ["nearest", "the", "-v", "{v}"]),
+    ],
+)
+def test_a_fifo_inside_a_directory_of_w2v_is_refused_not_waited_on(
+    made, small_corpus, tmp_path, kind, name, args
+):
+    """Files inside w2v's directories were opened without a regular-file check: a FIFO
+    made `w2v info` hang forever."""
+    copy = tmp_path / kind
+    subprocess.run(["cp", "-r", made / kind, copy], check=True)
+    if kind.endswith(".index"):
+        subprocess.run(["cp", made / "v.txt", tmp_path / "v.txt"], check=True)
+        os.utime(tmp_path / "v.txt", ns=(0, os.stat(made / "v.txt").st_mtime_ns))
+    (copy / name).unlink()
+    os.mkfifo(copy / name)
+    command = [a.format(x=copy, c=small_corpus, t=tmp_path, v=tmp_path / "v.txt") for a in args]
+    result = subprocess.run([*W2V, *command], capture_output=True, timeout=60, cwd=tmp_path)
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 1 and lines[-1].startswith("Error: "), result.stderr
+    assert any(w in lines[-1] for w in ("not a regular file", "damaged", "no readable")), lines

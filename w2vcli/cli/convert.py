@@ -161,12 +161,8 @@ def select(vectors, top, words_path, output, fmt):
 def export(vectors, limit, kind, directory):
     """Write the vectors of a file into DIRECTORY (made if missing) in another tool's
     format; files of those names there are replaced, atomically."""
-    import io
-
-    import numpy as np
-
     from ..io.files import write_outputs
-    from ..vectors.export import NPY_FILES, PROJECTOR_FILES, projector_files, words_file
+    from ..vectors.export import NPY_FILES, PROJECTOR_FILES, write_npy, write_projector
 
     if os.path.lexists(directory) and not os.path.isdir(directory):
         raise W2VError(f"DIRECTORY {directory}: exists and is not a directory")
@@ -178,15 +174,9 @@ def export(vectors, limit, kind, directory):
     outputs = {name: os.path.join(directory, name) for name in names}
     planned = plan(outputs, [("--vectors", vectors)])
     vecs = load_vectors(vectors, limit)
-    if kind == "projector":
-        contents = projector_files(vecs.words, vecs.matrix)
-    else:
-        matrix = io.BytesIO()
-        np.save(matrix, np.ascontiguousarray(vecs.matrix, dtype=np.float32), allow_pickle=False)
-        contents = {"vectors.npy": matrix.getvalue(), "words.txt": words_file(vecs.words)}
-    with write_outputs([planned[name] for name in names]) as files:
-        for name, f in zip(names, files, strict=True):
-            f.write(contents[name])
+    write = write_projector if kind == "projector" else write_npy
+    with write_outputs([planned[name] for name in names]) as files:  # streamed into them
+        write(dict(zip(names, files, strict=True)), vecs.words, vecs.matrix)
     say(f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {directory}/{{{','.join(names)}}}")
 
 

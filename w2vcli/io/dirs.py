@@ -234,11 +234,19 @@ def umask() -> int:
     return mask
 
 
-def read_regular(path: str, limit: int) -> bytes:
-    """Up to `limit` + 1 bytes of `path`, if it is a regular file (a FIFO there would
-    block the reader forever, a device act when read)."""
+def open_regular(path: str) -> int:
+    """A descriptor of `path` for reading, if it is a regular file: opened without waiting
+    (a FIFO there would block the reader forever) and checked before anything is read (a
+    device, or a link to one such as /dev/zero, acts or never ends when read)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IsADirectoryError(0, "not a regular file", path)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise IsADirectoryError(0, "not a regular file", path)
+    os.set_blocking(fd, True)
+    return fd
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of `path`, if it is a regular file (see `open_regular`)."""
+    with open(open_regular(path), "rb") as f:
         return f.read(limit + 1)

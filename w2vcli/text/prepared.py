@@ -35,6 +35,7 @@ from ..io import dirs
 from ..io.files import check_input
 from .corpus import (
     DROPPED,
+    LINE_END,
     CorpusStats,
     KnownWords,
     RawCorpus,
@@ -387,24 +388,43 @@ def load_prepared(path) -> Prepared:
     if any(os.path.basename(p) != p[len(path) + 1 :] for p, _ in shards):
         raise PreparedError(f"{path}: {PREPARED_JSON} names a shard outside the directory")
     vocab = read_saved_vocab(os.path.join(path, "vocab.txt"), words, PREPARED_JSON, PreparedError)
-    ids = ShardIds(shards)
+    ids = ShardIds(shards, words)
     return Prepared(path, vocab, ids, described, data, time.perf_counter() - t0)
 
 
 class ShardIds:
     """The shards as one id stream, read in slices with pread (as corpus.DiskIds): only
-    the slices in use are in memory."""
+    the slices in use are in memory, and only a few shards are open at a time (a corpus of
+    thousands of inputs would pass the limit of open files). Every slice read is checked
+    to hold only ids of the vocabulary (`words` of them) and LINE_END: a shard is a file
+    anyone may edit, and an id outside would send the kernel outside its matrices."""
 
-    def __init__(self, shards: list):
-        self.files, starts = [], [0]
+    OPEN = 32  # shards kept open at once
+
+    def __init__(self, shards: list, words: int):
+        self.paths, self.offsets, self.words, starts = [], [], words, [0]
+        self.open = {}  # shard -> descriptor, least recently used first
         for path, n in shards:
-            fd = _open_shard(path, n)
-            self.files.append((fd, _data_offset(fd, path, n)))
+            fd = _open_shard(path)
+            try:
+                self.offsets.append(_data_offset(fd, path, n))
+            finally:
+                os.close(fd)
+            self.paths.append(path)
             starts.append(starts[-1] + n)
         self.starts = np.array(starts, dtype=np.int64)
 
     def __len__(self) -> int:
         return int(self.starts[-1])
+
+    def _fd(self, shard: int) -> int:
+        fd = self.open.pop(shard, None)
+        if fd is None:
+            if len(self.open) >= self.OPEN:
+                os.close(self.open.pop(next(iter(self.open))))
+            fd = _open_shard(self.paths[shard])
+        self.open[shard] = fd
+        return fd
 
     def __getitem__(self, where: slice) -> np.ndarray:
         start, stop, _ = where.indices(len(self))
@@ -412,7 +432,7 @@ class ShardIds:
         at = start
         while at < stop:
             shard = int(np.searchsorted(self.starts, at, "right")) - 1
-            fd, offset = self.files[shard]
+            fd, offset = self._fd(shard), self.offsets[shard]
             end = min(stop, int(self.starts[shard + 1]))
             view = memoryview(out[at - start : end - start]).cast("B")
             position = offset + 4 * (at - int(self.starts[shard]))
@@ -422,12 +442,42 @@ class ShardIds:
                     raise CorpusError("a prepared shard is shorter than prepared.json says")
                 view, position = view[read:], position + read
             at = end
+        if len(out) and (out.min() < LINE_END or out.max() >= self.words):
+            raise CorpusError(
+                "a prepared shard holds ids outside its vocabulary (it was changed since it "
+                "was prepared); prepare it again"
+            )
         return out
 
+    def close(self) -> None:
+        for fd in self.open.values():
+            os.close(fd)
+        self.open.clear()
 
-def _open_shard(path: str, n: int) -> int:
+    def __del__(self):
+        self.close()
+
+
+def verify(prepared: Prepared) -> None:
+    """Read every shard once and check it against the sha256 prepared.json recorded for it
+    (a shard is a file anyone may edit; its ids are checked as training reads them too)."""
+    for number, shard in enumerate(prepared.described["shards"]):
+        path = prepared.ids.paths[number]
+        digest = hashlib.sha256()
+        fd = _open_shard(path)
+        with open(fd, "rb") as f:
+            f.seek(prepared.ids.offsets[number])
+            while block := f.read(1 << 22):
+                digest.update(block)
+        if digest.hexdigest() != shard.get("sha256"):
+            raise PreparedError(
+                f"{path}: not the shard that was prepared (its sha256 differs); prepare it again"
+            )
+
+
+def _open_shard(path: str) -> int:
     try:
-        return os.open(path, os.O_RDONLY)
+        return dirs.open_regular(path)
     except OSError as e:
         raise PreparedError(f"{path}: cannot open ({e.strerror or e}); prepare it again") from None
 

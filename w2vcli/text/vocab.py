@@ -12,6 +12,8 @@ import numpy as np
 from ..errors import CorpusError
 from .corpus import DROPPED, RawCorpus, encode
 
+WORD_BYTES = 4096  # the longest line w2v's own vocab.txt has, per word, and then some
+
 
 @dataclass
 class Vocab:
@@ -83,11 +85,16 @@ def read_saved_vocab(path: str, words: int, described: str, error=CorpusError) -
     """The vocab.txt of a directory w2v wrote (a model's, a prepared corpus's), checked:
     `words` of them (as its `described` file, model.json or prepared.json, says), counts in
     [1, 2**62), no word twice; else `error`."""
+    from ..io.dirs import read_regular
+
+    limit = words * WORD_BYTES + (1 << 20)  # a line is a word and its count
     try:
-        with open(path, "rb") as f:
-            lines = f.read().split(b"\n")
+        data = read_regular(path, limit)
     except OSError as e:
         raise error(f"{path}: cannot read ({e.strerror}); it is incomplete") from None
+    if len(data) > limit:
+        raise error(f"{path}: larger than {words:,} words can be; it is damaged")
+    lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
     if len(lines) != words:

@@ -30,7 +30,7 @@ from ..config import TrainConfig
 from ..errors import CorpusError
 from ..io.streams import MAGIC
 from ..text.corpus import CorpusStats, read_text
-from ..text.prepared import Prepared
+from ..text.prepared import Prepared, verify
 from ..text.vocab import Vocab, vocab_and_ids
 from .distributed import fit_on_workers
 from .model import Model, load_model
@@ -206,6 +206,7 @@ def read(run: Run) -> None:
     if expected is not None and not isinstance(run.source, Prepared):
         _check_size(run.source, expected, run.start.named)
     if isinstance(run.source, Prepared):
+        verify(run.source)
         run.corpus = run.source.stats(run.name)
     else:
         run.raw = read_text(run.source, run.name, run.config)

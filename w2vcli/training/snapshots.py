@@ -187,12 +187,13 @@ class Replay:
 
 
 def load_replay(path: str) -> Replay:
-    """Read a directory written by `w2v train --snapshots`, checked."""
+    """Read a directory written by `w2v train --snapshots`, checked: replay.json is a file
+    anyone may edit, so its frames are as many as recording allows (MAX_FRAMES, MAX_BYTES)
+    and match the arrays, every word is text, and the arrays are regular files."""
     label = f"{path}: "
     try:
-        with open(os.path.join(path, REPLAY_JSON), encoding="utf-8") as f:
-            described = json.load(f)
-    except (OSError, ValueError) as e:
+        described = json.loads(dirs.read_regular(os.path.join(path, REPLAY_JSON), 64 << 20))
+    except (OSError, ValueError, RecursionError) as e:
         raise W2VError(
             f"{label}not a replay directory (w2v train --snapshots DIR writes one): "
             f"{getattr(e, 'strerror', None) or e}"
@@ -203,24 +204,43 @@ def load_replay(path: str) -> Replay:
         raise W2VError(f"{label}a replay of another version of w2v; record it again")
     try:
         words, frames = list(described["words"]), list(described["frames"])
-        inputs = np.load(os.path.join(path, "input.npy"), mmap_mode="r", allow_pickle=False)
+        if not 0 < len(frames) <= MAX_FRAMES:
+            raise ValueError(f"{len(frames):,} frames, not 1 to {MAX_FRAMES:,}")
+        if not all(isinstance(w, str) for w in words):
+            raise ValueError("words that are not text")
+        if not all(isinstance(f, dict) and _count(f.get("words")) for f in frames):
+            raise ValueError("a frame without its count of words")
+        inputs = _frames_array(os.path.join(path, "input.npy"))
         out_path = os.path.join(path, "output.npy")
-        outputs = None
-        if os.path.exists(out_path):
-            outputs = np.load(out_path, mmap_mode="r", allow_pickle=False)
+        outputs = _frames_array(out_path) if os.path.lexists(out_path) else None
         shape = (len(frames), len(words))
         if inputs.shape[:2] != shape or (outputs is not None and outputs.shape != inputs.shape):
             raise ValueError("the arrays do not match replay.json")
-        if not all(isinstance(w, str) for w in words) or not frames:
-            raise ValueError("no frames, or words that are not text")
+        if inputs.nbytes * (1 if outputs is None else 2) > MAX_BYTES:
+            raise ValueError("larger than a recording makes")
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise W2VError(f"{label}the replay is damaged ({e}); record it again") from None
+    watch = described.get("watch") if isinstance(described.get("watch"), list) else []
+    settings = described.get("settings") if isinstance(described.get("settings"), dict) else {}
     return Replay(
         words,
-        [w for w in described.get("watch") or [] if w in set(words)],
+        [w for w in watch if isinstance(w, str) and w in set(words)],
         frames,
         inputs,
         outputs,
-        described.get("settings") or {},
+        settings,
         str(described.get("corpus") or ""),
     )
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _frames_array(path: str) -> np.ndarray:
+    """A replay's (frames, words, dim) float32 array, mapped, if it is a regular file."""
+    os.close(dirs.open_regular(path))
+    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    if array.ndim != 3 or array.dtype != np.float32:
+        raise ValueError(f"{os.path.basename(path)} is not (frames, words, dim) float32")
+    return array

@@ -33,16 +33,30 @@ def select_rows(words: list, top: int | None = None, wanted=None) -> tuple:
     return rows, [w for w in wanted if w not in row]
 
 
-def projector_files(words: list, vectors: np.ndarray) -> dict:
-    """{name: bytes} of the Projector's three files."""
-    tensor = "".join("\t".join(f"{x:.9g}" for x in row) + "\n" for row in vectors.tolist())
-    metadata = "".join(f"{w}\n" for w in words)
-    return {
-        "vectors.tsv": tensor.encode(),
-        "metadata.tsv": metadata.encode(),
-        "projector_config.pbtxt": PROJECTOR_CONFIG.encode(),
-    }
+ROWS = 256  # written at a time: the files never held whole in memory
 
 
-def words_file(words: list) -> bytes:
-    return "".join(f"{w}\n" for w in words).encode()
+def write_projector(files: dict, words: list, vectors: np.ndarray) -> None:
+    """The Projector's three files, into the binary file objects `files` ({name: file})."""
+    for start in range(0, len(vectors), ROWS):
+        rows = vectors[start : start + ROWS].tolist()
+        files["vectors.tsv"].write(
+            "".join("\t".join(f"{x:.9g}" for x in row) + "\n" for row in rows).encode()
+        )
+    write_words(files["metadata.tsv"], words)
+    files["projector_config.pbtxt"].write(PROJECTOR_CONFIG.encode())
+
+
+def write_npy(files: dict, words: list, vectors: np.ndarray) -> None:
+    """vectors.npy (float32, plain numbers) and words.txt, into `files` ({name: file})."""
+    f = files["vectors.npy"]  # numpy's format, written a block at a time (no seek on a pipe)
+    header = {"descr": "<f4", "fortran_order": False, "shape": tuple(vectors.shape)}
+    np.lib.format.write_array_header_1_0(f, header)
+    for start in range(0, len(vectors), ROWS):
+        f.write(np.ascontiguousarray(vectors[start : start + ROWS], "<f4").tobytes())
+    write_words(files["words.txt"], words)
+
+
+def write_words(f, words: list) -> None:
+    for start in range(0, len(words), 65536):
+        f.write("".join(f"{w}\n" for w in words[start : start + 65536]).encode())

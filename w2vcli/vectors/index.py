@@ -20,6 +20,7 @@ uses it only while it is current; when the vectors file has changed since, it sa
 reads the file.
 """
 
+import hashlib
 import json
 import os
 import warnings
@@ -38,10 +39,20 @@ def index_path(vectors_path: str) -> str:
     return vectors_path + SUFFIX
 
 
+SAMPLE_BYTES = 1 << 20
+
+
 def _source(path: str) -> dict:
-    """What identifies the vectors file's version: size and modification time."""
+    """What identifies the vectors file's version: size, modification time, and the sha256
+    of its first and last MiB (another file of the same size and time, copied or restored
+    with its time, is not it; hashing all of a big file would undo what the index is for)."""
     info = os.stat(path)
-    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+    digest = hashlib.sha256()
+    with open(dirs.open_regular(path), "rb") as f:
+        digest.update(f.read(SAMPLE_BYTES))
+        f.seek(max(SAMPLE_BYTES, info.st_size - SAMPLE_BYTES))
+        digest.update(f.read(SAMPLE_BYTES))
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "sample": digest.hexdigest()}
 
 
 FILES = ("unit.npy", "words.txt", "sorted.txt", "sorted.npy", "source.json")
@@ -94,11 +105,12 @@ def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
     if not os.path.isdir(folder):
         return None
     try:
-        with open(os.path.join(folder, "source.json")) as f:
-            meta = json.load(f)
+        meta = json.loads(dirs.read_regular(os.path.join(folder, "source.json"), 1 << 20))
         source = meta["source"]
         n_words, dim = int(meta["words"]), int(meta["dim"])
-    except (OSError, ValueError, KeyError, TypeError):
+        if not (0 < n_words < 2**31 and 0 < dim < 2**20):
+            raise ValueError("words, dim")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         raise W2VError(
             f"{folder}: not a w2v index (no readable source.json); remove it or run "
             f"'w2v index {vectors_path}'"
@@ -117,16 +129,22 @@ def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
             stacklevel=2,
         )
         return None
+    limit_bytes = n_words * 4096 + (1 << 20)  # the words' text, one a line
     try:
-        unit = np.load(os.path.join(folder, "unit.npy"), mmap_mode="r", allow_pickle=False)
-        with open(os.path.join(folder, "words.txt"), encoding="utf-8") as f:
-            words = f.read().split("\n")[:-1]
-        with open(os.path.join(folder, "sorted.txt"), "rb") as f:
-            rows = SortedRows(f.read(), np.load(os.path.join(folder, "sorted.npy")))
+        unit = _array(os.path.join(folder, "unit.npy"), mmap=True)
+        words = dirs.read_regular(os.path.join(folder, "words.txt"), limit_bytes)
+        words = words.decode("utf-8").split("\n")[:-1]
+        blob = dirs.read_regular(os.path.join(folder, "sorted.txt"), limit_bytes)
+        order = _array(os.path.join(folder, "sorted.npy"))
+        if order.dtype != np.int64 or order.shape != (n_words,):
+            raise ValueError("sorted.npy is not the rows' order")
+        if len(words) != n_words or np.any(np.bincount(order, minlength=n_words) != 1):
+            raise ValueError("sorted.npy is not an order of the rows")  # (checked in O(V))
+        rows = SortedRows(blob, order)
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise W2VError(f"{folder}: damaged index ({e}); run 'w2v index {vectors_path}'") from None
-    shapes = unit.shape, len(words), len(rows.starts) - 1, len(rows.order)
-    if shapes != ((n_words, dim), n_words, n_words, n_words) or unit.dtype != np.float32:
+    shapes = unit.shape, len(rows.starts) - 1
+    if shapes != ((n_words, dim), n_words) or unit.dtype != np.float32:
         raise W2VError(
             f"{folder}: the index does not match its source.json (another file's, or "
             f"damaged); run 'w2v index {vectors_path}'"
@@ -134,6 +152,12 @@ def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
     if limit is not None:
         words, unit, rows = words[:limit], unit[:limit], rows.below(limit)
     return Vectors.of_unit(words, unit, rows)
+
+
+def _array(path: str, mmap: bool = False) -> np.ndarray:
+    """An index's .npy array, if it is a regular file (mapped into memory, or read)."""
+    os.close(dirs.open_regular(path))
+    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
 
 
 class SortedRows:
