@@ -1,6 +1,7 @@
 """`w2v serve`: the JSON API against the query commands' own answers; its refusals (missing
 or malformed parameters, unknown words, long URLs, paths outside its table, other methods,
-other hosts) as JSON errors; Chinese words; parallel requests; completion on a million
+other hosts in any spelling, requests from other sites) as JSON errors, and no CORS
+headers; loopback in any spelling; Chinese words; parallel requests; completion on a million
 words; the command's one-line errors and Ctrl-C; and the page itself in a real browser
 (Debian's Chromium, driven by Playwright)."""
 
@@ -313,6 +314,135 @@ def test_another_host_is_refused(en_server):
     port = en_server.server_address[1]
     for host in [f"127.0.0.1:{port}", f"localhost:{port}", "localhost", f"[::1]:{port}"]:
         assert request(en_server, "/api/info", headers={"Host": host})[0] == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[::ffff:127.0.0.1]:{port}",  # IPv4-mapped IPv6
+        "[::ffff:7f00:1]",  # the same, as browsers write it, without the port
+        "[0:0:0:0:0:0:0:1]:{port}",
+        "127.0.0.2:{port}",  # all of 127.0.0.0/8 is this machine
+        "LOCALHOST:{port}",
+    ],
+)
+def test_loopback_in_any_spelling_is_a_local_host(en_server, host):
+    host = host.format(port=en_server.server_address[1])
+    assert request(en_server, "/api/info", headers={"Host": host})[0] == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1.nip.io",  # a name, whatever address it has now
+        "127.0.0.1.nip.io:{port}",
+        "localhost.evil.example:{port}",
+        "[::ffff:8.8.8.8]:{port}",
+        "[127.0.0.1]:{port}",  # brackets are for IPv6
+        "127.0.0.1:99999",
+        "127.0.0.1:{port}:1",
+        "2130706433",  # 127.0.0.1 as one number: a name to the resolver
+        "[::1",
+        "::1",  # unbracketed
+        "evil.example:{port}",
+    ],
+)
+def test_other_hosts_in_any_spelling_are_refused(en_server, host):
+    host = host.format(port=en_server.server_address[1])
+    status, headers, body = request(en_server, "/api/info", headers={"Host": host})
+    assert status == 403 and json.loads(body)["error"].startswith("Host: ")
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_a_second_host_header_is_refused(en_server):
+    port = en_server.server_address[1]
+    with socket.create_connection(en_server.server_address[:2], timeout=10) as s:
+        s.sendall(f"GET /api/info HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n".encode())
+        s.sendall(b"Host: evil.example\r\n\r\n")
+        reply = s.makefile("rb").read()
+    assert reply.startswith(b"HTTP/1.0 403")
+
+
+@pytest.mark.parametrize(
+    "bind, spelling",
+    [
+        ("::ffff:127.0.0.1", "[::ffff:7f00:1]"),
+        ("127.0.0.2", "127.0.0.2"),
+        ("0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]"),
+        ("[::1]", "[::1]"),  # as a URL writes it
+    ],
+)
+def test_listening_on_loopback_in_any_spelling_checks_the_host(bind, spelling):
+    """DNS rebinding is refused wherever on loopback the server listens: what it listens
+    on is told from the address it bound, not from how --host spelled it."""
+    vecs = Vectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    with running(vecs, host=bind) as server:
+        assert server.loopback_only
+        port = server.server_address[1]
+        for evil in ["evil.example", f"evil.example:{port}", "127.0.0.1.nip.io"]:
+            assert request(server, "/api/info", headers={"Host": evil})[0] == 403
+        assert request(server, "/api/info", headers={"Host": f"{spelling}:{port}"})[0] == 200
+        assert request(server, "/", headers={"Host": spelling})[0] == 200
+
+
+def cross_site_headers(port: int) -> list:
+    """Headers of requests a browser sends for a page of another site."""
+    return [
+        {"Origin": "http://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},  # another port of localhost is another origin
+        {"Origin": f"http://localhost:{port + 1 if port < 65535 else port - 1}"},
+        {"Origin": f"http://127.0.0.1:{port + 1 if port < 65535 else port - 1}"},
+        {"Origin": "null"},  # a sandboxed frame, a file:// page
+        {"Origin": f"https://127.0.0.1:{port}"},
+        {"Origin": f"http://127.0.0.1:{port}.evil.example"},
+        {"Sec-Fetch-Site": "same-origin", "Origin": "http://evil.example"},
+        {"Sec-Fetch-Site": "SAME-SITE"},
+    ]
+
+
+def own_page_headers(port: int) -> list:
+    """Headers of requests the server's own page sends (or programs that are not browsers)."""
+    return [
+        {},
+        {"Sec-Fetch-Site": "none"},  # the address typed, a bookmark: the page itself
+        {"Sec-Fetch-Site": "same-origin"},  # the page's fetches and files
+        {"Sec-Fetch-Site": "same-origin", "Origin": f"http://127.0.0.1:{port}"},
+        {"Sec-Fetch-Site": "same-origin", "Origin": f"http://localhost:{port}",
+         "Host": f"localhost:{port}"},
+        {"Origin": f"http://[::1]:{port}", "Host": f"[::1]:{port}"},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/api/info", "/api/nearest?word=city", "/", "/static/app.js"])
+def test_requests_from_another_site_are_refused(en_server, path):
+    """A page of another site can make a browser ask this server (a link, an image, a
+    script, a fetch): the browser says so (Sec-Fetch-Site, Origin), and it gets a 403."""
+    port = en_server.server_address[1]
+    for headers in cross_site_headers(port):
+        status, answer_headers, body = request(en_server, path, headers=headers)
+        assert status == 403, headers
+        assert json.loads(body)["error"].startswith(("Origin: ", "Sec-Fetch-Site: "))
+        assert answer_headers["Content-Type"] == "application/json; charset=utf-8"
+    for headers in own_page_headers(port):
+        assert request(en_server, path, headers=headers)[0] == 200, headers
+
+
+def test_no_answer_is_readable_by_another_site(en_server):
+    """No CORS headers, on any answer: a page elsewhere cannot read one, even where the
+    browser sends the request."""
+    port = en_server.server_address[1]
+    asked = [
+        ("GET", "/api/info", {"Origin": f"http://127.0.0.1:{port}"}),
+        ("GET", "/api/info", {"Origin": "http://evil.example"}),
+        ("GET", "/api/nearest?word=xyzzyq", {}),
+        ("OPTIONS", "/api/info", {"Origin": "http://evil.example",
+                                  "Access-Control-Request-Method": "GET"}),
+        ("GET", "/", {"Sec-Fetch-Site": "none"}),
+    ]  # fmt: skip
+    for method, path, headers in asked:
+        _, answer_headers, _ = request(en_server, path, method, headers)
+        assert not [h for h in answer_headers if h.lower().startswith("access-control-")]
 
 
 def test_the_page_its_files_and_their_headers(en_server):

@@ -3,9 +3,15 @@ every architecture and loss: the change of W' is -eta e_j h for each output row 
 nothing else, the change of each input vector -eta EH, EH the sum of e_j v'_j over W'
 as it was, h the input vectors' average, e_j the gradient of the loss (by finite
 differences); training on the fruit preset brings apple and orange together; bad
-requests are 4xx JSON; concurrent steps are never lost; the CLI's one-line errors."""
+requests are 4xx JSON; concurrent steps are never lost; the CLI's one-line errors. And
+what cannot harm a lesson: requests from other sites (refused), learning rates out of
+range (refused), a model that diverges all the same (the step refused, the lesson usable),
+Unicode spaces in a corpus (inside tokens, as training reads them)."""
 
+import itertools
 import json
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -26,13 +32,15 @@ def api():
     threading.Thread(target=serve_forever, args=(server,), daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
 
-    def get(path):
+    def get(path, headers=None):
         try:
-            with urllib.request.urlopen(base + path) as answer:
+            asked = urllib.request.Request(base + path, headers=headers or {})
+            with urllib.request.urlopen(asked, timeout=60) as answer:
                 return answer.status, json.load(answer)
         except urllib.error.HTTPError as e:
             return e.code, json.load(e)
 
+    get.origin = base
     yield get
     server.shutdown()
 
@@ -195,3 +203,168 @@ def test_restart_keeps_the_learning_rate_and_the_corpus_name():
     back = teacher.restart({"preset": "corpus"})
     assert back["corpus"] == "pets.txt" and back["words"][0] in ("the", "sat")
     assert teacher.presets()["presets"][0] == {"name": "corpus", "title": "pets.txt"}
+
+
+# What a page elsewhere, a learning rate or a corpus cannot do to a lesson.
+
+CROSS_SITE = [
+    {"Origin": "http://evil.example"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},  # another port of localhost
+    {"Origin": "http://localhost:1"},
+    {"Origin": "null"},
+    {"Sec-Fetch-Site": "same-origin", "Origin": "http://evil.example"},
+]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_another_site_cannot_drive_the_lesson(api, headers):
+    """/api/step and /api/restart change the lesson on a GET: a link, an image or a
+    script of another site must not reach them (the browser says where it comes from)."""
+    status, before = api("/api/restart?preset=fruit&arch=cbow&loss=softmax")
+    assert status == 200 and before["done"] == 0
+    for path in ["/api/step?n=5", "/api/restart?preset=zh&arch=skipgram", "/api/state"]:
+        status, answer = api(path, headers)
+        assert status == 403 and set(answer) == {"error"}, (path, answer)
+    _, after = api("/api/state")
+    assert after["done"] == 0 and after["corpus"] == "fruit"
+    assert after["settings"] == before["settings"] and after["W"] == before["W"]
+
+
+def test_the_own_page_drives_the_lesson(api):
+    own = [
+        {"Sec-Fetch-Site": "same-origin"},  # the page's fetches
+        {"Sec-Fetch-Site": "same-origin", "Origin": api.origin},
+        {"Sec-Fetch-Site": "none"},  # an address typed
+        {},  # a program
+    ]
+    _, state = api("/api/restart?preset=fruit")
+    for headers in own:
+        done = state["done"]
+        status, state = api("/api/step?n=2", headers)
+        assert status == 200 and state["done"] == done + 2, headers
+
+
+@pytest.mark.parametrize("value", ["5", "0.6", "0", "-1", "-0.0", "inf", "nan", "1e309"])
+def test_a_learning_rate_out_of_range_is_refused(api, value):
+    """Above 0.5 the lesson diverges (its vectors NaN, every later answer an error);
+    refused with a 400 naming alpha and its range, the lesson as it was."""
+    _, before = api("/api/restart?preset=fruit&alpha=0.1")
+    for path in [f"/api/restart?alpha={value}", f"/api/step?n=1&alpha={value}"]:
+        status, answer = api(path)
+        assert status == 400 and answer["parameter"] == "alpha", answer
+        assert "above 0, at most 0.5" in answer["error"] and "\n" not in answer["error"]
+    status, state = api("/api/step?n=1")
+    assert status == 200 and state["done"] == 1 and state["settings"]["alpha"] == 0.1
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_the_cli_refuses_a_learning_rate_out_of_range(value):
+    result = CliRunner().invoke(cli, ["teach", "--alpha", value, "--port", "0"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"Error: --alpha {float(value)}: give above 0, at most 0.5 " \
+        "(larger learning rates diverge)\n"  # fmt: skip
+
+
+def test_the_cli_refuses_alpha_5_at_once():
+    """The command itself, in a process: before the port is taken or a kernel compiled."""
+    done = subprocess.run(
+        [sys.executable, "-m", "w2vcli", "teach", "--alpha", "5", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "Error: --alpha 5.0: give above 0, at most 0.5 " \
+        "(larger learning rates diverge)\n"  # fmt: skip
+
+
+def test_a_diverged_step_is_refused_and_the_lesson_stays_usable():
+    """A lesson whose numbers become NaN or infinite all the same (here: its learning rate
+    set past the range, as no request can) refuses the step with a 400 that says to
+    restart with a smaller eta, and stays as it was: every answer after it is JSON."""
+    server = make_server(Lesson(PRESETS["fruit"][1], "fruit"), port=0)
+    threading.Thread(target=serve_forever, args=(server,), daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(base + path, timeout=60) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+
+    try:
+        server.app.lesson.alpha = 5.0
+        for _ in range(50):
+            status, answer = get("/api/step?n=500")
+            if status != 200:
+                break
+            before = answer
+        assert status == 400 and answer["parameter"] == "alpha", answer
+        assert "diverged" in answer["error"] and "smaller eta" in answer["error"]
+        status, state = get("/api/state")  # the lesson as the last step left it
+        assert status == 200 and state["done"] == before["done"]
+        assert np.isfinite(state["W"]).all() and np.isfinite(state["W_out"]).all()
+        assert np.isfinite(state["map"]["inputs"]).all()
+        assert get("/api/step?n=1&alpha=0.1")[0] in (200, 400)  # never a 500
+        status, state = get("/api/restart?alpha=0.1")
+        assert status == 200 and state["done"] == 0
+        status, state = get("/api/step?n=100")
+        assert status == 200 and state["done"] == 100
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("loss", ["softmax", "ns"])
+def test_a_diverged_step_changes_nothing(loss):
+    from w2vcli.errors import TrainingDiverged
+
+    lesson = Lesson(PRESETS["zh"][1], "zh", loss=loss, negative=10)
+    lesson.alpha = 50.0  # past the range, as no request or option can set it
+    before = lesson.state()
+    with pytest.raises(TrainingDiverged, match="restart with a smaller eta"):
+        for _ in range(100):
+            before = lesson.step(100)
+    assert lesson.state() == before and lesson.alpha == 50.0
+    assert lesson.step(5, alpha=0.1)["done"] == before["done"] + 5  # still a lesson
+
+
+def test_the_map_takes_any_numbers():
+    """Huge vectors (a lesson about to diverge), and even NaN and infinities, are mapped
+    without an error: the projection of a number that is not finite is 0."""
+    lesson = Lesson(PRESETS["fruit"][1], "fruit")
+    lesson.step(10)
+    lesson.w_in *= 1e160
+    lesson.w_out *= 1e160
+    huge = lesson.state()["map"]
+    assert np.isfinite(huge["inputs"]).all() and np.isfinite(huge["variance"]).all()
+    lesson.w_in[0, 0], lesson.w_in[1, 1], lesson.w_out[2, 0] = np.nan, np.inf, -np.inf
+    broken = lesson.state()["map"]
+    assert np.isfinite(broken["inputs"]).all() and np.isfinite(broken["outputs"]).all()
+
+
+def test_the_corpus_is_split_as_training_splits_it(tmp_path):
+    """Tokens are split on ASCII white space (space, tab, CR, LF, VT, FF; and NUL) only,
+    sentences on LF: U+3000, U+00A0 and the Unicode line separators stay inside a token,
+    as `w2v train` reads a corpus (w2vcli.text.corpus)."""
+    from w2vcli.text.corpus import LINE_END, read_corpus
+
+    text = (
+        "我们\u3000一起 吃\u00a0饭 吃 饭\n"
+        "new\u00a0york is\tbig\r\n"
+        "a\u2028b c\x85d e\x1cf\x0bg\x0ch\n"
+        "\u3000 x\u2029y\u2003z x\0x\n"
+    )
+    lesson = Lesson(text, "corpus.txt")
+    assert "我们\u3000一起" in lesson.words and "new\u00a0york" in lesson.words
+    assert "吃\u00a0饭" in lesson.words and "a\u2028b" in lesson.words
+    path = tmp_path / "corpus.txt"
+    path.write_text(text, encoding="utf-8")
+    raw = read_corpus(str(path))
+    tokens = [t.decode() for t in raw.tokens]
+    lines = itertools.groupby(np.asarray(raw.ids).tolist(), lambda i: i == LINE_END)
+    trained = [[tokens[i] for i in line] for end, line in lines if not end]
+    assert lesson.state()["sentences"] == trained
+    assert sorted(lesson.words) == sorted(tokens)

@@ -20,6 +20,13 @@ Errors are JSON too: {"error": "..."}, with "parameter" (400) or "unknown" (404,
 words not in the vectors). No request reaches the file system: the page and its two
 files are read once, at the start, and served from a fixed table. Words are data: they
 arrive percent-encoded UTF-8, are looked up as they are and go back as JSON strings.
+
+Only this server's own page may ask (w2v teach's API changes its lesson on a GET): a
+request a browser sends from another site (Sec-Fetch-Site other than same-origin or
+none, or an Origin other than the server's) is refused with a 403 before any route runs,
+and no answer carries CORS headers, so no other site reads one. On a loopback address
+(127.0.0.0/8, ::1, ::ffff:127.0.0.1) the Host header must name a loopback address too
+(or localhost), against DNS rebinding.
 """
 
 import bisect
@@ -62,7 +69,13 @@ STATIC = {
     "/static/app.css": ("app.css", "text/css; charset=utf-8"),
 }
 JSON_TYPE = "application/json; charset=utf-8"
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+# A Host header or an Origin's host and port: a name or IPv4 address, or an IPv6 address
+# in brackets; then perhaps a port.
+AUTHORITY = re.compile(r"(?:\[([0-9A-Fa-f:.]+)\]|([^\[\]:@/?#\s]+))(?::([0-9]{1,5}))?")
+# What a browser says of where a request comes from (Sec-Fetch-Site) that is this server's
+# own page: a fetch of the page (same-origin), or an address typed, a bookmark, a link
+# from the terminal (none).
+OWN_SITE = ("same-origin", "none")
 
 
 class BadRequest(Exception):
@@ -242,6 +255,8 @@ class Server(ThreadingHTTPServer):
         # What it answers (w2v teach sets its own): the object the routes ask, the API's
         # routes (path -> function(app, parameters) -> dict) and the page's files.
         self.app, self.routes, self.pages = None, ROUTES, PAGES
+        if host.startswith("[") and host.endswith("]"):  # [::1], as a URL writes it
+            host = host[1:-1]
         try:
             family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         except (socket.gaierror, UnicodeError) as e:
@@ -254,7 +269,9 @@ class Server(ThreadingHTTPServer):
             if e.errno == errno.EADDRINUSE:
                 raise W2VError(f"{where}: port in use; give another with --port") from None
             raise W2VError(f"cannot listen on {where} ({e.strerror or e})") from None
-        self.loopback_only = _is_loopback(host)
+        # Where it listens, as bound (a name resolved, an address in any spelling): only
+        # there does a Host header that names another machine mean DNS rebinding.
+        self.loopback_only = is_loopback_address(self.server_address[0])
 
     @property
     def url(self) -> str:
@@ -272,11 +289,39 @@ class Server(ThreadingHTTPServer):
         print(f"w2v serve: {type(error).__name__}: {error}", file=sys.stderr)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_address(address: str) -> bool:
+    """Whether `address` (an IP address, in any spelling) is one of this machine's loopback
+    addresses: 127.0.0.0/8, ::1, or 127.x mapped into IPv6 (::ffff:127.0.0.1), which
+    ipaddress alone does not count (before Python 3.13)."""
     try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def authority(text: str) -> tuple | None:
+    """(host, port) of a Host header or an Origin's "host[:port]" (host lower-cased, an
+    IPv6 address without its brackets; port None if not given), or None if it is not one."""
+    match = AUTHORITY.fullmatch(text)
+    if match is None:
+        return None
+    if match[1] is not None and ":" not in match[1]:  # [127.0.0.1]: brackets are for IPv6
+        return None
+    port = None if match[3] is None else int(match[3])
+    if port is not None and port > 65535:
+        return None
+    return (match[1] or match[2]).lower(), port
+
+
+def names_loopback(host: str) -> bool:
+    """Whether a Host header names this machine by a name no DNS can point elsewhere:
+    localhost or a loopback address, in any spelling ([::1], [0:0:0:0:0:0:0:1],
+    127.0.0.2, [::ffff:127.0.0.1]), with or without a port."""
+    parsed = authority(host)
+    return parsed is not None and (parsed[0] == "localhost" or is_loopback_address(parsed[0]))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -284,19 +329,26 @@ class Handler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         """The request line and headers (http.server), then what this server refuses
-        before answering: methods but GET and HEAD, long URLs, other hosts."""
+        before answering: other hosts, requests from other sites, methods but GET and
+        HEAD, long URLs."""
         if not super().parse_request():
+            return False
+        if self.server.loopback_only and not self.local_host():
+            # DNS rebinding: a web page elsewhere, its name pointed at 127.0.0.1, would
+            # otherwise read the answers
+            self.send_json(
+                403, {"error": "Host: only localhost or a loopback address (127.0.0.1, [::1])"}
+            )
+            return False
+        refused = self.from_another_site()
+        if refused:  # whatever it asks, with whatever method
+            self.send_json(403, {"error": refused})
             return False
         if self.command not in ("GET", "HEAD"):
             self.send_json(405, {"error": f"{self.command}: only GET and HEAD"}, Allow="GET, HEAD")
             return False
         if len(self.path) > MAX_URL:
             self.send_json(414, {"error": f"URL longer than {MAX_URL} bytes"})
-            return False
-        if self.server.loopback_only and not self.local_host():
-            # DNS rebinding: a web page elsewhere, its name pointed at 127.0.0.1, would
-            # otherwise read the answers
-            self.send_json(403, {"error": "Host: only localhost, 127.0.0.1 or [::1]"})
             return False
         return True
 
@@ -305,10 +357,39 @@ class Handler(BaseHTTPRequestHandler):
 
     def local_host(self) -> bool:
         """Whether the Host header names this machine (or is absent, as only programs that
-        are not browsers leave it)."""
-        host = self.headers.get("Host", "")
-        name = host[1:].partition("]")[0] if host.startswith("[") else host.rpartition(":")[0]
-        return not host or (name or host).lower() in LOOPBACK_NAMES
+        are not browsers leave it; given twice, it is refused)."""
+        hosts = self.headers.get_all("Host") or []
+        return not hosts or (len(hosts) == 1 and names_loopback(hosts[0].strip()))
+
+    def from_another_site(self) -> str | None:
+        """Why the request is one a browser sent for a page of another site (its link, form,
+        image or script), or None. Such a request must not reach a route: w2v teach changes
+        its lesson on a GET (/api/step, /api/restart), and a page elsewhere would drive it.
+        Browsers say where a request comes from (Sec-Fetch-Site), and send an Origin with
+        every cross-origin fetch; programs that are not browsers send neither."""
+        for site in self.headers.get_all("Sec-Fetch-Site") or []:
+            if site.strip().lower() not in OWN_SITE:
+                return "Sec-Fetch-Site: only this server's own page may ask (same-origin)"
+        for origin in self.headers.get_all("Origin") or []:
+            if not self.own_origin(origin.strip()):
+                return "Origin: only this server's own page may ask (http://HOST:PORT)"
+        return None
+
+    def own_origin(self, origin: str) -> bool:
+        """Whether `origin` is this server's own: http://, and the host and port the
+        request was sent to (its Host header; without one, a loopback name and the port
+        the server listens on). Not "null" (a sandboxed frame, a file:// page)."""
+        if origin[:7].lower() != "http://":
+            return False
+        theirs = authority(origin[7:])
+        if theirs is None:
+            return False
+        name, port = theirs[0], 80 if theirs[1] is None else theirs[1]
+        host = self.headers.get("Host", "").strip()
+        if not host:
+            return names_loopback(name) and port == self.server.server_address[1]
+        ours = authority(host)
+        return ours is not None and (ours[0], 80 if ours[1] is None else ours[1]) == (name, port)
 
     def do_GET(self):
         url = urlsplit(self.path)

@@ -22,6 +22,10 @@ windows, no sub-sampling), and the learning rate held at `alpha` (word2vec lower
 it goes). For skip-gram an example is one (input, output) pair: word2vec applies each of
 the C outputs' updates in turn, where the paper sums EI over them first. A context of one
 word is the paper's one-word-context model (section 1).
+
+The learning rate is at most MAX_ALPHA (0.5): above it these tiny models soon diverge. A
+step whose numbers become NaN or infinite all the same is refused, and the lesson left as
+it was before it: a lesson never holds a number that JSON cannot say.
 """
 
 import threading
@@ -30,13 +34,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import TEACH
-from ..errors import W2VError
+from ..errors import TrainingDiverged, W2VError
+from ..io.streams import shown, split_words
 
 ARCHS = ("cbow", "skipgram")
 LOSSES = ("softmax", "hs", "ns")
 MAX_WORDS = 60  # rows of a heatmap that stay legible
 MAX_DIM = 20
 MAX_STEPS = 1000  # per request: a page asks for 500 at most
+# The learning rate eta, at most 0.5. At 0.75 and 1 the presets' models diverged (|x| past
+# 1e40, then NaN) within 40,000 steps in most settings tried; at 0.5, softmax and hs stayed
+# within |x| < 300 over 20,000 steps in every one (both presets and architectures, N of 2,
+# 5 and 20, windows of 1, 2 and 5), while ns could still grow (to 1e16): Lesson.step's
+# check is for those.
+MAX_ALPHA = 0.5
 DEFAULTS = TEACH
 
 # A few sentences each, after wevi's first example (fruit and drinks) and w2v's own
@@ -79,8 +90,10 @@ class Example:
 
 def read_text(text: str, name: str) -> tuple:
     """Sentences of rows, and the words by count (most frequent first, as training's
-    vocabulary), from a small text: every token kept."""
-    lines = [line.split() for line in text.splitlines()]
+    vocabulary), from a small text: every token kept. Read as `w2v train` reads a corpus
+    (w2vcli.text.corpus): a sentence a line (LF), tokens split on ASCII white space and
+    NUL only, so that U+3000, U+00A0 or U+2028 stay inside a token."""
+    lines = [split_words(line.replace("\0", " ")) for line in text.split("\n")]
     lines = [line for line in lines if line]
     counts = {}
     for line in lines:
@@ -164,20 +177,55 @@ class Lesson:
 
     def step(self, n: int = 1, alpha: float | None = None) -> dict:
         """Train the next n examples (at the learning rate `alpha`, if given, from now
-        on); returns the state after them, showing the last."""
+        on); returns the state after them, showing the last. If the model diverged (its
+        numbers, or those of the last example, became NaN or infinite), raises
+        TrainingDiverged and leaves the lesson as it was before this call: what a state
+        shows is always finite. (NaN and infinities stay in the matrices once there: one
+        check after the n examples finds them.)"""
+        if alpha is not None:
+            check_settings({"alpha": alpha})
         with self.lock:
+            saved = self._saved()
             if alpha is not None:
-                check_settings({"alpha": alpha})
                 self.alpha = float(alpha)
             for _ in range(n):
                 self.last = self._train_one()
+            if n and not self._finite():
+                eta = self.alpha
+                self._restore(saved)
+                raise TrainingDiverged(
+                    f"the model diverged within these {n:,} examples (its numbers became NaN "
+                    f"or infinite at eta {eta:g}); the lesson is as it was before them: "
+                    "restart with a smaller eta (alpha)"
+                )
             return self._state()
+
+    def _finite(self) -> bool:
+        """Whether the matrices, and all the last example computed, are finite numbers."""
+        last = self.last
+        numbers = [last[k] for k in ("loss", "h", "scores", "y", "errors", "EH")]
+        with np.errstate(all="ignore"):
+            numbers += [self.w_in - last["before_in"], self.w_out - last["before_out"]]
+            return all(np.isfinite(x).all() for x in [*numbers, self.w_in, self.w_out])
+
+    def _saved(self) -> tuple:
+        """What a step changes: the matrices, the kernel's scratch (its random state, the
+        noise words drawn ahead), the count, the last example and the learning rate."""
+        scratch = [a.copy() for a in self.scratch]
+        return self.w_in.copy(), self.w_out.copy(), scratch, self.done, self.last, self.alpha
+
+    def _restore(self, saved: tuple) -> None:
+        w_in, w_out, scratch, self.done, self.last, self.alpha = saved
+        self.w_in[...], self.w_out[...] = w_in, w_out  # in place: the kernel's arrays
+        for array, copy in zip(self.scratch, scratch, strict=True):
+            array[...] = copy
 
     def state(self) -> dict:
         with self.lock:
             return self._state()
 
     def _train_one(self) -> dict:
+        """Train the next example; what it computed (the page's "last")."""
         from ..kernel import kernels
 
         m, s, alpha = self.model, self.scratch, self.alpha
@@ -194,14 +242,15 @@ class Lesson:
         self.done += 1
         h = s.hidden.copy()
         rows, labels = self._output_rows(example.target, negatives)
-        scores = before_out[rows] @ h  # the u_j the kernel computed, from W' before
-        if self.settings["loss"] == "softmax":
-            y = np.exp(scores - scores.max())
-            y /= y.sum()
-        else:
-            y = 1 / (1 + np.exp(-scores))
-        errors = y - labels
-        eh = -s.grad_hidden / alpha if alpha > 0 else errors @ before_out[rows]
+        with np.errstate(all="ignore"):  # a diverging model: refused by step, not warned
+            scores = before_out[rows] @ h  # the u_j the kernel computed, from W' before
+            if self.settings["loss"] == "softmax":
+                y = np.exp(scores - scores.max())
+                y /= y.sum()
+            else:
+                y = 1 / (1 + np.exp(-scores))
+            errors = y - labels
+            eh = -s.grad_hidden / alpha if alpha > 0 else errors @ before_out[rows]
         return {
             "example": example,
             "loss": float(loss),
@@ -291,13 +340,28 @@ class Lesson:
     def _map(self) -> dict:
         """2-D PCA of the input vectors v_w and the output vectors v'_w together (their
         inner products are the scores), now and before the last step, on the same axes,
-        so that arrows show how the step moved them."""
+        so that arrows show how the step moved them. Of any numbers: the axes are those
+        of the vectors scaled by a power of 2 to at most 1 (the same axes, without the
+        overflow of huge ones), and a number that is not finite (never in a lesson: see
+        Lesson.step) is taken as 0."""
         from .plot import pca_axes
 
-        centre, axes, share = pca_axes(np.vstack([self.w_in, self.w_out]))
+        vectors = finite_or_zero(np.vstack([self.w_in, self.w_out]))
+        biggest = float(np.abs(vectors).max())
+        scale = float(np.ldexp(1.0, np.frexp(biggest)[1])) if biggest > 0 else 1.0  # exact
+        try:
+            centre, axes, share = pca_axes(vectors / scale)
+        except np.linalg.LinAlgError:  # not seen on finite numbers; the map must not fail
+            centre, axes, share = (
+                np.zeros(vectors.shape[1]),
+                np.eye(2, vectors.shape[1]),
+                np.zeros(2),
+            )
+        centre = centre * scale
 
         def project(matrix):
-            return ((matrix - centre) @ axes.T).round(6).tolist()
+            with np.errstate(all="ignore"):
+                return finite_or_zero((finite_or_zero(matrix) - centre) @ axes.T).round(6).tolist()
 
         out = {
             "variance": share.round(4).tolist(),
@@ -310,6 +374,11 @@ class Lesson:
             out["inputs_before"] = project(self.last["before_in"])
             out["outputs_before"] = project(self.last["before_out"])
         return out
+
+
+def finite_or_zero(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float64)
+    return matrix if np.isfinite(matrix).all() else np.where(np.isfinite(matrix), matrix, 0.0)
 
 
 def describe_example(example: Example, words: list) -> dict:
@@ -329,42 +398,50 @@ def model_name(arch: str, inputs: int) -> str:
     return "CBOW" if arch == "cbow" else "skip-gram"
 
 
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def check_settings(c: dict) -> None:
-    """One line naming the setting at fault; the CLI's options and the API's share it."""
+    """One line naming the setting at fault and its range; the CLI's options, the API's
+    and the library's (Lesson) share it, and it is the only statement of the ranges."""
     checks = {
         "arch": lambda v: v in ARCHS,
         "loss": lambda v: v in LOSSES,
-        "dim": lambda v: isinstance(v, int) and 2 <= v <= MAX_DIM,
-        "window": lambda v: isinstance(v, int) and 1 <= v <= 5,
-        "alpha": lambda v: isinstance(v, int | float) and 0 < v <= 5,
-        "negative": lambda v: isinstance(v, int) and 1 <= v <= 10,
-        "seed": lambda v: isinstance(v, int) and 0 <= v < 2**32,
+        "dim": lambda v: _whole(v) and 2 <= v <= MAX_DIM,
+        "window": lambda v: _whole(v) and 1 <= v <= 5,
+        # not NaN (no comparison holds), not infinite, not a bool
+        "alpha": lambda v: (_whole(v) or isinstance(v, float)) and 0 < v <= MAX_ALPHA,
+        "negative": lambda v: _whole(v) and 1 <= v <= 10,
+        "seed": lambda v: _whole(v) and 0 <= v < 2**32,
     }
     hints = {
         "arch": " or ".join(ARCHS),
         "loss": ", ".join(LOSSES),
         "dim": f"2 to {MAX_DIM}",
         "window": "1 to 5",
-        "alpha": "above 0, at most 5",
+        "alpha": f"above 0, at most {MAX_ALPHA} (larger learning rates diverge)",
         "negative": "1 to 10",
         "seed": "0 to 2**32 - 1",
     }
     for name, value in c.items():
         if name in checks and not checks[name](value):
-            raise SettingError(name, f"--{name} {value}: give {hints[name]}")
+            raise SettingError(name, value, hints[name])
 
 
 class SettingError(W2VError):
-    def __init__(self, name: str, message: str):
-        super().__init__(message)
-        self.name = name
+    """A setting out of its range: `--name value: give range` (the CLI's one line)."""
+
+    def __init__(self, name: str, value, hint: str):
+        super().__init__(f"--{name} {shown(str(value))[:40]}: give {hint}")
+        self.name, self.value, self.hint = name, value, hint
 
 
 def lesson_from(preset: str | None, corpus_text: str | None, corpus_name: str, **settings):
     if corpus_text is not None:
         return Lesson(corpus_text, corpus_name, **settings)
     if preset not in PRESETS:
-        raise SettingError("preset", f"--preset {preset}: give one of {', '.join(PRESETS)}")
+        raise SettingError("preset", preset, f"one of {', '.join(PRESETS)}")
     return Lesson(PRESETS[preset][1], preset, **settings)
 
 
@@ -381,6 +458,8 @@ INTEGER_SETTINGS = ("dim", "window", "negative", "seed")
 
 
 def _number(params: dict, name: str, kind=int, low=None, high=None):
+    """The number `name` of a request, or None; of `kind`, from `low` to `high` if given
+    (a setting's range is check_settings')."""
     from .serve import BadRequest
 
     value = params.get(name)
@@ -391,31 +470,30 @@ def _number(params: dict, name: str, kind=int, low=None, high=None):
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise BadRequest(name, f"{what}, not {value[:20]!r}") from None
-    if (
-        not np.isfinite(number)
-        or (low is not None and number < low)
-        or (high is not None and number > high)
-    ):
+    if (low is not None and number < low) or (high is not None and number > high):
         raise BadRequest(name, f"from {low} to {high}, not {value[:20]!r}")
     return number
 
 
-def _settings(params: dict) -> dict:
+def _settings(params: dict, names=None) -> dict:
+    """The settings a request gives (all, or those of `names`), checked: a BadRequest
+    naming the first out of its range, and the range."""
     from .serve import BadRequest
 
     out = {}
-    for name in ("arch", "loss"):
-        if name in params:
-            out[name] = params[name]
-    for name in INTEGER_SETTINGS:
-        if name in params:
+    for name in names or DEFAULTS:
+        if name not in params:
+            continue
+        if name in INTEGER_SETTINGS:
             out[name] = _number(params, name)
-    if "alpha" in params:
-        out["alpha"] = _number(params, "alpha", float)
+        elif name == "alpha":
+            out[name] = _number(params, name, float)
+        else:
+            out[name] = params[name]
     try:
         check_settings(out)
     except SettingError as e:
-        raise BadRequest(e.name, str(e)) from None
+        raise BadRequest(e.name, f"{e.hint}, not {params[e.name][:20]!r}") from None
     return out
 
 
@@ -456,9 +534,14 @@ class Teacher:
         return [p["name"] for p in self.presets()["presets"]]
 
     def step(self, params: dict) -> dict:
+        from .serve import BadRequest
+
         n = _number(params, "n", int, 0, MAX_STEPS)
-        alpha = _number(params, "alpha", float, 1e-6, 5)
-        return self.lesson.step(1 if n is None else n, alpha)
+        alpha = _settings(params, ["alpha"]).get("alpha")
+        try:
+            return self.lesson.step(1 if n is None else n, alpha)
+        except TrainingDiverged as e:  # the lesson as it was: usable, restarted or not
+            raise BadRequest("alpha", str(e)) from None
 
 
 ROUTES = {

@@ -11,7 +11,7 @@ const ARCH_NAMES = { cbow: "CBOW", skipgram: "skip-gram" };
 const LOSS_NAMES = { softmax: "full softmax", hs: "hierarchical softmax", ns: "negative sampling" };
 const DIMS = Array.from({ length: 19 }, (_, i) => i + 2); // 2 to 20, as the API takes
 const WINDOWS = [1, 2, 3, 4, 5];
-const MAX_ALPHA = 5;
+const MAX_ALPHA = 0.5; // as the API takes (w2vcli/explore/teach.py: MAX_ALPHA): above it, the models diverge
 const SHOWN_VECTOR = 8; // dimensions written out in an equation; more are on the heatmaps
 
 let presets = null; // /api/presets
