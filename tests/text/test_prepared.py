@@ -5,6 +5,8 @@ byte; inputs of every kind; one-line errors."""
 
 import gzip
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -150,3 +152,75 @@ def test_a_worker_that_dies_fails_the_run_in_one_line():
     with DaskEngine(workers=1) as engine:
         with pytest.raises(W2VError, match="died"):
             engine.map(os._exit, [3])
+
+
+# Shards are files anyone may edit (issue 29, classes 10 and 12).
+
+
+def forged_shard(inputs, tmp_path, change) -> tuple:
+    """A prepared directory whose first shard's ids were changed by `change(ids)`."""
+    prepared = tmp_path / "p"
+    prepare(inputs[:2], prepared)
+    shard = prepared / "ids-00000.npy"
+    ids = np.load(shard)
+    change(ids)
+    np.save(shard, ids, allow_pickle=False)
+    return prepared, shard
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ids: ids.__setitem__(5, 2_000_000_000),  # the example: SIGSEGV in the kernel
+        lambda ids: ids.__setitem__(5, -7),  # not LINE_END: read before w_in
+        lambda ids: ids.__setitem__(slice(0, 3), ids[0] + 100_000),
+        lambda ids: ids.__setitem__(5, (ids[5] + 1) % 50),  # in range, but not what was prepared
+    ],
+    ids=["2e9", "negative", "past the vocabulary", "another word"],
+)
+def test_a_forged_shard_is_refused_in_one_line(inputs, tmp_path, change):
+    prepared, _ = forged_shard(inputs, tmp_path, change)
+    for args in (["train", prepared, "-o", tmp_path / "v.txt"], ["train", prepared, "--dry-run"]):
+        result = subprocess.run(  # a crash of the kernel must not take pytest with it
+            [sys.executable, "-m", "w2vcli", *map(str, args), "--epochs", "1", "-q"],
+            capture_output=True,
+            timeout=120,
+        )
+        lines = result.stderr.decode().splitlines()
+        assert result.returncode == 1 and len(lines) == 1, result.stderr
+        assert "prepare it again" in lines[0] and not (tmp_path / "v.txt").exists()
+
+
+def test_ids_read_are_checked_whatever_reads_them(inputs, tmp_path):
+    """The workers of a Dask run read the shards themselves: every slice is checked."""
+    prepared, _ = forged_shard(inputs, tmp_path, lambda ids: ids.__setitem__(-2, 10**9))
+    ids = load_prepared(prepared).ids
+    assert len(ids[0:1000])  # the start is fine
+    with pytest.raises(w2vcli.W2VError, match="ids outside its vocabulary"):
+        ids[0 : len(ids)]
+
+
+def test_thousands_of_shards_within_the_limit_of_open_files(tmp_path):
+    """A prepared directory of 3,000 shards failed: "Too many open files" at 1,024."""
+    import resource
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    text = SAMPLE.read_bytes()[:200_000].split(b"\n")[0].split()
+    for i in range(300):
+        (folder / f"{i:04d}.txt").write_bytes(b" ".join(text[i * 20 : i * 20 + 200]) + b"\n")
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)
+    code = (
+        "import resource, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_NOFILE, (100, {limit[1]}))\n"
+        "from w2vcli.cli import main\nsys.argv[0] = 'w2v'\nmain()\n"
+    )
+    for args in (
+        ["prepare", str(folder), "-o", str(tmp_path / "p"), "--min-count", "1"],
+        ["train", str(tmp_path / "p"), "-o", str(tmp_path / "v.txt"), "--epochs", "1", "-q"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, timeout=300
+        )
+        assert result.returncode == 0, result.stderr
+    assert len(os.listdir(tmp_path / "p")) == 302 and (tmp_path / "v.txt").exists()

@@ -191,3 +191,56 @@ def test_mp4_never_runs_an_ffmpeg_from_the_current_folder(tmp_path, monkeypatch)
     with pytest.raises(W2VError, match="an MP4 needs ffmpeg on PATH"):
         output_format("x.mp4")
     assert not (tmp_path / "ran").exists()
+
+
+# A replay is a directory anyone may edit (issue 29, classes 7 and 12).
+
+
+def forged(recorded, tmp_path, edit=None, frames=None):
+    """A copy of the recorded replay, replay.json edited by `edit(described)`, its arrays
+    given `frames` frames (each the last one) if asked."""
+    import shutil
+
+    _, _, directory = recorded
+    copy = tmp_path / "forged"
+    shutil.copytree(directory, copy)
+    described = json.loads((copy / "replay.json").read_text())
+    if frames is not None:
+        last = described["frames"][-1]
+        described["frames"] = [last] * frames
+        for name in ("input.npy", "output.npy"):
+            array = np.load(copy / name)
+            np.save(copy / name, np.broadcast_to(array[-1:], (frames, *array.shape[1:])))
+    if edit:
+        edit(described)
+    (copy / "replay.json").write_text(json.dumps(described))
+    return copy
+
+
+def test_a_forged_replay_of_100000_frames_is_refused_at_once(recorded, tmp_path):
+    """plot --animate drew a forged 100,000-frame replay until killed: the cap of 5,000
+    frames held only while recording."""
+    import time
+
+    copy = forged(recorded, tmp_path, frames=100_000)
+    t0 = time.perf_counter()
+    result = invoke("plot", "--animate", copy, "-o", tmp_path / "a.gif")
+    assert result.exit_code == 1 and "100,000 frames, not 1 to 5,000" in result.output
+    assert time.perf_counter() - t0 < 30 and not (tmp_path / "a.gif").exists()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d.update(frames=[{"words": "x"}] * len(d["frames"])),
+        lambda d: d.update(words=[1] * len(d["words"])),
+        lambda d: d.update(frames=[]),
+        lambda d: d.update(words=d["words"][:-1]),
+        lambda d: d.update(frames={"a": 1}),
+    ],
+    ids=["words of a frame", "words not text", "no frames", "fewer words", "frames not a list"],
+)
+def test_a_damaged_replay_json_is_one_line(recorded, tmp_path, edit):
+    copy = forged(recorded, tmp_path, edit)
+    result = invoke("plot", "--animate", copy, "-o", tmp_path / "a.gif")
+    assert result.exit_code == 1 and "the replay is damaged" in result.output, result.output

@@ -3,6 +3,7 @@ subset, as finalfusion's select) and `w2v export` (TensorBoard's Embedding Proje
 numpy matrix), read back by gensim and numpy."""
 
 import json
+import os
 
 import numpy as np
 from click.testing import CliRunner
@@ -75,3 +76,40 @@ def test_export_a_numpy_matrix_and_its_words(tmp_path, en_vectors):
     (tmp_path / "file").write_text("x")
     result = run("export", "-v", en_vectors, "--to", "npy", tmp_path / "file")
     assert result.exit_code == 1 and "not a directory" in result.stderr
+
+
+def test_export_streams_into_its_files(tmp_path, monkeypatch):
+    """export --to projector built the whole TSV in memory (603 MB for a 40 MB file): the
+    files are written a block of rows at a time, so what the command holds once the
+    vectors are read is a small part of what it writes."""
+    import tracemalloc
+
+    import w2vcli
+    from w2vcli.cli import convert
+
+    rng = np.random.default_rng(0)
+    vecs = w2vcli.Vectors([f"w{i}" for i in range(20_000)], rng.random((20_000, 100), np.float32))
+    vecs.save(tmp_path / "v.bin", format="binary")
+    read, held = convert.load_vectors, []
+
+    def load_vectors(*args, **kwargs):
+        loaded = read(*args, **kwargs)
+        tracemalloc.reset_peak()  # from here on, the writing
+        held.append(tracemalloc.get_traced_memory()[0])
+        return loaded
+
+    monkeypatch.setattr(convert, "load_vectors", load_vectors)
+    for to, names in (
+        ("projector", ("vectors.tsv", "metadata.tsv", "projector_config.pbtxt")),
+        ("npy", ("vectors.npy", "words.txt")),
+    ):
+        tracemalloc.start()
+        result = run("export", "-v", tmp_path / "v.bin", "--to", to, tmp_path / to)
+        peak = tracemalloc.get_traced_memory()[1] - held.pop()
+        tracemalloc.stop()
+        assert result.exit_code == 0, result.stderr
+        written = sum(os.path.getsize(tmp_path / to / name) for name in names)
+        assert written > 7_000_000 and peak < written / 10, (to, peak, written)
+    assert np.array_equal(np.load(tmp_path / "npy" / "vectors.npy"), vecs.matrix)
+    rows = (tmp_path / "projector" / "vectors.tsv").read_text().splitlines()
+    assert len(rows) == 20_000 and np.allclose([float(x) for x in rows[7].split("\t")], vecs["w7"])

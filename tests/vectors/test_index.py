@@ -130,3 +130,60 @@ def test_a_folder_of_other_files_where_the_index_goes_is_refused_not_replaced(ve
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["unit.npy", "words.txt", "sorted.txt", "sorted.npy", "source.json"]
     )
+
+
+# An index is trusted only as far as it is checked (issue 29, class 11).
+
+
+def another_file_of_the_same_size_and_time(vectors, where: int):
+    """The vectors file replaced by another of its size, its time put back."""
+    info = os.stat(vectors)
+    data = bytearray(vectors.read_bytes())
+    data[where] ^= 0x01  # a bit of a number: another vector, the same size
+    vectors.write_bytes(bytes(data))
+    os.utime(vectors, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+@pytest.mark.parametrize("where", [100, -100], ids=["near the start", "near the end"])
+def test_another_file_of_the_same_size_and_time_is_not_answered_from_the_index(vectors, where):
+    """An index was trusted on size and modification time alone: a different file of the
+    same size and time got the old file's neighbours, exit 0."""
+    assert w2v("index", vectors).exit_code == 0
+    another_file_of_the_same_size_and_time(vectors, where)
+    expected = w2vcli.load(vectors).normalize().nearest("w1", k=5)
+    result = w2v("nearest", "w1", "-k", "5", "-v", vectors)
+    assert result.exit_code == 0 and "has changed since" in result.output
+    assert [line.split("\t")[1] for line in result.stdout.splitlines()] == [
+        n.word for n in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda n: np.arange(n, dtype=np.int64)[::-1].copy() * 2,  # out of range
+        lambda n: np.zeros(n, dtype=np.int64),  # not an order: row 0 n times
+        lambda n: np.arange(n, dtype=np.int32),  # another type
+        lambda n: np.arange(n + 5, dtype=np.int64),  # another length
+        lambda n: -np.arange(n, dtype=np.int64),  # negative
+    ],
+    ids=["out of range", "not an order", "int32", "longer", "negative"],
+)
+def test_a_damaged_sorted_npy_is_refused_in_one_line(vectors, damage):
+    """A damaged sorted.npy gave wrong answers or an IndexError traceback."""
+    assert w2v("index", vectors).exit_code == 0
+    np.save(f"{vectors}.index/sorted.npy", damage(500), allow_pickle=False)
+    for query in QUERIES:
+        result = w2v(*query, "-v", vectors)
+        assert result.exit_code == 1 and "damaged index" in result.output, result.output
+
+
+def test_the_index_is_as_readable_as_its_file(vectors):
+    """It was private to its maker (0700): another user who could read the vectors file
+    could not read its index."""
+    old = os.umask(0o022)
+    try:
+        assert w2v("index", vectors).exit_code == 0
+    finally:
+        os.umask(old)
+    assert os.stat(f"{vectors}.index").st_mode & 0o777 == 0o755

@@ -58,5 +58,5 @@ def write_npy(files: dict, words: list, vectors: np.ndarray) -> None:
 
 
 def write_words(f, words: list) -> None:
-    for start in range(0, len(words), 65536):
-        f.write("".join(f"{w}\n" for w in words[start : start + 65536]).encode())
+    for start in range(0, len(words), 4096):
+        f.write("".join(f"{w}\n" for w in words[start : start + 4096]).encode())
