@@ -11,18 +11,26 @@ returns their results in order (distributed training: w2vcli.training.distribute
 A Dask cluster is the one at a scheduler's address (`dask scheduler`, dask-jobqueue on
 Slurm, Kubernetes...), or a LocalCluster of worker processes started here. Every worker
 needs w2vcli installed (the same version: checked before any work) and must reach the
-inputs (a shared file system, or URLs that fsspec opens) and the output directory.
+inputs (a shared file system, or URLs that fsspec opens) and the output directory, by
+absolute paths: a local cluster's processes run in a private empty directory, never in
+this process's working directory (DaskEngine.start_local).
 """
 
 import contextlib
 import importlib.metadata
 import logging
 import os
+import shutil
+import sys
+import tempfile
 
 from .errors import W2VError
 
 CONNECT_SECONDS = 10
 ENGINES = ("local", "dask")
+# Added to the environment in which a local cluster's processes start: Python 3.11+ then
+# puts no working directory first on their import path (older ones ignore it).
+SAFE_ENVIRON = {"PYTHONSAFEPATH": "1"}
 
 
 def engine(kind: str = "local", scheduler: str | None = None, workers: int | None = None):
@@ -86,11 +94,13 @@ class DaskEngine:
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None):
         try:
-            from dask import distributed
+            from dask import config, distributed
         except ImportError:
             raise W2VError("--engine dask needs Dask: pip install 'w2vcli[dask]'") from None
-        self.distributed, self.scheduler, self.workers = distributed, scheduler, workers
-        self.cluster = self.client = None
+        self.dask_config, self.distributed = config, distributed
+        self.scheduler, self.workers = scheduler, workers
+        self.cluster = self.client = self.home = None
+        self.environ: dict = {}  # set here by the local cluster's start: {name: (given, before)}
         if scheduler and workers:
             raise W2VError("--workers starts a local cluster; not with --scheduler")
 
@@ -106,13 +116,7 @@ class DaskEngine:
                 ) from None
         else:
             workers = self.workers or len(os.sched_getaffinity(0))
-            self.cluster = d.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            self.start_local(workers)
             self.client = d.Client(self.cluster, set_as_default=True)
             self.client.wait_for_workers(workers)  # all of them, before work is shared out
         try:
@@ -130,11 +134,57 @@ class DaskEngine:
             raise W2VError(f"the Dask workers need w2vcli {ours}: {found}")
         return self
 
+    def start_local(self, workers: int) -> None:
+        """Start a LocalCluster of `workers` processes that import nothing from this
+        process's working directory. Python starts multiprocessing's processes (the
+        workers, its resource tracker, a forkserver) as `python -c ...`, which puts the
+        working directory first on their import path: a pickle.py or socket.py there would
+        run in them before anything else. So while the cluster starts (a second or two;
+        other threads see it too), this process works in a private empty directory, its
+        environment has PYTHONSAFEPATH (Python 3.11+: no such entry) and its import path
+        only its absolute entries (which multiprocessing gives its children, an empty one
+        made the directory this process started in); then all three are put back. The
+        workers stay in that directory (multiprocessing starts a child in its parent's),
+        where a relative path finds nothing: tasks get absolute paths. A worker its nanny
+        restarts after a crash gets PYTHONSAFEPATH too (Dask's pre-spawn-environ, which the
+        nanny also sets here before each spawn: put back by __exit__), but starts in this
+        process's working directory of the moment (first on its import path on Python
+        3.10), with all of this process's import path."""
+        d, before = self.distributed, dict(os.environ)
+        spawn = "distributed.nanny.pre-spawn-environ"
+        self.home = tempfile.mkdtemp(prefix="w2v-dask-")
+        try:
+            with (
+                _working_in(self.home),
+                _absolute_import_path(),
+                self.dask_config.set({spawn: {**self.dask_config.get(spawn), **SAFE_ENVIRON}}),
+            ):
+                os.environ.update(SAFE_ENVIRON)
+                self.cluster = d.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+        except BaseException:
+            self.environ = _put_back(before)
+            self.__exit__(None, None, None)
+            raise
+        self.environ = _put_back(before)
+
     def __exit__(self, *exc):
         for part in (self.client, self.cluster):
             if part is not None:
                 with contextlib.suppress(Exception):
                     part.close()
+        for name, (given, before) in self.environ.items():
+            if os.environ.get(name) == given:  # set again by a nanny restarting a worker
+                _put_env(name, before)
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+        self.client = self.cluster = self.home = None
+        self.environ = {}
         return False
 
     def describe(self) -> str:
@@ -191,6 +241,52 @@ class DaskEngine:
             ) from None
         except OSError as e:
             raise W2VError(f"{source}: lost the Dask cluster ({e})") from None
+
+
+@contextlib.contextmanager
+def _working_in(directory: str):
+    """This process in `directory` for the block, then back in its working directory, even
+    one since deleted or renamed (by a descriptor where there is O_PATH: Linux)."""
+    back = os.open(".", os.O_PATH | os.O_CLOEXEC) if hasattr(os, "O_PATH") else os.getcwd()
+    try:
+        os.chdir(directory)
+        yield
+    finally:
+        if isinstance(back, int):
+            os.fchdir(back)
+            os.close(back)
+        else:
+            os.chdir(back)
+
+
+@contextlib.contextmanager
+def _absolute_import_path():
+    """This process's import path without its relative entries for the block, then all of
+    it again (with what was added meanwhile first: a Dask scheduler adds its directory)."""
+    path = sys.path[:]
+    sys.path[:] = kept = [p for p in path if isinstance(p, str) and os.path.isabs(p)]
+    try:
+        yield
+    finally:
+        sys.path[:] = [p for p in sys.path if p not in kept] + path
+
+
+def _put_back(before: dict) -> dict:
+    """Put this process's environment back as `before`; returns what had changed, {name:
+    (value given, value before)}, None for a variable that was not there."""
+    changed = {}
+    for name in set(os.environ) | set(before):
+        if os.environ.get(name) != before.get(name):
+            changed[name] = (os.environ.get(name), before.get(name))
+            _put_env(name, before.get(name))
+    return changed
+
+
+def _put_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 class DaskActors:
