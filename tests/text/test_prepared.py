@@ -61,11 +61,14 @@ def test_the_vocabulary_and_ids_are_those_of_the_inputs_concatenated(inputs, tmp
     assert prepared.described["distinct"] == len(raw.tokens)
 
 
-def test_dask_workers_write_the_same_directory(inputs, tmp_path):
+def test_dask_workers_write_the_same_directory(inputs, tmp_path, monkeypatch):
     """Counted and encoded by two worker processes of a LocalCluster, the files have the
-    same bytes as this process writes."""
-    local = prepare(inputs, tmp_path / "local", min_count=3)
-    dask = prepare(inputs, tmp_path / "dask", min_count=3, engine="dask", workers=2)
+    same bytes as this process writes; from relative paths too (the workers run in a
+    directory of their own)."""
+    monkeypatch.chdir(inputs[0].parent)
+    names = [p.name for p in inputs]
+    local = prepare(names, tmp_path / "local", min_count=3)
+    dask = prepare(names, os.path.relpath(tmp_path / "dask"), min_count=3, engine="dask", workers=2)
     assert dask.described["engine"] == "dask"
     names = sorted(os.listdir(tmp_path / "local"))
     assert names == sorted(os.listdir(tmp_path / "dask"))

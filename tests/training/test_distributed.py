@@ -124,12 +124,14 @@ def test_each_worker_trains_its_own_part(prepared):
     assert parts[0][-1][1] == parts[1][0][0] and parts[1][-1][1] == parts[2][0][0]
 
 
-def test_dask_workers_train_a_prepared_corpus(prepared, tmp_path):
+def test_dask_workers_train_a_prepared_corpus(prepared, tmp_path, monkeypatch):
     """Two Dask worker processes train and sync; the vectors file and the model directory
-    are written as for any run, and the run's record says how it was trained."""
+    are written as for any run, and the run's record says how it was trained. The corpus
+    is named relative to here (the workers run in a directory of their own)."""
     out, model = tmp_path / "v.txt", tmp_path / "model"
+    monkeypatch.chdir(prepared.parent)
     result = invoke(
-        "train", prepared, "--engine", "dask", "--workers", "2", "-o", out,
+        "train", prepared.name, "--engine", "dask", "--workers", "2", "-o", out,
         "--save-model", model, "--epochs", "2", "--dim", "30", "-q",
     )  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -271,12 +271,18 @@ def prepare(
             raise PreparedError(f"{source}: is inside --output {directory}, which w2v replaces")
     t0 = time.perf_counter()
     keep = {w.encode() if isinstance(w, str) else w for w in keep} if keep else None
+    located = sources  # as given here (messages name them so); by absolute paths on Dask,
+    if engine == "dask":  # whose local cluster's workers run in a directory of their own
+        located = [s if "://" in s else os.path.abspath(s) for s in sources]
+        tmp_dir = os.path.abspath(tmp_dir) if tmp_dir else tmp_dir
     with dirs.staged(target, ours=_ours) as staging:
         with run:
             say(f"counting {len(sources):,} inputs on {run.describe()}")
             counted = run.map(
-                count_input, sources, column=column, max_types=max_types, tmp_dir=tmp_dir
+                count_input, located, column=column, max_types=max_types, tmp_dir=tmp_dir
             )
+            for raw, given in zip(counted, sources, strict=True):
+                raw.stats.name = given  # prepared.json names an input as it was given
             tokens, counts = merge_counts(counted)
             distinct = len(tokens)
             if not counts.sum():
@@ -286,7 +292,7 @@ def prepare(
             say(f"vocabulary: {len(vocab):,} words; writing {len(sources):,} shards")
             paths = [os.path.join(staging, f"ids-{i:05d}.npy") for i in range(len(sources))]
             shards = run.map_with(
-                encode_input, sources, paths, known_words(vocab), column=column, tmp_dir=tmp_dir
+                encode_input, located, paths, known_words(vocab), column=column, tmp_dir=tmp_dir
             )
         described = {
             "format": FORMAT,

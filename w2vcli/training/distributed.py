@@ -44,6 +44,7 @@ another, the same arithmetic as separate machines, used to simulate many workers
 actors). `fit_on_workers` is the pipeline's stage fit on a Dask cluster's workers.
 """
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -261,7 +262,8 @@ def fit_on_workers(run):
     seconds, t0 = record.get("seconds", 0.0), time.perf_counter()
     state = model.state
     with engine("dask", spec["scheduler"], spec["workers"]) as cluster:
-        workers = cluster.start(Worker, run.source.path, config, ROUND_BATCHES)
+        # by its absolute path: a local cluster's workers run in a directory of their own
+        workers = cluster.start(Worker, os.path.abspath(run.source.path), config, ROUND_BATCHES)
         record["dask_workers"] = len(workers)
         if state is not None:
             workers.call("agree_all", trainer.w_in, trainer.w_out)
