@@ -4,6 +4,7 @@ directory as this process; `w2v train DIR` trains the shards as it trains the te
 byte; inputs of every kind; one-line errors."""
 
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -192,6 +193,35 @@ def test_a_forged_shard_is_refused_in_one_line(inputs, tmp_path, change):
         lines = result.stderr.decode().splitlines()
         assert result.returncode == 1 and len(lines) == 1, result.stderr
         assert "prepare it again" in lines[0] and not (tmp_path / "v.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["inputs"][0].update(tokens="x"),  # the example: ValueError traceback
+        lambda d: d["inputs"][0].update(lines=1.5),
+        lambda d: d.pop("vocabulary"),  # KeyError traceback
+        lambda d: d.update(vocabulary=7),  # TypeError traceback
+        lambda d: d["vocabulary"].update(max_vocab=[[1]]),  # TypeError in the settings
+        lambda d: d.update(words=2**63),  # OverflowError traceback
+        lambda d: d.update(distinct=float("nan")),
+        lambda d: d.pop("inputs"),
+    ],
+    ids=["tokens x", "lines 1.5", "no vocabulary", "vocabulary 7", "max_vocab list",
+         "words 2**63", "distinct NaN", "no inputs"],
+)  # fmt: skip
+def test_an_edited_prepared_json_is_refused_in_one_line(inputs, tmp_path, edit):
+    """prepared.json is a file anyone may edit: each field w2v reads is checked for its
+    type when the directory is read (issue 29, class 7)."""
+    prepare(inputs[:1], tmp_path / "p")
+    described = json.loads((tmp_path / "p" / "prepared.json").read_text())
+    edit(described)
+    (tmp_path / "p" / "prepared.json").write_text(json.dumps(described))
+    for args in (["-o", tmp_path / "v.txt"], ["--dry-run"]):
+        result = invoke("train", tmp_path / "p", *args, "-q")
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("Error: ") and len(result.output.splitlines()) == 1
+        assert "prepared.json" in result.output
 
 
 def test_ids_read_are_checked_whatever_reads_them(inputs, tmp_path):

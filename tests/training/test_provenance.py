@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import w2vcli
@@ -105,6 +106,34 @@ def test_info_takes_a_companion_file_as_data(tmp_path):
     facts = facts_of(result.output)
     assert facts["provenance_current"] == "False" and facts["model"] == ""
     assert facts["run.resumed"] == "" and facts["run.corpus"] == ""
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [False, 3],
+        [1, "x", None],
+        [[1, 2], {"a": 1}],
+        [float("nan")],
+        ["deep", json.loads("[" * 950 + "]" * 950)],
+    ],
+    ids=["booleans", "mixed", "nested", "NaN", "950 deep"],
+)
+def test_info_shows_a_record_of_any_values(tmp_path, values):
+    """A run's list of epoch losses (or seeds, settings) edited into other types: `w2v info`
+    gave a TypeError traceback joining them (issue 29, class 7)."""
+    out = tmp_path / "v.txt"
+    w2vcli.Vectors(["a", "b"], np.ones((2, 3), np.float32)).save(out)
+    record = {
+        "format": "w2v provenance",
+        "runs": [{"epoch_losses": values, "settings": {"keep": values}}],
+    }
+    (tmp_path / "v.txt.w2v.json").write_text(json.dumps(record))
+    for args in (["info", out], ["info", out, "--json"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+    if values[0] != "deep":  # (a record nested that deep may be too deep to read at all)
+        assert facts_of(run("info", out).output)["run.epoch_losses"]
 
 
 def test_a_fifo_where_the_provenance_goes_does_not_block(tmp_path, small_corpus):

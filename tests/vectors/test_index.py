@@ -187,3 +187,56 @@ def test_the_index_is_as_readable_as_its_file(vectors):
     finally:
         os.umask(old)
     assert os.stat(f"{vectors}.index").st_mode & 0o777 == 0o755
+
+
+def swap_two_words(path: str) -> None:
+    """w1 and w2 exchanged in one of the index's word files: same size, every word still
+    once, and answers silently wrong if it were believed."""
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(
+        data.replace(b"w1\n", b"wX\n").replace(b"w2\n", b"w1\n").replace(b"wX\n", b"w2\n")
+    )
+
+
+@pytest.mark.parametrize("name", ["words.txt", "sorted.txt"])
+def test_an_edited_word_file_of_the_index_is_refused(vectors, name):
+    """An index's words were believed whatever they said: w1 and w2 swapped in words.txt
+    gave w2's neighbours for w1, exit 0. Their sha256 is recorded and checked."""
+    assert w2v("index", vectors).exit_code == 0
+    swap_two_words(f"{vectors}.index/{name}")
+    for query in QUERIES:
+        result = w2v(*query, "-v", vectors)
+        assert result.exit_code == 1 and "damaged index" in result.output, result.output
+        assert name in result.output and len(result.output.splitlines()) == 1
+
+
+def test_a_forged_index_with_its_sha256_is_refused_before_a_row_outside(vectors):
+    """Even with source.json's sha256 forged to match an out-of-range sorted.npy, no row
+    outside the matrix is ever read."""
+    import hashlib
+    import json
+
+    assert w2v("index", vectors).exit_code == 0
+    order = np.arange(500, dtype=np.int64) * 3
+    np.save(f"{vectors}.index/sorted.npy", order, allow_pickle=False)
+    meta = json.loads(Path(f"{vectors}.index/source.json").read_text())
+    meta["sha256"]["sorted.npy"] = hashlib.sha256(order).hexdigest()
+    Path(f"{vectors}.index/source.json").write_text(json.dumps(meta))
+    result = w2v("nearest", "w1", "-v", vectors)
+    assert result.exit_code == 1 and "not an order of the rows" in result.output
+
+
+def test_an_index_of_an_older_w2v_is_not_used(vectors):
+    """An index made before its files' sha256 were recorded is ignored with a warning; the
+    file is read, and answers as it does."""
+    import json
+
+    expected = answers(vectors)
+    assert w2v("index", vectors).exit_code == 0
+    meta = json.loads(Path(f"{vectors}.index/source.json").read_text())
+    meta["format"] = 1
+    del meta["sha256"]
+    Path(f"{vectors}.index/source.json").write_text(json.dumps(meta))
+    result = w2v(*QUERIES[0], "-v", vectors)
+    assert result.exit_code == 0 and "made by an older w2v" in result.stderr
+    assert result.stdout == expected[0]

@@ -278,8 +278,8 @@ def write_facts(facts: dict, as_json: bool) -> None:
     def shown_value(v):  # every digit that matters: a norm of 1e-30 is not 0.000000
         if isinstance(v, float):
             return f"{v:.9g}"
-        if isinstance(v, list):
-            return "  ".join(shown_value(x) for x in v)
+        if isinstance(v, list):  # of any facts: a record is a file anyone may edit
+            return "  ".join(str(shown_value(x)) for x in v)
         return "" if v is None else v
 
     write_rows([(k, shown_value(v)) for k, v in facts.items()], ("name", "value"), False)

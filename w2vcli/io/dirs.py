@@ -174,6 +174,12 @@ def json_bytes(value, indent: int | None = 1) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
+def is_count(value, high: int = 2**63) -> bool:
+    """A whole number from 0 to `high` - 1, as a JSON file w2v wrote holds its counts (the
+    file is data anyone may have edited: True, 1.5, -1 or "7" are not counts)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < high
+
+
 def write_file(directory: str, name: str, data: bytes) -> None:
     """A file of a staged directory, synced."""
     with open(os.path.join(directory, name), "wb") as f:
@@ -244,6 +250,45 @@ def open_regular(path: str) -> int:
         raise IsADirectoryError(0, "not a regular file", path)
     os.set_blocking(fd, True)
     return fd
+
+
+def npy_header(f, size: int) -> tuple:
+    """The (shape, dtype) of the .npy file `f` (at its start; left at its data) of `size`
+    bytes, checked: numpy's header of plain numbers in C order, whose data is exactly the
+    rest of the file (a forged header would otherwise allocate, or map, what it says).
+    ValueError if not."""
+    import math
+    import tokenize
+
+    import numpy as np
+
+    try:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0
+        if version != (1, 0):
+            read = np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(f)
+    except (ValueError, SyntaxError, TypeError, OverflowError, EOFError, tokenize.TokenError) as e:
+        raise ValueError(f"not a .npy array ({e})") from None
+    if dtype.hasobject or fortran or size != f.tell() + math.prod(shape) * dtype.itemsize:
+        raise ValueError(f"its header ({dtype}{list(shape)}) does not describe its data")
+    return shape, dtype
+
+
+def read_npy(path: str, mmap: bool = False):
+    """The array of a .npy file in a w2v directory, if it is a regular file with a header
+    that describes it (`npy_header`): read, or mapped read-only into memory. ValueError
+    if it is not such a file, OSError if it cannot be read."""
+    import numpy as np
+
+    with open(open_regular(path), "rb") as f:
+        shape, dtype = npy_header(f, os.fstat(f.fileno()).st_size)
+        if mmap and 0 not in shape:
+            return np.memmap(f, dtype, "r", f.tell(), shape)
+        array = np.empty(shape, dtype)
+        if f.readinto(memoryview(array).cast("B")) != array.nbytes:
+            raise ValueError("shorter than its header says")  # (changed while read)
+        return array
 
 
 def read_regular(path: str, limit: int) -> bytes:

@@ -117,6 +117,10 @@ def json_line(record: dict) -> str:
 def _finite_or_none(value):
     if isinstance(value, float) and not (value - value == 0):  # NaN or infinite
         return None
+    if isinstance(value, list):  # (a fact read from a record anyone may edit: at any depth)
+        return [_finite_or_none(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
     return value
 
 

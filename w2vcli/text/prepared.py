@@ -222,13 +222,13 @@ class Prepared:
         prepared.json's (which holds each shard's sha256)."""
         inputs = self.described["inputs"]
 
-        def total(key):
-            return sum(int(i.get(key, 0)) for i in inputs)
+        def total(key):  # each a count (load_prepared checked them)
+            return sum(i[key] for i in inputs)
 
         return CorpusStats(
             name or self.path,
             total("tokens"),
-            int(self.described.get("distinct", len(self.vocab))),
+            self.described["distinct"],
             total("lines"),
             total("bad_lines"),
             total("nul_bytes"),
@@ -387,15 +387,47 @@ def load_prepared(path) -> Prepared:
     if described.get("version") != VERSION:
         raise PreparedError(f"{path}: prepared by another version of w2v; prepare it again")
     try:
-        shards = [(os.path.join(path, s["file"]), int(s["ids"])) for s in described["shards"]]
-        words = int(described["words"])
+        _check_described(described)
     except (KeyError, TypeError, ValueError) as e:
         raise PreparedError(f"{path}: {PREPARED_JSON} is damaged ({e}); prepare it again") from None
+    shards = [(os.path.join(path, s["file"]), s["ids"]) for s in described["shards"]]
+    words = described["words"]
     if any(os.path.basename(p) != p[len(path) + 1 :] for p, _ in shards):
         raise PreparedError(f"{path}: {PREPARED_JSON} names a shard outside the directory")
     vocab = read_saved_vocab(os.path.join(path, "vocab.txt"), words, PREPARED_JSON, PreparedError)
     ids = ShardIds(shards, words)
     return Prepared(path, vocab, ids, described, data, time.perf_counter() - t0)
+
+
+INPUT_COUNTS = ("lines", "bytes", "bad_lines", "nul_bytes", "prunings", "pruned_tokens", "tokens")
+
+
+def _check_described(described: dict) -> None:
+    """Every field of prepared.json that w2v reads, of its type (ValueError, TypeError or
+    KeyError if not): the file is data anyone may have edited."""
+    count = dirs.is_count
+    vocabulary, inputs, shards = (described[k] for k in ("vocabulary", "inputs", "shards"))
+    if not (count(described["words"], 2**31) and count(described["distinct"])):
+        raise ValueError("words and distinct are not counts")
+    if not (
+        isinstance(vocabulary, dict)
+        and count(vocabulary["min_count"])
+        and (vocabulary["max_vocab"] is None or count(vocabulary["max_vocab"]))
+    ):
+        raise ValueError("vocabulary: not its min_count and max_vocab")
+    if not (isinstance(inputs, list) and isinstance(shards, list) and inputs and shards):
+        raise ValueError("inputs and shards are not lists of them")
+    for i in inputs:
+        if not (isinstance(i["name"], str) and all(count(i[k]) for k in INPUT_COUNTS)):
+            raise ValueError(f"an input's name or counts: {i!r:.60}")
+    for s in shards:
+        if not (
+            isinstance(s["file"], str)
+            and isinstance(s["sha256"], str)
+            and count(s["ids"])
+            and count(s["words"])
+        ):
+            raise ValueError(f"a shard's file, sha256 or counts: {s!r:.60}")
 
 
 class ShardIds:
@@ -491,15 +523,9 @@ def _open_shard(path: str) -> int:
 def _data_offset(fd: int, path: str, n: int) -> int:
     with os.fdopen(os.dup(fd), "rb") as f:
         try:
-            version = np.lib.format.read_magic(f)
-            read_header = {(1, 0): np.lib.format.read_array_header_1_0}.get(
-                version, np.lib.format.read_array_header_2_0
-            )
-            shape, fortran, dtype = read_header(f)
+            shape, dtype = dirs.npy_header(f, os.fstat(fd).st_size)
         except ValueError as e:
-            raise PreparedError(f"{path}: not a .npy shard ({e})") from None
-        offset = f.tell()
-        size = os.fstat(fd).st_size
-    if shape != (n,) or dtype != np.dtype("<i4") or fortran or size != offset + 4 * n:
-        raise PreparedError(f"{path}: not the shard prepared.json describes; prepare it again")
-    return offset
+            raise PreparedError(f"{path}: not a .npy shard: {e}; prepare it again") from None
+        if shape != (n,) or dtype != np.dtype("<i4"):
+            raise PreparedError(f"{path}: not the shard prepared.json describes; prepare it again")
+        return f.tell()

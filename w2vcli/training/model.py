@@ -33,7 +33,6 @@ import dataclasses
 import json
 import os
 import shutil
-import stat
 import tempfile
 from dataclasses import dataclass, field
 
@@ -330,7 +329,7 @@ def load(path, in_memory: bool = True, option: str | None = None) -> Model:
         words, dim = described["words"], described["dim"]
     except (KeyError, TypeError, ValueError) as e:
         raise ModelError(f"{damaged} ({e})") from None
-    if not (_count(words, 2**31) and dim == config.dim):
+    if not (dirs.is_count(words, 2**31) and dim == config.dim):
         raise ModelError(f"{damaged} (words {words!r}, dim {dim!r})")
     if state is not None and not _valid_state(state, config):
         raise ModelError(f"{path}/{MODEL_JSON}: its training state is damaged")
@@ -385,10 +384,6 @@ def _of_type(value, expected) -> bool:
     return isinstance(value, expected)
 
 
-def _count(x, high=2**63) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < high
-
-
 def clean_provenance(provenance) -> dict:
     """A provenance record as code may use it: runs that are objects, and in them objects
     and lists where they should be (it is data from a file anyone may have edited)."""
@@ -415,23 +410,23 @@ def _valid_state(state, config: TrainConfig) -> bool:
 
     lanes = state.lanes
     return (
-        _count(state.epochs_done, config.epochs + 1)
-        and _count(state.words)
+        dirs.is_count(state.epochs_done, config.epochs + 1)
+        and dirs.is_count(state.words)
         and isinstance(state.epoch_losses, list)
         and all(number(x) for x in state.epoch_losses)
         and isinstance(state.rng, list)
-        and all(_count(x, 2**64) for x in state.rng)
+        and all(dirs.is_count(x, 2**64) for x in state.rng)
         and (
             lanes is None
             or state.epochs_done < config.epochs
             and isinstance(lanes, list)
             and all(
-                isinstance(lane, list) and len(lane) == 2 and all(_count(x) for x in lane)
+                isinstance(lane, list) and len(lane) == 2 and all(dirs.is_count(x) for x in lane)
                 for lane in lanes
             )
         )
         and number(state.epoch_loss)
-        and _count(state.epoch_examples)
+        and dirs.is_count(state.epoch_examples)
     )
 
 
@@ -458,13 +453,13 @@ def _read_json(path: str, directory) -> dict:
 def _read_array(directory: str, name: str, shape: tuple, dtype, in_memory: bool) -> np.ndarray:
     path = os.path.join(directory, name)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ModelError(f"{path}: not a regular file")
-        array = np.load(path, mmap_mode=None if in_memory else "r", allow_pickle=False)
+        array = dirs.read_npy(path, mmap=not in_memory)
     except FileNotFoundError:
         raise ModelError(f"{path}: missing; the model is incomplete") from None
-    except (OSError, ValueError, EOFError) as e:
-        raise ModelError(f"{path}: not a readable .npy array ({e})") from None
+    except OSError as e:
+        raise ModelError(f"{path}: cannot read it ({e.strerror or e})") from None
+    except ValueError as e:
+        raise ModelError(f"{path}: {e}; the model is damaged") from None
     if array.shape != shape or array.dtype != dtype:
         raise ModelError(
             f"{path}: {array.dtype}{list(array.shape)}, expected {np.dtype(dtype)}{list(shape)}"

@@ -215,10 +215,11 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _plain(value):
-    """A value as a fact: a number, text, a list of them, or None."""
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+def _plain(value, inside: bool = False):
+    """A value as a fact: a number, text, a list of them, or None (anything else: a record
+    is a file anyone may edit, and may nest lists a thousand deep)."""
+    if isinstance(value, list) and not inside:
+        return [_plain(v, True) for v in value]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    return str(value)
+    return None

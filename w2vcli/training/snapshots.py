@@ -208,7 +208,7 @@ def load_replay(path: str) -> Replay:
             raise ValueError(f"{len(frames):,} frames, not 1 to {MAX_FRAMES:,}")
         if not all(isinstance(w, str) for w in words):
             raise ValueError("words that are not text")
-        if not all(isinstance(f, dict) and _count(f.get("words")) for f in frames):
+        if not all(isinstance(f, dict) and dirs.is_count(f.get("words")) for f in frames):
             raise ValueError("a frame without its count of words")
         inputs = _frames_array(os.path.join(path, "input.npy"))
         out_path = os.path.join(path, "output.npy")
@@ -233,14 +233,9 @@ def load_replay(path: str) -> Replay:
     )
 
 
-def _count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def _frames_array(path: str) -> np.ndarray:
     """A replay's (frames, words, dim) float32 array, mapped, if it is a regular file."""
-    os.close(dirs.open_regular(path))
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    array = dirs.read_npy(path, mmap=True)
     if array.ndim != 3 or array.dtype != np.float32:
         raise ValueError(f"{os.path.basename(path)} is not (frames, words, dim) float32")
     return array

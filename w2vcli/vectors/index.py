@@ -9,9 +9,13 @@ map into memory instead of reading, so that asking a big file starts at once.
 - `sorted.txt` and `sorted.npy`: the same words sorted by their bytes, and the row of
   each, so that a query word is found by binary search, without the dictionary of a
   million words that a query would otherwise build first (half a second);
-- `source.json`: the vectors file it was made from (path, size, modification time) and
-  the shape, so that an index of another file, or of an older version of this one, is
-  known (a file moved with its index keeps its size and time, and its index).
+- `source.json`: the vectors file it was made from (path, size, modification time, a
+  sample of its content) and the shape, so that an index of another file, or of an
+  older version of this one, is known (a file moved with its index keeps its size and
+  time, and its index); and the sha256 of the three files read whole (words.txt,
+  sorted.txt, sorted.npy), checked as they are read: an edited one is refused, never
+  answered from. unit.npy is mapped, not read: its header is checked, not its numbers
+  (hashing it would take as long as reading the vectors file).
 
 The folder is written beside it under a temporary name and put in place whole
 (w2vcli.io.dirs), so a half-written index is never used; only a folder of an index's
@@ -32,7 +36,7 @@ from ..io import dirs
 from .vectors import Vectors
 
 SUFFIX = ".index"
-FORMAT = 1  # of source.json
+FORMAT = 2  # of source.json (1: without the files' sha256)
 
 
 def index_path(vectors_path: str) -> str:
@@ -78,23 +82,33 @@ def write_index(vecs: Vectors, vectors_path: str) -> str:
     vecs.normalize()
     encoded = [w.encode() for w in vecs.words]
     order = sorted(range(len(encoded)), key=encoded.__getitem__)
+    whole = {
+        "words.txt": b"\n".join(encoded) + b"\n",
+        "sorted.txt": b"\n".join(encoded[i] for i in order) + b"\n",
+    }
+    order = np.array(order, np.int64)
     meta = {
         "format": FORMAT,
         "path": os.path.abspath(vectors_path),
         "source": source,
         "words": len(vecs),
         "dim": vecs.matrix.shape[1],
+        "sha256": {name: _sha256(data) for name, data in [*whole.items(), ("sorted.npy", order)]},
     }
     try:
         with dirs.staged(real, 0o777 & ~dirs.umask(), ours=ours) as tmp:
             dirs.write_array(tmp, "unit.npy", vecs.matrix)
-            dirs.write_file(tmp, "words.txt", b"\n".join(encoded) + b"\n")
-            dirs.write_file(tmp, "sorted.txt", b"\n".join(encoded[i] for i in order) + b"\n")
-            dirs.write_array(tmp, "sorted.npy", np.array(order, np.int64))
+            for name, data in whole.items():
+                dirs.write_file(tmp, name, data)
+            dirs.write_array(tmp, "sorted.npy", order)
             dirs.write_file(tmp, "source.json", json.dumps(meta).encode())
     except OSError as e:
         raise W2VError(f"{target}: cannot write the index ({e.strerror or e})") from None
     return target
+
+
+def _sha256(data) -> str:
+    return hashlib.sha256(data).hexdigest()  # (of an array's data, in its order)
 
 
 def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
@@ -107,14 +121,22 @@ def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
     try:
         meta = json.loads(dirs.read_regular(os.path.join(folder, "source.json"), 1 << 20))
         source = meta["source"]
-        n_words, dim = int(meta["words"]), int(meta["dim"])
-        if not (0 < n_words < 2**31 and 0 < dim < 2**20):
+        n_words, dim = meta["words"], meta["dim"]
+        if not (dirs.is_count(n_words, 2**31) and dirs.is_count(dim, 2**20) and n_words * dim):
             raise ValueError("words, dim")
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         raise W2VError(
             f"{folder}: not a w2v index (no readable source.json); remove it or run "
             f"'w2v index {vectors_path}'"
         ) from None
+    if meta.get("format") != FORMAT or not isinstance(meta.get("sha256"), dict):
+        warnings.warn(
+            f"{folder} was made by an older w2v; reading {vectors_path} instead (run "
+            f"'w2v index {vectors_path}' to make it again)",
+            W2VWarning,
+            stacklevel=2,
+        )
+        return None
     if source != _source(vectors_path):
         made_from = meta.get("path")
         if made_from != os.path.abspath(vectors_path):
@@ -131,11 +153,15 @@ def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
         return None
     limit_bytes = n_words * 4096 + (1 << 20)  # the words' text, one a line
     try:
-        unit = _array(os.path.join(folder, "unit.npy"), mmap=True)
+        unit = dirs.read_npy(os.path.join(folder, "unit.npy"), mmap=True)
         words = dirs.read_regular(os.path.join(folder, "words.txt"), limit_bytes)
-        words = words.decode("utf-8").split("\n")[:-1]
         blob = dirs.read_regular(os.path.join(folder, "sorted.txt"), limit_bytes)
-        order = _array(os.path.join(folder, "sorted.npy"))
+        order = dirs.read_npy(os.path.join(folder, "sorted.npy"))
+        read = {"words.txt": words, "sorted.txt": blob, "sorted.npy": order}
+        changed = [name for name, data in read.items() if _sha256(data) != meta["sha256"].get(name)]
+        if changed:
+            raise ValueError(f"{', '.join(changed)}: not as written (sha256)")
+        words = words.decode("utf-8").split("\n")[:-1]
         if order.dtype != np.int64 or order.shape != (n_words,):
             raise ValueError("sorted.npy is not the rows' order")
         if len(words) != n_words or np.any(np.bincount(order, minlength=n_words) != 1):
@@ -152,12 +178,6 @@ def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
     if limit is not None:
         words, unit, rows = words[:limit], unit[:limit], rows.below(limit)
     return Vectors.of_unit(words, unit, rows)
-
-
-def _array(path: str, mmap: bool = False) -> np.ndarray:
-    """An index's .npy array, if it is a regular file (mapped into memory, or read)."""
-    os.close(dirs.open_regular(path))
-    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
 
 
 class SortedRows:
