@@ -244,3 +244,17 @@ def test_a_damaged_replay_json_is_one_line(recorded, tmp_path, edit):
     copy = forged(recorded, tmp_path, edit)
     result = invoke("plot", "--animate", copy, "-o", tmp_path / "a.gif")
     assert result.exit_code == 1 and "the replay is damaged" in result.output, result.output
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf], ids=["NaN", "inf", "-inf"])
+@pytest.mark.parametrize("name", ["input.npy", "output.npy"])
+def test_a_replay_of_numbers_training_never_records_is_one_line(recorded, tmp_path, name, value):
+    """A number of a replay's array made NaN or infinite: plot --animate ended in a
+    LinAlgError traceback ("SVD did not converge"), found by tests/test_fuzz_dirs.py."""
+    copy = forged(recorded, tmp_path)
+    array = np.load(copy / name)
+    array[-1, 0, 0] = value
+    np.save(copy / name, array, allow_pickle=False)
+    result = invoke("plot", "--animate", copy, "-o", tmp_path / "a.gif")
+    assert result.exit_code == 1 and "not finite" in result.output, result.output
+    assert len(result.output.splitlines()) == 1

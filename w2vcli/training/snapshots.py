@@ -218,6 +218,8 @@ def load_replay(path: str) -> Replay:
             raise ValueError("the arrays do not match replay.json")
         if inputs.nbytes * (1 if outputs is None else 2) > MAX_BYTES:
             raise ValueError("larger than a recording makes")
+        if not all(np.isfinite(a).all() for a in (inputs, outputs) if a is not None):
+            raise ValueError("numbers that are not finite, which training never records")
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise W2VError(f"{label}the replay is damaged ({e}); record it again") from None
     watch = described.get("watch") if isinstance(described.get("watch"), list) else []
