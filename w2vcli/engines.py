@@ -138,7 +138,7 @@ class DaskEngine:
         """Start a LocalCluster of `workers` processes that import nothing from this
         process's working directory. Python starts multiprocessing's processes (the
         workers, its resource tracker, a forkserver) as `python -c ...`, which puts the
-        working directory first on their import path: a pickle.py or socket.py there would
+        working directory first on their import path: a socket.py or copyreg.py there would
         run in them before anything else. So while the cluster starts (a second or two;
         other threads see it too), this process works in a private empty directory, its
         environment has PYTHONSAFEPATH (Python 3.11+: no such entry) and its import path
