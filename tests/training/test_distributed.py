@@ -4,6 +4,7 @@ quality they reach against training on one machine, and faults."""
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +156,18 @@ def test_dask_faults_are_one_line(prepared, tmp_path):
     assert result.exit_code == 1 and "trains a prepared directory" in result.output
 
 
+def lose(client, address: str) -> None:
+    """End the worker at `address`, and wait until the scheduler knows: a call made before
+    that waits out Dask's connect timeout (30 s) on the dead address, one made after
+    fails at once (the run stops either way)."""
+    with contextlib.suppress(Exception):  # the call dies with its worker
+        client.run(os._exit, 1, workers=[address])
+    for _ in range(200):
+        if address not in client.scheduler_info()["workers"]:
+            return
+        time.sleep(0.05)
+
+
 def test_a_worker_lost_during_training_stops_the_run_naming_it(prepared):
     from w2vcli.engines import DaskEngine
 
@@ -163,8 +176,7 @@ def test_a_worker_lost_during_training_stops_the_run_naming_it(prepared):
         workers = engine.start(Worker, str(prepared), config, 2)
         workers.call("start_epoch")
         lost = workers.addresses[1]
-        with contextlib.suppress(Exception):  # the call dies with its worker
-            engine.client.run(os._exit, 1, workers=[lost])
+        lose(engine.client, lost)
         with pytest.raises(W2VError, match=f"the Dask worker {lost} failed"):
             for _ in range(50):
                 workers.call("train_round", 0, 2)
@@ -179,9 +191,7 @@ def test_a_run_whose_worker_dies_resumes_from_its_last_epoch(prepared, tmp_path)
 
         if epoch == 0:
             client = get_client()
-            lost = sorted(client.scheduler_info()["workers"])[1]
-            with contextlib.suppress(Exception):
-                client.run(os._exit, 1, workers=[lost])
+            lose(client, sorted(client.scheduler_info()["workers"])[1])
 
     checkpoint = tmp_path / "ck"
     settings = dict(engine="dask", workers=2, epochs=3, dim=20, checkpoint=checkpoint)
