@@ -452,6 +452,11 @@ def test_a_new_run_does_not_replace_an_unfinished_checkpoint(tmp_path, small_cor
     with pytest.raises(w2vcli.W2VError, match="has not finished"):
         w2vcli.train(small_corpus, checkpoint=tmp_path / "ck", epochs=1)
     assert (tmp_path / "ck" / "model.json").read_bytes() == before
+    # but the run resumed may save its model where it was checkpointed
+    args = ["train", "--resume", tmp_path / "ck", "-o", tmp_path / "v.txt"]
+    result = run(*args, "--save-model", tmp_path / "ck", "-q")
+    assert result.exit_code == 0, result.output
+    assert w2vcli.load_model(tmp_path / "ck").finished
 
 
 def test_convert_exports_the_vectors_of_any_model_directory(tmp_path, small_corpus):

@@ -93,10 +93,11 @@ class Outputs:
         return Outputs(**chosen)
 
 
-def check_model_dirs(directories: dict, planned: dict, from_model, resumed=False) -> None:
+def check_model_dirs(directories: dict, planned: dict, from_model, resumed=None) -> None:
     """Before any work: each model directory the run writes ({option: path}) can be
-    written, is not one of its output files, is not the model --from reads, and holds no
-    run that is not finished (but the one resumed)."""
+    written, is not one of its output files, is not the model --from reads, and a
+    --save-model holds no run that is not finished but the one resumed (`resumed`, its
+    real path; a new run's --checkpoint is checked with its settings)."""
     from ..training.model import check_target, check_unfinished
 
     files = {o.target: o.label for o in planned.values() if o.kind == "file"}
@@ -105,7 +106,7 @@ def check_model_dirs(directories: dict, planned: dict, from_model, resumed=False
         if not path:
             continue
         target = check_target(path, option)
-        if option != "--checkpoint" or not resumed:
+        if option == "--save-model" and target != resumed:
             check_unfinished(target, f"{option} {path}")
         if target in files:
             raise ConfigError(f"{option} {path}: is the same path as {files[target]}")
@@ -334,7 +335,8 @@ def train(
         "--keep": settings["keep"],
     }
     _apart(outputs.save_model, checkpoint or resume, snapshots)
-    planned = _plan(outputs, inputs, checkpoint or resume, from_model, bool(resume))
+    resumed = start.directory if resume else None
+    planned = _plan(outputs, inputs, checkpoint or resume, from_model, resumed)
     if resume and start.model.finished:  # killed after its last epoch: its vectors, written
         return _write_complete(start, planned, outputs)
     recorder = None
@@ -390,7 +392,7 @@ def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, fla
         raise click.UsageError("--snapshots: not with --resume (record a run from its start)")
 
 
-def _plan(outputs: Outputs, inputs: dict, checkpoint, from_model, resumed: bool) -> dict:
+def _plan(outputs: Outputs, inputs: dict, checkpoint, from_model, resumed) -> dict:
     """The files the run writes, checked before any work against its `inputs` ({option:
     path}) and each other; and the model directories it writes."""
     files = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
