@@ -180,6 +180,12 @@ def is_count(value, high: int = 2**63) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < high
 
 
+def word_list_bytes(words: int) -> int:
+    """The most bytes a word list of w2v's (vocab.txt, an index's words) of `words` lines
+    may hold: 4 KiB a line, far more than a word and its count take, and 1 MiB more."""
+    return words * 4096 + (1 << 20)
+
+
 def write_file(directory: str, name: str, data: bytes) -> None:
     """A file of a staged directory, synced."""
     with open(os.path.join(directory, name), "wb") as f:

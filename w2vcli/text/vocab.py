@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CorpusError
+from ..io.dirs import read_regular, word_list_bytes
 from .corpus import DROPPED, RawCorpus, encode
-
-WORD_BYTES = 4096  # the longest line w2v's own vocab.txt has, per word, and then some
 
 
 @dataclass
@@ -85,9 +84,7 @@ def read_saved_vocab(path: str, words: int, described: str, error=CorpusError) -
     """The vocab.txt of a directory w2v wrote (a model's, a prepared corpus's), checked:
     `words` of them (as its `described` file, model.json or prepared.json, says), counts in
     [1, 2**62), no word twice; else `error`."""
-    from ..io.dirs import read_regular
-
-    limit = words * WORD_BYTES + (1 << 20)  # a line is a word and its count
+    limit = word_list_bytes(words)
     try:
         data = read_regular(path, limit)
     except OSError as e:

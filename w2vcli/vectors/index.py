@@ -151,7 +151,7 @@ def load_index(vectors_path: str, limit: int | None = None) -> Vectors | None:
             stacklevel=2,
         )
         return None
-    limit_bytes = n_words * 4096 + (1 << 20)  # the words' text, one a line
+    limit_bytes = dirs.word_list_bytes(n_words)
     try:
         unit = dirs.read_npy(os.path.join(folder, "unit.npy"), mmap=True)
         words = dirs.read_regular(os.path.join(folder, "words.txt"), limit_bytes)
