@@ -459,6 +459,37 @@ def test_a_new_run_does_not_replace_an_unfinished_checkpoint(tmp_path, small_cor
     assert w2vcli.load_model(tmp_path / "ck").finished
 
 
+def test_two_runs_on_one_checkpoint_directory_cannot_run_at_once(tmp_path, small_corpus):
+    """The first run holds its --checkpoint from its start to its end: a second one given
+    the same directory before anything is saved there, or a resume once something is, is
+    refused at once, naming the directory (not a staging directory), instead of the two
+    replacing each other's saves."""
+    ck = tmp_path / "ck"
+    refused = []
+
+    def second_run(model):  # the first run starts training: nothing saved in ck yet
+        args = ["train", small_corpus, "-o", tmp_path / "b.txt", "--checkpoint", ck]
+        refused.append(run(*args, *ONE_THREAD))
+
+    def resume_it(epoch, model):
+        if epoch == 0:  # after the last epoch the checkpoint is finished: resume returns it
+            with pytest.raises(w2vcli.W2VError, match="another w2v run is saving into it"):
+                w2vcli.resume(ck)
+
+    settings = dict(epochs=2, threads=1, dim=16)
+    w2vcli.train(small_corpus, checkpoint=ck, on_start=second_run, on_epoch=resume_it, **settings)
+    (result,) = refused
+    assert result.exit_code == 1, result.output
+    message = result.output.strip()
+    assert message.startswith(f"Error: --checkpoint {ck}: another w2v run is saving into it")
+    assert f"(process {os.getpid()})" in message and ".w2v" not in message
+    assert "\n" not in message
+    assert not (tmp_path / "b.txt").exists()
+    assert w2vcli.load_model(ck).finished
+    assert os.listdir(tmp_path) == ["ck"]  # the hold is gone with the run
+    w2vcli.train(small_corpus, checkpoint=ck, epochs=1, threads=1, dim=16)  # a new run may
+
+
 def test_convert_exports_the_vectors_of_any_model_directory(tmp_path, small_corpus):
     checkpoint_after(small_corpus, tmp_path / "ck", 1, epochs=3, threads=1, dim=16)
     saved = w2vcli.load_model(tmp_path / "ck")

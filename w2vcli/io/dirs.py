@@ -134,6 +134,51 @@ def locked(folder: str):
         os.close(fd)
 
 
+class Claim:
+    """A run's hold on a directory it writes again and again (--checkpoint), from before it
+    checks what is there until the run ends: a second run given the same directory is
+    refused at once rather than taking turns with the first, each replacing the other's
+    saves. An exclusive flock on a small file beside the directory (`.NAME.w2v.lock`, which
+    the directory itself cannot carry: every save replaces it), dropped by the system when
+    the process ends however it ends, and removed by `release`."""
+
+    def __init__(self, target: str, option: str):
+        self.path = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.w2v.lock")
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            except OSError as e:
+                raise W2VError(f"{option}: cannot lock {self.path}: {e.strerror}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+                os.close(fd)
+                by = f" (process {holder})" if holder.isdigit() else ""
+                raise W2VError(
+                    f"{option}: another w2v run is saving into it now{by}; wait for it to "
+                    "end, or give another directory"
+                ) from None
+            try:
+                same = os.stat(self.path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # else the last holder removed it between our open and our lock
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)  # still locked: a run waiting on it sees it gone and retries
+        os.close(self.fd)
+        self.fd = None
+
+
 @contextlib.contextmanager
 def staged(target: str, mode: int = 0o755, label: str | None = None, ours=None, after=None):
     """A new directory beside `target` to write into; when the block ends without an

@@ -10,6 +10,7 @@ the run trains.
 import warnings
 
 from ..errors import W2VError, W2VWarning
+from ..io.dirs import Claim
 
 
 def tell(observers: list, event: str, *args) -> None:
@@ -81,8 +82,12 @@ class Checkpointer(Observer):
     goes on from it. A save that fails (someone put a file there, a full disk) is said,
     and training goes on: the run's vectors matter more than one of its checkpoints."""
 
-    def __init__(self, directory: str, every: float | None = None):
+    def __init__(self, directory: str, every: float | None = None, option: str = "--checkpoint"):
         self.directory, self.pause_every = directory, every
+        self.claim = Claim(directory, option)  # one run saves there at a time
+
+    def release(self) -> None:
+        self.claim.release()
 
     def save(self, model) -> None:
         from .model import save

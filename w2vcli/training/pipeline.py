@@ -184,18 +184,30 @@ def survey(corpus, *, name=None, config=None, **settings_given) -> Survey:
 
 def train_run(run: Run) -> Model:
     """The stages after settle, in order."""
-    read(run)
-    vocabulary(run)
-    initialise(run)
-    if run.engine:
-        return fit_on_workers(run)
-    return fit_on_threads(run)
+    try:
+        read(run)
+        vocabulary(run)
+        initialise(run)
+        if run.engine:
+            return fit_on_workers(run)
+        return fit_on_threads(run)
+    finally:
+        _release(run)
 
 
 def survey_run(run: Run) -> Survey:
-    read(run)
-    vocabulary(run)
+    try:
+        read(run)
+        vocabulary(run)
+    finally:
+        _release(run)
     return Survey(run.vocab, run.config, run.corpus)
+
+
+def _release(run: Run) -> None:
+    """The run's hold on its --checkpoint directory, taken when it was settled."""
+    if run.checkpointer is not None:
+        run.checkpointer.release()
 
 
 def read(run: Run) -> None:

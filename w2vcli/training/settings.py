@@ -12,7 +12,7 @@ import dataclasses
 import os
 
 from ..config import TrainConfig
-from ..errors import ConfigError
+from ..errors import ConfigError, W2VError
 from ..text.prepared import find_prepared
 from . import model as saved_models
 from .observers import Checkpointer
@@ -72,7 +72,6 @@ def settle(
         if checkpoint is not None:
             named = os.fspath(checkpoint)
             checkpoint = saved_models.check_target(named, "--checkpoint")
-            saved_models.check_unfinished(checkpoint, f"--checkpoint {named}")
         spec = engine_spec(engine, scheduler, workers, sync, merge, prepared, start)
         if spec and snapshots is not None:
             raise ConfigError("--snapshots: not with --engine dask yet")
@@ -80,7 +79,16 @@ def settle(
             raise ConfigError(
                 "--checkpoint-every: a Dask run saves its --checkpoint after each epoch"
             )
-    checkpointer = Checkpointer(checkpoint, every) if checkpoint is not None else None
+    checkpointer = None
+    if checkpoint is not None:  # held until the run ends (pipeline.train_run releases it)
+        option = f"--resume {start.named}" if resumed else f"--checkpoint {named}"
+        checkpointer = Checkpointer(checkpoint, every, option)
+        if not resumed:
+            try:  # checked while held: no other run can start one there in between
+                saved_models.check_unfinished(checkpoint, option)
+            except W2VError:
+                checkpointer.release()
+                raise
     watching = [o for o in (checkpointer, snapshots) if o is not None]
     source = prepared or corpus
     return Run(
