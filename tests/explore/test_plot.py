@@ -161,3 +161,43 @@ def test_pca_matches_the_covariance_eigenvectors():
         assert np.allclose(a, b) or np.allclose(a, -b)
     share = values[::-1][0] / values.sum()
     assert projection.axes[0] == f"PC1 ({100 * share:.1f}% of the variance)"
+
+
+def test_labels_of_a_tight_cluster_are_moved_off_the_points_and_each_other():
+    """As a replay's last frames: 30 words within a few pixels of one another. After
+    spread_labels no label covers another word's point, and labels overlap each other by
+    2 pixels at most (a fully packed cluster can leave a sliver where pushes balance)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from w2vcli.explore.plot import DOT_REACH, LABEL_OFFSET, spread_labels
+
+    rng = np.random.default_rng(1)
+    points = rng.normal(scale=0.03, size=(30, 2))
+    fig = Figure(figsize=(8, 6), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set(xlim=(-1, 1), ylim=(-1, 1))
+    ax.scatter(points[:, 0], points[:, 1], s=14)
+    texts = [
+        ax.annotate(f"word{i}", p, xytext=LABEL_OFFSET, textcoords="offset points", fontsize=7.5)
+        for i, p in enumerate(points)
+    ]
+    spread_labels(fig, texts)
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    boxes = np.array([t.get_window_extent(renderer).extents for t in texts])
+    dots = ax.transData.transform(points)
+    reach = DOT_REACH * fig.dpi / 72 - 1  # a pixel's tolerance
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        for j, (u0, v0, u1, v1) in enumerate(boxes):
+            if i != j:
+                assert min(x1, u1) - max(x0, u0) <= 2 or min(y1, v1) - max(y0, v0) <= 2
+        others = np.delete(dots, i, axis=0)
+        covered = (
+            (others[:, 0] + reach > x0)
+            & (others[:, 0] - reach < x1)
+            & (others[:, 1] + reach > y0)
+            & (others[:, 1] - reach < y1)
+        )
+        assert not covered.any(), f"word{i} covers a point"

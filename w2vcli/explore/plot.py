@@ -34,6 +34,7 @@ SPREAD_PAIRS = 30_000_000
 FIGSIZE = (8, 6)  # inches
 DPI = 120  # PNG: 960 x 720 pixels
 LABEL_OFFSET = (3, 2)  # points right of and above the point
+DOT_REACH = 3  # points: half the side of the square a drawn point covers (as big as s=40)
 
 
 @dataclass
@@ -275,10 +276,10 @@ def draw(
 
 def spread_labels(fig, texts: list) -> np.ndarray:
     """Move overlapping labels apart, each pair along the axis where they overlap least,
-    and keep them inside the axes, until none overlap or the rounds allowed by
-    SPREAD_PAIRS are done; returns how far each moved, in points (n, 2). (The lines from
-    moved labels to their points are drawn afterwards: matplotlib recomputes an
-    annotation's line each time its extent is asked for.)"""
+    off the other labels' points, and inside the axes, until nothing overlaps or the
+    rounds allowed by SPREAD_PAIRS are done; returns how far each moved, in points (n, 2).
+    (The lines from moved labels to their points are drawn afterwards: matplotlib
+    recomputes an annotation's line each time its extent is asked for.)"""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if len(texts) < 2:
@@ -292,24 +293,15 @@ def spread_labels(fig, texts: list) -> np.ndarray:
     boxes[:, 2:] = np.maximum(boxes[:, 2:], anchors)
     boxes[:, :2] -= 1  # a pixel of air around each label
     boxes[:, 2:] += 1
+    dot = DOT_REACH * fig.dpi / 72  # the points themselves, fixed: no label covers another's
+    dots = np.concatenate([anchors - dot, anchors + dot], axis=1)  # (n, 4)
     start = boxes.copy()
     inside = texts[0].axes.get_window_extent(renderer).extents  # x0, y0, x1, y1
     order = np.arange(len(texts))
+    tie = np.where(order[:, None] > order[None, :], 1.0, -1.0)  # same centre: by index
     for _ in range(max(SPREAD_MIN_ROUNDS, min(SPREAD_ROUNDS, SPREAD_PAIRS // len(texts) ** 2))):
-        low = np.maximum(boxes[:, None, :2], boxes[None, :, :2])  # (n, n, 2)
-        high = np.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
-        overlap = high - low  # (n, n, 2): x and y overlap of each pair
-        hit = (overlap > 0).all(axis=2)
-        np.fill_diagonal(hit, False)
-        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
-        away = np.sign(centres[:, None, :] - centres[None, :, :])  # from j toward i
-        tie = np.where(order[:, None] > order[None, :], 1.0, -1.0)  # same centre: by index
-        away = np.where(away == 0, tie[:, :, None], away)
-        along_y = overlap[:, :, 1] <= overlap[:, :, 0]  # the cheaper way apart
-        push = np.zeros_like(overlap)
-        push[:, :, 1] = np.where(hit & along_y, away[:, :, 1] * overlap[:, :, 1] / 2, 0)
-        push[:, :, 0] = np.where(hit & ~along_y, away[:, :, 0] * overlap[:, :, 0] / 2, 0)
-        move = push.sum(axis=1)  # (n, 2)
+        move = _apart(boxes, boxes, tie, 0.5).sum(axis=1)  # (n, 2): each pair half the way
+        move += _apart(boxes, dots, tie, 1.0).sum(axis=1)  # off the points: all the way
         move += np.maximum(inside[:2] - boxes[:, :2], 0)  # and back inside the axes
         move -= np.maximum(boxes[:, 2:] - inside[2:], 0)
         if not move.any():
@@ -319,6 +311,25 @@ def spread_labels(fig, texts: list) -> np.ndarray:
     for text, (dx, dy) in zip(texts, shift, strict=True):
         text.xyann = (LABEL_OFFSET[0] + dx, LABEL_OFFSET[1] + dy)
     return shift
+
+
+def _apart(boxes: np.ndarray, others: np.ndarray, tie: np.ndarray, share: float) -> np.ndarray:
+    """(n, n, 2): how far each box i moves away from other box j that it overlaps (not its
+    own, j == i), along the axis where they overlap least, by `share` of the overlap."""
+    low = np.maximum(boxes[:, None, :2], others[None, :, :2])  # (n, n, 2)
+    high = np.minimum(boxes[:, None, 2:], others[None, :, 2:])
+    overlap = high - low  # x and y overlap of each pair
+    hit = (overlap > 0).all(axis=2)
+    np.fill_diagonal(hit, False)
+    centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+    other_centres = (others[:, :2] + others[:, 2:]) / 2
+    away = np.sign(centres[:, None, :] - other_centres[None, :, :])  # from j toward i
+    away = np.where(away == 0, tie[:, :, None], away)
+    along_y = overlap[:, :, 1] <= overlap[:, :, 0]  # the cheaper way apart
+    push = np.zeros_like(overlap)
+    push[:, :, 1] = np.where(hit & along_y, away[:, :, 1] * overlap[:, :, 1] * share, 0)
+    push[:, :, 0] = np.where(hit & ~along_y, away[:, :, 0] * overlap[:, :, 0] * share, 0)
+    return push
 
 
 @contextlib.contextmanager
