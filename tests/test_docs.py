@@ -13,9 +13,13 @@ Blocks that name ../shared/data (the en-mix and zh-pd1998 corpora: minutes of tr
 run in the slow tier, with the rest of their page before them; the default tier runs every
 page's other blocks. A block that cannot run in a test (an install, a server that runs
 until Ctrl-C, a Dask cluster at a real address) is marked on the line just before its
-fence with `<!-- not run: REASON -->`. `text` blocks show output and are not compared.
+fence with `<!-- not run: REASON -->`. `text` blocks show output; those marked
+`<!-- printed by the block above -->` are what the block before them prints, to the byte
+(the README's set-up command, which is not run with its page, is run without its install).
 """
 
+import contextlib
+import io
 import os
 import re
 import shlex
@@ -33,6 +37,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUN = ("sh", "python")  # the languages of the blocks that run
 LANGUAGES = (*RUN, "text")
 NOT_RUN = re.compile(r"<!-- not run: (?P<reason>.*?) -->")
+PRINTED = "<!-- printed by the block above -->"
 NEEDS_DATA = "../shared/data"
 
 
@@ -43,6 +48,7 @@ class Block:
     language: str
     code: str
     not_run: str | None  # the reason given, or None for a block that runs
+    printed: bool = False  # a text block marked as what the block before it prints
 
     @property
     def where(self) -> str:
@@ -64,10 +70,11 @@ def read_blocks(page: Path) -> list[Block]:
         start, language = i, lines[i][3:].strip()
         end = next((j for j in range(i + 1, len(lines)) if lines[j] == "```"), None)
         assert end is not None, f"{page.relative_to(ROOT)}:{i + 1}: a fence never closed"
-        marker = NOT_RUN.fullmatch(lines[start - 1].strip()) if start else None
+        before = lines[start - 1].strip() if start else ""
+        marker = NOT_RUN.fullmatch(before)
         code = "\n".join(lines[start + 1 : end]) + "\n"
         reason = marker["reason"].strip() if marker else None
-        blocks.append(Block(page, start + 1, language, code, reason))
+        blocks.append(Block(page, start + 1, language, code, reason, before == PRINTED))
         i = end + 1
     return blocks
 
@@ -120,7 +127,7 @@ def checkout(tmp_path: Path) -> tuple[Path, dict]:
     return repo, env
 
 
-def run_shell(block: Block, repo: Path, env: dict) -> None:
+def run_shell(block: Block, repo: Path, env: dict) -> str:
     timeout = 1800 if block.slow else 300
     done = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", block.code],
@@ -135,6 +142,16 @@ def run_shell(block: Block, repo: Path, env: dict) -> None:
         f"{block.where}: exit status {done.returncode}\n{block.code}\n"
         f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
     )
+    return done.stdout
+
+
+def shown_after(block: Block) -> str | None:
+    """The output the page shows as printed by `block`, if it shows one."""
+    blocks = BLOCKS[block.page]
+    after = blocks.index(block) + 1
+    if after < len(blocks) and blocks[after].printed:
+        return blocks[after].code
+    return None
 
 
 @pytest.mark.parametrize("page, blocks", cases())
@@ -152,11 +169,35 @@ def test_the_examples_of_a_page_run(page, blocks, tmp_path, monkeypatch):
     ran = []
     for block in blocks:
         if block.language == "sh":
-            run_shell(block, repo, env)
+            printed = run_shell(block, repo, env)
         else:
-            exec(compile(block.code, block.where, "exec"), namespace)
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                exec(compile(block.code, block.where, "exec"), namespace)
+            printed = out.getvalue()
+        shown = shown_after(block)
+        assert shown is None or printed == shown, f"{block.where} printed:\n{printed}"
         ran.append(block)
     assert ran == blocks
+    if page.name == "README.md":  # what the tour writes, git ignores: the checkout stays clean
+        made = sorted(
+            p.name + "/" * p.is_dir() for p in repo.iterdir() if p.name != "sample_corpora"
+        )
+        ignored = subprocess.run(
+            ["git", "-C", ROOT, "check-ignore", "--no-index", "--stdin"],
+            input="\n".join(made),
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        assert made and sorted(ignored) == made, f"not ignored: {set(made) - set(ignored)}"
+
+
+def test_the_readme_set_up_prints_what_it_shows(tmp_path, monkeypatch):
+    """The set-up command, after its install, prints the neighbours the README shows."""
+    (set_up,) = [b for b in BLOCKS[ROOT / "README.md"] if shown_after(b) and b.not_run]
+    command = set_up.code.split("pip install -e . && ")[1]
+    repo, env = checkout(tmp_path)
+    ran = Block(set_up.page, set_up.line, "sh", command, None)
+    assert run_shell(ran, repo, env) == shown_after(set_up)
 
 
 def test_every_block_runs_or_says_why_not():
@@ -175,6 +216,9 @@ def test_every_block_runs_or_says_why_not():
                 assert block.not_run, f"{block.where}: `not run` without a reason"
             elif block.language in RUN:
                 assert block in (slow if block.slow else fast), f"{block.where}: not run"
+            if block.printed:  # shows what the block before it prints
+                before = BLOCKS[page][BLOCKS[page].index(block) - 1]
+                assert block.language == "text" and before.language in RUN, block.where
         fences = {b.line - 1 for b in BLOCKS[page]}  # the line before each fence, from 1
         for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
             if "not run" in line and line.lstrip().startswith("<!--"):
@@ -189,7 +233,8 @@ def test_the_readme_sets_up_in_two_commands():
     commands = [b.code.strip() for b in set_up]
     assert commands[:2] == [
         "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && w2v train "
-        "sample_corpora/zh.txt --arch skipgram --epochs 10 -o vectors.txt && w2v nearest 北京 -k 5",
+        "sample_corpora/zh.txt --arch skipgram --epochs 10 --threads 1 --seed 1 -o vectors.txt"
+        " && w2v nearest 北京 -k 5",
         ". .venv/bin/activate && pip install -e '.[test]' && ruff check . && lint-imports"
         " && pytest",
     ]
