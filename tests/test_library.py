@@ -238,6 +238,32 @@ def test_normalize_gives_the_same_answers_with_one_matrix(model, tmp_path):
     assert np.allclose(np.linalg.norm(vecs.matrix, axis=1), 1, atol=1e-6)
 
 
+def test_train_takes_a_survey_and_does_not_read_the_corpus_again(corpus, model, tmp_path):
+    copy = tmp_path / "c.txt"
+    copy.write_bytes(corpus.read_bytes())
+    plan = w2vcli.survey(copy, **SETTINGS)
+    copy.unlink()  # what train reads now would fail: it reads nothing
+    surveyed = w2vcli.train(plan)
+    assert surveyed.vectors.words == model.vectors.words
+    assert np.array_equal(surveyed.vectors.matrix, model.vectors.matrix)
+    assert np.array_equal(surveyed.output, model.output)
+    assert surveyed.corpus.tokens == model.corpus.tokens and surveyed.corpus.words > 0
+    assert plan.corpus.words == 0  # the model's record is its own
+    again = w2vcli.train(plan, epochs=1)  # a survey trains again, with other settings
+    assert again.config.epochs == 1 and again.vectors.words == model.vectors.words
+    with pytest.raises(W2VError, match="--min-count 2: the survey counted the corpus with"):
+        w2vcli.train(plan, min_count=2)  # a setting that counting decided
+    with pytest.raises(W2VError, match="from_model: a survey counted"):
+        w2vcli.train(plan, from_model=model)
+
+
+def test_a_survey_on_disk_trains_the_same_vectors(corpus, model):
+    plan = w2vcli.survey(corpus, corpus_in="disk", **SETTINGS)
+    assert plan.corpus.ids_on_disk and plan.ids_bytes == 0
+    surveyed = w2vcli.train(plan)
+    assert np.array_equal(surveyed.vectors.matrix, model.vectors.matrix)
+
+
 def test_survey_counts_what_train_would_train(corpus, model):
     found = w2vcli.survey(corpus, **SETTINGS)
     assert found.vocab.words == model.vocab.words

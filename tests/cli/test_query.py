@@ -122,6 +122,58 @@ def test_similarity(en_vectors):
     assert objects[0]["similarity"] == objects[1]["similarity"]
 
 
+def test_similarity_of_word_sets(en_vectors, tmp_path):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    expected = kv.n_similarity(["king", "queen"], ["man", "woman", "city"])
+    result = run("similarity", "-v", en_vectors, "--sets", "king queen", "man woman city")
+    assert result.exit_code == 0 and result.stderr == ""
+    ((words1, words2, value),) = rows(result)
+    assert (words1, words2) == ("king queen", "man woman city")
+    assert float(value) == pytest.approx(expected, abs=1e-6)
+    lines = "king queen | man woman city\nking queen\nking | | war\nking | zzzqx\ncity | war\n"
+    from_stdin = run("similarity", "-v", en_vectors, "--sets", "--json", input=lines)
+    assert from_stdin.exit_code == 1
+    objects = [json.loads(line) for line in from_stdin.stdout.splitlines()]
+    assert [(o["words1"], o["words2"]) for o in objects] == [
+        ("king queen", "man woman city"),
+        ("city", "war"),
+    ]
+    assert objects[0]["similarity"] == pytest.approx(expected, abs=1e-6)
+    assert objects[1]["similarity"] == pytest.approx(kv.similarity("city", "war"), abs=1e-6)
+    assert from_stdin.stderr.splitlines() == [
+        "expected two sets of words 'W1 W2 | W3 W4' per line, got: king queen",
+        "expected two sets of words 'W1 W2 | W3 W4' per line, got: king | | war",
+        "unknown word: zzzqx",
+    ]
+    # the means of the vectors as they are, which a unit index has lost: it is not used
+    indexed = tmp_path / "v.txt"
+    indexed.write_bytes(en_vectors.read_bytes())
+    assert run("index", indexed).exit_code == 0
+    again = run("similarity", "-v", indexed, "--sets", "king queen", "man woman city")
+    assert again.stdout == result.stdout
+
+
+def test_rank(en_vectors):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    result = run("rank", "-v", en_vectors, "city", "war")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert rows(result) == [["city", "war", str(kv.rank("city", "war"))]]
+    first = kv.most_similar("king", topn=1)[0][0]
+    lines = f"king {first}\nking\ncity war\nking zzzqx\n"
+    from_stdin = run("rank", "-v", en_vectors, "--json", input=lines)
+    assert from_stdin.exit_code == 1
+    objects = [json.loads(line) for line in from_stdin.stdout.splitlines()]
+    assert objects == [
+        {"word1": "king", "word2": first, "rank": 1},
+        {"word1": "city", "word2": "war", "rank": kv.rank("city", "war")},
+    ]
+    assert from_stdin.stderr.splitlines() == [
+        "expected two words W1 W2 per line, got: king",
+        "unknown word: zzzqx",
+    ]
+    assert run("rank", "-v", en_vectors, "city").exit_code == 2
+
+
 def test_evaluate_prints_a_table_and_json(en_vectors, tmp_path):
     questions = tmp_path / "q.txt"
     questions.write_text(
@@ -191,6 +243,8 @@ def test_query_commands_never_import_numba(en_vectors, tmp_path):
         ["nearest", "-v", str(en_vectors), "city"],
         ["analogy", "-v", str(en_vectors), "man", "king", "woman"],
         ["similarity", "-v", str(en_vectors), "city", "war"],
+        ["similarity", "-v", str(en_vectors), "--sets", "city town", "war"],
+        ["rank", "-v", str(en_vectors), "city", "war"],
         ["evaluate", "-v", str(en_vectors), "--pairs", str(pairs)],
         ["info", str(en_vectors)],
         ["convert", str(en_vectors), str(tmp_path / "v.bin")],

@@ -1,5 +1,6 @@
 """Reading word2vec files: both formats detected from content, other tools' variants, gensim
-interoperability in both directions, and one-line errors for malformed files."""
+interoperability in both directions, and one-line errors for malformed files; and gensim's
+KeyedVectors methods on Vectors, each against gensim on the same file."""
 
 import io
 import struct
@@ -10,9 +11,9 @@ from gensim.models import KeyedVectors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from w2vcli.errors import VectorsFormatError
+from w2vcli.errors import VectorsFormatError, W2VError
 from w2vcli.vectors.formats import parse_vectors, write_vectors
-from w2vcli.vectors.vectors import load_vectors
+from w2vcli.vectors.vectors import UnknownWord, load_vectors
 
 WORDS = ["the", "1990", "猫咪", "naïve", "of"]  # a numeric word and non-ASCII ones on purpose
 VECTORS = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
@@ -199,3 +200,180 @@ def test_vectors_are_writable_native_float32():
     loaded = parse_vectors(b"1 2\n" + b"a " + struct.pack("<2f", 1.5, -2.0) + b"\n")
     assert loaded.vectors.flags.writeable and loaded.vectors.dtype == np.float32
     np.testing.assert_array_equal(loaded.vectors, [[1.5, -2.0]])
+
+
+# gensim's KeyedVectors methods on Vectors: each against gensim on the same file.
+
+KV_WORDS = [f"w{i}" for i in range(200)]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """Our Vectors and gensim's KeyedVectors over one file of 200 random vectors of 16
+    dimensions, of norms from 0.5 to 3 (so that unit vectors and raw ones differ)."""
+    rng = np.random.default_rng(7)
+    matrix = rng.standard_normal((200, 16)) * rng.uniform(0.5, 3, (200, 1))
+    path = tmp_path_factory.mktemp("kv") / "v.txt"
+    with open(path, "wb") as f:
+        write_vectors(f, KV_WORDS, matrix.astype(np.float32), binary=False)
+    return load_vectors(path), KeyedVectors.load_word2vec_format(str(path))
+
+
+def same_neighbours(ours, theirs):
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+
+
+SETS = [(["w1", "w2"], ["w3", "w4", "w5"]), (["w9"], ["w9"]), (["w0", "w0", "w7"], ["w150"])]
+
+
+def test_n_similarity_matches_gensim(pair):
+    vecs, kv = pair
+    expected = [kv.n_similarity(a, b) for a, b in SETS]
+    np.testing.assert_allclose(vecs.n_similarity_each(SETS), expected, atol=1e-5)
+    assert vecs.n_similarity(*SETS[0]) == pytest.approx(expected[0], abs=1e-5)
+    # of the means of the vectors as they are: those of unit vectors would differ here
+    a, b = (vecs.mean_vector(words, post_normalize=True) for words in SETS[0])
+    assert abs(float(a @ b) - expected[0]) > 1e-3
+    assert vecs.n_similarity("w3", ["w3"]) == pytest.approx(1)  # a word alone: a set of one
+    with pytest.raises(ValueError, match="one word or more in each set"):
+        vecs.n_similarity([], ["w1"])
+
+
+def test_distances_match_gensim(pair):
+    vecs, kv = pair
+    everything = vecs.distances("w3")
+    assert everything.shape == (200,) and everything.dtype == np.float32
+    np.testing.assert_allclose(everything, kv.distances("w3"), atol=1e-5)
+    others = ["w1", "w199", "w3"]
+    np.testing.assert_allclose(vecs.distances("w3", others), kv.distances("w3", others), atol=1e-5)
+    vector = vecs["w10"] * 2 + vecs["w11"]
+    np.testing.assert_allclose(vecs.distances(vector), kv.distances(vector), atol=1e-5)
+
+
+RANKED = [("w1", "w2"), ("w3", "w50"), ("w7", "w7"), ("w100", "w199"), ("w0", "w1")]
+
+
+def test_rank_and_closer_than_match_gensim(pair):
+    vecs, kv = pair
+    for a, b in RANKED:
+        assert vecs.closer_than(a, b) == kv.closer_than(a, b)  # the vectors' order
+        assert vecs.rank(a, b) == kv.rank(a, b)
+    assert vecs.rank_each(RANKED) == [kv.rank(a, b) for a, b in RANKED]
+    nearest = vecs.nearest("w5", k=3)
+    assert [vecs.rank("w5", w) for w, _ in nearest] == [1, 2, 3]
+
+
+def test_ranks_in_any_batch_are_the_same(pair, monkeypatch):
+    from w2vcli.vectors import query
+
+    vecs, _ = pair
+    pairs = [(a, b) for a in KV_WORDS[:20] for b in KV_WORDS[::7]]
+    together = vecs.rank_each(pairs)
+    monkeypatch.setattr(query, "SCORE_BYTES", 4 * 200 * 3)  # three queries per chunk
+    assert vecs.rank_each(pairs) == together == [vecs.rank(a, b) for a, b in pairs]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"pre_normalize": False}, {"post_normalize": True}, {"weights": [1.0, -2.0, 0.5]}],
+)
+def test_get_mean_vector_matches_gensim(pair, options):
+    vecs, kv = pair
+    keys = ["w1", "w2", vecs["w5"] * 3]  # words and a vector
+    ours = vecs.get_mean_vector(keys, **options)
+    assert ours.dtype == np.float32 and ours.shape == (16,)
+    np.testing.assert_allclose(ours, kv.get_mean_vector(keys, **options), atol=1e-5)
+    np.testing.assert_array_equal(vecs.mean_vector(keys, **options), ours)
+
+
+def test_unknown_words_in_a_mean(pair):
+    vecs, kv = pair
+    with_unknown = ["w1", "nope", "w2"]
+    expected = kv.get_mean_vector(with_unknown)  # gensim leaves it out by default
+    np.testing.assert_allclose(vecs.get_mean_vector(with_unknown), expected, atol=1e-5)
+    np.testing.assert_array_equal(
+        vecs.mean_vector(with_unknown, ignore_missing=True), vecs.get_mean_vector(with_unknown)
+    )
+    for strict in (
+        lambda: vecs.mean_vector(with_unknown),  # w2v's: an unknown word is an error
+        lambda: vecs.get_mean_vector(with_unknown, ignore_missing=False),
+    ):
+        with pytest.raises(UnknownWord, match="'nope' is not in the vectors"):
+            strict()
+    with pytest.raises(ValueError, match="one weight per key"):
+        vecs.mean_vector(["w1", "w2"], weights=[1.0])
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated")
+@pytest.mark.parametrize(
+    "positive, negative",
+    [(["w1", "w2", "w3"], ["w4", "w5"]), (["w8"], []), ("w8", "w9"), (["w1", "w2"], ["w3"])],
+)
+def test_most_similar_cosmul_matches_gensim(pair, positive, negative):
+    vecs, kv = pair
+    ours = vecs.most_similar_cosmul(positive, negative, topn=8)
+    same_neighbours(ours, kv.most_similar_cosmul(positive, negative, topn=8))
+    given = {positive} if isinstance(positive, str) else set(positive)
+    assert not given & {w for w, _ in ours}  # the words given are never answers
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated")
+def test_most_similar_cosmul_takes_vectors_and_is_analogy_mul(pair):
+    vecs, kv = pair
+    unit = vecs["w20"] / np.linalg.norm(vecs["w20"])  # gensim takes vectors as they are
+    same_neighbours(
+        vecs.most_similar_cosmul(["w1", unit], ["w2"], topn=5),
+        kv.most_similar_cosmul(["w1", unit], ["w2"], topn=5),
+    )
+    assert vecs.most_similar_cosmul(["w2", "w3"], ["w1"], topn=5) == vecs.analogy(
+        "w1", "w2", "w3", k=5, method="mul"
+    )
+
+
+@pytest.mark.parametrize(
+    "positive, negative", [(["w1", "w2"], ["w3"]), ("w8", None), (["w1", "vector"], ["w2"])]
+)
+def test_most_similar_matches_gensim(pair, positive, negative):
+    vecs, kv = pair
+    if "vector" in positive:  # a vector among the words, as it is (not made unit length)
+        positive = ["w1", vecs["w30"] * 4]
+    same_neighbours(
+        vecs.most_similar(positive, negative, topn=6),
+        kv.most_similar(positive, negative, topn=6),
+    )
+    assert vecs.most_similar(positive, negative, topn=6) == vecs.nearest(
+        positive, 6, negative=negative
+    )
+    assert vecs.most_similar(positive, negative, topn=0) == []  # as gensim's
+
+
+def test_indexing_by_words_size_and_iteration_as_gensim(pair):
+    vecs, kv = pair
+    np.testing.assert_array_equal(vecs[["w3", "w1", "w3"]], kv[["w3", "w1", "w3"]])
+    assert vecs[("w3",)].shape == (1, 16) and vecs[[]].shape == (0, 16)
+    assert vecs.vector_size == kv.vector_size == 16
+    assert list(vecs) == kv.index_to_key == vecs.index_to_key
+    assert vecs.key_to_index == kv.key_to_index
+    assert "w199" in vecs and "w200" not in vecs
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated")
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda v: v[["w1", "nope"]],
+        lambda v: v.n_similarity(["w1"], ["nope"]),
+        lambda v: v.distances("nope"),
+        lambda v: v.distances("w1", ["nope"]),
+        lambda v: v.rank("w1", "nope"),
+        lambda v: v.closer_than("nope", "w1"),
+        lambda v: v.most_similar_cosmul(["w1"], ["nope"]),
+        lambda v: v.most_similar(["nope"]),
+    ],
+)
+def test_unknown_words_raise_unknown_word(pair, ask):
+    vecs, _ = pair
+    with pytest.raises(UnknownWord, match="'nope' is not in the vectors") as raised:
+        ask(vecs)
+    assert isinstance(raised.value, W2VError) and isinstance(raised.value, KeyError)

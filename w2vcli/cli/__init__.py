@@ -115,6 +115,7 @@ for command in (
     query.doesnt_match,
     query.analogy,
     query.similarity,
+    query.rank,
     query.vectors_command,
     query.evaluate,
     convert.convert,

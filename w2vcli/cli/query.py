@@ -1,4 +1,4 @@
-"""The query commands: nearest, doesnt-match, analogy, similarity, vectors, evaluate.
+"""The query commands: nearest, doesnt-match, analogy, similarity, rank, vectors, evaluate.
 
 Numpy only (w2vcli.vectors), imported when they run, so a query never imports numba.
 Answers go to stdout as TSV or JSON lines, talk to stderr.
@@ -165,21 +165,85 @@ def analogy(words, vectors, limit, k, method, restrict, as_json):
     answer_queries([list(words)] if words else [], 3, vecs, answer, columns, as_json, k)
 
 
-@click.command(cls=Command, short_help="Cosine similarity of word pairs.")
+@click.command(cls=Command, short_help="Cosine similarity of word pairs, or of word sets.")
 @click.argument("words", nargs=-1)
 @vectors_option
 @limit_option
+@click.option(
+    "--sets",
+    is_flag=True,
+    help="Each query is two sets of words: the cosine of the means of their vectors "
+    "(gensim's n_similarity). Two quoted arguments, or 'W1 W2 | W3 W4' lines on stdin.",
+)
 @json_option
-def similarity(words, vectors, limit, as_json):
-    """Cosine similarity of two words W1 W2; without them, of each 'W1 W2' line on stdin."""
+def similarity(words, vectors, limit, sets, as_json):
+    """Cosine similarity of two words W1 W2; without them, of each 'W1 W2' line on stdin.
+
+    With --sets, of two sets of words, each the mean of their vectors:
+    `w2v similarity --sets "king queen" "man woman"`, or lines 'king queen | man woman'.
+    """
     if words and len(words) != 2:
-        raise click.UsageError("give two words W1 W2, or none to read 'W1 W2' lines from stdin")
+        raise click.UsageError(
+            "give two words W1 W2 (two quoted sets with --sets), or none to read lines from stdin"
+        )
+    if sets:
+        return set_similarity(words, vectors, limit, as_json)
     vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
 
     def answer(queries):
         return [(*q, s) for q, s in zip(queries, vecs.similarity_each(queries), strict=True)]
 
     columns = ("word1", "word2", "similarity")
+    answer_queries([list(words)] if words else [], 2, vecs, answer, columns, as_json)
+
+
+SET_SEPARATOR = "|"  # a word of its own between two sets on a line, as nearest's operators
+
+
+def set_similarity(words, vectors, limit, as_json):
+    """`similarity --sets`: the vectors as they are (gensim's n_similarity averages them
+    unnormalised), so never a unit index."""
+    from ..io.streams import split_words
+
+    check_stdout([("--vectors", vectors), *([] if words else FROM_STDIN)])
+    vecs = load_vectors(vectors, limit)
+
+    def halves(query):
+        at = query.index(SET_SEPARATOR)
+        return query[:at], query[at + 1 :]
+
+    def wrong(query):
+        if query.count(SET_SEPARATOR) == 1 and all(halves(query)):
+            return ""
+        return f"expected two sets of words 'W1 W2 | W3 W4' per line, got: {' '.join(query)}"
+
+    def answer(queries):
+        pairs = [halves(q) for q in queries]
+        found = vecs.n_similarity_each(pairs)
+        return [(" ".join(a), " ".join(b), s) for (a, b), s in zip(pairs, found, strict=True)]
+
+    queries = [[*split_words(words[0]), SET_SEPARATOR, *split_words(words[1])]] if words else []
+    columns = ("words1", "words2", "similarity")
+    words_of = lambda q: [w for w in q if w != SET_SEPARATOR]  # noqa: E731
+    answer_queries(queries, wrong, vecs, answer, columns, as_json, words_of=words_of)
+
+
+@click.command(cls=Command, short_help="How near W2 is to W1: 1 for its nearest neighbour.")
+@click.argument("words", nargs=-1)
+@vectors_option
+@limit_option
+@json_option
+def rank(words, vectors, limit, as_json):
+    """The rank of W2 among W1's neighbours: 1 + how many words have a higher cosine with
+    W1 than W2 has (gensim's rank). Without W1 W2, of each 'W1 W2' line on stdin."""
+    if words and len(words) != 2:
+        raise click.UsageError("give two words W1 W2, or none to read 'W1 W2' lines from stdin")
+    vecs = load_for_answers(vectors, [] if words else FROM_STDIN, limit)
+
+    def answer(queries):
+        return [(*q, r) for q, r in zip(queries, vecs.rank_each(queries), strict=True)]
+
+    columns = ("word1", "word2", "rank")
     answer_queries([list(words)] if words else [], 2, vecs, answer, columns, as_json)
 
 

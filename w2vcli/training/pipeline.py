@@ -22,12 +22,12 @@ settings (w2vcli.config.TrainConfig: the CLI's options, with underscores).
 import dataclasses
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config import TrainConfig
-from ..errors import CorpusError
+from ..errors import ConfigError, CorpusError
 from ..io.streams import MAGIC
 from ..text.corpus import CorpusStats, read_text
 from ..text.prepared import Prepared, verify
@@ -40,19 +40,42 @@ from .settings import check_prepared, checkpoint_start, settle, start_of
 from .start import Checkpoint, FromModel, initialise
 from .trainer import check_plan, fit_on_threads, matrices_bytes
 
+# What reading and counting the corpus decided: a survey is trained with these as it was
+# counted (w2vcli.train(survey) refuses others), the rest of its settings may change.
+SURVEY_KEEPS = ("min_count", "max_vocab", "max_types", "read_vocab", "keep", "corpus_in", "tmp_dir")
+
 
 @dataclass
 class Survey:
     """What a training run would train, before anything is allocated for it: the
-    vocabulary, the settings, what reading the corpus found, and the memory it would take."""
+    vocabulary, the settings, what reading the corpus found, and the memory it would take;
+    and the corpus in the vocabulary's ids, so that `train(survey)` trains it without
+    reading the corpus again (gensim's build_vocab, then train)."""
 
     vocab: Vocab
     config: TrainConfig
     corpus: CorpusStats
+    ids: object = field(default=None, repr=False)  # int32 array, DiskIds or a prepared's
+    ids_bytes: int = 0  # the memory the ids hold (0 on disk)
+    prepared: Prepared | None = field(default=None, repr=False)  # if it surveyed one
 
     @property
     def matrices_bytes(self) -> int:
         return matrices_bytes(len(self.vocab), self.config.dim)
+
+    def hand_over(self, run: Run) -> None:
+        """Fill `run`'s stages read and vocabulary with what the survey found, if its
+        settings would count as the survey did."""
+        for key in SURVEY_KEEPS:
+            if getattr(run.config, key) != getattr(self.config, key):
+                option, value = "--" + key.replace("_", "-"), getattr(run.config, key)
+                raise ConfigError(
+                    f"{option} {value}: the survey counted the corpus with {option} "
+                    f"{getattr(self.config, key)}; survey it again with {option} {value}, or "
+                    f"leave {option} out"
+                )
+        run.corpus = dataclasses.replace(self.corpus)  # the model's own: training fills it
+        run.vocab, run.ids, run.ids_bytes = self.vocab, self.ids, self.ids_bytes
 
 
 def train(
@@ -81,8 +104,9 @@ def train(
     **settings_given,
 ) -> Model:
     """Train word vectors on `corpus`: a path (text, compressed with gzip, bzip2 or xz, or
-    a directory made by w2v prepare), a file object (binary, or text), or an iterable of
-    sentences, each a list of str tokens.
+    a directory made by w2v prepare), a file object (binary, or text), an iterable of
+    sentences, each a list of str tokens, or a Survey (w2vcli.survey), trained as counted
+    without reading its corpus again.
 
     `settings_given` are TrainConfig's fields (arch, loss, dim, window, negative,
     min_count, sample, epochs, alpha, threads, seed, ...), with the CLI's defaults; or give
@@ -111,6 +135,17 @@ def train(
     what you keep.
     """
     callbacks = Callbacks(on_start, on_build, on_progress, on_epoch)
+    surveyed = corpus if isinstance(corpus, Survey) else None
+    if surveyed is not None:  # its corpus counted already
+        if from_model is not None:
+            raise ConfigError(
+                "from_model: a survey counted the corpus's own vocabulary, not the model's; "
+                "give the corpus itself: w2vcli.train(corpus, from_model=...)"
+            )
+        if config is None:  # the survey's settings, with those given
+            settings_given = {**dataclasses.asdict(surveyed.config), **settings_given}
+        corpus = surveyed.prepared.path if surveyed.prepared is not None else None
+        name = name or surveyed.corpus.name
     run = settle(
         corpus,
         name=name,
@@ -128,6 +163,8 @@ def train(
         record=record,
         **settings_given,
     )
+    if surveyed is not None:
+        surveyed.hand_over(run)
     return train_run(run)
 
 
@@ -177,16 +214,20 @@ def resume(
 
 def survey(corpus, *, name=None, config=None, **settings_given) -> Survey:
     """Read and count `corpus` as train() does and say what a run would hold, without
-    training (`w2v train --dry-run`; gensim's estimate_memory)."""
+    training (`w2v train --dry-run`; gensim's estimate_memory). `train(survey)` then
+    trains it, its corpus's ids held meanwhile (gensim's build_vocab, then train)."""
     run = settle(corpus, name=name, config=config, caller="survey", **settings_given)
     return survey_run(run)
 
 
 def train_run(run: Run) -> Model:
-    """The stages after settle, in order."""
+    """The stages after settle, in order; read and vocabulary done if a survey did them."""
     try:
-        read(run)
-        vocabulary(run)
+        if run.ids is None:
+            read(run)
+            vocabulary(run)
+        else:  # a survey's vocabulary, with this run's settings
+            check_plan(run.vocab, run.config, run.ids_bytes)
         initialise(run)
         if run.engine:
             return fit_on_workers(run)
@@ -201,7 +242,8 @@ def survey_run(run: Run) -> Survey:
         vocabulary(run)
     finally:
         _release(run)
-    return Survey(run.vocab, run.config, run.corpus)
+    prepared = run.source if isinstance(run.source, Prepared) else None
+    return Survey(run.vocab, run.config, run.corpus, run.ids, run.ids_bytes, prepared)
 
 
 def _release(run: Run) -> None:

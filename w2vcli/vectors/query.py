@@ -89,10 +89,7 @@ def nearest_to(
     index: Index, vector: np.ndarray, exclude: list, k: int = 10, restrict: int | None = None
 ) -> list:
     """The k (row, cosine) most similar to one vector, the rows in `exclude` left out."""
-    norm = np.linalg.norm(vector)
-    unit = (vector / norm if norm > 0 else vector).astype(np.float32)
-    if unit.shape != (index.unit.shape[1],):
-        raise ValueError(f"a query vector must have {index.unit.shape[1]} dimensions")
+    unit = unit_vector(vector, index.unit.shape[1])
 
     def score(queries, candidates):
         return _cosines(unit[None, :], candidates)
@@ -117,9 +114,8 @@ def analogy(
         target /= np.maximum(np.linalg.norm(target, axis=1, keepdims=True), 1e-30)
         return _cosines(target, candidates)
 
-    def mul(queries, candidates):
-        a, b, c = ((1 + _cosines(x, candidates)) / 2 for x in index.unit[queries.T])
-        return b * c / (a + MUL_EPSILON)
+    def mul(queries, candidates):  # b and c positive, a negative
+        return _cosmul(index.unit[queries[:, [1, 2, 0]]], 2, candidates)
 
     if method not in ("add", "mul"):
         raise ValueError(f"unknown analogy method {method!r}")
@@ -133,6 +129,98 @@ def similarity(index: Index, pairs: list) -> np.ndarray:
     return _cosines(index.unit[pairs[:, 0]], index.unit[pairs[:, 1], None])[:, 0]
 
 
+def cosmul_to(
+    index: Index, terms: np.ndarray, n_positive: int, exclude: list, k=10, restrict=None
+) -> list:
+    """The k best (row, score) by 3CosMul with the unit vectors `terms` (T, N), the first
+    `n_positive` positive, the rest negative (gensim's most_similar_cosmul); the rows in
+    `exclude` left out."""
+
+    def score(queries, candidates):
+        return _cosmul(terms[None], n_positive, candidates)
+
+    rows = np.array([exclude or [len(index)]], dtype=np.int64)  # len(index): no row at all
+    return _search(index, rows, score, k, restrict)[0]
+
+
+def _cosmul(terms: np.ndarray, n_positive: int, candidates: np.ndarray) -> np.ndarray:
+    """3CosMul, as gensim generalises it: the product of cos' = (1 + cos) / 2 with each
+    positive term over the product with each negative one (+ epsilon). `terms`: (B, T, N)
+    unit vectors, the first `n_positive` of each query positive; `candidates` as _cosines
+    takes them."""
+    batch, n_terms, dim = terms.shape
+    if candidates.ndim == 2:  # (B, T, R) float32, one matrix product
+        cosines = (terms.reshape(-1, dim) @ candidates.T).reshape(batch, n_terms, -1)
+    else:  # (B, T, k) float64, exact
+        cosines = np.einsum("btn,bkn->btk", terms.astype(np.float64), candidates.astype(np.float64))
+    shifted = (1 + cosines) / 2
+    positive, negative = shifted[:, :n_positive], shifted[:, n_positive:]
+    return positive.prod(axis=1) / (negative.prod(axis=1) + MUL_EPSILON)
+
+
+def ranks(index: Index, pairs: list) -> np.ndarray:
+    """For each (a, b) pair of rows, 1 + how many words are closer to a than b is
+    (gensim's rank: 1 for a's nearest neighbour)."""
+    counts = [closer.sum(axis=1) for closer in _closer(index, pairs)]
+    return np.concatenate(counts or [np.zeros(0, dtype=np.int64)]) + 1
+
+
+def closer_rows(index: Index, a: int, b: int) -> np.ndarray:
+    """The rows closer to row a than row b is, a left out, ascending (gensim's closer_than)."""
+    return np.flatnonzero(next(_closer(index, [[a, b]]))[0])
+
+
+def _closer(index: Index, pairs: list):
+    """For each chunk of (a, b) row pairs, a (B, V) mask of the rows whose cosine with a is
+    higher than b's, a itself left out. float32 scores decide, except within float32's
+    error of b's cosine, where float64 does: no answer depends on the batch it came in."""
+    pairs = np.reshape(np.asarray(pairs, dtype=np.int64), (-1, 2))
+    dim = index.unit.shape[1]
+    margin = dim * np.finfo(np.float32).eps  # bounds a float32 dot product's error (unit vectors)
+    for part in index.chunks(len(pairs), None):
+        a, b = pairs[part, 0], pairs[part, 1]
+        scores = index.unit[a] @ index.unit.T  # (B, V)
+        threshold = _exact_cosines(index, a, b)  # b's, in float64
+        above = (threshold + margin).astype(np.float32)[:, None]
+        below = (threshold - margin).astype(np.float32)[:, None]
+        closer = scores > above
+        near = np.nonzero((scores >= below) & ~closer)
+        closer[near] = _exact_cosines(index, a[near[0]], near[1]) > threshold[near[0]]
+        closer[np.arange(len(a)), a] = False
+        yield closer
+
+
+def _exact_cosines(index: Index, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The float64 cosine of each row of `a` with the same place's row of `b`."""
+    return np.einsum("in,in->i", *(index.unit[x].astype(np.float64) for x in (a, b)))
+
+
+def mean_cosines(vectors: np.ndarray, pairs: list) -> np.ndarray:
+    """For each (rows, rows) pair of two non-empty sets of rows, the cosine of the means of
+    their `vectors` (gensim's n_similarity), in float64."""
+    if not pairs:
+        return np.zeros(0)
+    means = []
+    for side in (0, 1):
+        sets = [pair[side] for pair in pairs]
+        starts = np.cumsum([0] + [len(rows) for rows in sets[:-1]])
+        rows = np.concatenate([np.asarray(rows, dtype=np.int64) for rows in sets])
+        sums = np.add.reduceat(np.asarray(vectors[rows], dtype=np.float64), starts, axis=0)
+        norms = _norms(sums)[:, None]
+        means.append(sums / np.where(norms > 0, norms, 1))  # the mean's direction: the sum's
+    return np.einsum("in,in->i", *means)
+
+
+def unit_vector(vector, dim: int) -> np.ndarray:
+    """`vector` made unit length (a zero vector left as it is), float32, checked to have
+    `dim` dimensions."""
+    vector = np.asarray(vector, dtype=np.float64)
+    if vector.shape != (dim,):
+        raise ValueError(f"a query vector must have {dim} dimensions")
+    norm = np.linalg.norm(vector)
+    return (vector / norm if norm > 0 else vector).astype(np.float32)
+
+
 def _search(index: Index, queries: np.ndarray, score, k: int, restrict: int | None) -> list:
     """The k best (row, score) for each query (B, m) of rows, none of its own rows.
 
@@ -140,6 +228,8 @@ def _search(index: Index, queries: np.ndarray, score, k: int, restrict: int | No
     rank them; and for each query's chosen ones (B, k, N) exact float64 scores, reported
     and re-ranked, so that an answer does not depend on the batch it came in.
     """
+    if k < 1:  # nothing asked (gensim's topn=0)
+        return [[] for _ in queries]
     candidates = index.unit[: index.candidates(restrict)]
     answers = []
     for part in index.chunks(len(queries), restrict, k):

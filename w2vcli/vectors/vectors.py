@@ -47,13 +47,35 @@ class Vectors:
     def __contains__(self, word) -> bool:
         return word in self.rows
 
-    def __getitem__(self, word: str) -> np.ndarray:
+    def __iter__(self):
+        """The words, in file order (gensim's index_to_key)."""
+        return iter(self.words)
+
+    def __getitem__(self, word) -> np.ndarray:
+        """A word's vector; or for a list of words, their vectors, (len(words), N)."""
+        if isinstance(word, list | tuple):
+            return self.vectors[[self.row(w) for w in word]]
         return self.vectors[self.row(word)]
 
     @property
     def matrix(self) -> np.ndarray:
         """The (V, N) vectors, row i for words[i]."""
         return self.vectors
+
+    @property
+    def vector_size(self) -> int:
+        """The vectors' dimensions, N (gensim's name)."""
+        return self.vectors.shape[1]
+
+    @property
+    def index_to_key(self) -> list:
+        """gensim's name for `words`."""
+        return self.words
+
+    @property
+    def key_to_index(self) -> dict:
+        """gensim's name for `rows`: word -> row."""
+        return self.rows
 
     @functools.cached_property
     def rows(self) -> dict:
@@ -99,24 +121,46 @@ class Vectors:
             raise UnknownWord(f"{word!r} is not in the vectors") from None
 
     def nearest(self, query=(), k: int = 10, restrict: int | None = None, negative=()) -> list:
-        """The k words most similar by cosine to `query`: a word, a list of words, or a
-        vector. Words' unit vectors are averaged, those of `negative` subtracted, as
-        gensim's most_similar(positive, negative): nearest(["king", "woman"],
-        negative=["man"]). Query words are never answers."""
+        """The k words most similar by cosine to `query`: a word, a vector, or a list of
+        words and vectors. Words' unit vectors (and vectors as they are) are averaged,
+        those of `negative` subtracted, as gensim's most_similar(positive, negative):
+        nearest(["king", "woman"], negative=["man"]). Query words are never answers."""
         from .query import nearest_to
 
-        if isinstance(query, np.ndarray):
-            target, exclude = np.asarray(query, dtype=np.float64), []
-            return self._named(nearest_to(self.index, target, exclude, k, restrict))
-        positive = [query] if isinstance(query, str) else list(query)
-        negative = [negative] if isinstance(negative, str) else list(negative)
+        positive, negative = _keys(query), _keys(negative)
         if not positive and not negative:
             raise ValueError("nearest: give a word, words or a vector")
-        plus, minus = [self.row(w) for w in positive], [self.row(w) for w in negative]
-        unit = self.index.unit
-        summed = unit[plus].astype(np.float64).sum(axis=0) - unit[minus].sum(axis=0)
-        target = summed / (len(plus) + len(minus))
-        return self._named(nearest_to(self.index, target, plus + minus, k, restrict))
+        keys, weights = positive + negative, [1.0] * len(positive) + [-1.0] * len(negative)
+        target = self._mean(keys, weights, pre_normalize=True, ignore_missing=False)
+        exclude = [self.row(key) for key in keys if not isinstance(key, np.ndarray)]
+        return self._named(nearest_to(self.index, target, exclude, k, restrict))
+
+    def most_similar(self, positive=(), negative=(), topn=10, restrict_vocab=None) -> list:
+        """gensim's most_similar, by its argument names: nearest(positive, topn,
+        restrict_vocab, negative). Neighbours are (word, score) tuples, as gensim's."""
+        return self.nearest(_keys(positive), topn, restrict_vocab, _keys(negative))
+
+    def most_similar_cosmul(self, positive=(), negative=(), topn=10, restrict_vocab=None):
+        """The topn words by 3CosMul (Levy and Goldberg), as gensim's most_similar_cosmul:
+        the product of (1 + cos) / 2 with each of `positive` over that with each of
+        `negative` (+ 1e-6); words or vectors, the words never answers. Unlike gensim's,
+        a vector is made unit length first, and `restrict_vocab` is heeded."""
+        from .query import cosmul_to, unit_vector
+
+        positive, negative = _keys(positive), _keys(negative)
+        if not positive:
+            raise ValueError("most_similar_cosmul: give a positive word or vector")
+        keys = positive + negative
+        exclude = [self.row(key) for key in keys if not isinstance(key, np.ndarray)]
+        dim, unit = self.vector_size, self.index.unit
+        terms = np.stack(
+            [
+                unit_vector(key, dim) if isinstance(key, np.ndarray) else unit[self.row(key)]
+                for key in keys
+            ]
+        )
+        found = cosmul_to(self.index, terms, len(positive), exclude, topn, restrict_vocab)
+        return self._named(found)
 
     def doesnt_match(self, words: list) -> Neighbour:
         """The word of `words` least like the others: the lowest cosine with the mean of
@@ -161,6 +205,104 @@ class Vectors:
         rows = [[self.row(a), self.row(b)] for a, b in pairs]
         return similarity(self.index, rows).astype(float).tolist()
 
+    def n_similarity(self, words1, words2) -> float:
+        """The cosine similarity of two sets of words: of the means of their vectors (as
+        they are, not unit length: gensim's n_similarity; after normalize(), of unit
+        vectors). An unknown word raises UnknownWord (gensim leaves it out)."""
+        return self.n_similarity_each([(words1, words2)])[0]
+
+    def n_similarity_each(self, pairs: list) -> list:
+        """n_similarity(words1, words2) for each (words1, words2) of `pairs`, at once."""
+        from .query import mean_cosines
+
+        sets = [[[self.row(w) for w in _keys(words)] for words in pair] for pair in pairs]
+        if not all(rows for pair in sets for rows in pair):
+            raise ValueError("n_similarity: give one word or more in each set")
+        return mean_cosines(self.vectors, sets).tolist()
+
+    def distances(self, word_or_vector, other_words=()) -> np.ndarray:
+        """1 - the cosine similarity of a word or vector with each of `other_words`, or with
+        every word (itself included) when none are given: float32, as gensim's distances."""
+        from .query import unit_vector
+
+        unit = self.index.unit
+        if isinstance(word_or_vector, np.ndarray):
+            target = unit_vector(word_or_vector, self.vector_size)
+        else:
+            target = unit[self.row(word_or_vector)]
+        others = list(other_words)
+        if others:
+            unit = unit[[self.row(w) for w in others]]
+        return 1 - unit @ target
+
+    def closer_than(self, word1: str, word2: str) -> list:
+        """The words closer to word1 than word2 is (a higher cosine with it), word1 left
+        out, in the vectors' order: gensim's closer_than."""
+        from .query import closer_rows
+
+        found = closer_rows(self.index, self.row(word1), self.row(word2))
+        return [self.words[r] for r in found.tolist()]
+
+    def rank(self, word1: str, word2: str) -> int:
+        """1 + how many words are closer to word1 than word2 is: 1 when word2 is word1's
+        nearest neighbour (gensim's rank)."""
+        return self.rank_each([(word1, word2)])[0]
+
+    def rank_each(self, pairs: list) -> list:
+        """rank(word1, word2) for each (word1, word2) of `pairs`, with one matrix product."""
+        from .query import ranks
+
+        return ranks(self.index, [[self.row(a), self.row(b)] for a, b in pairs]).tolist()
+
+    def mean_vector(
+        self, keys, weights=None, *, pre_normalize=True, post_normalize=False, ignore_missing=False
+    ) -> np.ndarray:
+        """The weighted mean of `keys`, words (their unit vectors, or with pre_normalize
+        False their vectors as they are) or vectors (as they are), divided by the sum of
+        the weights' absolute values; unit length if post_normalize. float32. An unknown
+        word raises UnknownWord, or is left out if ignore_missing."""
+        keys = _keys(keys)
+        mean = self._mean(keys, weights, pre_normalize, ignore_missing)
+        if post_normalize:
+            norm = np.linalg.norm(mean)
+            mean = mean / norm if norm > 0 else mean
+        return mean.astype(np.float32)
+
+    def get_mean_vector(
+        self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True
+    ) -> np.ndarray:
+        """gensim's get_mean_vector: mean_vector, whose unknown words are left out unless
+        ignore_missing is False."""
+        return self.mean_vector(
+            keys,
+            weights,
+            pre_normalize=pre_normalize,
+            post_normalize=post_normalize,
+            ignore_missing=ignore_missing,
+        )
+
+    def _mean(self, keys: list, weights, pre_normalize: bool, ignore_missing: bool):
+        """mean_vector in float64, not made unit length."""
+        if not keys:
+            raise ValueError("mean_vector: give one word or vector or more")
+        weights = np.ones(len(keys)) if weights is None else np.asarray(weights, np.float64)
+        if weights.shape != (len(keys),):
+            raise ValueError(f"mean_vector: give one weight per key ({len(keys)})")
+        matrix = self.index.unit if pre_normalize else self.vectors
+        mean, total = np.zeros(self.vector_size), 0.0
+        for key, weight in zip(keys, weights.tolist(), strict=True):
+            if isinstance(key, np.ndarray):
+                vector = np.asarray(key, dtype=np.float64)
+                if vector.shape != mean.shape:
+                    raise ValueError(f"a query vector must have {len(mean)} dimensions")
+            elif ignore_missing and key not in self:
+                continue
+            else:
+                vector = np.asarray(matrix[self.row(key)], dtype=np.float64)
+            mean += weight * vector
+            total += abs(weight)
+        return mean / total if total > 0 else mean
+
     def norms(self) -> np.ndarray:
         """The Euclidean norm of each vector, in float64."""
         from .query import row_norms
@@ -199,6 +341,15 @@ class Vectors:
 
     def _named(self, answers: list) -> list:
         return [Neighbour(self.words[r], float(v)) for r, v in answers]
+
+
+def _keys(keys) -> list:
+    """Words or vectors as a list: one word, one vector, or many of either (None: none)."""
+    if keys is None:
+        return []
+    if isinstance(keys, str) or (isinstance(keys, np.ndarray) and keys.ndim == 1):
+        return [keys]
+    return list(keys)
 
 
 @contextlib.contextmanager
