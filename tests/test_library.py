@@ -183,7 +183,7 @@ def test_bad_corpora_and_settings_are_errors_that_say_what_to_do(corpus):
         w2vcli.train(["the cat sat"] * 10)
     with pytest.raises(CorpusError, match="white space"):
         w2vcli.train([["the", "big cat"]])
-    with pytest.raises(TypeError, match="dimensions"):
+    with pytest.raises(W2VError, match="no setting 'dimensions'"):
         w2vcli.train(corpus, dimensions=10)
     with pytest.raises(W2VError, match="--dim"):
         w2vcli.train(corpus, dim=0)
@@ -270,3 +270,34 @@ def test_survey_counts_what_train_would_train(corpus, model):
     assert np.array_equal(found.vocab.counts, model.vocab.counts)
     assert found.corpus.tokens == model.corpus.tokens and found.corpus.ids > 0
     assert found.matrices_bytes == 2 * 4 * len(model.vocab) * 32  # dim 20, padded to 32
+
+
+@pytest.mark.parametrize(
+    "call, given, said",
+    [
+        ("train", {"vector_size": 50}, "w2vcli.train: vector_size: w2v calls it dim"),
+        ("train", {"size": 50}, "size: w2v calls it dim"),
+        ("train", {"iter": 2}, "iter: w2v calls it epochs"),
+        ("train", {"sg": 1}, "sg: w2v says arch='skipgram' (sg=1) or arch='cbow' (sg=0)"),
+        ("train", {"hs": 1}, "hs: w2v says loss='hs'"),
+        ("survey", {"max_vocab_size": 9}, "w2vcli.survey: max_vocab_size: w2v calls it max_types"),
+        ("survey", {"windw": 3}, "no setting 'windw'; did you mean window?"),
+        ("train", {"min_cuont": 3}, "did you mean min_count?"),
+        ("train", {"workers": 4}, "this machine's threads (gensim's workers) are --threads"),
+    ],
+)
+def test_gensims_keywords_are_errors_that_name_ours(corpus, call, given, said):
+    """Before, a bare TypeError from TrainConfig.__init__ ("unexpected keyword argument")."""
+    with pytest.raises(W2VError) as raised:
+        getattr(w2vcli, call)(corpus, **given)
+    assert said in str(raised.value)
+
+
+def test_resume_and_from_model_name_gensims_keywords_too(tmp_path, corpus):
+    saved = tmp_path / "m"
+    w2vcli.train(corpus, **SETTINGS).save(saved)
+    with pytest.raises(W2VError, match="vector_size: w2v calls it dim"):
+        w2vcli.train(corpus, from_model=saved, vector_size=20)
+    w2vcli.train(corpus, checkpoint=tmp_path / "c", **{**SETTINGS, "epochs": 1})
+    with pytest.raises(W2VError, match="workers_count"):
+        w2vcli.resume(tmp_path / "c", workers_count=2)

@@ -2,7 +2,10 @@
 exit status, Chinese, malformed files; and in subprocesses: no numba import, answers that
 arrive line by line, and a reader that stops early."""
 
+import bz2
+import gzip
 import json
+import lzma
 import os
 import select
 import subprocess
@@ -199,6 +202,29 @@ def test_evaluate_prints_a_table_and_json(en_vectors, tmp_path):
     objects = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert [o["metric"] for o in objects] == ["spearman", "pearson"]
     assert objects[0]["coverage"] == 75.0
+
+
+@pytest.mark.parametrize("pack", [gzip.compress, bz2.compress, lzma.compress])
+def test_evaluate_reads_compressed_files(en_vectors, tmp_path, pack):
+    """Before, a compressed questions file was read as text: no question answered."""
+    questions = b": capitals\nathens greece berlin germany\n: family\nking queen man woman\n"
+    pairs = b"city town 8.0\nwar peace 3.0\nking queen 8.5\n"
+    plain = [tmp_path / "q.txt", tmp_path / "p.txt"]
+    packed = [tmp_path / "q", tmp_path / "p"]  # told by content, not by name
+    for path, data in zip(plain + packed, [questions, pairs] * 2, strict=True):
+        path.write_bytes(data if path in plain else pack(data))
+    results = [
+        run("evaluate", "-v", en_vectors, "--analogies", q, "--pairs", p, "--json")
+        for q, p in (plain, packed)
+    ]
+    assert results[1].exit_code == 0, results[1].output
+    answered = [[json.loads(line)["answered"] for line in r.stdout.splitlines()] for r in results]
+    assert answered[0] == answered[1] and max(answered[0]) == 3
+    packed[0].write_bytes(pack(questions * 100)[:-20])  # cut short
+    result = run("evaluate", "-v", en_vectors, "--analogies", packed[0])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"Error: --analogies {packed[0]}: cannot read (")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_evaluate_needs_a_file(en_vectors):

@@ -1,6 +1,8 @@
 """`w2v train` through the command line: outputs, reproducibility, and bad input."""
 
+import bz2
 import gzip
+import lzma
 
 import numpy as np
 import pytest
@@ -65,6 +67,21 @@ def test_stdin_gzip_stdout_and_vocab_file(tmp_path, small_corpus):
     assert int(header[0]) == len(lines) and int(header[1]) == 16
     word, count = lines[0].split()
     assert word == "the" and int(count) == data.split().count(b"the")
+
+
+@pytest.mark.parametrize("suffix, pack", [(".gz", gzip.compress), (".bz2", bz2.compress),
+                                          (".xz", lzma.compress)])  # fmt: skip
+def test_a_compressed_corpus_on_stdin_trains_the_bytes_of_the_file(tmp_path, suffix, pack):
+    """`cat corpus.gz | w2v train -` writes, at one thread, the vectors `w2v train corpus.gz`
+    writes (their provenance names the input otherwise: stdin)."""
+    lines = (SAMPLES / "en.txt").read_text().splitlines(keepends=True)[:20]
+    corpus = tmp_path / f"corpus.txt{suffix}"
+    corpus.write_bytes(pack("".join(lines).encode()))
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    same = ["--threads", 1, "--seed", 1, "--epochs", 1, "--dim", 16, "-q"]
+    assert run("train", "-", *same, "-o", a, input=corpus.read_bytes()).exit_code == 0
+    assert run("train", corpus, *same, "-o", b).exit_code == 0
+    assert a.read_bytes() == b.read_bytes() and len(a.read_bytes()) > 10_000
 
 
 def test_chinese_and_unicode_spaces_survive(tmp_path):

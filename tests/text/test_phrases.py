@@ -2,8 +2,10 @@
 word2phrase.c; gensim's Phrases (npmi, connector words), held to gensim itself; the same
 output whatever the chunks the text is read in; passes; pruning; the command line."""
 
+import bz2
 import gzip
 import io
+import lzma
 import subprocess
 import sys
 from collections import Counter
@@ -223,6 +225,29 @@ def test_cli_stdin_files_and_compressed_input_give_the_same_text(tmp_path):
     english = invoke(source, "--connectors", "english", "--threshold", "20")
     assert english.exit_code == 0 and b"people_with_autism" in english.stdout_bytes
     assert b"people_with_autism" not in result.stdout_bytes  # "with" is not in the file
+
+
+@pytest.mark.parametrize("pack", [gzip.compress, bz2.compress, lzma.compress])
+def test_cli_compressed_stdin_is_read_decompressed(tmp_path, pack):
+    """Before, compressed stdin was refused as not UTF-8, with a hint to run iconv."""
+    text = SAMPLE.read_bytes()[:100_000]
+    expected = word2phrase(text)
+    packed = pack(text)
+    (tmp_path / "in").write_bytes(packed)
+    for result in (
+        invoke("-", "--passes", 2, input=packed),
+        invoke(tmp_path / "in", "--passes", 2),
+    ):
+        assert result.exit_code == 0, result.output
+        assert result.stdout_bytes == invoke("-", "--passes", 2, input=text).stdout_bytes
+    assert invoke("-", input=packed).stdout_bytes == expected
+    plain, words = tmp_path / "plain", tmp_path / "connectors"  # --connectors FILE, packed
+    plain.write_bytes(b"of the\nto\na\n")
+    words.write_bytes(pack(plain.read_bytes()))
+    joined = [invoke("-", "--connectors", f, "--threshold", 10, input=text) for f in (plain, words)]
+    assert joined[1].exit_code == 0, joined[1].output
+    assert joined[1].stdout_bytes == joined[0].stdout_bytes
+    assert joined[0].stdout_bytes != invoke("-", "--threshold", 10, input=text).stdout_bytes
 
 
 def test_cli_bad_input_is_one_line(tmp_path):

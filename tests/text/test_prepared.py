@@ -3,8 +3,10 @@ counts from them concatenated; Dask workers (a two-worker LocalCluster) write th
 directory as this process; `w2v train DIR` trains the shards as it trains the text, to the
 byte; inputs of every kind; one-line errors."""
 
+import bz2
 import gzip
 import json
+import lzma
 import os
 import subprocess
 import sys
@@ -116,6 +118,28 @@ def test_directories_patterns_compressed_and_parquet_inputs(inputs, tmp_path):
     for column in ("text", "tokens"):
         got = prepare([tmp_path / "corpus.parquet"], tmp_path / "x", column=column).ids
         assert np.array_equal(collapsed(got[0 : len(got)]), collapsed(expected))
+
+
+@pytest.mark.parametrize("pack", [gzip.compress, bz2.compress, lzma.compress])
+def test_compressed_inputs_are_told_by_content_files_and_urls_alike(inputs, tmp_path, pack):
+    """Before, a URL was decompressed by its name's suffix: a packed file named .txt was
+    counted as text (its bytes as tokens)."""
+    expected = prepare(inputs[:1], tmp_path / "text").ids
+    expected = expected[0 : len(expected)]
+    packed = tmp_path / "part.txt"  # the name says text
+    packed.write_bytes(pack(inputs[0].read_bytes()))
+    for given in (packed, packed.as_uri()):
+        got = prepare([given], tmp_path / "x").ids
+        assert np.array_equal(got[0 : len(got)], expected)
+
+
+def test_stdin_is_refused_in_one_line(inputs, tmp_path):
+    result = CliRunner().invoke(cli, ["prepare", "-", "-o", str(tmp_path / "out")], input="a b\n")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr == (
+        "Error: -: w2v prepare reads each input twice, so not stdin; give files (w2v train - "
+        "reads stdin)\n"
+    )
 
 
 def test_a_prepared_directory_is_replaced_whole_and_nothing_else_is(inputs, tmp_path):

@@ -1,12 +1,15 @@
 """`w2v tokenize`: raw Chinese text in, space-separated words out, line for line, from a file,
 a compressed file or stdin; streamed into `w2v train -`; a one-line error without jieba."""
 
+import bz2
 import gzip
+import lzma
 import subprocess
 import sys
 from itertools import islice
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.paths import SAMPLES
@@ -37,6 +40,16 @@ def test_stdin_compressed_input_and_a_byte_order_mark(tmp_path):
     packed = tmp_path / "raw.txt.gz"
     packed.write_bytes(gzip.compress(("\ufeff" + RAW).encode()))
     assert run(packed).stdout == expected
+
+
+@pytest.mark.parametrize("pack", [gzip.compress, bz2.compress, lzma.compress])
+def test_compressed_text_on_stdin_or_in_a_file_is_read_decompressed(tmp_path, pack):
+    """Before, compressed stdin was segmented as it was: garbage, exit 0."""
+    expected = run("-", input=RAW).stdout
+    packed = pack(RAW.encode())
+    (tmp_path / "raw").write_bytes(packed)  # told by content, not by name
+    for result in (run("-", input=packed), run(tmp_path / "raw")):
+        assert result.exit_code == 0 and result.stdout == expected
 
 
 def test_a_corpus_without_spaces_trains_through_a_pipe(tmp_path):

@@ -1,6 +1,10 @@
 """Control of the vocabulary: --read-vocab (word2vec C's -read-vocab), --keep (gensim's
 RULE_KEEP) and --ns-exponent, each with today's behaviour as its default."""
 
+import bz2
+import gzip
+import lzma
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -8,7 +12,7 @@ from click.testing import CliRunner
 import w2vcli
 from w2vcli.cli import cli
 from w2vcli.config import TrainConfig
-from w2vcli.errors import CorpusError
+from w2vcli.errors import CorpusError, W2VWarning
 from w2vcli.text.corpus import read_corpus
 from w2vcli.text.vocab import build_vocab, read_vocab_file, vocab_and_ids
 from w2vcli.training import tables
@@ -26,7 +30,8 @@ def test_keep_adds_rare_words_and_max_vocab_makes_room_for_them():
     counts = np.array([9, 1, 7, 2])
     vocab, new_ids = build_vocab(tokens, counts, 5)
     assert vocab.words == ["a", "c"]
-    vocab, new_ids = build_vocab(tokens, counts, 5, keep={b"b", b"zz"})
+    with pytest.warns(W2VWarning, match="zz"):  # not in the corpus
+        vocab, new_ids = build_vocab(tokens, counts, 5, keep={b"b", b"zz"})
     assert vocab.words == ["a", "c", "b"] and list(vocab.counts) == [9, 7, 1]
     assert new_ids.tolist() == [0, 2, 1, -2]
     vocab, _ = build_vocab(tokens, counts, 1, max_vocab=2, keep={b"d"})
@@ -108,3 +113,52 @@ def test_the_defaults_are_todays_behaviour(tmp_path, small_corpus):
     assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
     result = run("train", small_corpus, "--ns-exponent", 11, *FAST)
     assert result.exit_code == 1 and "--ns-exponent" in result.output
+
+
+@pytest.mark.parametrize("pack", [gzip.compress, bz2.compress, lzma.compress])
+def test_read_vocab_and_keep_files_may_be_compressed(tmp_path, small_corpus, pack):
+    """Before, a compressed --read-vocab was "expected `word count`", a --keep kept nothing."""
+    plain, packed = tmp_path / "plain", tmp_path / "packed"
+    plain.write_text("the 100\nof 50\nand 40\nzebra 9\n")
+    packed.write_bytes(pack(plain.read_bytes()))
+    for option in ("--read-vocab", "--keep"):
+        outputs = []
+        for path in (plain, packed):
+            out = tmp_path / f"{path.name}{option}.txt"
+            result = run("train", small_corpus, "-o", out, option, path, *FAST)
+            assert result.exit_code == 0, result.output
+            outputs.append(out.read_bytes())
+        assert outputs[0] == outputs[1]
+
+
+def test_keep_names_its_words_the_corpus_has_not(tmp_path, small_corpus):
+    """Before, they were left out without a word."""
+    keep = tmp_path / "keep.txt"
+    keep.write_text("the\nzzzq\nqqqz\n")
+    result = run("train", small_corpus, "-o", tmp_path / "v.txt", "--keep", keep, *FAST)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "w2v: --keep: 2 of its words not in the corpus: qqqz, zzzq\n"
+    with pytest.warns(W2VWarning, match="1 of its words not in the corpus: zz$"):
+        build_vocab([b"a", b"b"], np.array([9, 1]), 5, keep={b"b", b"zz"})
+    many = {f"w{i:02}".encode() for i in range(12)}
+    with pytest.warns(W2VWarning, match="12 of its words not in the corpus: w00, .*, w09, ...$"):
+        build_vocab([b"a"], np.array([9]), 5, keep=many)
+
+
+def test_the_summary_says_the_kept_rarer_words(tmp_path, small_corpus):
+    """Before: "vocabulary: N words with count >= 5", the kept rarer words among them."""
+    counts = {}
+    for token in small_corpus.read_text().split():
+        counts[token] = counts.get(token, 0) + 1
+    rare = sorted(w for w, c in counts.items() if c == 1)[:3]
+    common = len([w for w, c in counts.items() if c >= 5])
+    keep = tmp_path / "keep.txt"
+    keep.write_text("\n".join([*rare, "the"]) + "\n")
+    result = run("train", small_corpus, "--keep", keep, "--dry-run")
+    assert result.exit_code == 0, result.output
+    said = (
+        f"vocabulary: {common + 3:,} words: {common:,} with count >= 5 and 3 rarer kept by --keep"
+    )
+    assert said in result.stderr
+    plain = run("train", small_corpus, "--dry-run")
+    assert f"vocabulary: {common:,} words with count >= 5\n" in plain.stderr

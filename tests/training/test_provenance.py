@@ -62,6 +62,29 @@ def test_the_provenance_beside_the_vectors_says_how_they_were_made(tmp_path, sma
     assert facts["provenance_current"] == "False"
 
 
+@pytest.mark.parametrize(
+    "given, alpha, min_alpha",
+    [
+        (["--arch", "cbow"], 0.05, 0.05 * 1e-4),  # word2vec C's defaults, by --arch
+        (["--arch", "skipgram"], 0.025, 0.025 * 1e-4),
+        (["--arch", "skipgram", "--alpha", "0.1", "--min-alpha", "0.001"], 0.1, 0.001),
+    ],
+)
+def test_the_record_says_the_learning_rates_used(tmp_path, small_corpus, given, alpha, min_alpha):
+    """Before, `alpha: null` and `min_alpha: null` for the defaults."""
+    out = tmp_path / "v.txt"
+    result = run("train", small_corpus, "-o", out, "--epochs", 1, "--save-model", tmp_path / "m",
+                 "--snapshots", tmp_path / "r", *given, *ONE_THREAD)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "v.txt.w2v.json").read_text())
+    replay = json.loads((tmp_path / "r" / "replay.json").read_text())
+    for settings in (record["runs"][0]["settings"], replay["settings"]):
+        assert settings["alpha"] == pytest.approx(alpha)
+        assert settings["min_alpha"] == pytest.approx(min_alpha)
+    facts = facts_of(run("info", tmp_path / "m").output)
+    assert float(facts["settings.alpha"]) == pytest.approx(alpha)
+
+
 def test_the_provenance_never_replaces_a_file_of_the_users(tmp_path, small_corpus):
     mine = tmp_path / "v.txt.w2v.json"
     mine.write_text('{"my": "data"}')

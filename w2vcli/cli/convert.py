@@ -248,8 +248,6 @@ def info(path, limit, as_json):
 
 def model_facts(path: str) -> dict:
     """What `w2v info DIR` says of a model directory."""
-    import dataclasses
-
     from ..training import model as saved_models
     from ..training import provenance
 
@@ -266,7 +264,8 @@ def model_facts(path: str) -> dict:
         "epoch_losses": list(model.epoch_losses),
         "frozen_vectors": int(model.frozen.sum()) if model.frozen is not None else 0,
     }
-    facts.update({f"settings.{k}": v for k, v in dataclasses.asdict(model.config).items()})
+    settings = provenance.settings_record(model.config)  # the learning rates used
+    facts.update({f"settings.{k}": v for k, v in settings.items()})
     facts.update(provenance.facts(model.provenance))
     return facts
 

@@ -5,14 +5,16 @@ import dataclasses
 import click
 
 from ..config import TrainConfig
+from .aliases import understood
 
 
 class Command(click.Command):
     """Every w2v command: an option given an empty value (`--save-model ''`, `--host ''`,
-    `-o ''`) is refused, never taken as not given; so is an empty path argument."""
+    `-o ''`) is refused, never taken as not given; so is an empty path argument. gensim's
+    and word2vec C's names for its options are read as w2v's (w2vcli.cli.aliases)."""
 
     def parse_args(self, ctx, args):
-        rest = super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, understood(self, ctx, args))
         for param in self.params:
             value = ctx.params.get(param.name)
             values = value if isinstance(value, tuple) and param.multiple else (value,)

@@ -303,6 +303,9 @@ def train(
     CORPUS is UTF-8 text, tokens separated by white space, one sentence or document per
     line; or a directory made by `w2v prepare`, whose ids are trained without reading
     the text again.
+
+    word2vec C's options (-train, -size, -cbow...) and gensim's names (--vector_size,
+    --sg, --iter...) are read as these: see docs/from-gensim-and-word2vec.md.
     """
     from ..training import pipeline
     from ..training.settings import checkpoint_start, settle, start_of
@@ -565,7 +568,22 @@ def read_line(run) -> str:
     read = run.corpus
     return (
         f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
-        f"vocabulary: {len(run.vocab):,} words with count >= {run.config.min_count}"
+        f"vocabulary: {vocabulary_line(run)}"
+    )
+
+
+def vocabulary_line(run) -> str:
+    """The vocabulary's words, and why those under --min-count are there: kept (--keep,
+    here or by w2v prepare) or the model's trained on (--from)."""
+    vocab, min_count = run.vocab, run.config.min_count
+    rarer = int((vocab.counts < min_count).sum())
+    if not rarer:
+        return f"{len(vocab):,} words with count >= {min_count}"
+    runs = getattr(run, "provenance", {}).get("runs") or [{}]
+    why = "of the model trained on (--from)" if runs[-1].get("from") else "kept by --keep"
+    return (
+        f"{len(vocab):,} words: {len(vocab) - rarer:,} with count >= {min_count} and "
+        f"{rarer:,} rarer {why}"
     )
 
 

@@ -627,14 +627,15 @@ def check_input(path: str, what: str) -> None:
 
 @contextlib.contextmanager
 def text_file(path: str, option: str):
-    """The lines of an evaluation file (questions, pairs) as str, read as they are used, in
-    bounded memory: lines of at most 1 MiB, and at most MAX_TEXT_BYTES in all."""
-    from .streams import READ_BYTES, text_lines
+    """The lines of a text file (questions, pairs, word lists) as str, read as they are
+    used, in bounded memory: lines of at most 1 MiB, and at most MAX_TEXT_BYTES in all;
+    gzip, bzip2 and xz decompressed (told by the first bytes)."""
+    from .streams import DECOMPRESSION_ERRORS, READ_BYTES, open_decompressed, text_lines
 
     label = f"{option} {path}"
     check_input(path, "a text file")
     try:
-        f = open(path, "rb")
+        f = open_decompressed(path)
     except FileNotFoundError:
         raise W2VError(f"{label}: no such file") from None
     except IsADirectoryError:
@@ -645,8 +646,9 @@ def text_file(path: str, option: str):
     def read():
         try:
             return f.read(READ_BYTES)
-        except OSError as e:
-            raise W2VError(f"{label}: cannot read ({e.strerror or e})") from None
+        except DECOMPRESSION_ERRORS as e:  # OSError's among them
+            reason = getattr(e, "strerror", None) or e
+            raise W2VError(f"{label}: cannot read ({reason}); is the file complete?") from None
 
     with f:
         yield text_lines(read, label, max_bytes=MAX_TEXT_BYTES)

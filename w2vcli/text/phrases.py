@@ -35,6 +35,7 @@ import numpy as np
 
 from ..config import MAX_TYPES
 from ..errors import W2VError
+from ..io.streams import decompressed
 from .corpus import check_text, open_corpus, read_chunks, repair_utf8, temporary_file
 
 SCORINGS = ("word2phrase", "npmi")
@@ -259,8 +260,8 @@ class Source:
             with open_corpus(os.fspath(self.source)) as f:
                 yield from read_chunks(f, self.name)
         else:
-            copy = temporary_file(self.tmp_dir, "w2v-phrases-")
-            for chunk in read_chunks(self.source, self.name):
+            copy = temporary_file(self.tmp_dir, "w2v-phrases-")  # of the text decompressed
+            for chunk in read_chunks(decompressed(self.source), self.name):
                 copy.write(chunk)
                 yield chunk
             copy.flush()

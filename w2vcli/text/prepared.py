@@ -33,6 +33,7 @@ from ..config import MAX_TYPES
 from ..errors import CorpusError, W2VError
 from ..io import dirs
 from ..io.files import check_input
+from ..io.streams import decompressed
 from .corpus import (
     DROPPED,
     LINE_END,
@@ -73,6 +74,11 @@ def expand(inputs: list) -> list:
             if not matches:
                 raise CorpusError(f"{given}: matches no file")
             found += matches
+        elif given == "-":
+            raise CorpusError(
+                "-: w2v prepare reads each input twice, so not stdin; give files (w2v train - "
+                "reads stdin)"
+            )
         else:
             if not os.path.exists(given):
                 raise CorpusError(f"{given}: no such file; give files, directories or patterns")
@@ -110,8 +116,8 @@ def input_chunks(source: str, column: str | None = None):
         import fsspec
 
         try:
-            with fsspec.open(source, "rb", compression="infer") as f:
-                yield from read_chunks(f, source)
+            with fsspec.open(source, "rb") as f:  # compressed: told by content, not name
+                yield from read_chunks(decompressed(f), source)
         except (OSError, ValueError) as e:
             raise CorpusError(f"{source}: cannot read ({e})") from None
         return

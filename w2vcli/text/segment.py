@@ -53,13 +53,14 @@ MAX_LINE_BYTES = 16 << 20  # a line of raw text: a whole long article is under 1
 
 
 def raw_lines(source, name: str | None = None):
-    """The lines of raw text as str, from `source`, a path (.gz/.bz2/.xz decompressed) or
-    a binary file object, in bounded memory: a line longer than MAX_LINE_BYTES (/dev/zero,
-    a file that is not text) is an error naming it (`name`, by default the path)."""
-    from ..io.streams import text_lines
+    """The lines of raw text as str, from `source`, a path or a binary file object (gzip,
+    bzip2 and xz decompressed, told by their first bytes), in bounded memory: a line
+    longer than MAX_LINE_BYTES (/dev/zero, a file that is not text) is an error naming it
+    (`name`, by default the path)."""
+    from ..io.streams import decompressed, text_lines
     from .corpus import open_corpus, read_block
 
-    f = open_corpus(source) if isinstance(source, str) else source
+    f = open_corpus(source) if isinstance(source, str) else decompressed(source)
     name = name or (source if isinstance(source, str) else "text")
     return text_lines(lambda: read_block(f, name, waiting=False), name, MAX_LINE_BYTES)
 

@@ -5,11 +5,12 @@ sentence, as in gensim, so they take no share of the noise distribution and do n
 appear in the output.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import CorpusError
+from ..errors import CorpusError, W2VWarning
 from ..io.dirs import read_regular, word_list_bytes
 from .corpus import DROPPED, RawCorpus, encode
 
@@ -33,6 +34,8 @@ def build_vocab(
     """
     order = np.argsort(-counts, kind="stable")
     kept = np.array([tokens[i] in keep for i in order.tolist()], bool) if keep else None
+    if kept is not None and kept.sum() < len(keep):
+        _say_absent(keep - {tokens[i] for i in order[kept].tolist()})
     if kept is None:
         order = order[counts[order] >= min_count][:max_vocab]
     else:
@@ -50,6 +53,21 @@ def build_vocab(
     new_ids[order] = np.arange(len(order), dtype=np.int32)
     words = [tokens[i].decode("utf-8") for i in order]
     return Vocab(words, counts[order]), new_ids
+
+
+def _say_absent(words: set, shown_at_most: int = 10) -> None:
+    """--keep's words the corpus has not: a note (W2VWarning), as a list of words to keep
+    may well name more than one corpus has, but a misspelt file should not go unseen."""
+    from ..io.streams import shown
+
+    named = [shown(w.decode("utf-8", "surrogateescape")) for w in sorted(words)]
+    more = ", ..." if len(named) > shown_at_most else ""
+    warnings.warn(
+        f"--keep: {len(named):,} of its words not in the corpus: "
+        f"{', '.join(named[:shown_at_most])}{more}",
+        W2VWarning,
+        stacklevel=3,
+    )
 
 
 def read_vocab_file(path: str, min_count: int, max_vocab: int | None = None) -> Vocab:

@@ -36,7 +36,7 @@ from .distributed import fit_on_workers
 from .model import Model, load_model
 from .observers import Callbacks
 from .run import Run
-from .settings import check_prepared, checkpoint_start, settle, start_of
+from .settings import check_names, check_prepared, checkpoint_start, settle, start_of
 from .start import Checkpoint, FromModel, initialise
 from .trainer import check_plan, fit_on_threads, matrices_bytes
 
@@ -193,6 +193,7 @@ def resume(
     every `checkpoint_every` seconds, if given, else as the run did). A run of Dask workers
     goes on on the cluster given (`engine` "dask", at `scheduler` or of `workers` local
     processes). A run that trained all its epochs has nothing left: its model is returned."""
+    check_names(settings_given, "resume")  # even for a run with nothing left to train
     start = checkpoint_start(checkpoint)
     if start.model.finished:
         return load_model(start.directory)

@@ -59,10 +59,20 @@ def machine() -> dict:
     }
 
 
-def new_run(kind: str, config, corpus, vocab_size: int, **extra) -> dict:
-    """The record of a run about to train (`corpus`: its CorpusStats)."""
+def settings_record(config) -> dict:
+    """A run's settings as its record keeps them: the learning rates it used, not None
+    for their defaults (which depend on --arch)."""
     import dataclasses
 
+    return {
+        **dataclasses.asdict(config),
+        "alpha": config.start_alpha,
+        "min_alpha": config.end_alpha,
+    }
+
+
+def new_run(kind: str, config, corpus, vocab_size: int, **extra) -> dict:
+    """The record of a run about to train (`corpus`: its CorpusStats)."""
     return {
         "kind": kind,  # "train", or "continue" (--from)
         "w2v": version(),
@@ -70,7 +80,7 @@ def new_run(kind: str, config, corpus, vocab_size: int, **extra) -> dict:
         "started": now(),
         "finished": None,  # while it trains
         "seconds": 0.0,
-        "settings": dataclasses.asdict(config),
+        "settings": settings_record(config),
         "corpus": {
             "path": corpus.path,
             "name": corpus.name,

@@ -127,6 +127,7 @@ def checkpoint_start(directory) -> Checkpoint:
 def resolve(start, config, given: dict, prepared, caller: str) -> TrainConfig:
     """The run's settings: `config` (a whole TrainConfig) or those `given`, over the
     saved model's (`start`) or a prepared directory's (`prepared`) and the defaults."""
+    check_names(given, caller)
     if isinstance(start, Checkpoint):
         return _resumed(start.model.config, given, start.named)
     if isinstance(start, FromModel):
@@ -147,6 +148,45 @@ def resolve(start, config, given: dict, prepared, caller: str) -> TrainConfig:
                 f"{config.dim}; give --dim {dim}"
             )
     return config
+
+
+# gensim's Word2Vec keywords that w2v names otherwise, and what to give instead (the
+# command line reads its options' other names: w2vcli.cli.aliases).
+GENSIM_NAMES = {
+    "vector_size": "w2v calls it dim",
+    "size": "w2v calls it dim",
+    "iter": "w2v calls it epochs",
+    "sg": "w2v says arch='skipgram' (sg=1) or arch='cbow' (sg=0)",
+    "hs": "w2v says loss='hs' (hs=1, negative=0); with hs=1 and negative > 0 gensim trains "
+    "both output layers, w2v one",
+    "max_final_vocab": "w2v calls it max_vocab",
+    "max_vocab_size": "w2v calls it max_types (distinct tokens held while counting); "
+    "max_vocab keeps the N most frequent words",
+    "sentences": "give the corpus as the first argument: sentences, a path or a file object",
+    "corpus_file": "give the corpus as the first argument: sentences, a path or a file object",
+    "compute_loss": "w2v always computes it: model.epoch_losses",
+    "callbacks": "w2v's are on_start, on_build, on_progress and on_epoch",
+    "trim_rule": "w2v's keep=FILE keeps the words of FILE whatever their count",
+    "sorted_vocab": "w2v's vocabulary is always sorted by count",
+}
+
+
+def check_names(given: dict, caller: str) -> None:
+    """Settings of names TrainConfig has not: gensim's named with w2v's; others with the
+    nearest of w2v's (a typo)."""
+    import difflib
+
+    names = [f.name for f in dataclasses.fields(TrainConfig)]
+    for name in given:
+        if name in names:
+            continue
+        if name in GENSIM_NAMES:
+            raise ConfigError(f"w2vcli.{caller}: {name}: {GENSIM_NAMES[name]}")
+        near = difflib.get_close_matches(name, names, n=3)
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        raise ConfigError(
+            f"w2vcli.{caller}: no setting {name!r}{hint} (the settings: help(w2vcli.TrainConfig))"
+        )
 
 
 def check_prepared(prepared, config: TrainConfig, vocab=None) -> None:
@@ -173,10 +213,7 @@ def check_prepared(prepared, config: TrainConfig, vocab=None) -> None:
 
 def _config(config, settings: dict, caller: str) -> TrainConfig:
     if config is None:
-        try:
-            config = TrainConfig(**settings)
-        except TypeError as e:  # an unknown setting
-            raise TypeError(f"w2vcli.{caller}: {e}") from None
+        config = TrainConfig(**settings)  # names checked: check_names
     elif settings:
         raise TypeError(f"w2vcli.{caller}: give settings or a config, not both")
     return config.validate()
@@ -186,10 +223,7 @@ def _continued(saved: TrainConfig, config, settings: dict) -> TrainConfig:
     """A continued run's settings: the saved model's, with those given."""
     if config is not None:
         settings = {**dataclasses.asdict(config), **settings}
-    try:
-        config = dataclasses.replace(saved, **settings)
-    except TypeError as e:
-        raise TypeError(f"w2vcli.train: {e}") from None
+    config = dataclasses.replace(saved, **settings)
     for name in CONTINUE_KEEPS:
         if getattr(config, name) != getattr(saved, name):
             option = "--" + name.replace("_", "-")
@@ -203,8 +237,6 @@ def _continued(saved: TrainConfig, config, settings: dict) -> TrainConfig:
 def _resumed(saved: TrainConfig, settings: dict, checkpoint: str) -> TrainConfig:
     """A resumed run's settings: the run's, with only how it runs changed."""
     for name, value in settings.items():
-        if not hasattr(saved, name):
-            raise TypeError(f"w2vcli.resume: unknown setting {name!r}")
         if name not in RESUME_MAY_CHANGE and getattr(saved, name) != value:
             option = "--" + name.replace("_", "-")
             raise ConfigError(
@@ -221,7 +253,8 @@ def engine_spec(engine, scheduler, workers, sync, merge, prepared, start) -> dic
 
     if engine == "local":
         if scheduler or workers:
-            raise ConfigError("--scheduler and --workers are for --engine dask")
+            threads = "; this machine's threads (gensim's workers) are --threads N"
+            raise ConfigError("--scheduler and --workers are for --engine dask" + threads)
         return {}
     if engine != "dask":
         raise ConfigError(f"--engine {engine}: give local or dask")

@@ -22,7 +22,6 @@ before training. Written like a model directory: whole or not at all (io.dirs), 
 only a directory this module wrote is ever replaced.
 """
 
-import dataclasses
 import json
 import math
 import os
@@ -34,6 +33,7 @@ import numpy as np
 from ..errors import ConfigError, W2VError
 from ..io import dirs
 from .observers import Observer
+from .provenance import settings_record
 from .trainer import learning_rate
 
 FORMAT, VERSION = "w2v replay", 1
@@ -127,7 +127,7 @@ class Recorder(Observer):
 
     def finish(self, model) -> None:
         """Write the directory; the run's record says where."""
-        settings = dataclasses.asdict(model.config)
+        settings = settings_record(model.config)
         model.provenance["runs"][-1]["snapshots"] = self.save(settings, model.corpus.name)
 
     def save(self, settings: dict, corpus: str = "") -> str:
