@@ -27,6 +27,9 @@ MAX_NEGATIVE = 1_000
 MAX_EPOCHS = 1_000_000
 MAX_COUNT = 2**62  # --min-count: any count a corpus can have
 MAX_IDS = 2**31 - 2  # ids are int32: --max-vocab and --max-types stay below
+# The vectors file train writes without -o (if there is no such file yet), and the one
+# the queries read without -v.
+VECTORS_FILE = "vectors.txt"
 
 
 def physical_memory() -> int:

@@ -238,10 +238,10 @@ def test_convert_and_info(en_vectors, tmp_path):
     assert run("convert", binary, text).exit_code == 0
     assert text.read_bytes() == en_vectors.read_bytes()
     info = dict(rows(run("info", binary)))
-    assert info["format"] == "binary" and info["dimensions"] == "50"
+    assert info["format"] == "word2vec binary" and info["dimensions"] == "50"
     assert int(info["words"]) == len(en_vectors.read_text().splitlines()) - 1
     as_json = json.loads(run("info", en_vectors, "--json").stdout)
-    assert as_json["format"] == "text" and as_json["words"] == int(info["words"])
+    assert as_json["format"] == "word2vec text" and as_json["words"] == int(info["words"])
     to_text = run("convert", binary, "-", "--to", "text")
     assert to_text.stdout == en_vectors.read_text()
 

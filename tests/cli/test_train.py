@@ -2,6 +2,8 @@
 
 import bz2
 import gzip
+import hashlib
+import json
 import lzma
 
 import numpy as np
@@ -241,3 +243,110 @@ def test_the_library_refuses_empty_paths_too(small_corpus):
     for setting in ("read_vocab", "keep", "tmp_dir"):
         with pytest.raises(ConfigError, match="is empty"):
             w2vcli.train(small_corpus, epochs=1, **{setting: ""})
+
+
+# The output's name says its format and compression (gensim reads by name: tested with it).
+
+MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, small_corpus):
+    """The vectors every named output must hold: a plain text run, read by gensim."""
+    out = tmp_path_factory.mktemp("reference") / "v.txt"
+    assert run("train", small_corpus, "-o", out, *FAST).exit_code == 0
+    return KeyedVectors.load_word2vec_format(str(out))
+
+
+@pytest.mark.parametrize(
+    "name,binary,compression",
+    [
+        ("v.bin", True, None),
+        ("v.bin.gz", True, "gzip"),
+        ("v.txt.gz", False, "gzip"),
+        ("v.gz", False, "gzip"),  # the name says no format: text, the default
+        ("v.vec.bz2", False, "bzip2"),
+        ("v.bin.xz", True, "xz"),
+        ("V.BIN.GZ", True, "gzip"),  # as smart_open reads names: in any case
+    ],
+)
+def test_the_output_name_decides_format_and_compression(
+    tmp_path, small_corpus, reference, name, binary, compression
+):
+    out = tmp_path / name
+    result = run("train", small_corpus, "-o", out, *FAST)
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(MAGIC[compression]) if compression else data[:1].isdigit()
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=binary)
+    assert kv.index_to_key == reference.index_to_key
+    np.testing.assert_array_equal(kv.vectors, reference.vectors)  # %.9g round-trips float32
+    # the provenance describes the bytes on disk, so info knows it is current
+    record = json.loads((tmp_path / f"{name}.w2v.json").read_text())["vectors"]
+    assert record["sha256"] == hashlib.sha256(data).hexdigest() and record["bytes"] == len(data)
+    assert record["format"] == ("binary" if binary else "text")
+    assert record["compression"] == compression
+    info = dict(line.split("\t", 1) for line in run("info", out).stdout.splitlines())
+    assert info["compression"] == (compression or "none")
+    assert info["provenance_current"] == "True"
+
+
+def test_gzip_output_is_the_same_bytes_every_run(tmp_path, small_corpus):
+    a, b = tmp_path / "a.bin.gz", tmp_path / "sub" / "b.bin.gz"
+    b.parent.mkdir()
+    run("train", small_corpus, "-o", a, *FAST)
+    run("train", small_corpus, "-o", b, *FAST)
+    assert a.read_bytes()[:2] == b"\x1f\x8b" and a.read_bytes() == b.read_bytes()
+    flags, mtime = a.read_bytes()[3], a.read_bytes()[4:8]
+    assert flags == 0 and mtime == b"\0\0\0\0"  # no file name, no time (gzip -n)
+
+
+@pytest.mark.parametrize(
+    "name,fmt,hint",
+    [
+        ("x.bin", "text", "name it .txt or .vec, or leave --format out"),
+        ("x.txt.gz", "binary", "name it .bin.gz, or leave --format out"),
+        ("x.vec", "binary", "name it .bin, or leave --format out"),
+    ],
+)
+def test_a_name_that_contradicts_format_is_refused(tmp_path, small_corpus, name, fmt, hint):
+    out = tmp_path / name
+    result = run("train", small_corpus, "-o", out, "--format", fmt, *FAST)
+    says = "binary" if fmt == "text" else "text"
+    assert one_line_error(result) == (
+        f"Error: --output {out}: the name says {says} but --format says {fmt}; {hint}"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_format_decides_where_the_name_says_nothing(tmp_path, small_corpus, reference):
+    out = tmp_path / "v.w2v"
+    assert run("train", small_corpus, "-o", out, "--format", "binary", *FAST).exit_code == 0
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=True)
+    np.testing.assert_array_equal(kv.vectors, reference.vectors)
+    to_stdout = run("train", small_corpus, "-o", "-", "--format", "binary", *FAST)
+    assert to_stdout.stdout_bytes == out.read_bytes()  # stdout has no name: not compressed
+
+
+# Without -o, vectors.txt is written only where there is none.
+
+
+def test_without_output_an_existing_vectors_txt_is_never_replaced(
+    tmp_path, small_corpus, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    notes = tmp_path / "vectors.txt"
+    notes.write_text("my notes\n")
+    result = run("train", small_corpus, *FAST)
+    assert one_line_error(result) == (
+        "Error: vectors.txt exists; give -o vectors.txt to replace it, or another -o"
+    )
+    assert notes.read_text() == "my notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vectors.txt"]
+    # named, it is replaced; absent, it is the default
+    assert run("train", small_corpus, "-o", "vectors.txt", *FAST).exit_code == 0
+    assert notes.read_text().split()[1] == "16"
+    notes.unlink()
+    assert run("train", small_corpus, *FAST).exit_code == 0
+    assert notes.read_text().split()[1] == "16"
+    assert run("train", small_corpus, "--dry-run").exit_code == 0  # it writes nothing

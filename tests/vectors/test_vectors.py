@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from w2vcli.errors import VectorsFormatError, W2VError
 from w2vcli.vectors.formats import parse_vectors, write_vectors
-from w2vcli.vectors.vectors import UnknownWord, load_vectors
+from w2vcli.vectors.vectors import UnknownWord, Vectors, load_vectors
 
 WORDS = ["the", "1990", "猫咪", "naïve", "of"]  # a numeric word and non-ASCII ones on purpose
 VECTORS = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
@@ -125,6 +125,72 @@ def test_gensim_reads_our_files(tmp_path, binary):
     kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
     assert kv.index_to_key == WORDS
     np.testing.assert_array_equal(kv.vectors, VECTORS)
+
+
+MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
+
+
+@pytest.mark.parametrize(
+    "name,asked,binary,compression",
+    [
+        ("v.bin", None, True, None),
+        ("v.txt", None, False, None),
+        ("v.bin.gz", None, True, "gzip"),
+        ("v.txt.gz", None, False, "gzip"),
+        ("v.gz", None, False, "gzip"),  # the name says no format: text
+        ("v.gz", "binary", True, "gzip"),
+        ("v.vec.bz2", "text", False, "bzip2"),
+        ("v.bin.xz", "binary", True, "xz"),
+        ("v.w2v", "binary", True, None),
+    ],
+)
+def test_save_writes_what_the_name_says_and_gensim_reads_it(
+    tmp_path, name, asked, binary, compression
+):
+    path = tmp_path / name
+    Vectors(WORDS, VECTORS).save(path, asked)
+    assert path.read_bytes().startswith(MAGIC[compression] if compression else b"5 7\n")
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert kv.index_to_key == WORDS
+    np.testing.assert_array_equal(kv.vectors, VECTORS)
+    again = load_vectors(path)
+    assert again.words == WORDS and (again.binary, again.compression) == (binary, compression)
+
+
+def test_save_refuses_a_name_that_says_the_other_format(tmp_path):
+    for name, asked, says in (("v.bin", "text", "binary"), ("v.txt.gz", "binary", "text")):
+        with pytest.raises(W2VError) as refused:
+            Vectors(WORDS, VECTORS).save(tmp_path / name, asked)
+        assert str(refused.value).startswith(
+            f"{tmp_path / name}: the name says {says} but format says {asked}; name it"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_compresses_the_same_data_into_the_same_bytes(tmp_path):
+    for name in ("a.txt.gz", "b.txt.gz", "a.bin.bz2", "b.bin.bz2", "a.bin.xz", "b.bin.xz"):
+        Vectors(WORDS, VECTORS).save(tmp_path / name)
+    for suffix, compression in ((".txt.gz", "gzip"), (".bin.bz2", "bzip2"), (".bin.xz", "xz")):
+        data = (tmp_path / f"a{suffix}").read_bytes()
+        assert (
+            data.startswith(MAGIC[compression]) and data == (tmp_path / f"b{suffix}").read_bytes()
+        )
+
+
+def test_a_compressed_save_that_fails_leaves_the_file_as_it_was(tmp_path):
+    path = tmp_path / "v.bin.gz"
+    Vectors(WORDS, VECTORS).save(path)
+    before = path.read_bytes()
+    with pytest.raises(W2VError, match="white space"):
+        Vectors(["a b"], VECTORS[:1]).save(path)
+    assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]
+
+
+def test_save_to_a_file_object_writes_the_format_asked_uncompressed():
+    text, binary = io.BytesIO(), io.BytesIO()
+    Vectors(WORDS, VECTORS).save(text)
+    Vectors(WORDS, VECTORS).save(binary, "binary")
+    assert text.getvalue() == written() and binary.getvalue() == written(binary=True)
 
 
 def test_a_trained_model_reads_the_same_as_gensim_reads_it(en_vectors):

@@ -117,7 +117,8 @@ def provenance_file(output) -> str | None:
 
 
 class HashingWriter:
-    """A binary file's writer that also takes the sha256 of what goes through it."""
+    """A binary file's writer that also takes the sha256 of what goes through it: of the
+    bytes on disk, compressed or not, as `sha256sum` and provenance.describes see them."""
 
     def __init__(self, f):
         import hashlib
@@ -132,12 +133,15 @@ class HashingWriter:
     def flush(self) -> None:
         self.f.flush()
 
-    def described(self, path: str, fmt: str, words: int, dim: int, vectors=None) -> dict:
+    def described(
+        self, path: str, fmt: str, compression, words: int, dim: int, vectors=None
+    ) -> dict:
         """What a provenance record says of the vectors file written through it."""
         vectors = {"vectors": vectors} if vectors else {}
         return {
             "path": os.path.abspath(path),
             "format": fmt,
+            "compression": compression,
             **vectors,
             "words": words,
             "dim": dim,

@@ -5,6 +5,7 @@ import shlex
 
 import click
 
+from ..config import VECTORS_FILE
 from ..errors import W2VError
 from .console import (
     HashingWriter,
@@ -27,76 +28,100 @@ from .options import Command, json_option, limit_option, vectors_option
     "--to",
     type=click.Choice(["text", "binary"]),
     default=None,
-    help="Output format.  [default: the other format than SOURCE's; text for a model]",
+    help="Output format.  [default: as TARGET's name says, else the other format than "
+    "SOURCE's; text for a model]",
 )
 @limit_option
 def convert(source_path, target, to, limit):
-    """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout). The provenance
-    of SOURCE (SOURCE.w2v.json) goes beside TARGET, with the conversion added. SOURCE may
-    be a model directory (--save-model, --checkpoint, w2vcli's Model.save): its input
-    vectors are written, whatever state its run is in."""
-    from ..io.files import write_outputs
+    """Convert word2vec vectors SOURCE to TARGET ('-' for stdin / stdout). TARGET's name
+    says the format (.bin binary, .txt or .vec text), and a last .gz, .bz2 or .xz
+    compresses it. The provenance of SOURCE (SOURCE.w2v.json) goes beside TARGET, with the
+    conversion added. SOURCE may be a model directory (--save-model, --checkpoint,
+    w2vcli's Model.save): its input vectors are written, whatever state its run is in."""
     from ..training import provenance
     from ..training.model import is_model_dir
-    from ..vectors.vectors import Vectors
+    from ..vectors.formats import output_format
 
     if source_path != "-" and os.path.isdir(source_path) and is_model_dir(source_path):
-        return _export_model(source_path, target, to or "text", limit)
+        return _export_model(source_path, target, to, limit)
     inputs = [("SOURCE", source_path)]
     record = provenance.read(provenance.companion(source_path)) if source_path != "-" else None
     if record and not provenance.describes(record, source_path):
         record = None  # it describes a file replaced since
-    planned = plan_with_provenance({"TARGET": target}, "TARGET", inputs, to == "binary", record)
-    companion = "provenance" in planned
-    out = planned["TARGET"]
+    fmt, compression = output_format(target, to, None, f"TARGET {target}", "--to")
+    binary = fmt == "binary" or compression is not None
+    planned = plan_with_provenance({"TARGET": target}, "TARGET", inputs, binary, record)
     vecs = load_vectors(source_path, limit)
-    binary = not vecs.binary if to is None else to == "binary"
-    if binary:
-        refuse_binary_on_terminal(out)
-    with write_outputs(list(planned.values())) as files:
-        hashed = HashingWriter(files[0])
-        Vectors(words_for(out, vecs.words), vecs.matrix).save(
-            hashed, "binary" if binary else "text"
-        )
-        if companion:
-            fmt = "binary" if binary else "text"
-            converted = {
-                **hashed.described(target, fmt, len(vecs), vecs.matrix.shape[1]),
+    fmt = fmt or ("text" if vecs.binary else "binary")  # the name said nothing: the other
+
+    def converted(described: dict) -> dict:
+        command = shlex.join(["w2v", *click.get_current_context().meta["w2v.argv"]])
+        return {
+            **record,
+            "vectors": {
+                **described,
                 "converted_from": provenance.described_file(record),
-                "command": shlex.join(["w2v", *click.get_current_context().meta["w2v.argv"]]),
-            }
-            files[1].write(provenance.dumps({**record, "vectors": converted}))
-    formats = ("binary" if vecs.binary else "text", "binary" if binary else "text")
+                "command": command,
+            },
+        }
+
+    _write_vectors(planned, target, vecs.words, vecs.matrix, fmt, compression, converted)
+    read = "binary" if vecs.binary else "text"
     say(
-        f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} ({formats[0]}) -> "
-        f"{target} ({formats[1]})"
+        f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} "
+        f"({_format(read, vecs.compression)}) -> {target} ({_format(fmt, compression)})"
     )
 
 
-def _export_model(directory: str, target: str, fmt: str, limit) -> None:
+def _export_model(directory: str, target: str, to, limit) -> None:
     """The input vectors of a model directory, with its provenance beside them."""
-    from ..io.files import write_outputs
     from ..training import provenance
     from ..training.model import load
-    from ..vectors.vectors import Vectors
+    from ..vectors.formats import output_format
 
-    planned = plan_with_provenance({"TARGET": target}, "TARGET", [], fmt == "binary")
+    fmt, compression = output_format(target, to, "text", f"TARGET {target}", "--to")
+    binary = fmt == "binary" or compression is not None
+    planned = plan_with_provenance({"TARGET": target}, "TARGET", [], binary)
     model = load(directory, in_memory=False)
     words, matrix = model.vocab.words[:limit], model.vectors.matrix[:limit]
-    out = planned["TARGET"]
-    with write_outputs(list(planned.values())) as files:
-        hashed = HashingWriter(files[0])
-        Vectors(words_for(out, words), matrix).save(hashed, fmt)
-        if "provenance" in planned:
-            described = hashed.described(target, fmt, len(words), model.config.dim, "in")
-            model_path = os.path.realpath(directory)
-            record = provenance.companion_record(model.provenance, described, model_path)
-            files[1].write(provenance.dumps(record))
+    model_path = os.path.realpath(directory)
+
+    def recorded(described: dict) -> dict:
+        return provenance.companion_record(model.provenance, described, model_path)
+
+    _write_vectors(planned, target, words, matrix, fmt, compression, recorded, "in")
     epochs = model.state.epochs_done if model.state else model.config.epochs
     say(
         f"{len(words):,} words x {model.config.dim}: {directory} (a model, {epochs} of "
-        f"{model.config.epochs} epochs trained) -> {target} ({fmt})"
+        f"{model.config.epochs} epochs trained) -> {target} ({_format(fmt, compression)})"
     )
+
+
+def _write_vectors(planned: dict, target, words, matrix, fmt, compression, record, vectors=None):
+    """The vectors file TARGET, compressed as its name says, and beside it (where planned)
+    the provenance that `record(what the vectors file is)` makes; `vectors`: which of a
+    model's."""
+    from ..io.files import write_outputs
+    from ..io.streams import compressing
+    from ..training import provenance
+    from ..vectors.vectors import Vectors
+
+    out = planned["TARGET"]
+    if fmt == "binary" or compression:
+        refuse_binary_on_terminal(out)
+    with write_outputs(list(planned.values())) as files:
+        hashed = HashingWriter(files[0])  # under the compressor: the bytes on disk
+        with compressing(hashed, compression) as f:
+            Vectors(words_for(out, words), matrix).save(f, fmt)
+        if "provenance" in planned:
+            dim = matrix.shape[1]
+            described = hashed.described(target, fmt, compression, len(words), dim, vectors)
+            files[1].write(provenance.dumps(record(described)))
+
+
+def _format(fmt: str, compression) -> str:
+    """A format as messages say it: 'binary', 'text, gzip'."""
+    return f"{fmt}, {compression}" if compression else fmt
 
 
 @click.command(cls=Command, short_help="Write a subset of a vectors file.")
@@ -108,24 +133,32 @@ def _export_model(directory: str, target: str, fmt: str, limit) -> None:
     metavar="FILE",
     help="The words of FILE (the first word of each line), in the vectors file's order.",
 )
-@click.option("-o", "--output", required=True, help="Vectors file to write; '-' for stdout.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="Vectors file to write ('-' for stdout); its name says the format (.bin binary, "
+    ".txt or .vec text) and a last .gz, .bz2 or .xz compresses it.",
+)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "binary"]),
     default=None,
-    help="word2vec text or binary.  [default: the vectors file's]",
+    help="word2vec text or binary.  [default: as -o's name says, else the vectors file's]",
 )
 def select(vectors, top, words_path, output, fmt):
     """Write the vectors of some words of a big file: its first N (--top) or those listed in
     a file (--words), as finalfusion's select."""
     from ..io.files import text_file
-    from ..io.streams import split_words
+    from ..io.streams import compressing, split_words
     from ..vectors.export import select_rows
+    from ..vectors.formats import output_format
     from ..vectors.vectors import Vectors
 
     if (top is None) == (words_path is None):
         raise click.UsageError("give --top N or --words FILE")
+    fmt, compression = output_format(output, fmt, None, f"--output {output}", "--format")
     out = plan({"--output": output}, [("--vectors", vectors), ("--words", words_path)])
     out = out["--output"]
     wanted = None
@@ -134,12 +167,12 @@ def select(vectors, top, words_path, output, fmt):
             wanted = [split_words(line)[0] for line in lines if split_words(line)]
     vecs = load_vectors(vectors, top)
     rows, missing = select_rows(vecs.words, top, wanted)
-    binary = (fmt or ("binary" if vecs.binary else "text")) == "binary"
-    if binary:
+    fmt = fmt or ("binary" if vecs.binary else "text")  # the name said nothing: the file's
+    if fmt == "binary" or compression:
         refuse_binary_on_terminal(out)
-    with out.open() as f:
+    with out.open() as f, compressing(f, compression) as written:
         chosen = Vectors(words_for(out, [vecs.words[r] for r in rows]), vecs.matrix[rows])
-        chosen.save(f, "binary" if binary else "text")
+        chosen.save(written, fmt)
     if missing:
         shown_missing = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
         say(f"not in {vectors}: {shown_missing} ({len(missing):,} of the words of --words)")
@@ -181,7 +214,7 @@ def export(vectors, limit, kind, directory):
 
 
 @click.command(cls=Command, short_help="Make queries on a big vectors file start at once.")
-@click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
+@click.argument("path", default=VECTORS_FILE, envvar="W2V_VECTORS")
 def index(path):
     """Write PATH.index/, the unit vectors and words of the vectors file PATH in a form that
     nearest, analogy, similarity, evaluate and plot map into memory instead of reading
@@ -199,13 +232,14 @@ def index(path):
 @click.command(
     cls=Command, short_help="What a vectors file or a model directory holds, and how it was made."
 )
-@click.argument("path", default="vectors.txt", envvar="W2V_VECTORS")
+@click.argument("path", default=VECTORS_FILE, envvar="W2V_VECTORS")
 @limit_option
 @json_option
 def info(path, limit, as_json):
-    """Vocabulary size, dimensions, format and vector norms of a vectors file, and how it
-    was made (from PATH.w2v.json, which w2v train writes beside it); or the settings,
-    training state, per-epoch loss and provenance of a model directory.
+    """Vocabulary size, dimensions, format (word2vec text or binary, GloVe's text),
+    compression and vector norms of a vectors file, and how it was made (from
+    PATH.w2v.json, which w2v train writes beside it); or the settings, training state,
+    per-epoch loss and provenance of a model directory.
 
     PATH defaults to $W2V_VECTORS, else vectors.txt. Output: name, value lines.
     """
@@ -221,7 +255,8 @@ def info(path, limit, as_json):
     norms = vecs.norms()
     facts = {
         "path": path,
-        "format": "binary" if vecs.binary else "text",
+        "format": _file_format(vecs),
+        "compression": vecs.compression or "none",
         "words": len(vecs),
         "dimensions": vecs.matrix.shape[1],
         "norm_min": float(norms.min()),
@@ -244,6 +279,13 @@ def info(path, limit, as_json):
         facts.update(provenance.settings_facts(record))
         facts.update(provenance.facts(record))
     write_facts(facts, as_json)
+
+
+def _file_format(vecs) -> str:
+    """The format of the file `vecs` were read from, as `info` says it."""
+    if vecs.glove:
+        return "GloVe text (no header)"
+    return "word2vec binary" if vecs.binary else "word2vec text"
 
 
 def model_facts(path: str) -> dict:

@@ -4,7 +4,7 @@ import dataclasses
 
 import click
 
-from ..config import TrainConfig
+from ..config import VECTORS_FILE, TrainConfig
 from .aliases import understood
 
 
@@ -53,7 +53,7 @@ def training_settings(command):
 vectors_option = click.option(
     "-v",
     "--vectors",
-    default="vectors.txt",
+    default=VECTORS_FILE,
     envvar="W2V_VECTORS",
     show_default=True,
     show_envvar=True,

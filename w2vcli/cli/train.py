@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import click
 from click.core import ParameterSource
 
-from ..config import TOKEN_BYTES, TrainConfig
+from ..config import TOKEN_BYTES, VECTORS_FILE, TrainConfig
 from ..errors import ConfigError
 from ..training.observers import Observer
 from .console import (
@@ -51,10 +51,11 @@ class Outputs:
     """What `w2v train` writes."""
 
     output: str
-    fmt: str
+    fmt: str | None  # text, binary; None until decided (resolved)
     vectors: str  # --output-vectors: in, out, sum
     save_vocab: str | None
     save_model: str | None
+    compression: str | None = None  # as --output's name says: gzip, bzip2, xz
 
     OPTIONS = {  # field: the command's parameter
         "output": "output",
@@ -92,6 +93,16 @@ class Outputs:
                     chosen[name] = recorded[name]
         return Outputs(**chosen)
 
+    def resolved(self, asked: str | None) -> "Outputs":
+        """The format: --format (`asked`), else as --output's name says, else a resumed
+        run's, else text; and the compression its name says."""
+        from ..vectors.formats import output_format
+
+        fmt, compression = output_format(
+            self.output, asked, self.fmt or "text", f"--output {self.output}", "--format"
+        )
+        return dataclasses.replace(self, fmt=fmt, compression=compression)
+
 
 def check_model_dirs(directories: dict, planned: dict, from_model, resumed=None) -> None:
     """Before any work: each model directory the run writes ({option: path}) can be
@@ -122,18 +133,17 @@ def check_model_dirs(directories: dict, planned: dict, from_model, resumed=None)
 @click.option(
     "-o",
     "--output",
-    default="vectors.txt",
-    show_default=True,
-    help="Vectors file to write ('-' for stdout); its provenance goes beside it, in "
-    "OUTPUT.w2v.json.",
+    default=VECTORS_FILE,
+    help="Vectors file to write ('-' for stdout); its name says the format (.bin binary, "
+    ".txt or .vec text) and a last .gz, .bz2 or .xz compresses it; its provenance goes "
+    f"beside it, in OUTPUT.w2v.json.  [default: {VECTORS_FILE}, if there is no such file]",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "binary"]),
-    default="text",
-    show_default=True,
-    help="word2vec text or binary format.",
+    default=None,
+    help="word2vec text or binary format.  [default: as -o's name says, else text]",
 )
 @click.option(
     "--output-vectors",
@@ -325,6 +335,7 @@ def train(
     outputs = Outputs(output, fmt, output_vectors, save_vocab, save_model)
     if resume:
         outputs = outputs.recorded(ctx, resume, start.model.provenance)
+    outputs = outputs.resolved(fmt)
     every = parse_duration(checkpoint_every, "--checkpoint-every")
     if every and not (checkpoint or resume):
         raise click.UsageError("--checkpoint-every: give --checkpoint DIR too")
@@ -368,6 +379,8 @@ def train(
     )
     if dry_run:  # read and count, say what the run would hold, allocate nothing
         return talk.survey(pipeline.survey_run(run))
+    if ctx.get_parameter_source("output") == ParameterSource.DEFAULT:  # (settings first)
+        _refuse_replacing_default(output)
     try:
         model = pipeline.train_run(run)
     finally:
@@ -395,11 +408,20 @@ def _refuse_together(resume, from_model, dry_run, snapshots, snapshot_every, fla
         raise click.UsageError("--snapshots: not with --resume (record a run from its start)")
 
 
+def _refuse_replacing_default(output: str) -> None:
+    """Without -o, the vectors go to vectors.txt only if nothing is there: a file of that
+    name may be anything (a user's notes), and an earlier run's vectors are worth keeping
+    too; replacing it is asked for by naming it."""
+    if os.path.lexists(output):
+        raise ConfigError(f"{output} exists; give -o {output} to replace it, or another -o")
+
+
 def _plan(outputs: Outputs, inputs: dict, checkpoint, from_model, resumed) -> dict:
     """The files the run writes, checked before any work against its `inputs` ({option:
     path}) and each other; and the model directories it writes."""
     files = {"--output": outputs.output, "--save-vocab": outputs.save_vocab}
-    planned = plan_with_provenance(files, "--output", list(inputs.items()), outputs.fmt == "binary")
+    binary = outputs.fmt == "binary" or outputs.compression is not None
+    planned = plan_with_provenance(files, "--output", list(inputs.items()), binary)
     directories = {"--save-model": outputs.save_model, "--checkpoint": checkpoint}
     check_model_dirs(directories, planned, from_model, resumed)
     return planned
@@ -457,6 +479,7 @@ def _write_vectors(model, planned: dict, outputs: Outputs, model_path) -> None:
     """The vectors file, the vocabulary and the provenance beside them, renamed into place
     together."""
     from ..io.files import write_outputs
+    from ..io.streams import compressing
     from ..text.vocab import Vocab, format_vocab
     from ..training import provenance
     from ..vectors.vectors import Vectors
@@ -466,15 +489,16 @@ def _write_vectors(model, planned: dict, outputs: Outputs, model_path) -> None:
     with write_outputs([planned[k] for k in keys if k in planned]) as files:
         chosen = model.vectors_of(outputs.vectors)
         written = Vectors(words_for(planned["--output"], vocab.words), chosen)
-        hashed = HashingWriter(files[0])
-        written.save(hashed, outputs.fmt)
+        hashed = HashingWriter(files[0])  # under the compressor: the bytes on disk
+        with compressing(hashed, outputs.compression) as f:
+            written.save(f, outputs.fmt)
         if save_vocab := planned.get("--save-vocab"):
             vocab_words = words_for(save_vocab, vocab.words)
             files[1].write(format_vocab(Vocab(vocab_words, vocab.counts)).encode())
         if "provenance" in planned:
             dim = model.config.dim
             described = hashed.described(
-                outputs.output, outputs.fmt, len(vocab), dim, outputs.vectors
+                outputs.output, outputs.fmt, outputs.compression, len(vocab), dim, outputs.vectors
             )
             record = provenance.companion_record(
                 model.provenance,

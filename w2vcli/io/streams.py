@@ -12,6 +12,7 @@
 """
 
 import bz2
+import contextlib
 import gzip
 import io
 import json
@@ -85,6 +86,56 @@ def _can_seek(f) -> bool:
         return f.seekable()
     except (AttributeError, ValueError, OSError):
         return False
+
+
+# Compressed output is told by its name (v.txt.gz), as gensim, fastText and smart_open
+# tell it, and written so that the same data gives the same bytes.
+COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+COMPRESSION_NAMES = {gzip.GzipFile: "gzip", bz2.BZ2File: "bzip2", lzma.LZMAFile: "xz"}
+
+
+def compression_of_name(path: str) -> str | None:
+    """'gzip', 'bzip2' or 'xz' if the name `path` ends .gz, .bz2 or .xz (in any case, as
+    smart_open reads it), else None."""
+    return COMPRESSION_SUFFIXES.get(os.path.splitext(path)[1].lower())
+
+
+def compression_of(f) -> str | None:
+    """The compression that `f`, a file object `decompressed` gave, reads; None if none."""
+    return COMPRESSION_NAMES.get(type(f))
+
+
+COMPRESSORS = {  # gzip's as gzip -n -6 writes it: no file name, no time (zlib's header)
+    "gzip": lambda: zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS),
+    "bzip2": bz2.BZ2Compressor,  # level 9, bzip2's own default
+    "xz": lzma.LZMACompressor,  # preset 6, xz's own default
+}
+
+
+class _Compressing:
+    """A binary file object's writer that compresses what it is given into it."""
+
+    def __init__(self, f, compressor):
+        self.f, self.compressor = f, compressor
+
+    def write(self, data) -> int:
+        if compressed := self.compressor.compress(data):  # often nothing yet
+            self.f.write(compressed)
+        return len(data)
+
+
+@contextlib.contextmanager
+def compressing(f, compression: str | None):
+    """A writer into `f` (a binary file object) through `compression` ('gzip', 'bzip2',
+    'xz'), or `f` itself for None. The compressed stream is ended when the block completes
+    (a failed output is discarded, not ended); `f` stays open. The same data gives the
+    same bytes: gzip's header holds no time and no file name."""
+    if compression is None:
+        yield f
+        return
+    writer = _Compressing(f, COMPRESSORS[compression]())
+    yield writer
+    f.write(writer.compressor.flush())
 
 
 def split_words(line: str) -> list:

@@ -4,9 +4,10 @@ Text: a `V N` header line, then `word v1 ... vN` per line. Numbers are written w
 significant digits, which round-trips float32 exactly, so text and binary hold the same
 vectors. Binary (word2vec C's -binary 1): the header line, then for each word the UTF-8
 word, a space, N little-endian float32 and a newline. GloVe: text without the header.
-fastText's .vec is word2vec text. Each may be compressed with gzip, bzip2 or xz (told by
-the first bytes, not the name). Outputs are opened by w2vcli.io.files, which writes them
-atomically.
+fastText's .vec is word2vec text. Each may be compressed with gzip, bzip2 or xz: told by
+the first bytes when read, by the name when written (`output_format`: v.bin.gz is gzip of
+binary, as gensim and fastText name files). Outputs are opened by w2vcli.io.files, which
+writes them atomically.
 
 Words never contain ASCII white space or NUL: the corpus reader splits on them, the
 readers here replace them (a binary file can hold any byte but a space in a word), and
@@ -40,7 +41,13 @@ import numpy as np
 
 from ..config import physical_memory
 from ..errors import VectorsFormatError, W2VError
-from ..io.streams import COMPRESSED, DECOMPRESSION_ERRORS, decompressed
+from ..io.streams import (
+    COMPRESSED,
+    DECOMPRESSION_ERRORS,
+    compression_of,
+    compression_of_name,
+    decompressed,
+)
 
 
 class Read(NamedTuple):
@@ -52,6 +59,8 @@ class Read(NamedTuple):
     invalid_utf8: int = 0  # words whose invalid UTF-8 bytes were replaced with U+FFFD
     duplicates: int = 0  # rows dropped because their word came earlier in the file
     blank_words: int = 0  # words whose white space or NUL was replaced with U+FFFD
+    glove: bool = False  # the file read had no 'V N' header
+    compression: str | None = None  # of the file read: gzip, bzip2, xz
 
     @property
     def matrix(self) -> np.ndarray:
@@ -81,6 +90,35 @@ def check_words(words: list) -> None:
             )
 
 
+# What an output's name says of its format; its compression is the last suffix's
+# (w2vcli.io.streams).
+NAMED_FORMATS = {".bin": "binary", ".txt": "text", ".vec": "text"}
+
+
+def format_of_name(path: str) -> tuple:
+    """(format, compression) that the name `path` says, each None where it says nothing:
+    v.bin.gz is (binary, gzip), v.gz (None, gzip), v.w2v (None, None)."""
+    compression = compression_of_name(path)
+    stem = os.path.splitext(path)[0] if compression else path
+    return NAMED_FORMATS.get(os.path.splitext(stem)[1].lower()), compression
+
+
+def output_format(path: str, asked: str | None, default: str, label: str, option: str):
+    """(format, compression) of a vectors file written to `path`: the format `asked` for
+    (by `option`; None if not), else the one the name says, else `default`; compressed as
+    the name says. A name that says the other format than `asked` is refused (`label`: the
+    output as messages name it)."""
+    named, compression = format_of_name(path)
+    if asked and named and asked != named:
+        suffix = os.path.splitext(path)[1] if compression else ""
+        names = " or ".join(s + suffix for s, f in NAMED_FORMATS.items() if f == asked)
+        raise W2VError(
+            f"{label}: the name says {named} but {option} says {asked}; name it {names}, or "
+            f"leave {option} out"
+        )
+    return asked or named or default, compression
+
+
 def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> None:
     """Write `vectors` (V x N) for `words` to the binary file object `f`."""
     check_words(words)
@@ -93,8 +131,9 @@ def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> 
         # as a valid text file (see _parse_body).
         first = words[0].encode() + b" " + rows[0].tobytes() if len(rows) else b""
         end = b"" if _looks_like_text(first) else b"\n"
-        for word, row in zip(words, rows, strict=True):
-            f.write(word.encode() + b" " + row.tobytes() + end)
+        for start in range(0, n_words, ROWS_PER_WRITE):  # few writes: a compressor's cost
+            block = zip(words[start : start + ROWS_PER_WRITE], rows[start:], strict=False)
+            f.write(b"".join(word.encode() + b" " + row.tobytes() + end for word, row in block))
         return
     row_format = " ".join(["%.9g"] * dim)
     for start in range(0, n_words, ROWS_PER_WRITE):
@@ -397,15 +436,17 @@ def read_vectors(f, name: str, limit: int | None = None) -> Read:
     """The vectors of the binary file object `f`: word2vec text or binary, or GloVe, each
     possibly compressed; only the first `limit` if given."""
     f = decompressed(f)
+    compression = compression_of(f)
     try:
         if not _seekable(f):  # a pipe, a device: read whole, bounded, so it can be read again
             f = io.BytesIO(_read_bounded(f, name))
         try:
-            return _stream(f, name, limit)
+            read = _stream(f, name, limit)
         except _Malformed:
             f.seek(0)
             vectors = parse_vectors(_read_all(f, name), name)  # raises what is wrong
-            return _first(vectors, limit)  # (else it read what the stream did not: the same)
+            read = _first(vectors, limit)  # (else it read what the stream did not: the same)
+        return read._replace(compression=compression)
     except DECOMPRESSION_ERRORS as e:
         if not isinstance(f, COMPRESSED):
             raise
@@ -485,7 +526,7 @@ def _stream(f, name: str, limit: int | None) -> Read:
         raise _Malformed
     words, invalid, blank = _decode_words(words)
     words, vectors, duplicates = _first_of_each_word(words, vectors)
-    return Read(words, vectors, binary, invalid, duplicates, blank)
+    return Read(words, vectors, binary, invalid, duplicates, blank, bool(glove))
 
 
 def _all_finite(vectors: np.ndarray, rows: int = 1 << 14) -> bool:

@@ -40,6 +40,8 @@ class Vectors:
     invalid_utf8: int = 0  # words whose invalid UTF-8 bytes were replaced with U+FFFD
     duplicates: int = 0  # rows dropped because their word came earlier in the file
     blank_words: int = 0  # words whose white space or NUL was replaced with U+FFFD
+    glove: bool = False  # the file read had no 'V N' header (GloVe)
+    compression: str | None = None  # of the file read: gzip, bzip2, xz
 
     def __len__(self) -> int:
         return len(self.words)
@@ -326,18 +328,26 @@ class Vectors:
         with _lines(source, "pairs") as (lines, label):
             return evaluate_pairs(self.index, lines, name or label)
 
-    def save(self, target, format: str = "text") -> None:
-        """Write a word2vec file ("text" or "binary"): to a path, atomically, or to a
-        binary file object."""
-        from ..io.files import plan_outputs, write_outputs
+    def save(self, target, format: str | None = None) -> None:
+        """Write a word2vec file: to a path, atomically, or to a binary file object.
 
-        if format not in ("text", "binary"):
+        A path's name says the format where it ends .bin (binary), .txt or .vec (text), and
+        a last .gz, .bz2 or .xz compresses it ("v.bin.gz": gzip of binary), as gensim reads
+        them; `format` ("text" or "binary") decides where the name says nothing, else text;
+        a name that says the other format is refused. A file object gets `format` (text if
+        None), uncompressed."""
+        from ..io.files import plan_outputs, write_outputs
+        from ..io.streams import compressing
+
+        if format not in (None, "text", "binary"):
             raise ValueError(f"format must be text or binary (got {format!r})")
         if hasattr(target, "write"):
             return formats.write_vectors(target, self.words, self.vectors, format == "binary")
-        output = plan_outputs({"path": os.fspath(target)}, [])["path"]
-        with write_outputs([output]) as (f,):
-            formats.write_vectors(f, self.words, self.vectors, format == "binary")
+        path = os.fspath(target)
+        fmt, compression = formats.output_format(path, format, "text", path, "format")
+        output = plan_outputs({"path": path}, [])["path"]
+        with write_outputs([output]) as (f,), compressing(f, compression) as out:
+            formats.write_vectors(out, self.words, self.vectors, fmt == "binary")
 
     def _named(self, answers: list) -> list:
         return [Neighbour(self.words[r], float(v)) for r, v in answers]
