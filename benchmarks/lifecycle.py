@@ -15,9 +15,9 @@ run has word2vec C's defaults (cbow, ns 5, window 5, dim 100, min-count 5, sampl
 - first + second: the model of the first half trained on with the second, new words that
   reach min-count added (w2v: --from DIR --update-vocab; gensim: build_vocab(second,
   update=True), then train(second, epochs=5));
-- w2v --from gensim's first half: gensim's model of the first half (its matrices and
-  counts written as a w2v model directory) trained on by w2v as above: the same start
-  for both ways of training on;
+- w2v --from gensim's first half: gensim's model of the first half (saved by gensim,
+  made a w2v model directory by `w2v import`) trained on by w2v as above: the same start
+  for both ways of training on (benchmarks/continue_gensim.py measures it alone);
 - w2v resumed: en-mix with --checkpoint, killed (SIGKILL) once epoch 2's checkpoint is
   written, then --resume (two threads: not bit-identical, to be within noise).
 
@@ -82,7 +82,6 @@ def evaluate(vectors: Path) -> dict:
 
 def gensim(task: dict) -> dict:
     """gensim 4: the whole, the first half, and the first trained on with the second."""
-    import numpy as np
     from gensim.models import Word2Vec
 
     def fresh():
@@ -103,36 +102,12 @@ def gensim(task: dict) -> dict:
     model.build_vocab(corpus_file=task["first"])
     train(model, task["first"])
     model.wv.save_word2vec_format(task["out"] + "-first.txt")
-    np.save(task["out"] + "-first-w_in.npy", model.wv.vectors, allow_pickle=False)
-    np.save(task["out"] + "-first-w_out.npy", model.syn1neg, allow_pickle=False)
-    counts = [model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key]
-    with open(task["out"] + "-first-vocab.txt", "w", encoding="utf-8") as f:
-        f.writelines(f"{w} {c}\n" for w, c in zip(model.wv.index_to_key, counts))
+    model.save(task["out"] + "-first.model")  # for w2v import
     before = len(model.wv)
     model.build_vocab(corpus_file=task["second"], update=True)
     train(model, task["second"])
     model.wv.save_word2vec_format(task["out"] + "-continued.txt")
     return {"added": len(model.wv) - before}
-
-
-def from_gensim(prefix: str, directory: Path, threads: int, seed: int) -> None:
-    """gensim's model of the first half as a w2v model directory: the same start for both
-    ways of training on."""
-    import numpy as np
-
-    import w2vcli
-    from w2vcli.text.corpus import CorpusStats
-    from w2vcli.text.vocab import Vocab
-
-    w_in = np.load(prefix + "-first-w_in.npy", allow_pickle=False)
-    w_out = np.load(prefix + "-first-w_out.npy", allow_pickle=False)
-    lines = Path(prefix + "-first-vocab.txt").read_text(encoding="utf-8").splitlines()
-    words = [line.rsplit(" ", 1)[0] for line in lines]
-    counts = np.array([int(line.rsplit(" ", 1)[1]) for line in lines], dtype=np.int64)
-    config = w2vcli.TrainConfig(alpha=0.05, threads=threads, seed=seed)
-    corpus = CorpusStats("gensim", 0, 0, 0, 0, 0, 0, 0, 0.0)
-    vectors = w2vcli.Vectors(words, w_in)
-    w2vcli.Model(vectors, w_out, Vocab(words, counts), config, corpus).save(directory)
 
 
 def killed_and_resumed(corpus: Path, out: Path, threads: int, seed: int) -> None:
@@ -206,8 +181,12 @@ def main() -> None:
         )
         added["gensim"].append(result["added"])
         start = OUT / f"gensim-{seed}-first-model"
-        from_gensim(str(OUT / f"gensim-{seed}"), start, args.threads, seed)
-        w2v(paths["second"], "--from", start, "--update-vocab", "-o", f"{base}-g.txt", "-q")
+        subprocess.run(
+            [*W2V, "import", OUT / f"gensim-{seed}-first.model", "-o", start, "--allow-pickle"],
+            check=True,
+        )  # gensim's settings, its seed included; the threads are this benchmark's
+        w2v(paths["second"], "--from", start, "--update-vocab", "-o", f"{base}-g.txt", "-q",
+            "--threads", args.threads)  # fmt: skip
         score("w2v --from gensim's first half, --update-vocab", Path(f"{base}-g.txt"))
         for name, row in [
             ("whole", "gensim whole"),

@@ -733,16 +733,22 @@ def test_long_tokens_take_no_more_memory_than_short_ones(tmp_path):
 
 
 def test_no_pickle_eval_or_shell_in_the_package():
-    forbidden = re.compile(
-        r"\bpickle\b|\bmarshal\b|\beval\(|\bexec\(|shell=True|os\.system|os\.popen|"
-        r"allow_pickle=True|yaml\.load"
+    forbidden = (
+        r"\bmarshal\b|\beval\(|\bexec\(|shell=True|os\.system|os\.popen|allow_pickle=True|"
+        r"yaml\.load|import pickle|from pickle\b|pickle\.load"
     )
+    # w2v import reads gensim's files, which are pickles, only through gensim (lint-imports:
+    # gensim only in training/imported.py) and only when asked (--allow-pickle): its two
+    # modules may name the word; no other module may.
+    says_pickle = {"training/imported.py", "cli/imported.py"}
     package = ROOT / "w2vcli"
     sources = sorted(package.rglob("*.py"))
     assert len(sources) > 30  # the whole package, its subpackages included
     for source in sources:
+        named = source.relative_to(package).as_posix() in says_pickle
+        pattern = re.compile(forbidden if named else forbidden + r"|\bpickle\b")
         for number, line in enumerate(source.read_text().splitlines(), start=1):
-            assert not forbidden.search(line), f"{source.name}:{number}: {line.strip()}"
+            assert not pattern.search(line), f"{source.name}:{number}: {line.strip()}"
     # Only the kernel build (Python and cc) and an .mp4 animation (ffmpeg) run programs:
     # fixed argument lists, no shell, found on PATH's absolute entries only.
     runners = sorted(

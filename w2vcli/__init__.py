@@ -19,6 +19,7 @@ _NAMES = {
     "Model": "training.model",
     "survey": "training.pipeline",
     "Survey": "training.pipeline",
+    "import_gensim": "training.imported",
     "join_phrases": "text.phrases",
     "Vectors": "vectors.vectors",
     "Neighbour": "vectors.vectors",

@@ -70,6 +70,14 @@ class TrainConfig:
         f"(for vocabularies up to {SOFTMAX_MAX_VOCAB:,} words).",
         choices=("ns", "hs", "softmax"),
     )
+    # Where counts are equal, word2vec C and gensim build other trees (training/tables.py):
+    # a gensim model's hs output matrix (w2v import) means something only on gensim's.
+    huffman: str = setting(
+        "word2vec",
+        "--loss hs's Huffman tree: built as word2vec C builds it, or as gensim does (another "
+        "tree where counts tie; a gensim model imported with w2v import keeps gensim's).",
+        choices=("word2vec", "gensim"),
+    )
     dim: int = setting(100, "Vector dimensions.")
     cbow_mean: bool = setting(
         True,
@@ -164,6 +172,7 @@ class TrainConfig:
 
         need(self.arch in ("cbow", "skipgram"), "--arch", "must be cbow or skipgram")
         need(self.loss in ("ns", "hs", "softmax"), "--loss", "must be ns, hs or softmax")
+        need(self.huffman in ("word2vec", "gensim"), "--huffman", "must be word2vec or gensim")
         need(
             self.corpus_in in ("auto", "memory", "disk"),
             "--corpus-in",

@@ -55,9 +55,10 @@ def test_huffman_tree_matches_hand_built_tree():
         assert list(points[word, : lengths[word]]) == point
 
 
-def test_huffman_codes_are_optimal_and_prefix_free():
+@pytest.mark.parametrize("ties", ["word2vec", "gensim"])
+def test_huffman_codes_are_optimal_and_prefix_free(ties):
     counts = np.sort(np.random.default_rng(3).integers(1, 10_000, 300))[::-1]
-    codes, points, lengths = tables.huffman_tree(counts)
+    codes, points, lengths = tables.huffman_tree(counts, ties)
     words = ["".join(map(str, codes[w, : lengths[w]])) for w in range(len(counts))]
     assert len(set(words)) == len(words)
     assert not any(a != b and b.startswith(a) for a in words for b in words)
@@ -70,3 +71,27 @@ def test_huffman_codes_are_optimal_and_prefix_free():
         cost += merged
         heapq.heappush(heap, merged)
     assert int((counts * lengths).sum()) == cost
+
+
+@pytest.mark.parametrize("order", ["sorted", "unsorted"])
+def test_gensims_huffman_tree_is_gensims_own(order):
+    """Counts with many ties (a vocabulary's rare words), sorted as gensim sorts its
+    vocabulary or not (a vocabulary grown by build_vocab(update=True)): the tree is the
+    one gensim 4 builds, node for node, and word2vec C's is another."""
+    from gensim.models import KeyedVectors
+    from gensim.models.word2vec import _assign_binary_codes
+
+    counts = np.random.default_rng(5).integers(1, 12, 400)
+    counts = np.sort(counts)[::-1] if order == "sorted" else counts
+    wv = KeyedVectors(4)
+    wv.add_vectors([f"w{i}" for i in range(len(counts))], np.zeros((len(counts), 4)))
+    for i, count in enumerate(counts.tolist()):
+        wv.set_vecattr(i, "count", count)
+    _assign_binary_codes(wv)
+    codes, points, lengths = tables.huffman_tree(counts, "gensim")
+    for w in range(len(counts)):
+        n = lengths[w]
+        assert codes[w, :n].tolist() == wv.get_vecattr(w, "code").tolist()
+        assert points[w, :n].tolist() == wv.get_vecattr(w, "point").tolist()
+    c_codes, _, c_lengths = tables.huffman_tree(counts)
+    assert not np.array_equal(c_codes, codes) or not np.array_equal(c_lengths, lengths)

@@ -17,7 +17,7 @@ import click
 
 from ..errors import W2VError, W2VWarning
 from ..io.streams import shown
-from . import convert, explore, query, text, train
+from . import convert, explore, imported, query, text, train
 from .console import say
 
 
@@ -123,6 +123,7 @@ for command in (
     convert.export,
     convert.index,
     convert.info,
+    imported.import_model,
     text.phrases,
     text.tokenize,
     explore.plot,

@@ -307,6 +307,8 @@ def load(path, in_memory: bool = True, option: str | None = None) -> Model:
     if not os.path.isdir(path):
         what = "does not exist" if not os.path.lexists(path) else "is not a directory"
         written = "--save-model, --checkpoint" if option else "written by --save-model"
+        if option == "--from" and os.path.isfile(path):  # a gensim model, as gensim users do
+            written += "; of a gensim model, w2v import makes one"
         raise ModelError(f"{label}: {what}; give a model directory ({written})")
     try:
         described = _read_json(os.path.join(path, MODEL_JSON), path)

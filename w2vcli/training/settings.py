@@ -23,7 +23,7 @@ from .start import Checkpoint, Fresh, FromModel, InitVectors, init_vectors
 # the run had give other vectors, as any multi-threaded run does, of the same quality).
 RESUME_MAY_CHANGE = ("threads", "corpus_in", "tmp_dir")
 # What a model trained on (--from) keeps whatever is asked: the matrices' meaning.
-CONTINUE_KEEPS = ("dim", "loss")
+CONTINUE_KEEPS = ("dim", "loss", "huffman")
 
 
 def settle(

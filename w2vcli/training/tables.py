@@ -1,5 +1,7 @@
 """Tables computed once from the word counts: sub-sampling, noise words, Huffman tree."""
 
+import heapq
+
 import numpy as np
 
 MAX_CODE_LENGTH = 64
@@ -43,30 +45,27 @@ def alias_table(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return accept.astype(np.float32), alias
 
 
-def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """word2vec C's CreateBinaryTree for counts sorted in decreasing order.
+def huffman_tree(
+    counts: np.ndarray, ties: str = "word2vec"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Huffman tree of --loss hs: word2vec C's CreateBinaryTree for counts sorted in
+    decreasing order, or gensim's (`ties` "gensim"). Both merge the two smallest nodes
+    first and number the inner nodes in the order they are made, but where counts are
+    equal word2vec C takes an inner node before a word, and gensim whichever its heap
+    holds first, which makes another tree: a gensim model's output matrix means
+    something only on gensim's.
 
     Returns codes (uint8, V x L), points (int32, V x L) and lengths (int32, V): word w's
     path from the root visits inner nodes points[w, :lengths[w]] (rows of the output
     matrix, V-1 of them, the root is V-2) and turns codes[w, :lengths[w]] at each.
     """
     v = len(counts)
-    count = np.concatenate([counts.astype(np.int64), np.full(v, np.iinfo(np.int64).max // 4)])
+    merge = _gensim_merges if ties == "gensim" else _word2vec_merges
     parent = np.zeros(2 * v, dtype=np.int64)
     binary = np.zeros(2 * v, dtype=np.uint8)
-    pos1, pos2 = v - 1, v
-    for a in range(v - 1):
-        mins = []
-        for _ in range(2):  # the two smallest of the leaves and the inner nodes so far
-            if pos1 >= 0 and count[pos1] < count[pos2]:
-                mins.append(pos1)
-                pos1 -= 1
-            else:
-                mins.append(pos2)
-                pos2 += 1
-        count[v + a] = count[mins[0]] + count[mins[1]]
-        parent[mins[0]] = parent[mins[1]] = v + a
-        binary[mins[1]] = 1
+    for a, (first, second) in enumerate(merge(counts.astype(np.int64))):
+        parent[first] = parent[second] = v + a  # node v + a: inner node a
+        binary[second] = 1
     lengths = np.zeros(v, dtype=np.int32)
     paths = []
     for w in range(v):
@@ -86,3 +85,45 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         codes[w, : len(code)] = code
         points[w, : len(point)] = point
     return codes, points, lengths
+
+
+def _word2vec_merges(counts: np.ndarray):
+    """The two nodes word2vec C merges into inner node a, for a = 0 .. V-2 (the words
+    are nodes 0 .. V-1, inner node a is node V + a): the words from the least frequent up
+    and the inner nodes as made are two sorted queues, an inner node first on a tie."""
+    v = len(counts)
+    count = np.concatenate([counts, np.full(v, np.iinfo(np.int64).max // 4)])
+    pos1, pos2 = v - 1, v
+    for a in range(v - 1):
+        mins = []
+        for _ in range(2):  # the two smallest of the leaves and the inner nodes so far
+            if pos1 >= 0 and count[pos1] < count[pos2]:
+                mins.append(pos1)
+                pos1 -= 1
+            else:
+                mins.append(pos2)
+                pos2 += 1
+        count[v + a] = count[mins[0]] + count[mins[1]]
+        yield mins
+
+
+def _gensim_merges(counts: np.ndarray):
+    """The same for gensim 4's _build_heap: a heap of (count, node) compared by count
+    alone, so that which of equal counts comes first is the heap's business (its layout:
+    the vocabulary's order, then the merges so far); the counts need not be sorted."""
+    v = len(counts)
+    heap = [_ByCount((count, node)) for node, count in enumerate(counts.tolist())]
+    heapq.heapify(heap)
+    for a in range(v - 1):
+        (count1, first), (count2, second) = heapq.heappop(heap), heapq.heappop(heap)
+        heapq.heappush(heap, _ByCount((count1 + count2, v + a)))
+        yield first, second
+
+
+class _ByCount(tuple):
+    """(count, node), ordered by count only, as gensim's Heapitem."""
+
+    __slots__ = ()
+
+    def __lt__(self, other):
+        return self[0] < other[0]

@@ -175,7 +175,7 @@ class Trainer:
         noise = tables.noise_distribution(counts, config.ns_exponent)
         noise_accept, noise_alias = tables.alias_table(noise)
         if config.loss == "hs":
-            codes, points, lengths = tables.huffman_tree(counts)
+            codes, points, lengths = tables.huffman_tree(counts, config.huffman)
         else:  # unused by the kernel, but it needs arrays of the right types
             codes, points, lengths = (
                 np.zeros((1, 1), np.uint8),
