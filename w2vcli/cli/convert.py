@@ -6,6 +6,7 @@ import shlex
 import click
 
 from ..errors import W2VError
+from ..io.streams import quantity
 from .console import (
     HashingWriter,
     check_stdout,
@@ -68,7 +69,7 @@ def convert(source_path, target, to, limit):
             files[1].write(provenance.dumps({**record, "vectors": converted}))
     formats = ("binary" if vecs.binary else "text", "binary" if binary else "text")
     say(
-        f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} ({formats[0]}) -> "
+        f"{quantity(len(vecs), 'word')} x {vecs.matrix.shape[1]}: {source_path} ({formats[0]}) -> "
         f"{target} ({formats[1]})"
     )
 
@@ -94,8 +95,8 @@ def _export_model(directory: str, target: str, fmt: str, limit) -> None:
             files[1].write(provenance.dumps(record))
     epochs = model.state.epochs_done if model.state else model.config.epochs
     say(
-        f"{len(words):,} words x {model.config.dim}: {directory} (a model, {epochs} of "
-        f"{model.config.epochs} epochs trained) -> {target} ({fmt})"
+        f"{quantity(len(words), 'word')} x {model.config.dim}: {directory} (a model, {epochs} of "
+        f"{quantity(model.config.epochs, 'epoch')} trained) -> {target} ({fmt})"
     )
 
 
@@ -143,7 +144,7 @@ def select(vectors, top, words_path, output, fmt):
     if missing:
         shown_missing = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
         say(f"not in {vectors}: {shown_missing} ({len(missing):,} of the words of --words)")
-    say(f"{len(rows):,} words x {vecs.matrix.shape[1]}: {vectors} -> {output}")
+    say(f"{quantity(len(rows), 'word')} x {vecs.matrix.shape[1]}: {vectors} -> {output}")
 
 
 @click.command(cls=Command, short_help="Vectors for other tools: TensorBoard's Projector, numpy.")
@@ -177,7 +178,9 @@ def export(vectors, limit, kind, directory):
     write = write_projector if kind == "projector" else write_npy
     with write_outputs([planned[name] for name in names]) as files:  # streamed into them
         write(dict(zip(names, files, strict=True)), vecs.words, vecs.matrix)
-    say(f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {directory}/{{{','.join(names)}}}")
+    say(
+        f"{quantity(len(vecs), 'word')} x {vecs.matrix.shape[1]}: {directory}/{{{','.join(names)}}}"
+    )
 
 
 @click.command(cls=Command, short_help="Make queries on a big vectors file start at once.")
@@ -193,7 +196,7 @@ def index(path):
         raise click.UsageError("PATH must be a file: the index is written beside it")
     vecs = load_vectors(path)
     folder = write_index(vecs, path)
-    say(f"{folder}: {len(vecs):,} words x {vecs.matrix.shape[1]}")
+    say(f"{folder}: {quantity(len(vecs), 'word')} x {vecs.matrix.shape[1]}")
 
 
 @click.command(
