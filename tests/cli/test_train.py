@@ -270,6 +270,12 @@ def test_the_first_progress_line_comes_within_2_s_of_starting_to_read(monkeypatc
     assert "read 960,000 tokens, 5 distinct" in result.stderr
 
 
+def test_quiet_training_says_nothing_while_it_reads(tmp_path):
+    slow = SlowText(b"the cat sat on the mat\n" * 10_000, 12, 0.1)  # 1.2 s
+    result = run("train", "-", "-o", tmp_path / "v.txt", *FAST, input=slow)
+    assert result.exit_code == 0 and result.stderr == ""
+
+
 def test_off_a_terminal_training_writes_plain_lines_a_few_seconds_apart(tmp_path, small_corpus):
     log = tmp_path / "stderr.log"
     t0 = time.monotonic()

@@ -219,7 +219,7 @@ def test_the_command_says_what_it_does_as_it_starts_and_stops_at_once():
     try:
         lines = lines_until(process, "(Ctrl-C to stop)\n")
         assert len(lines) == 3, lines
-        assert lines[0].startswith("loading the teaching kernels (compiled the first time: ")
+        assert lines[0].startswith("loading the teaching kernels (compiled the first time")
         assert lines[1] == "teaching fruit: 10 words, 22 examples\n"
         url = re.fullmatch(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", lines[2])
         assert url, lines

@@ -233,7 +233,7 @@ def teach(corpus, preset, arch, loss, dim, window, alpha, negative, seed, host, 
     lesson = lessons.lesson_from(preset, text, os.path.basename(corpus or ""), **settings)
     # The kernels compiled now, not at the first click: Numba caches them, but the first
     # time on a machine takes 20 to 25 s for each kind of lesson (2-core AMD EPYC), then 2 s.
-    say("loading the teaching kernels (compiled the first time: up to a minute)...")
+    say("loading the teaching kernels (compiled the first time on a machine: 20 to 30 s)...")
     lessons.Lesson(lesson.text, **settings).step(1)
     server = lessons.make_server(lesson, text, host, port, verbose)
     words, examples = quantity(len(lesson.words), "word"), quantity(len(lesson.examples), "example")

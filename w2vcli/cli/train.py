@@ -509,20 +509,18 @@ class Talk(Observer):
             say(line, self.quiet)
 
     def build(self, seconds: float, done: bool) -> None:
-        from ..kernel.native import BUILD_SECONDS
+        from ..kernel.native import BUILD_TIME
 
         if done:
             self.status.end()
         elif not seconds:
             say(
-                f"building the training kernel for this CPU, once: about {BUILD_SECONDS} s "
-                "(later runs load it)",
+                f"building the training kernel for this CPU, once: {BUILD_TIME} (later runs "
+                "load it)",
                 self.quiet,
             )
         else:
-            self.status.show(
-                f"building the training kernel: {seconds:.0f} s of about {BUILD_SECONDS}", seconds
-            )
+            self.status.show(f"building the training kernel: {seconds:.0f} s", seconds)
 
     def progress(self, words: int, alpha: float, loss) -> None:
         self.bar.update(words, alpha, loss)

@@ -32,8 +32,8 @@ Loading a library runs its code, so these rules hold:
   with an error is remembered in `kernel-KEY.failed`, so that later runs do not try
   again; one killed by a signal or Ctrl-C is not.
 
-The build takes about BUILD_SECONDS, most of it Numba compiling the kernel (one core), and
-whoever asked for the kernel is told how long it has been running every BUILD_TICK.
+The build takes BUILD_TIME, most of it Numba compiling the kernel (one core), and whoever
+asked for the kernel is told how long it has been running every BUILD_TICK.
 """
 
 import ctypes
@@ -79,9 +79,10 @@ SYMBOL = "w2v_train_batch"
 ARRAYS = {**SHARED_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
 ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
-# The build's wall time, as said before it starts: 52 s (45 s of CPU) on an idle 2-core
-# AMD EPYC virtual machine, 65 s on the same machine under load; a recent desktop is faster.
-BUILD_SECONDS = 60
+# The build's wall time, as said before it starts: 32 s (31 s of CPU) on an idle 2-core
+# AMD EPYC virtual machine, 52 s there beside other work, 65 s under more load; a few
+# seconds if Numba's own cache already holds the kernel (the JIT kernel ran here before).
+BUILD_TIME = "30 s to a minute"
 BUILD_TICK = 1.0  # seconds between the reports of a build's progress (on_build)
 # What the build child runs (`python -I -c BOOTSTRAP PACKAGE LIBRARY CC PATH...`). It
 # imports the package from its directory, PACKAGE, and not by name from the import path:

@@ -32,9 +32,9 @@ class Observer:
         """The corpus read and the model initialised, before training."""
 
     def build(self, seconds: float, done: bool) -> None:
-        """The training kernel must first be built for this CPU (once per machine, about
-        w2vcli.kernel.native.BUILD_SECONDS): told at its start (seconds 0), every second
-        or so while it runs, and when it is over (`done`, built or not)."""
+        """The training kernel must first be built for this CPU (once per machine,
+        w2vcli.kernel.native.BUILD_TIME): told at its start (seconds 0), every second or so
+        while it runs, and when it is over (`done`, built or not)."""
 
     def progress(self, words: int, alpha: float, loss: float | None) -> None:
         """A few times a second: the words trained so far (all epochs), the learning rate,
@@ -80,11 +80,11 @@ class Callbacks(Observer):
         if self.on_build:
             self.on_build()
         else:
-            from ..kernel.native import BUILD_SECONDS
+            from ..kernel.native import BUILD_TIME
 
             warnings.warn(
-                f"building the training kernel for this CPU, once: about {BUILD_SECONDS} s "
-                "(later runs load it)",
+                f"building the training kernel for this CPU, once: {BUILD_TIME} (later runs "
+                "load it)",
                 W2VWarning,
                 stacklevel=2,
             )
