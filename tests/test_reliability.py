@@ -397,7 +397,7 @@ def test_duplicate_words_keep_the_first_row(tmp_path):
     np.testing.assert_array_equal(loaded.vectors[0], [0.5, -1, 2])
     result = run("similarity", "the", "of", "-v", path)
     assert result.exit_code == 0
-    assert "1 duplicate words; the first row of each is used" in result.stderr
+    assert "1 duplicate word; the first row of each is used" in result.stderr
     converted = tmp_path / "c.txt"
     assert run("convert", path, converted, "--to", "text").exit_code == 0
     assert converted.read_bytes().startswith(b"3 3\n")
@@ -443,7 +443,7 @@ def sh(script: str, timeout: float = 60) -> subprocess.CompletedProcess:
         ("w2v info /dev/zero", "/dev/zero, line 1: expected a 'V N' header"),
         ("w2v nearest a -v /dev/zero", "/dev/zero, line 1: expected a 'V N' header"),
         ("head -c 300000000 /dev/zero | w2v info -", "stdin, line 1: expected a 'V N' header"),
-        ("(echo 1 2; yes 'a 1 2') | w2v info -", "stdin: data runs on past the 1 vectors"),
+        ("(echo 1 2; yes 'a 1 2') | w2v info -", "past the 1 vector of 2 numbers"),
         ("w2v evaluate -v V --pairs /dev/zero", "--pairs /dev/zero, line 1: longer than 1 MiB"),
         ("w2v evaluate -v V --analogies /dev/zero", "line 1: longer than 1 MiB"),
         ("yes ': a' | w2v evaluate -v V --analogies /dev/stdin", "more than 10,000 sections"),

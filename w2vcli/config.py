@@ -222,7 +222,7 @@ class TrainConfig:
             0 <= self.threads <= MAX_THREADS,
             "--threads",
             f"must be from 1 to {MAX_THREADS} (got {self.threads}; this machine has "
-            f"{available_cores()} cores)",
+            f"{available_cores()} {'core' if available_cores() == 1 else 'cores'})",
         )
         need(0 <= self.seed < 2**32, "--seed", f"must be from 0 to 2**32 - 1 (got {self.seed})")
         return self

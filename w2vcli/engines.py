@@ -190,7 +190,7 @@ class DaskEngine:
     def describe(self) -> str:
         workers = len(self.client.scheduler_info().get("workers", {}))
         where = self.scheduler or "a local cluster"
-        return f"{workers} Dask workers ({where})"
+        return f"{workers} Dask {'worker' if workers == 1 else 'workers'} ({where})"
 
     def start(self, make, *args) -> "DaskActors":
         """One actor per Dask worker: make(*args, part, parts) on worker number `part`."""

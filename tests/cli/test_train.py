@@ -3,8 +3,12 @@
 import bz2
 import gzip
 import hashlib
+import io
 import json
 import lzma
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -350,3 +354,68 @@ def test_without_output_an_existing_vectors_txt_is_never_replaced(
     assert run("train", small_corpus, *FAST).exit_code == 0
     assert notes.read_text().split()[1] == "16"
     assert run("train", small_corpus, "--dry-run").exit_code == 0  # it writes nothing
+
+
+# Progress: a line within 2 s of starting to read, plain lines when stderr is not a terminal.
+
+
+class SlowText(io.RawIOBase):
+    """A corpus that arrives slowly (a slow disk, a network, a pipe): a block of text every
+    `pause` seconds; `started` is when it was first read."""
+
+    def __init__(self, block: bytes, blocks: int, pause: float):
+        self.block, self.left, self.pause, self.started = block, blocks, pause, None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.started is None:
+            self.started = time.monotonic()
+        if not self.left or not len(buffer):
+            return 0
+        time.sleep(self.pause)
+        self.left -= 1
+        n = min(len(buffer), len(self.block))  # (the reader asks for 1 MiB)
+        buffer[:n] = self.block[:n]
+        return n
+
+
+def test_the_first_progress_line_comes_within_2_s_of_starting_to_read(monkeypatch):
+    from w2vcli.cli import console
+
+    drawn, draw = [], console._draw
+    monkeypatch.setattr(console, "_draw", lambda text: (drawn.append(time.monotonic()), draw(text)))
+    slow = SlowText(b"the cat sat on the mat\n" * 10_000, 16, 0.1)  # 3.7 MB in 1.6 s
+    result = run("train", "-", "--dry-run", input=slow)
+    assert result.exit_code == 0, result.output
+    progress = [line for line in result.stderr.splitlines() if line.startswith("reading stdin: ")]
+    assert progress and "\r" not in result.stderr  # stderr is not a terminal here
+    assert progress[0].endswith(" MiB/s") and " tokens, " in progress[0]
+    assert 1.0 <= drawn[0] - slow.started <= 2.0
+    assert "read 960,000 tokens, 5 distinct" in result.stderr
+
+
+def test_quiet_training_says_nothing_while_it_reads(tmp_path):
+    slow = SlowText(b"the cat sat on the mat\n" * 10_000, 12, 0.1)  # 1.2 s
+    result = run("train", "-", "-o", tmp_path / "v.txt", *FAST, input=slow)
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_off_a_terminal_training_writes_plain_lines_a_few_seconds_apart(tmp_path, small_corpus):
+    log = tmp_path / "stderr.log"
+    t0 = time.monotonic()
+    with open(log, "wb") as stderr:  # a file, as `w2v train ... 2> log` or nohup makes it
+        subprocess.run(
+            [sys.executable, "-m", "w2vcli", "train", str(small_corpus), "-o", tmp_path / "v.txt"]
+            + ["--epochs", "150", "--dim", "16", "--threads", "1"],
+            stderr=stderr,
+            check=True,
+        )
+    seconds = time.monotonic() - t0
+    said = log.read_bytes().decode()  # (as it is: read_text would make each \r a \n)
+    assert "\r" not in said
+    bars = [line for line in said.splitlines() if line.startswith("train: ")]
+    assert 1 <= len(bars) <= 2 + seconds / 5  # a line at 1 s, every 5 s, and the last
+    assert bars[-1].startswith("train: 100% ") and "alpha=0.0" in bars[-1]
+    assert ", 1 thread, compile " in said  # not "1 threads"

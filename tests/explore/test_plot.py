@@ -113,7 +113,7 @@ def test_most_frequent_words_pdf_and_tsne(en_vectors, tmp_path):
         (["xyzzyq", "city"], "no vector for xyzzyq"),
         (["city", "--top", "5"], "give WORDs or --top N, not both"),
         (["city", "-o", "plot.jpg"], "--output plot.jpg: name a .png, .svg or .pdf file"),
-        (["city", "--neighbours", "0"], "1 words to plot; a projection needs at least 3"),
+        (["city", "--neighbours", "0"], "1 word to plot; a projection needs at least 3"),
     ],
 )
 def test_errors_are_one_line(en_vectors, tmp_path, monkeypatch, args, message):

@@ -562,7 +562,7 @@ def test_a_host_that_is_not_here_is_a_one_line_error(en_vectors, host):
     assert result.stderr.startswith(f"Error: cannot listen on {host}")
 
 
-def test_the_command_serves_until_ctrl_c(en_vectors):
+def test_the_command_serves_until_ctrl_c_and_stops_at_once(en_vectors):
     process = subprocess.Popen(
         [sys.executable, "-m", "w2vcli", "serve", "-v", str(en_vectors), "--port", "0"],
         stdout=subprocess.PIPE,
@@ -571,6 +571,8 @@ def test_the_command_serves_until_ctrl_c(en_vectors):
     )
     try:
         line = process.stderr.readline()
+        assert line == f"loading {en_vectors}...\n"  # what it is doing, then where it serves
+        line = process.stderr.readline() if line.startswith("loading ") else line
         url = re.fullmatch(
             rf"serving {re.escape(str(en_vectors))} \(([\d,]+) words\) at "
             r"(http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n",
@@ -580,11 +582,16 @@ def test_the_command_serves_until_ctrl_c(en_vectors):
         with urllib.request.urlopen(url[2] + "api/info", timeout=30) as response:
             info = json.load(response)
         assert f"{info['words']:,}" == url[1]
-        process.send_signal(signal.SIGINT)
+        idle = socket.create_connection(("127.0.0.1", int(url[2].split(":")[-1][:-1])))
+        t0 = time.monotonic()
+        process.send_signal(signal.SIGINT)  # with a connection open, as a browser leaves one
         stdout, stderr = process.communicate(timeout=30)
+        stopped = time.monotonic() - t0
+        idle.close()
     finally:
         process.kill()
-    assert process.returncode == 130 and stdout == "" and stderr == ""
+    assert process.returncode == 130 and stdout == "" and stderr == "w2v: stopped\n"
+    assert stopped < 2  # about 0.05 s; the interpreter's teardown took 0.3 to 1.8 s
 
 
 # The page in a browser (the fixtures `browser` and `page`: conftest.py).

@@ -10,9 +10,14 @@ Unicode spaces in a corpus (inside tokens, as training reads them)."""
 
 import itertools
 import json
+import os
+import re
+import select
+import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -190,6 +195,56 @@ def test_cli_errors_are_one_line(tmp_path):
         result = CliRunner().invoke(cli, ["teach", *args, "--port", "0"])
         assert result.exit_code != 0 and message in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def start_teach(*args) -> subprocess.Popen:
+    command = [sys.executable, "-m", "w2vcli", "teach", "--port", "0", *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def lines_until(process: subprocess.Popen, last: str, seconds: float = 120) -> list:
+    """The lines of its stderr until `last` has come (it must come in time)."""
+    seen, deadline = b"", time.monotonic() + seconds
+    while last.encode() not in seen:
+        assert time.monotonic() < deadline, seen
+        if select.select([process.stderr], [], [], 0.1)[0]:
+            chunk = os.read(process.stderr.fileno(), 1 << 16)  # (not its buffer: select)
+            assert chunk, f"it ended before {last!r}: {seen}"
+            seen += chunk
+    return seen.decode().splitlines(keepends=True)
+
+
+def test_the_command_says_what_it_does_as_it_starts_and_stops_at_once():
+    process = start_teach()
+    try:
+        lines = lines_until(process, "(Ctrl-C to stop)\n")
+        assert len(lines) == 3, lines
+        assert lines[0].startswith("loading the teaching kernels (compiled the first time")
+        assert lines[1] == "teaching fruit: 10 words, 22 examples\n"
+        url = re.fullmatch(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", lines[2])
+        assert url, lines
+        with urllib.request.urlopen(url[1] + "api/state", timeout=30) as response:
+            assert json.load(response)["done"] == 0
+        t0 = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+        stopped = time.monotonic() - t0
+    finally:
+        process.kill()
+    assert process.returncode == 130 and stdout == "" and stderr == "w2v: stopped\n"
+    assert stopped < 2  # about 0.05 s; Numba's teardown took 0.3 to 1.8 s
+
+
+def test_stopped_while_it_starts_it_says_stopped_not_no_output_written():
+    process = start_teach()
+    try:
+        assert lines_until(process, "\n")[0].startswith("loading the teaching kernels")
+        process.send_signal(signal.SIGINT)  # while it loads or compiles them, or serves
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and stderr.splitlines()[-1] == "w2v: stopped"
+    assert "no output written" not in stderr and "Traceback" not in stderr
 
 
 def test_restart_keeps_the_learning_rate_and_the_corpus_name():

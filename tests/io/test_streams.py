@@ -15,7 +15,7 @@ from gensim.models import KeyedVectors
 
 import w2vcli
 from w2vcli.cli import cli
-from w2vcli.io.streams import json_line, read_lines, shown, split_words
+from w2vcli.io.streams import json_line, quantity, read_lines, shown, split_words
 from w2vcli.vectors.formats import parse_vectors
 from w2vcli.vectors.vectors import load_vectors
 
@@ -331,3 +331,27 @@ def test_a_model_word_that_is_not_utf8_is_damage_in_one_line(tmp_path, small_cor
     for args in (["info", model], ["train", small_corpus, "--from", model, "-o", "-"]):
         result = run(*args)
         assert result.exit_code == 1 and "a word is not UTF-8 text" in result.output
+
+
+def test_a_quantity_has_its_noun_in_its_number():
+    assert quantity(1, "thread") == "1 thread" and quantity(2, "thread") == "2 threads"
+    assert quantity(0, "input") == "0 inputs" and quantity(1_234_567, "word") == "1,234,567 words"
+    assert quantity(1, "matrix", "matrices") == "1 matrix"
+    assert quantity(3, "matrix", "matrices") == "3 matrices"
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["evaluate", "--analogies", "ANALOGIES"], "skipped 1 line that is not four words"),
+        (["similarity", "a", "b"], "1 duplicate word; the first row of each is used"),
+    ],
+)
+def test_messages_count_one_in_the_singular(tmp_path, args, said):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("3 2\na 1 0\nb 0 1\na 1 1\n")
+    analogies = tmp_path / "q.txt"
+    analogies.write_text(": s\na b a b\nnot four\n")
+    args = [str(analogies) if a == "ANALOGIES" else a for a in args]
+    result = CliRunner().invoke(cli, [*args, "-v", str(vectors)])
+    assert said in result.stderr, result.stderr

@@ -5,9 +5,11 @@ another user can write to, and a damaged library."""
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -358,7 +360,7 @@ def test_a_damaged_library_is_rebuilt_before_it_is_loaded(
     damage(cached)
     builds = []
 
-    def rebuild(path, failed):
+    def rebuild(path, failed, on_build):
         builds.append(path)
         path.write_bytes(good_library[0])
         path.with_suffix(".sha256").write_text(good_library[1])
@@ -377,7 +379,7 @@ def test_a_library_still_damaged_after_a_rebuild_is_not_loaded(
 ):
     builds = []
 
-    def rebuild_badly(path, failed):
+    def rebuild_badly(path, failed, on_build):
         builds.append(path)
         path.write_bytes(b"\x7fELF")
 
@@ -479,14 +481,30 @@ def test_a_build_that_fails_is_not_tried_again(tmp_path, monkeypatch, warned):
 
 
 def test_a_build_interrupted_with_ctrl_c_is_tried_again_next_run(tmp_path, monkeypatch):
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+    runs = fake_python(tmp_path, monkeypatch, "exec sleep 60")  # a build that goes on
 
-    monkeypatch.setenv("W2V_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(native.subprocess, "run", interrupted)
+    def interrupted(seconds, done):
+        if seconds:
+            raise KeyboardInterrupt  # in the first tick: Ctrl-C while it builds
+
+    monkeypatch.setattr(native, "BUILD_TICK", 0.1)
+    t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        native.train_batch()
+        native.train_batch(interrupted)
+    assert time.monotonic() - t0 < 10  # the child was killed, not waited for
+    assert runs.read_text().count("run") == 1
     assert not native.library_path().with_suffix(".failed").exists()
+
+
+def test_a_build_says_how_long_it_has_run(tmp_path, monkeypatch, warned):
+    fake_python(tmp_path, monkeypatch, "sleep 0.5; exit 3")  # a build that fails in 0.5 s
+    monkeypatch.setattr(native, "BUILD_TICK", 0.1)
+    told = []
+    assert native.train_batch(lambda seconds, done: told.append((seconds, done))) is None
+    assert told[0] == (0.0, False) and told[-1][1] and not any(done for _, done in told[:-1])
+    ticks = [seconds for seconds, _ in told]
+    assert ticks == sorted(ticks) and len(ticks) >= 4 and 0.5 <= ticks[-1] < 10
+    assert "could not build the native kernel" in "\n".join(said(warned))
 
 
 def test_a_relative_cache_folder_is_never_used(tmp_path, monkeypatch, warned):
@@ -516,6 +534,37 @@ def test_numba_gets_a_private_cache_where_it_can_write_none(monkeypatch):
     assert os.environ["NUMBA_CACHE_DIR"] == "/elsewhere"
 
 
+@pytest.mark.parametrize("on_build", [False, True])
+def test_from_python_a_build_is_said_unless_on_build_is_given(
+    small_corpus, tmp_path, monkeypatch, good_library, on_build
+):
+    import w2vcli
+
+    (tmp_path / "cache").mkdir(mode=0o700)
+    monkeypatch.setenv("W2V_CACHE_DIR", str(tmp_path / "cache"))
+
+    def build(path, failed, told):  # the build, without its minute
+        told(0.0, False)
+        path.write_bytes(good_library[0])
+        path.with_suffix(".sha256").write_text(good_library[1])
+        told(1.0, True)
+
+    monkeypatch.setattr(native, "_build_in_child", build)
+    builds = []
+    with warnings.catch_warnings(record=True) as given:
+        warnings.simplefilter("default")  # as Python shows warnings: once per place
+        callback = {"on_build": lambda: builds.append(1)} if on_build else {}
+        w2vcli.train(str(small_corpus), epochs=1, dim=16, threads=1, **callback)
+    said = [str(w.message) for w in given if issubclass(w.category, W2VWarning)]
+    if on_build:
+        assert builds == [1] and said == []
+    else:
+        assert said == [
+            f"building the training kernel for this CPU, once: {native.BUILD_TIME} (later "
+            "runs load it)"
+        ]
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_a_first_run_says_it_builds_the_kernel_unless_quiet(
     small_corpus, tmp_path, monkeypatch, quiet
@@ -524,13 +573,17 @@ def test_a_first_run_says_it_builds_the_kernel_unless_quiet(
 
     from w2vcli.cli import cli
 
-    runs = fake_python(tmp_path, monkeypatch, "exit 3")  # a build that fails at once
+    runs = fake_python(tmp_path, monkeypatch, "sleep 1.5; exit 3")  # fails in 1.5 s
     native._loaded.clear()
     args = ["train", str(small_corpus), "-o", str(tmp_path / "v.txt"), "--epochs", "1"]
     result = CliRunner().invoke(cli, args + ["-q"] * quiet)
     assert result.exit_code == 0, result.output
-    says = "building the training kernel for this CPU, once"
+    says = f"building the training kernel for this CPU, once: {native.BUILD_TIME} (later"
     assert (says in result.stderr) != quiet and runs.read_text().count("run") == 1
+    # Then how long it has run: a line (stderr is not a terminal here) after a second.
+    ticks = re.findall(r"^building the training kernel: (\d+) s$", result.stderr, re.M)
+    assert ticks == ([] if quiet else ["1"])
+    assert "\r" not in result.stderr
     native._loaded.clear()  # a later run: nothing to build (the failure is remembered)
     result = CliRunner().invoke(cli, args)
     assert says not in result.stderr

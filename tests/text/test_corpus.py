@@ -178,3 +178,57 @@ def test_memory_stream_grows_by_a_quarter(monkeypatch):
         ids.append(np.full(n % 7 + 1, n, np.int32))
         assert len(ids.array) <= max(16, 1.25 * len(ids) + 8)  # never doubled
     assert np.array_equal(ids.stream()[:3], [1, 1, 2])
+
+
+# How far reading has come: what `on_read` is told.
+
+
+def reports(source, monkeypatch, chunk_bytes=1000):
+    """What reading `source` in chunks of about `chunk_bytes` tells on_read, and what it read."""
+    from w2vcli.config import TrainConfig
+
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", chunk_bytes)
+    told = []
+    raw = corpus.read_text(source, None, TrainConfig(), on_read=told.append)
+    return told, raw
+
+
+TEXT = b"the cat sat on the mat\n" * 500  # 3,000 tokens, 11,500 bytes
+
+
+def test_reading_is_reported_after_each_chunk_and_at_its_end(tmp_path, monkeypatch):
+    path = write(tmp_path, TEXT)
+    told, raw = reports(path, monkeypatch)
+    *going, last = told
+    assert len(going) >= 10 and last.done and not any(r.done for r in going)
+    for r in going:  # each chunk ends at a separator: so many tokens in so many bytes
+        assert r.tokens == len(TEXT[: r.bytes].split()) and 0 < r.bytes <= len(TEXT)
+        assert r.name == path and r.size == len(TEXT) and r.bytes <= r.at <= r.size
+    assert [r.seconds for r in told] == sorted(r.seconds for r in told)
+    assert (last.tokens, last.bytes) == (raw.stats.tokens, raw.stats.bytes) == (3000, len(TEXT))
+    assert last.at == last.size == len(TEXT)
+
+
+@pytest.mark.parametrize(
+    "compress",
+    [gzip.compress, bz2.compress, lambda text: lzma.compress(text, preset=0)],
+    ids=["gzip", "bzip2", "xz"],
+)
+def test_a_compressed_file_is_gauged_by_its_compressed_bytes(tmp_path, monkeypatch, compress):
+    # Numbers compress badly: 2.2 MB, three of bzip2's blocks (900 kB of text each).
+    text = b"".join(b"%d %d the cat\n" % (i, i * i) for i in range(100_000))
+    packed = compress(text)
+    told, _ = reports(write(tmp_path, packed, "c.txt.x"), monkeypatch, 1 << 16)
+    assert all(r.size == len(packed) for r in told) and told[-1].at == len(packed)
+    assert told[-1].bytes == len(text) and told[-1].tokens == 4 * 100_000
+    going = [r.at for r in told[:-1]]
+    assert going == sorted(going) and going[0] < len(packed)  # the share read grows
+
+
+def test_a_stream_or_sentences_have_no_size(monkeypatch):
+    import io
+
+    for source in (io.BytesIO(TEXT), [line.split() for line in TEXT.decode().splitlines()]):
+        told, raw = reports(source, monkeypatch)
+        assert len(told) >= 2 and all(r.size is None and r.at is None for r in told)
+        assert told[-1].done and told[-1].tokens == raw.stats.tokens == 3000

@@ -281,3 +281,25 @@ def test_thousands_of_shards_within_the_limit_of_open_files(tmp_path):
         )
         assert result.returncode == 0, result.stderr
     assert len(os.listdir(tmp_path / "p")) == 302 and (tmp_path / "v.txt").exists()
+
+
+def test_each_input_is_reported_as_it_is_counted_and_as_it_is_encoded(inputs, tmp_path):
+    told = []
+    prepare(inputs[:2], tmp_path / "p", min_count=1, on_read=told.append)
+    ends = [(r.name, r.at, r.size) for r in told if r.done]
+    sizes = [(str(p), p.stat().st_size, p.stat().st_size) for p in inputs[:2]]
+    assert ends == sizes * 2  # counted, then encoded
+    counted = [r.tokens for r in told if r.done][:2]
+    assert counted == [len(p.read_bytes().split()) for p in inputs[:2]]
+
+
+def test_prepare_says_its_stages_in_the_right_number_and_nothing_with_q(inputs, tmp_path):
+    said = invoke("prepare", inputs[0], "-o", tmp_path / "p", "--min-count", "1")
+    assert said.exit_code == 0, said.output
+    lines = said.stderr.splitlines()
+    assert lines[0] == "counting 1 input on this process"
+    assert lines[1].startswith("vocabulary: ") and lines[1].endswith(" words; writing 1 shard")
+    assert lines[-1].startswith(f"{tmp_path / 'p'}: 1 shard, ")
+    quiet = invoke("prepare", inputs[0], "-o", tmp_path / "p", "--min-count", "1", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+    assert (tmp_path / "p" / "prepared.json").exists()

@@ -40,11 +40,17 @@ def _on_signal(signum, frame):
     raise Stopped(signum)
 
 
-def _stopped(what: str) -> str:
-    """The last line of a run that was stopped: whether it wrote its outputs."""
+def _stopped(what: str, serves: bool = False) -> str:
+    """The last line of a command that was stopped: whether it wrote its outputs (a server,
+    which writes none, is just stopped)."""
     from ..io.signals import written
 
+    if serves:
+        return f"w2v: {what}"
     return f"w2v: {what}; " + (f"wrote {', '.join(written)}" if written else "no output written")
+
+
+_served = False  # a server (serve, teach) was stopped: main ends the process at once
 
 
 class W2VGroup(click.Group):
@@ -90,7 +96,8 @@ class W2VGroup(click.Group):
             where = f"{e.filename}: " if e.filename else ""
             raise click.ClickException(shown(f"{where}{e.strerror or e}")) from None
         except KeyboardInterrupt:
-            click.echo(_stopped("interrupted"), err=True)
+            serves = self._stopped_server(ctx)
+            click.echo(_stopped("stopped" if serves else "interrupted", serves), err=True)
             ctx.exit(130)
         except Stopped as e:
             try:
@@ -98,8 +105,15 @@ class W2VGroup(click.Group):
             except ValueError:  # a real-time signal
                 name = f"signal {e.signum}"
             what = "terminated" if e.signum == signal.SIGTERM else f"stopped by {name}"
-            click.echo(_stopped(what), err=True)
+            click.echo(_stopped(what, self._stopped_server(ctx)), err=True)
             ctx.exit(128 + e.signum)
+
+    @staticmethod
+    def _stopped_server(ctx) -> bool:
+        """Whether the command stopped is a server (w2v serve, teach)."""
+        global _served
+        _served = ctx.meta.get("w2v.serves", False)
+        return _served
 
 
 @click.group(cls=W2VGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,4 +155,26 @@ def main():
     talk_to_stderr()
     for signum in STOPPING_SIGNALS:
         signal.signal(signum, _on_signal)
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        if _served:
+            _exit_at_once(done.code)
+        raise
+
+
+def _exit_at_once(code) -> None:
+    """End a stopped server's process now: it has nothing left to write, and the
+    interpreter's teardown (Numba's and LLVM's libraries, request threads still running)
+    would take up to a second more. The functions registered to run at exit run first."""
+    import atexit
+    import os
+    import sys
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    os._exit(code if isinstance(code, int) else 1)

@@ -8,11 +8,12 @@ standard streams; only the CLI comes through here.
 
 import os
 import sys
+import time
 
 import click
 
 from ..errors import W2VError
-from ..io.streams import shown
+from ..io.streams import quantity, shown
 
 
 def say(message: str, quiet: bool = False) -> None:
@@ -48,11 +49,14 @@ def load_vectors(path: str, limit: int | None = None, quiet: bool = False):
     if quiet:
         return vecs
     if vecs.invalid_utf8:
-        say(f"{path}: {vecs.invalid_utf8:,} words had invalid UTF-8, replaced with U+FFFD")
+        say(
+            f"{path}: {quantity(vecs.invalid_utf8, 'word')} had invalid UTF-8, replaced with U+FFFD"
+        )
     if vecs.blank_words:
-        say(f"{path}: {vecs.blank_words:,} words held white space or NUL, replaced with U+FFFD")
+        blank = quantity(vecs.blank_words, "word")
+        say(f"{path}: {blank} held white space or NUL, replaced with U+FFFD")
     if vecs.duplicates:
-        say(f"{path}: {vecs.duplicates:,} duplicate words; the first row of each is used")
+        say(f"{path}: {quantity(vecs.duplicates, 'duplicate word')}; the first row of each is used")
     return vecs
 
 
@@ -274,15 +278,104 @@ def _stdin_queries():
         ]
 
 
-class ProgressBar:
-    """Training's progress bar on stderr (tqdm): made at the first report, so that it comes
-    after the kernel build's message; lines written meanwhile go above it."""
+# Progress on stderr. On a terminal it is redrawn in place; anywhere else (a log file, a
+# pipe) it is a plain line at most every LOG_SECONDS, never a carriage return, so that a
+# log of a long run stays readable.
+FIRST_SECONDS = 1.0  # a wait shorter than this shows no progress: its summary says it all
+REDRAW_SECONDS = 0.25  # on a terminal
+LOG_SECONDS = 5.0  # elsewhere
+MIB = 1 << 20
+LOG_FORMAT = (  # tqdm's line without the bar
+    "{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]"
+)
 
-    def __init__(self, quiet: bool):
+
+def on_terminal() -> bool:
+    """Whether stderr is a terminal, where progress is redrawn in place."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _draw(text: str) -> None:
+    click.echo(text, err=True, nl=False)
+
+
+class Status:
+    """The progress of a wait other than training (reading a corpus, building the kernel),
+    on stderr, once the wait has lasted FIRST_SECONDS: on a terminal, one line redrawn in
+    place every REDRAW_SECONDS and cleared at the end (the line after it says how it went);
+    elsewhere, a plain line every LOG_SECONDS."""
+
+    def __init__(self, quiet: bool = False, clock=time.monotonic):
+        self.quiet, self.clock, self.terminal = quiet, clock, on_terminal()
+        self.drawn = None  # when it was last drawn or written (clock)
+        self.in_place = False  # a line is drawn in place (a terminal's), to clear at the end
+
+    def show(self, text: str, waited: float) -> None:
+        """The state of the wait, `waited` seconds long."""
+        if self.quiet or waited < FIRST_SECONDS:
+            return
+        now = self.clock()
+        every = REDRAW_SECONDS if self.terminal else LOG_SECONDS
+        if self.drawn is not None and now - self.drawn < every:
+            return
+        self.drawn = now
+        if self.terminal:  # from the line's start, and what is left of a longer one erased
+            _draw(f"\r{shown(text)}\x1b[K")
+            self.in_place = True
+        else:
+            _draw(f"{shown(text)}\n")
+
+    def end(self) -> None:
+        """The wait is over."""
+        if self.in_place:
+            _draw("\r\x1b[K")
+        self.drawn, self.in_place = None, False
+
+    def reading(self, reading) -> None:
+        """How far reading a corpus has come (an `on_read` of the library's)."""
+        if reading.done:
+            self.end()
+        else:
+            self.show(reading_line(reading), reading.seconds)
+
+
+def reading_line(reading) -> str:
+    """What a w2vcli.text.corpus.Reading says: its tokens, bytes and rate, and with the
+    file's size where it has one, the share read and the time left."""
+    seconds = max(reading.seconds, 1e-9)
+    line = f"reading {reading.name}: {quantity(reading.tokens, 'token')}, "
+    at, size = reading.at, reading.size  # of the file itself (a compressed one's)
+    if not (size and at):
+        return line + f"{reading.bytes / MIB:,.1f} MiB, {reading.bytes / seconds / MIB:,.1f} MiB/s"
+    rate = at / seconds
+    return line + (
+        f"{at / MIB:,.1f} of {size / MIB:,.1f} MiB ({100 * at / size:.0f}%), "
+        f"{rate / MIB:,.1f} MiB/s, about {(size - at) / rate:,.0f} s left"
+    )
+
+
+class ProgressBar:
+    """Training's progress on stderr: on a terminal, tqdm's bar, made at the first report
+    (so that it comes after the kernel build's message), lines written meanwhile going
+    above it; elsewhere, the same figures as a plain line every LOG_SECONDS, and a last
+    one at the end."""
+
+    def __init__(self, quiet: bool, clock=time.monotonic):
         self.quiet, self.total, self.bar, self.loss = quiet, 0, None, "-"
         self.start = 0  # words done before: a resumed run's bar starts there
+        self.clock, self.terminal = clock, on_terminal()
+        self.began = self.logged = None  # off a terminal: the first report, the last line
+        self.words, self.postfix = None, ""  # the last report
 
     def update(self, words: int, alpha: float, interval_loss: float | None) -> None:
+        if interval_loss is not None:  # else no loss was sampled since the last call
+            self.loss = f"{interval_loss:.4f}"
+        self.words, self.postfix = words, f"alpha={alpha:.5f} loss={self.loss}"
+        if not self.terminal:
+            return self._log()
         from tqdm import tqdm
 
         if self.bar is None:
@@ -297,11 +390,38 @@ class ProgressBar:
                 initial=self.start,
             )
         self.bar.update(words - self.bar.n)
-        if interval_loss is not None:  # else no loss was sampled since the last call
-            self.loss = f"{interval_loss:.4f}"
-        self.bar.set_postfix_str(f"alpha={alpha:.5f} loss={self.loss}", refresh=False)
+        self.bar.set_postfix_str(self.postfix, refresh=False)
+
+    def _log(self, last: bool = False) -> None:
+        """A line of the last report: FIRST_SECONDS after the first report, then every
+        LOG_SECONDS, and the `last` one (unless that line is written already)."""
+        if self.quiet or self.words is None:
+            return
+        now = self.clock()
+        self.began = now if self.began is None else self.began
+        since, words = self.logged or (self.began - LOG_SECONDS + FIRST_SECONDS, None)
+        if now - since < LOG_SECONDS and not (last and words != self.words):
+            return
+        self.logged = now, self.words
+        from tqdm import tqdm
+
+        line = tqdm.format_meter(
+            self.words,
+            self.total,
+            now - self.began,
+            prefix="train",
+            unit="word",
+            unit_scale=True,
+            postfix=self.postfix,
+            initial=self.start,
+            bar_format=LOG_FORMAT,
+        )
+        say(line)
 
     def write(self, line: str) -> None:
+        """A line above the bar (said as is where there is none)."""
+        if self.bar is None:
+            return say(line)
         from tqdm import tqdm
 
         tqdm.write(shown(line), file=sys.stderr)
@@ -309,3 +429,5 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        elif not self.terminal:
+            self._log(last=True)

@@ -7,6 +7,7 @@ import click
 
 from ..config import VECTORS_FILE
 from ..errors import W2VError
+from ..io.streams import quantity
 from .console import (
     HashingWriter,
     check_stdout,
@@ -68,7 +69,7 @@ def convert(source_path, target, to, limit):
     _write_vectors(planned, target, vecs.words, vecs.matrix, fmt, compression, converted)
     read = "binary" if vecs.binary else "text"
     say(
-        f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {source_path} "
+        f"{quantity(len(vecs), 'word')} x {vecs.matrix.shape[1]}: {source_path} "
         f"({_format(read, vecs.compression)}) -> {target} ({_format(fmt, compression)})"
     )
 
@@ -92,8 +93,9 @@ def _export_model(directory: str, target: str, to, limit) -> None:
     _write_vectors(planned, target, words, matrix, fmt, compression, recorded, "in")
     epochs = model.state.epochs_done if model.state else model.config.epochs
     say(
-        f"{len(words):,} words x {model.config.dim}: {directory} (a model, {epochs} of "
-        f"{model.config.epochs} epochs trained) -> {target} ({_format(fmt, compression)})"
+        f"{quantity(len(words), 'word')} x {model.config.dim}: {directory} (a model, {epochs} of "
+        f"{quantity(model.config.epochs, 'epoch')} trained) -> {target} "
+        f"({_format(fmt, compression)})"
     )
 
 
@@ -176,7 +178,7 @@ def select(vectors, top, words_path, output, fmt):
     if missing:
         shown_missing = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
         say(f"not in {vectors}: {shown_missing} ({len(missing):,} of the words of --words)")
-    say(f"{len(rows):,} words x {vecs.matrix.shape[1]}: {vectors} -> {output}")
+    say(f"{quantity(len(rows), 'word')} x {vecs.matrix.shape[1]}: {vectors} -> {output}")
 
 
 @click.command(cls=Command, short_help="Vectors for other tools: TensorBoard's Projector, numpy.")
@@ -210,7 +212,9 @@ def export(vectors, limit, kind, directory):
     write = write_projector if kind == "projector" else write_npy
     with write_outputs([planned[name] for name in names]) as files:  # streamed into them
         write(dict(zip(names, files, strict=True)), vecs.words, vecs.matrix)
-    say(f"{len(vecs):,} words x {vecs.matrix.shape[1]}: {directory}/{{{','.join(names)}}}")
+    say(
+        f"{quantity(len(vecs), 'word')} x {vecs.matrix.shape[1]}: {directory}/{{{','.join(names)}}}"
+    )
 
 
 @click.command(cls=Command, short_help="Make queries on a big vectors file start at once.")
@@ -226,7 +230,7 @@ def index(path):
         raise click.UsageError("PATH must be a file: the index is written beside it")
     vecs = load_vectors(path)
     folder = write_index(vecs, path)
-    say(f"{folder}: {len(vecs):,} words x {vecs.matrix.shape[1]}")
+    say(f"{folder}: {quantity(len(vecs), 'word')} x {vecs.matrix.shape[1]}")
 
 
 @click.command(

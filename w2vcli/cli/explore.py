@@ -1,14 +1,15 @@
 """The commands that show the space: plot, serve, teach."""
 
 import os
-import sys
 
 import click
 
 from ..config import TEACH
+from ..io.streams import quantity
 from .console import load_unit, plan, say
 from .options import (
     Command,
+    Server,
     host_option,
     limit_option,
     port_option,
@@ -115,7 +116,7 @@ def plot(
         missing = "".join(drawn.missing[:10]) + ("..." if len(drawn.missing) > 10 else "")
         say(f"no font found for {missing}; those labels show as boxes: {INSTALL_HINT}")
     families = ", ".join(drawn.families)
-    say(f"{output}: {len(drawn.labels)} words, {drawn.method}; fonts {families}")
+    say(f"{output}: {quantity(len(drawn.labels), 'word')}, {drawn.method}; fonts {families}")
 
 
 def plot_animation(replay_dir, words, neighbours, top, output, with_output, fps, font):
@@ -139,10 +140,10 @@ def plot_animation(replay_dir, words, neighbours, top, output, with_output, fps,
         )  # fmt: skip
     if drawn.missing:
         say(f"no font found for {''.join(drawn.missing[:10])}; shown as boxes: {INSTALL_HINT}")
-    say(f"{output}: {len(drawn.words)} words, {drawn.frames} frames")
+    say(f"{output}: {quantity(len(drawn.words), 'word')}, {quantity(drawn.frames, 'frame')}")
 
 
-@click.command(cls=Command, short_help="A local web page to explore the vectors.")
+@click.command(cls=Server, short_help="A local web page to explore the vectors.")
 @vectors_option
 @limit_option
 @host_option
@@ -155,18 +156,20 @@ def serve(vectors, limit, host, port, verbose):
     """
     from ..explore.serve import make_server, serve_forever
 
+    def load():  # once the port is taken
+        if vectors == "-" or os.path.exists(vectors):  # (else its error is the one line)
+            say(f"loading {vectors}...")
+        return load_unit(vectors, limit)
+
     name = os.path.basename(vectors)
-    server = make_server(lambda: load_unit(vectors, limit), host, port, verbose=verbose, name=name)
-    words = len(server.app.vecs)
-    say(f"serving {vectors} ({words:,} words) at {server.url} (Ctrl-C to stop)")
-    try:
-        serve_forever(server)
-    except KeyboardInterrupt:  # how it is stopped: nothing to say
-        sys.exit(130)
+    server = make_server(load, host, port, verbose=verbose, name=name)
+    words = quantity(len(server.app.vecs), "word")
+    say(f"serving {vectors} ({words}) at {server.url} (Ctrl-C to stop)")
+    serve_forever(server)  # until Ctrl-C: the group says "w2v: stopped"
 
 
 @click.command(
-    cls=Command, short_help="Learn the paper: a tiny model trained step by step, in the browser."
+    cls=Server, short_help="Learn the paper: a tiny model trained step by step, in the browser."
 )
 @click.argument("corpus", required=False)
 @click.option(
@@ -228,12 +231,12 @@ def teach(corpus, preset, arch, loss, dim, window, alpha, negative, seed, host, 
         arch=arch, loss=loss, dim=dim, window=window, alpha=alpha, negative=negative, seed=seed
     )
     lesson = lessons.lesson_from(preset, text, os.path.basename(corpus or ""), **settings)
-    lessons.Lesson(lesson.text, **settings).step(1)  # the kernels compiled now, not at the
-    # first click (numba caches them: seconds the first time on a machine)
+    # The kernels compiled now, not at the first click: Numba caches them, but the first
+    # time on a machine takes 20 to 25 s for each kind of lesson (2-core AMD EPYC), then 2 s.
+    say("loading the teaching kernels (compiled the first time on a machine: 20 to 30 s)...")
+    lessons.Lesson(lesson.text, **settings).step(1)
     server = lessons.make_server(lesson, text, host, port, verbose)
-    say(f"teaching {lesson.name}: {len(lesson.words)} words, {len(lesson.examples)} examples")
+    words, examples = quantity(len(lesson.words), "word"), quantity(len(lesson.examples), "example")
+    say(f"teaching {lesson.name}: {words}, {examples}")
     say(f"at {server.url} (Ctrl-C to stop)")
-    try:
-        serve_forever(server)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    serve_forever(server)  # until Ctrl-C: the group says "w2v: stopped"

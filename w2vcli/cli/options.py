@@ -13,6 +13,12 @@ class Command(click.Command):
     `-o ''`) is refused, never taken as not given; so is an empty path argument. gensim's
     and word2vec C's names for its options are read as w2v's (w2vcli.cli.aliases)."""
 
+    serves = False  # a server (serve, teach): it writes nothing, and Ctrl-C is how it ends
+
+    def invoke(self, ctx):
+        ctx.meta["w2v.serves"] = self.serves  # what the group says when it is stopped
+        return super().invoke(ctx)
+
     def parse_args(self, ctx, args):
         rest = super().parse_args(ctx, understood(self, ctx, args))
         for param in self.params:
@@ -26,6 +32,12 @@ class Command(click.Command):
             name = max(param.opts, key=len) if named else param.human_readable_name
             raise click.UsageError(f"{name}: an empty value; give one", ctx)
         return rest
+
+
+class Server(Command):
+    """serve and teach: they run until Ctrl-C."""
+
+    serves = True
 
 
 def training_settings(command):

@@ -6,7 +6,7 @@ Answers go to stdout as TSV or JSON lines, talk to stderr.
 
 import click
 
-from ..io.streams import shown
+from ..io.streams import quantity, shown
 from .console import (
     answer_queries,
     check_stdout,
@@ -295,14 +295,17 @@ def evaluate(vectors, limit, analogies, pairs, restrict, as_json):
         with text_file(path, "--analogies") as lines:
             result = vecs.evaluate_analogies(lines, restrict, name=path)
         if result.invalid_lines:
-            say(f"{path}: skipped {result.invalid_lines:,} lines that are not four words")
+            n = result.invalid_lines
+            are = "is" if n == 1 else "are"
+            say(f"{path}: skipped {quantity(n, 'line')} that {are} not four words")
         for s in result.sections + result.totals:
             row(path, s.name, "accuracy", s.accuracy, s.answered, s.questions)
     for path in pairs:
         with text_file(path, "--pairs") as lines:
             result = vecs.evaluate_pairs(lines, name=path)
         if result.invalid_lines:
-            say(f"{path}: skipped {result.invalid_lines:,} lines without two words and a score")
+            n = quantity(result.invalid_lines, "line")
+            say(f"{path}: skipped {n} without two words and a score")
         if result.spearman != result.spearman or result.pearson != result.pearson:
             say(
                 f"{path}: no correlation: fewer than two pairs, or the gold scores or the "

@@ -5,7 +5,7 @@ import sys
 import click
 
 from ..config import TrainConfig
-from ..io.streams import shown
+from ..io.streams import quantity, shown
 from .console import check_stdout, input_name, plan, say, source, write_stdout
 from .options import Command
 
@@ -99,7 +99,9 @@ def phrases(
             text, write, name, connectors=words, max_types=max_types, tmp_dir=tmp_dir, **settings
         )
     for number, report in enumerate(reports, start=1):
-        pruned = f"; counts pruned {report.prunings} times (--max-types)" if report.prunings else ""
+        pruned = (
+            report.prunings and f"; counts pruned {quantity(report.prunings, 'time')} (--max-types)"
+        )
         say(
             f"pass {number} (threshold {report.threshold:g}): {report.joined:,} phrases joined "
             f"in {report.words:,} words; {report.pairs:,} pairs seen {min_count}+ times{pruned}"

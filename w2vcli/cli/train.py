@@ -19,10 +19,12 @@ from click.core import ParameterSource
 
 from ..config import TOKEN_BYTES, VECTORS_FILE, TrainConfig
 from ..errors import ConfigError
+from ..io.streams import quantity
 from ..training.observers import Observer
 from .console import (
     HashingWriter,
     ProgressBar,
+    Status,
     input_name,
     load_vectors,
     plan_with_provenance,
@@ -377,11 +379,16 @@ def train(
         **dask,
         **_given(ctx, settings),
     )
-    if dry_run:  # read and count, say what the run would hold, allocate nothing
-        return talk.survey(pipeline.survey_run(run))
-    if ctx.get_parameter_source("output") == ParameterSource.DEFAULT:  # (settings first)
-        _refuse_replacing_default(output)
+    if not dry_run and ctx.get_parameter_source("output") == ParameterSource.DEFAULT:
+        try:  # (after the settings, which are said first)
+            _refuse_replacing_default(output)
+        except ConfigError:
+            if run.checkpointer is not None:
+                run.checkpointer.release()
+            raise
     try:
+        if dry_run:  # read and count, say what the run would hold, allocate nothing
+            return talk.survey(pipeline.survey_run(run))
         model = pipeline.train_run(run)
     finally:
         talk.close()
@@ -446,8 +453,9 @@ def _write_complete(start, planned: dict, outputs: Outputs) -> None:
         from ..training.model import save
 
         save(model, outputs.save_model, "--save-model")
-    epochs = model.config.epochs
-    say(f"--resume {start.named}: its run had trained all {epochs} epochs; wrote its vectors")
+    n = model.config.epochs
+    epochs = "its one epoch" if n == 1 else f"all {n} epochs"
+    say(f"--resume {start.named}: its run had trained {epochs}; wrote its vectors")
 
 
 def _init(path: str | None):
@@ -509,12 +517,17 @@ def _write_vectors(model, planned: dict, outputs: Outputs, model_path) -> None:
 
 
 class Talk(Observer):
-    """What w2v train says on stderr as the run goes (an observer of its fit): what
-    reading found, the memory it holds, where it starts, the kernel's build, the progress
-    bar (tqdm), and lines from others (--watch) above the bar."""
+    """What w2v train says on stderr as the run goes (an observer of the run): how far
+    reading has come, what it found, the memory the run holds, where it starts, the
+    kernel's build, the progress bar (tqdm), and lines from others (--watch) above the
+    bar (console.Status and console.ProgressBar: in place on a terminal, else a line every
+    few seconds)."""
 
     def __init__(self, quiet: bool):
-        self.quiet, self.bar = quiet, ProgressBar(quiet)
+        self.quiet, self.bar, self.status = quiet, ProgressBar(quiet), Status(quiet)
+
+    def reading(self, reading) -> None:
+        self.status.reading(reading)
 
     def start(self, model) -> None:
         self.bar.total = model.corpus.words * model.config.epochs
@@ -527,17 +540,29 @@ class Talk(Observer):
         for line in start_lines(model):
             say(line, self.quiet)
 
-    def build(self) -> None:
-        say("building the training kernel for this CPU, once (about 30 s)", self.quiet)
+    def build(self, seconds: float, done: bool) -> None:
+        from ..kernel.native import BUILD_TIME
+
+        if done:
+            self.status.end()
+        elif not seconds:
+            say(
+                f"building the training kernel for this CPU, once: {BUILD_TIME} (later runs "
+                "load it)",
+                self.quiet,
+            )
+        else:
+            self.status.show(f"building the training kernel: {seconds:.0f} s", seconds)
 
     def progress(self, words: int, alpha: float, loss) -> None:
         self.bar.update(words, alpha, loss)
 
     def write(self, line: str) -> None:
-        """A line above the bar (said as is before the bar is drawn)."""
-        self.bar.write(line) if self.bar.bar is not None else say(line)
+        """A line above the bar (said as is where there is none)."""
+        self.bar.write(line)
 
     def close(self) -> None:
+        self.status.end()
         self.bar.close()
 
     def survey(self, found) -> None:
@@ -548,10 +573,10 @@ class Talk(Observer):
 
     def summary(self, model, on_dask: bool) -> None:
         losses = " ".join(f"{x:.4f}" for x in model.epoch_losses)
-        who = f"{model.threads} Dask workers" if on_dask else f"{model.threads} threads"
+        who = quantity(model.threads, "Dask worker" if on_dask else "thread")
         say(
-            f"vocabulary {len(model.vocab):,} words, {model.words:,} words trained in "
-            f"{model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {who}, "
+            f"vocabulary {quantity(len(model.vocab), 'word')}, {quantity(model.words, 'word')} "
+            f"trained in {model.seconds:.1f} s ({model.words_per_second:,.0f} words/s, {who}, "
             f"compile {model.compile_seconds:.1f} s); loss per epoch: {losses}",
             self.quiet,
         )
@@ -568,13 +593,15 @@ def start_lines(model) -> list:
             if state.lanes is not None
             else f"after epoch {state.epochs_done}"
         )
-        lines.append(f"resuming {where} of {model.config.epochs} ({state.words:,} words trained)")
+        lines.append(
+            f"resuming {where} of {model.config.epochs} ({quantity(state.words, 'word')} trained)"
+        )
     record = model.provenance["runs"][-1] if model.provenance.get("runs") else {}
     try:  # a resumed run's record comes from its model.json, which anyone may have edited
         if start := record.get("from"):
             lines.append(
-                f"training on a saved model of {start['vocabulary']:,} words; "
-                f"{start['added_words']:,} words added"
+                f"training on a saved model of {quantity(start['vocabulary'], 'word')}; "
+                f"{quantity(start['added_words'], 'word')} added"
             )
         if init := record.get("init_vectors"):
             frozen = ", frozen" if init["frozen"] else ""
@@ -591,8 +618,8 @@ def read_line(run) -> str:
     """What reading the corpus found (`run`: a Model or a Survey)."""
     read = run.corpus
     return (
-        f"read {read.tokens:,} tokens, {read.distinct:,} distinct, in {read.seconds:.1f} s; "
-        f"vocabulary: {vocabulary_line(run)}"
+        f"read {quantity(read.tokens, 'token')}, {read.distinct:,} distinct, in "
+        f"{read.seconds:.1f} s; vocabulary: {vocabulary_line(run)}"
     )
 
 
@@ -602,11 +629,11 @@ def vocabulary_line(run) -> str:
     vocab, min_count = run.vocab, run.config.min_count
     rarer = int((vocab.counts < min_count).sum())
     if not rarer:
-        return f"{len(vocab):,} words with count >= {min_count}"
+        return f"{quantity(len(vocab), 'word')} with count >= {min_count}"
     runs = getattr(run, "provenance", {}).get("runs") or [{}]
     why = "of the model trained on (--from)" if runs[-1].get("from") else "kept by --keep"
     return (
-        f"{len(vocab):,} words: {len(vocab) - rarer:,} with count >= {min_count} and "
+        f"{quantity(len(vocab), 'word')}: {len(vocab) - rarer:,} with count >= {min_count} and "
         f"{rarer:,} rarer {why}"
     )
 
@@ -630,15 +657,17 @@ def corpus_notes(read, max_types: int) -> list:
     notes = []
     if read.bad_lines:
         notes.append(
-            f"{read.name}: {read.bad_lines:,} lines had invalid UTF-8, replaced with U+FFFD"
+            f"{read.name}: {quantity(read.bad_lines, 'line')} had invalid UTF-8, replaced with "
+            "U+FFFD"
         )
     if read.nul_bytes:
-        notes.append(f"{read.name}: {read.nul_bytes:,} NUL bytes, read as white space")
+        notes.append(f"{read.name}: {quantity(read.nul_bytes, 'NUL byte')}, read as white space")
     if read.prunings:
         notes.append(
             f"{read.name}: more than --max-types {max_types:,} distinct tokens (or their text "
             f"more than {max_types * TOKEN_BYTES:,} bytes); pruned the rarer half "
-            f"{read.prunings:,} times, dropping {read.pruned_tokens:,} of their occurrences"
+            f"{quantity(read.prunings, 'time')}, dropping {read.pruned_tokens:,} of their "
+            "occurrences"
         )
     return notes
 
@@ -687,6 +716,7 @@ def corpus_notes(read, max_types: int) -> list:
     help="Distinct tokens held while counting one input; past it the rarer half is pruned.",
 )
 @click.option("--tmp-dir", metavar="DIR", help="Directory of the temporary id files.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
 def prepare(
     inputs,
     output,
@@ -699,6 +729,7 @@ def prepare(
     keep,
     max_types,
     tmp_dir,
+    quiet,
 ):
     """Count the vocabulary of INPUTS (files, compressed files, Parquet with --column,
     directories, glob patterns, fsspec URLs) and write them as int32 id shards in DIR, which
@@ -711,22 +742,29 @@ def prepare(
     from ..text.vocab import keep_words
 
     kept = {w.decode("utf-8", "surrogateescape") for w in keep_words(keep)} if keep else None
-    done = run(
-        inputs,
-        output,
-        column=column,
-        min_count=min_count,
-        max_vocab=max_vocab,
-        keep=kept,
-        max_types=max_types,
-        tmp_dir=tmp_dir,
-        engine=engine,
-        scheduler=scheduler,
-        workers=workers,
-        on_progress=say,
-    )
+    status = Status(quiet)
+    try:
+        done = run(
+            inputs,
+            output,
+            column=column,
+            min_count=min_count,
+            max_vocab=max_vocab,
+            keep=kept,
+            max_types=max_types,
+            tmp_dir=tmp_dir,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
+            on_progress=lambda line: say(line, quiet),
+            on_read=status.reading,
+        )
+    finally:
+        status.end()
     d = done.described
     say(
-        f"{output}: {len(d['shards']):,} shards, {sum(s['ids'] for s in d['shards']):,} ids; "
-        f"{d['words']:,} words of {d['distinct']:,} distinct tokens; {d['seconds']:.1f} s"
+        f"{output}: {quantity(len(d['shards']), 'shard')}, "
+        f"{quantity(sum(s['ids'] for s in d['shards']), 'id')}; {quantity(d['words'], 'word')} "
+        f"of {d['distinct']:,} distinct tokens; {d['seconds']:.1f} s",
+        quiet,
     )

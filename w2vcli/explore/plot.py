@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import W2VError
+from ..io.streams import quantity
 from ..vectors.query import Index, nearest
 
 FORMATS = ("png", "svg", "pdf")
@@ -77,7 +78,9 @@ def check(words: list, neighbours: int, top: int | None, method: str = "pca") ->
     if not words and most < MIN_WORDS:
         raise W2VError(f"--top {most}: a projection needs at least {MIN_WORDS} words")
     if most > MAX_WORDS:
-        asked = f"{len(set(words))} words and {neighbours} neighbours each" if words else "--top"
+        asked = "--top"
+        if words:
+            asked = f"{quantity(len(set(words)), 'word')} and {neighbours} neighbours each"
         raise W2VError(f"{asked}: at most {MAX_WORDS:,} words fit in a legible picture")
     require(method)
 
@@ -144,7 +147,9 @@ def label(word: str) -> str:
 def project(vectors: np.ndarray, method: str = "pca", seed: int = 1) -> Projection:
     """2-D coordinates of the unit `vectors` (n, N) by PCA or t-SNE."""
     if len(vectors) < MIN_WORDS:
-        raise W2VError(f"{len(vectors)} words to plot; a projection needs at least {MIN_WORDS}")
+        raise W2VError(
+            f"{quantity(len(vectors), 'word')} to plot; a projection needs at least {MIN_WORDS}"
+        )
     if method == "pca":
         return pca(vectors)
     if method == "tsne":

@@ -192,10 +192,11 @@ class Lesson:
                 self.last = self._train_one()
             if n and not self._finite():
                 eta = self.alpha
+                these, them = (f"these {n:,} examples", "them") if n > 1 else ("this example", "it")
                 self._restore(saved)
                 raise TrainingDiverged(
-                    f"the model diverged within these {n:,} examples (its numbers became NaN "
-                    f"or infinite at eta {eta:g}); the lesson is as it was before them: "
+                    f"the model diverged within {these} (its numbers became NaN "
+                    f"or infinite at eta {eta:g}); the lesson is as it was before {them}: "
                     "restart with a smaller eta (alpha)"
                 )
             return self._state()

@@ -229,6 +229,12 @@ def text_lines(read, name: str, limit: int = MAX_LINE_BYTES, max_bytes: int | No
             yield line.decode("utf-8", "replace") + "\n"
 
 
+def quantity(n: int, noun: str, plural: str | None = None) -> str:
+    """`n` and the noun in its number: "1 thread", "2 threads", "1,024 words"; `plural`
+    where it is not the noun and an s ("1 matrix", "2 matrices")."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _size(n: int) -> str:
     return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n:,} bytes"
 

@@ -31,6 +31,9 @@ Loading a library runs its code, so these rules hold:
   path, found on $PATH without its relative entries (such as "."). A build that exits
   with an error is remembered in `kernel-KEY.failed`, so that later runs do not try
   again; one killed by a signal or Ctrl-C is not.
+
+The build takes BUILD_TIME, most of it Numba compiling the kernel (one core), and whoever
+asked for the kernel is told how long it has been running every BUILD_TICK.
 """
 
 import ctypes
@@ -45,6 +48,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -75,6 +79,11 @@ SYMBOL = "w2v_train_batch"
 ARRAYS = {**SHARED_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
 ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
+# The build's wall time, as said before it starts: 32 s (31 s of CPU) on an idle 2-core
+# AMD EPYC virtual machine, 52 s there beside other work, 65 s under more load; a few
+# seconds if Numba's own cache already holds the kernel (the JIT kernel ran here before).
+BUILD_TIME = "30 s to a minute"
+BUILD_TICK = 1.0  # seconds between the reports of a build's progress (on_build)
 # What the build child runs (`python -I -c BOOTSTRAP PACKAGE LIBRARY CC PATH...`). It
 # imports the package from its directory, PACKAGE, and not by name from the import path:
 # putting PACKAGE's parent on the path would also let whatever else lies there be imported.
@@ -175,9 +184,10 @@ _images = []  # descriptors of the in-memory copies loaded, kept open: see _dlop
 
 
 def train_batch(on_build=None):
-    """kernels.train_batch from the shared library (built now if needed, `on_build()` called
-    first), or None if it cannot be built, trusted or verified here; the reason is given
-    as a W2VWarning."""
+    """kernels.train_batch from the shared library (built now if needed, while
+    `on_build(seconds, done)` is told of it: at 0, every BUILD_TICK, and when it is over),
+    or None if it cannot be built, trusted or verified here; the reason is given as a
+    W2VWarning."""
     path = library_path()
     if path not in _loaded:
         _loaded[path] = _load_or_build(path, on_build)
@@ -201,9 +211,7 @@ def _load_or_build(path: Path, on_build=None):
     failed = path.with_suffix(".failed")
     for attempt in range(2):
         if not os.path.lexists(path) and not failed.exists():
-            if on_build:
-                on_build()
-            _build_in_child(path, failed)
+            _build_in_child(path, failed, on_build or (lambda seconds, done: None))
         if not os.path.lexists(path):
             return None  # the build failed, now (it said why) or on an earlier run
         try:
@@ -259,33 +267,57 @@ def _warn(message: str) -> None:
 # Building.
 
 
-def _build_in_child(path: Path, failed: Path) -> None:
-    """Build in another process, so that this one never imports Numba; a build that fails
-    by itself (not one killed) is remembered in `failed` so that later runs do not try
-    again. The child runs in the cache directory, never the user's working directory."""
+def _build_in_child(path: Path, failed: Path, on_build) -> None:
+    """Build in another process, so that this one never imports Numba, telling
+    `on_build(seconds, done)` how long it has run; a build that fails by itself (not one
+    killed) is remembered in `failed` so that later runs do not try again. The child runs
+    in the cache directory, never the user's working directory."""
     search = search_path()
     cc = shutil.which("cc", path=search)
     if cc is None:
         reason = "no C compiler (cc) on PATH"
     else:
         package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        child = subprocess.run(
+        on_build(0.0, False)
+        returncode, stderr = _run_child(
             [sys.executable, "-I", "-c", BOOTSTRAP, package, str(path), cc, *_import_path()],
-            cwd=path.parent,
-            env={**os.environ, "PATH": search},
-            capture_output=True,
-            text=True,
+            path.parent,
+            {**os.environ, "PATH": search},
+            on_build,
         )
-        if child.returncode == 0 and path.exists():
+        if returncode == 0 and path.exists():
             return
-        if child.returncode < 0:  # killed (out of memory, Ctrl-C): may work next time
-            return _fall_back(f"the native kernel build was killed (signal {-child.returncode})")
-        reason = (child.stderr.strip().splitlines() or ["no output"])[-1]
+        if returncode < 0:  # killed (out of memory, Ctrl-C): may work next time
+            return _fall_back(f"the native kernel build was killed (signal {-returncode})")
+        reason = (stderr.strip().splitlines() or ["no output"])[-1]
     try:
         failed.write_text(f"could not build the native kernel: {reason}\n")
     except OSError:  # a cache directory we cannot write: try again next run
         pass
     _fall_back(f"could not build the native kernel: {reason}; delete {failed} to try again")
+
+
+def _run_child(command: list, cwd: Path, env: dict, on_build) -> tuple:
+    """Run the build child to its end, telling `on_build(seconds, done)` every BUILD_TICK
+    and when it ends; its (return code, stderr). Stopped here (Ctrl-C, a signal), it is
+    killed: a build is not left running after the run that wanted it."""
+    t0 = time.monotonic()
+    child = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while True:
+            try:
+                _, stderr = child.communicate(timeout=BUILD_TICK)  # (retried: nothing lost)
+                break
+            except subprocess.TimeoutExpired:
+                on_build(time.monotonic() - t0, False)
+    except BaseException:
+        child.kill()
+        child.communicate()
+        raise
+    on_build(time.monotonic() - t0, True)
+    return child.returncode, stderr
 
 
 def _import_path() -> list:

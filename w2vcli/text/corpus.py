@@ -25,6 +25,7 @@ import itertools
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -68,6 +69,49 @@ class CorpusStats:
     sha256: str = ""  # of that text: the corpus's fingerprint (resuming checks it)
     path: str | None = None  # the file's absolute path, if it was read from one
     words: int = 0  # in the vocabulary: what an epoch trains on (before sub-sampling)
+
+
+@dataclass
+class Reading:
+    """How far reading a corpus has come: what `on_read` is told after each chunk (about
+    1 MiB of text, a few hundredths of a second), and once more when it is done."""
+
+    name: str  # as messages name the corpus
+    tokens: int  # read so far
+    bytes: int  # of text read so far (decompressed)
+    seconds: float  # since reading began
+    at: int | None = None  # bytes of the file itself read (a compressed file's: compressed)
+    size: int | None = None  # the file's size, where it has one (a regular file)
+    done: bool = False  # the last report: the corpus is read
+
+
+class Gauge:
+    """Where in its file a corpus is being read: the file's size and the bytes consumed
+    (of a compressed file, the compressed ones), told by the file's descriptor, so that
+    it costs a system call a chunk. Only a regular file (one opened, or stdin redirected
+    from one) has them; a pipe, a URL or an object in memory has neither."""
+
+    def __init__(self):
+        self.file = self.at = self.size = None
+
+    def watch(self, f) -> None:
+        """Gauge the file object `f` (a decompressor's fileno() is its file's)."""
+        try:
+            st = os.fstat(f.fileno())
+        except (AttributeError, OSError, ValueError):  # no descriptor (io.UnsupportedOperation)
+            return
+        if stat.S_ISREG(st.st_mode):
+            self.file, self.at, self.size = f, 0, st.st_size
+
+    def where(self) -> tuple:
+        """(bytes of the file consumed, its size), or (None, None); once the file is closed,
+        where it was last seen."""
+        if self.file is not None and not self.file.closed:
+            try:
+                self.at = os.lseek(self.file.fileno(), 0, os.SEEK_CUR)
+            except (OSError, ValueError):
+                pass
+        return self.at, self.size
 
 
 @dataclass
@@ -216,19 +260,24 @@ def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
     return _remap(stream, remap)
 
 
-def read_text(source, name: str | None, config) -> RawCorpus:
+def read_text(source, name: str | None, config, on_read=None) -> RawCorpus:
     """The stage read, for a corpus of text: `source` counted, a file (even one named '-',
     never stdin), a file object read as bytes (or a text one, as UTF-8), or sentences (lists
-    of str tokens); `config` (a TrainConfig) says where its ids go."""
+    of str tokens); `config` (a TrainConfig) says where its ids go; `on_read(Reading)` is
+    told how far it has come after each chunk."""
     path = os.fspath(source) if isinstance(source, str | os.PathLike) else None
+    gauge = Gauge()
     if path is not None or hasattr(source, "read"):
         name = name or path or str(getattr(source, "name", "corpus"))
         with _binary(source) as f:
-            raw = count_chunks(read_chunks(f, name), name, *_ids_in(config))
+            gauge.watch(f)
+            chunks = read_chunks(f, name)
+            raw = count_chunks(chunks, name, *_ids_in(config), on_read=on_read, gauge=gauge)
         raw.stats.path = path and os.path.abspath(path)
     else:
         name = name or "sentences"
-        raw = count_chunks(sentence_chunks(source, name), name, *_ids_in(config))
+        chunks = sentence_chunks(source, name)
+        raw = count_chunks(chunks, name, *_ids_in(config), on_read=on_read)
     return raw
 
 
@@ -306,12 +355,16 @@ def count_chunks(
     ids_in: str = "memory",
     tmp_dir=None,
     index: dict | None = None,
+    on_read=None,
+    gauge: Gauge | None = None,
 ) -> RawCorpus:
     """The provisional-id stream and token counts of text arriving in `chunks`, each ending
     at a separator byte. `ids_in`: where the stream is kept, "memory", "disk" (a temporary
     file in `tmp_dir`, else $TMPDIR) or "auto" (memory, moved to disk once it passes
     SPILL_SHARE of this machine's memory). `index`: a KnownWords, to read the text in a
-    vocabulary's ids instead (its other tokens DROPPED).
+    vocabulary's ids instead (its other tokens DROPPED). `on_read(Reading)`: told how far
+    reading has come after each chunk and at the end; `gauge`: where in its file the text
+    is (a Gauge), for those reports.
 
     Refuses input that is not UTF-8 text: more than JUNK_SHARE of the bytes read so far
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
@@ -323,6 +376,7 @@ def count_chunks(
     raw = RawCorpus(None, [], None, CorpusStats(path, 0, 0, 0, 0, 0, 0, 0, 0.0))
     read = raw.stats
     seen = invalid = 0  # bytes read, invalid UTF-8 bytes
+    tokens = 0  # read so far (for on_read; the counts say it at the end, pruning and all)
     fingerprint = hashlib.sha256()  # ~2 GB/s, against counting's ~0.1: free
     token_bytes, budget = 0, max_types * TOKEN_BYTES  # of the token text in `index`
     for chunk in chunks:
@@ -339,7 +393,11 @@ def count_chunks(
         read.lines += chunk.count(b"\n")
         chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
         known = len(index)
-        ids.append(_encode_chunk(chunk, index))
+        encoded = _encode_chunk(chunk, index)
+        ids.append(encoded)
+        if on_read:  # each id a token but the LINE_END after each line
+            tokens += len(encoded) - int(np.count_nonzero(encoded == LINE_END))
+            on_read(Reading(path, tokens, seen, time.perf_counter() - t0, *_where(gauge)))
         if 4 * len(ids) > spill:
             ids = ids.to_disk(tmp_dir)
         token_bytes += sum(map(len, itertools.islice(reversed(index), len(index) - known)))
@@ -360,7 +418,13 @@ def count_chunks(
     read.tokens = int(raw.counts.sum()) + read.pruned_tokens
     read.distinct = len(raw.counts)
     read.seconds = time.perf_counter() - t0
+    if on_read:
+        on_read(Reading(path, read.tokens, seen, read.seconds, *_where(gauge), done=True))
     return raw
+
+
+def _where(gauge: Gauge | None) -> tuple:
+    return gauge.where() if gauge else (None, None)
 
 
 class KnownWords(dict):

@@ -33,11 +33,12 @@ from ..config import MAX_TYPES
 from ..errors import CorpusError, W2VError
 from ..io import dirs
 from ..io.files import check_input
-from ..io.streams import decompressed
+from ..io.streams import decompressed, quantity
 from .corpus import (
     DROPPED,
     LINE_END,
     CorpusStats,
+    Gauge,
     KnownWords,
     RawCorpus,
     count_chunks,
@@ -105,8 +106,10 @@ def _urls(url: str) -> list:
     ]
 
 
-def input_chunks(source: str, column: str | None = None):
-    """The text of an input as count_chunks reads it: chunks that end at a separator."""
+def input_chunks(source: str, column: str | None = None, gauge: Gauge | None = None):
+    """The text of an input as count_chunks reads it: chunks that end at a separator;
+    `gauge` is told of the file read (not of a Parquet file's rows)."""
+    gauge = gauge or Gauge()
     if source.endswith(PARQUET):
         yield from _parquet_chunks(source, column)
         return
@@ -117,11 +120,13 @@ def input_chunks(source: str, column: str | None = None):
 
         try:
             with fsspec.open(source, "rb") as f:  # compressed: told by content, not name
+                gauge.watch(f)
                 yield from read_chunks(decompressed(f), source)
         except (OSError, ValueError) as e:
             raise CorpusError(f"{source}: cannot read ({e})") from None
         return
     with open_corpus(source) as f:
+        gauge.watch(f)
         yield from read_chunks(f, source)
 
 
@@ -161,9 +166,14 @@ def _parquet_chunks(source: str, column: str | None):
         raise CorpusError(f"{source}: cannot read as Parquet ({e})") from None
 
 
-def count_input(source: str, column=None, max_types: int = MAX_TYPES, tmp_dir=None) -> RawCorpus:
-    """Count the tokens of one input (a task: it keeps nothing; its ids are not kept)."""
-    raw = count_chunks(input_chunks(source, column), source, max_types, "disk", tmp_dir)
+def count_input(
+    source: str, column=None, max_types: int = MAX_TYPES, tmp_dir=None, on_read=None
+) -> RawCorpus:
+    """Count the tokens of one input (a task: it keeps nothing; its ids are not kept);
+    `on_read(Reading)` is told how far it has come."""
+    gauge = Gauge()
+    chunks = input_chunks(source, column, gauge)
+    raw = count_chunks(chunks, source, max_types, "disk", tmp_dir, on_read=on_read, gauge=gauge)
     raw.ids = None
     return raw
 
@@ -181,11 +191,16 @@ def merge_counts(counted: list) -> tuple:
     return list(index), counts
 
 
-def encode_input(source: str, words: KnownWords, path: str, column=None, tmp_dir=None) -> dict:
+def encode_input(
+    source: str, words: KnownWords, path: str, column=None, tmp_dir=None, on_read=None
+) -> dict:
     """Write the shard of one input, read again in the vocabulary's ids (a task: it keeps
-    nothing); returns its ids, words and sha256."""
-    chunks = input_chunks(source, column)
-    raw = count_chunks(chunks, source, len(words) + 1, "disk", tmp_dir, words)
+    nothing); returns its ids, words and sha256. `on_read(Reading)`: as count_input's."""
+    gauge = Gauge()
+    chunks = input_chunks(source, column, gauge)
+    raw = count_chunks(
+        chunks, source, len(words) + 1, "disk", tmp_dir, words, on_read=on_read, gauge=gauge
+    )
     same = np.concatenate([np.arange(len(words), dtype=np.int32), [DROPPED]])
     ids = encode(raw, same)  # words outside the vocabulary left out
     digest = hashlib.sha256()
@@ -261,11 +276,14 @@ def prepare(
     scheduler: str | None = None,
     workers: int | None = None,
     on_progress=None,
+    on_read=None,
 ) -> Prepared:
     """Count and encode `inputs` (paths, directories, patterns, URLs) into the prepared
     directory `directory`, here (engine "local") or on Dask ("dask": the cluster at
     `scheduler`, else a local cluster of `workers` processes). `keep`: words kept
-    whatever their count (a set of str). `on_progress(message)` is told each stage."""
+    whatever their count (a set of str). `on_progress(message)` is told each stage;
+    `on_read(Reading)` how far reading each input has come, as it is counted and as it is
+    encoded (engine "local" only: a Dask worker's progress stays there)."""
     from ..engines import engine as engine_of
 
     run = engine_of(engine, scheduler, workers)
@@ -281,11 +299,17 @@ def prepare(
     if engine == "dask":  # whose local cluster's workers run in a directory of their own
         located = [s if "://" in s else os.path.abspath(s) for s in sources]
         tmp_dir = os.path.abspath(tmp_dir) if tmp_dir else tmp_dir
+    reports = {"on_read": on_read} if on_read and engine == "local" else {}
     with dirs.staged(target, ours=_ours) as staging:
         with run:
-            say(f"counting {len(sources):,} inputs on {run.describe()}")
+            say(f"counting {quantity(len(sources), 'input')} on {run.describe()}")
             counted = run.map(
-                count_input, located, column=column, max_types=max_types, tmp_dir=tmp_dir
+                count_input,
+                located,
+                column=column,
+                max_types=max_types,
+                tmp_dir=tmp_dir,
+                **reports,
             )
             for raw, given in zip(counted, sources, strict=True):
                 raw.stats.name = given  # prepared.json names an input as it was given
@@ -295,10 +319,17 @@ def prepare(
                 raise CorpusError("the inputs hold no tokens; give non-empty text")
             vocab, _ = build_vocab(tokens, counts, min_count, max_vocab, keep)
             del tokens, counts
-            say(f"vocabulary: {len(vocab):,} words; writing {len(sources):,} shards")
+            shards = quantity(len(sources), "shard")
+            say(f"vocabulary: {quantity(len(vocab), 'word')}; writing {shards}")
             paths = [os.path.join(staging, f"ids-{i:05d}.npy") for i in range(len(sources))]
             shards = run.map_with(
-                encode_input, located, paths, known_words(vocab), column=column, tmp_dir=tmp_dir
+                encode_input,
+                located,
+                paths,
+                known_words(vocab),
+                column=column,
+                tmp_dir=tmp_dir,
+                **reports,
             )
         described = {
             "format": FORMAT,

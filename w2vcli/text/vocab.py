@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import CorpusError, W2VWarning
 from ..io.dirs import read_regular, word_list_bytes
+from ..io.streams import quantity
 from .corpus import DROPPED, RawCorpus, encode
 
 
@@ -46,7 +47,8 @@ def build_vocab(
     if len(order) == 0:
         most = int(counts.max()) if len(counts) else 0
         raise CorpusError(
-            f"no word occurs {min_count} times or more (the most frequent occurs {most} times);"
+            f"no word occurs {quantity(min_count, 'time')} or more (the most frequent occurs "
+            f"{quantity(most, 'time')});"
             " lower --min-count"
         )
     new_ids = np.full(len(counts), DROPPED, dtype=np.int32)
@@ -113,7 +115,7 @@ def read_saved_vocab(path: str, words: int, described: str, error=CorpusError) -
     if lines and lines[-1] == b"":
         lines.pop()
     if len(lines) != words:
-        raise error(f"{path}: {len(lines):,} words, but {described} says {words:,}")
+        raise error(f"{path}: {quantity(len(lines), 'word')}, but {described} says {words:,}")
     pairs = [line.rsplit(b" ", 1) for line in lines]
     if any(len(pair) != 2 for pair in pairs):
         raise error(f"{path}: a line is not `word count`; it is damaged")

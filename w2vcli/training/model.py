@@ -43,6 +43,7 @@ from ..errors import ConfigError, W2VError
 from ..io import dirs
 from ..io.dirs import read_regular, staged, staging_prefix, umask, write_file
 from ..io.signals import signals_held
+from ..io.streams import quantity
 from ..text.corpus import CorpusStats
 from ..text.vocab import Vocab, format_vocab, read_saved_vocab
 from ..vectors.vectors import Vectors
@@ -203,7 +204,7 @@ def check_unfinished(target: str, label: str) -> None:
     if not saved.finished:
         done, epochs = saved.state.epochs_done, saved.config.epochs
         raise ModelError(
-            f"{label}: holds a run that has not finished ({done} of {epochs} epochs); "
+            f"{label}: holds a run that has not finished ({done} of {quantity(epochs, 'epoch')}); "
             f"finish it with --resume {label.split(' ', 1)[1]}, or give another directory"
         )
 

@@ -24,11 +24,18 @@ class Observer:
 
     pause_every = None  # seconds: how often it wants `pause` within an epoch (None: never)
 
+    def reading(self, reading) -> None:
+        """While the corpus is read and counted: after each chunk (about 1 MiB), and once
+        done; `reading` is a w2vcli.text.corpus.Reading (tokens, bytes, seconds, and where
+        in its file). Not told for a prepared directory, counted before."""
+
     def start(self, model) -> None:
         """The corpus read and the model initialised, before training."""
 
-    def build(self) -> None:
-        """The training kernel must first be built for this CPU (once per machine)."""
+    def build(self, seconds: float, done: bool) -> None:
+        """The training kernel must first be built for this CPU (once per machine,
+        w2vcli.kernel.native.BUILD_TIME): told at its start (seconds 0), every second or so
+        while it runs, and when it is over (`done`, built or not)."""
 
     def progress(self, words: int, alpha: float, loss: float | None) -> None:
         """A few times a second: the words trained so far (all epochs), the learning rate,
@@ -52,20 +59,36 @@ class Observer:
 
 
 class Callbacks(Observer):
-    """w2vcli.train's callbacks as an observer: on_start(model), on_build(),
-    on_progress(words, alpha, loss), on_epoch(epoch, model)."""
+    """w2vcli.train's callbacks as an observer: on_read(reading), on_start(model),
+    on_build(), on_progress(words, alpha, loss), on_epoch(epoch, model). A kernel build
+    without on_build is said as a W2VWarning, so that a minute's wait is not silent."""
 
-    def __init__(self, on_start=None, on_build=None, on_progress=None, on_epoch=None):
+    def __init__(self, on_start=None, on_build=None, on_progress=None, on_epoch=None, on_read=None):
         self.on_start, self.on_build = on_start, on_build
-        self.on_progress, self.on_epoch = on_progress, on_epoch
+        self.on_progress, self.on_epoch, self.on_read = on_progress, on_epoch, on_read
+
+    def reading(self, reading) -> None:
+        if self.on_read:
+            self.on_read(reading)
 
     def start(self, model) -> None:
         if self.on_start:
             self.on_start(model)
 
-    def build(self) -> None:
+    def build(self, seconds: float, done: bool) -> None:
+        if seconds or done:
+            return
         if self.on_build:
             self.on_build()
+        else:
+            from ..kernel.native import BUILD_TIME
+
+            warnings.warn(
+                f"building the training kernel for this CPU, once: {BUILD_TIME} (later runs "
+                "load it)",
+                W2VWarning,
+                stacklevel=2,
+            )
 
     def progress(self, words: int, alpha: float, loss: float | None) -> None:
         if self.on_progress:

@@ -20,6 +20,7 @@ settings (w2vcli.config.TrainConfig: the CLI's options, with underscores).
 """
 
 import dataclasses
+import functools
 import os
 import stat
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from ..text.prepared import Prepared, verify
 from ..text.vocab import Vocab, vocab_and_ids
 from .distributed import fit_on_workers
 from .model import Model, load_model
-from .observers import Callbacks
+from .observers import Callbacks, tell
 from .run import Run
 from .settings import check_names, check_prepared, checkpoint_start, settle, start_of
 from .start import Checkpoint, FromModel, initialise
@@ -97,6 +98,7 @@ def train(
     merge="auto",
     snapshots=None,
     observers=(),
+    on_read=None,
     on_start=None,
     on_build=None,
     on_progress=None,
@@ -128,13 +130,15 @@ def train(
       training goes and writes them for `w2v plot --animate` at the end.
     - `observers`: w2vcli.training.observers.Observer, told of the run as it goes.
 
-    Callbacks: `on_start(model)` once the corpus is read, before training; `on_build()` if
-    the training kernel must first be built for this CPU (once per machine, about 30 s);
-    `on_progress(words, alpha, loss)` a few times a second; `on_epoch(epoch, model)` after
-    each epoch, while no thread trains. The models they get hold the live matrices: copy
-    what you keep.
+    Callbacks: `on_read(reading)` as the corpus is read, after each chunk (a
+    w2vcli.text.corpus.Reading: tokens, bytes, seconds, the file's size...); `on_start(model)`
+    once the corpus is read, before training; `on_build()` if the training kernel must first
+    be built for this CPU (once per machine, 30 s to a minute: without on_build, a
+    W2VWarning says so); `on_progress(words, alpha, loss)` a few times a second; `on_epoch(epoch,
+    model)` after each epoch, while no thread trains. The models they get hold the live
+    matrices: copy what you keep.
     """
-    callbacks = Callbacks(on_start, on_build, on_progress, on_epoch)
+    callbacks = Callbacks(on_start, on_build, on_progress, on_epoch, on_read)
     surveyed = corpus if isinstance(corpus, Survey) else None
     if surveyed is not None:  # its corpus counted already
         if from_model is not None:
@@ -179,6 +183,7 @@ def resume(
     scheduler=None,
     workers=None,
     observers=(),
+    on_read=None,
     on_start=None,
     on_build=None,
     on_progress=None,
@@ -205,7 +210,7 @@ def resume(
         scheduler=scheduler,
         workers=workers,
         checkpoint_every=checkpoint_every,
-        observers=[*observers, Callbacks(on_start, on_build, on_progress, on_epoch)],
+        observers=[*observers, Callbacks(on_start, on_build, on_progress, on_epoch, on_read)],
         record=record,
         caller="resume",
         **settings_given,
@@ -213,11 +218,15 @@ def resume(
     return train_run(run)
 
 
-def survey(corpus, *, name=None, config=None, **settings_given) -> Survey:
+def survey(corpus, *, name=None, config=None, on_read=None, **settings_given) -> Survey:
     """Read and count `corpus` as train() does and say what a run would hold, without
-    training (`w2v train --dry-run`; gensim's estimate_memory). `train(survey)` then
-    trains it, its corpus's ids held meanwhile (gensim's build_vocab, then train)."""
-    run = settle(corpus, name=name, config=config, caller="survey", **settings_given)
+    training (`w2v train --dry-run`; gensim's estimate_memory); `on_read` as train's.
+    `train(survey)` then trains it, its corpus's ids held meanwhile (gensim's build_vocab,
+    then train)."""
+    observers = [Callbacks(on_read=on_read)]
+    run = settle(
+        corpus, name=name, config=config, observers=observers, caller="survey", **settings_given
+    )
     return survey_run(run)
 
 
@@ -264,7 +273,8 @@ def read(run: Run) -> None:
         verify(run.source)
         run.corpus = run.source.stats(run.name)
     else:
-        run.raw = read_text(run.source, run.name, run.config)
+        told = functools.partial(tell, run.observers, "reading")
+        run.raw = read_text(run.source, run.name, run.config, on_read=told)
         run.corpus = run.raw.stats
     if expected is not None:
         _check_same(run.corpus, expected, run.start.named)

@@ -13,6 +13,7 @@ import os
 
 from ..config import TrainConfig
 from ..errors import ConfigError, W2VError
+from ..io.streams import quantity
 from ..text.prepared import find_prepared
 from . import model as saved_models
 from .observers import Checkpointer
@@ -144,8 +145,8 @@ def resolve(start, config, given: dict, prepared, caller: str) -> TrainConfig:
         if dim != config.dim:
             where = getattr(start.vectors, "path", None) or "the vectors given"
             raise ConfigError(
-                f"--init-vectors {where}: its vectors have {dim} dimensions, but --dim is "
-                f"{config.dim}; give --dim {dim}"
+                f"--init-vectors {where}: its vectors have {quantity(dim, 'dimension')}, but "
+                f"--dim is {config.dim}; give --dim {dim}"
             )
     return config
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..io.streams import quantity
 from ..vectors.vectors import Vectors, load_vectors
 from . import provenance
 from .model import Model, copy_rows
@@ -84,7 +85,7 @@ def copy_vectors(init: Vectors, w_in: np.ndarray, frozen: np.ndarray, words: lis
     if not pairs:
         where = getattr(init, "path", None) or "the vectors given"
         raise ConfigError(
-            f"--init-vectors {where}: none of its {len(init):,} words is in the corpus's "
+            f"--init-vectors {where}: none of its {quantity(len(init), 'word')} is in the corpus's "
             f"vocabulary of {len(words):,}; are they of the same language and tokenization?"
         )
     ours, theirs = (np.array(x, dtype=np.int64) for x in zip(*pairs))

@@ -11,6 +11,7 @@ every 10,000 words. With one thread the run is deterministic for a given seed.
 """
 
 import dataclasses
+import functools
 import math
 import threading
 import time
@@ -233,9 +234,9 @@ class Trainer:
         return arrays.make_scratch(self.shared, c.window, negative, seed, hot_rows(c), BATCH_WORDS)
 
     def compile(self, prebuilt: bool = True, on_build=None) -> float:
-        """Load the prebuilt kernel (w2vcli.kernel.native, built on first use, after `on_build()`),
-        or else compile the kernel with Numba (or load it from Numba's disk cache); returns
-        seconds."""
+        """Load the prebuilt kernel (w2vcli.kernel.native, built on first use, telling
+        `on_build(seconds, done)` as it builds), or else compile the kernel with Numba (or
+        load it from Numba's disk cache); returns seconds."""
         t0 = time.perf_counter()
         native.numba_cache()  # for the build's child, and for the JIT kernel
         self.kernel = native.train_batch(on_build) if prebuilt else None
@@ -429,7 +430,7 @@ def fit_on_threads(run):
     model.corpus.words = trainer.total_words // run.config.epochs
     relay = _Relay(run, record.get("seconds", 0.0))
     tell(observers, "start", relay.now())
-    model.compile_seconds = trainer.compile(on_build=lambda: tell(observers, "build"))
+    model.compile_seconds = trainer.compile(on_build=functools.partial(tell, observers, "build"))
     every = min((o.pause_every for o in observers if o.pause_every), default=None)
     result = trainer.run(relay, model.state, every)
     relay.record_result(model, result)

@@ -7,6 +7,7 @@ the observer of a run's fit; `EpochReport` makes its lines.
 """
 
 from ..errors import ConfigError
+from ..io.streams import quantity
 from ..vectors.evaluate import read_analogies, score_analogies
 from ..vectors.query import Index, nearest
 from .observers import Observer
@@ -62,8 +63,8 @@ class EpochReport:
             )
             if not total.answered:
                 out.append(
-                    f"{label}  analogies: none of the {total.questions:,} questions has all "
-                    "four words in the vocabulary"
+                    f"{label}  analogies: none of the {quantity(total.questions, 'question')} "
+                    "has all four words in the vocabulary"
                 )
                 return out
             parts = [f"{s.name} {s.accuracy:.1f}%" for s in result.totals[:-1]]

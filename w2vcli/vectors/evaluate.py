@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import W2VError
-from ..io.streams import split_words
+from ..io.streams import quantity, split_words
 from .query import Index, top_rows
 
 GENSIM_TOPN = 5  # gensim looks for its answer among the 5 best candidates
@@ -173,7 +173,9 @@ def evaluate_pairs(index: Index, lines, name: str = "pairs") -> Pairs:
             known.extend((vocab[fields[0]], vocab[fields[1]]))
             gold.append(score)
     if not known:
-        raise W2VError(f"{name}: no pair has both words in the vectors ({total} pairs read)")
+        raise W2VError(
+            f"{name}: no pair has both words in the vectors ({quantity(total, 'pair')} read)"
+        )
     rows = np.frombuffer(known, np.int64).reshape(-1, 2)
     model = np.concatenate(  # in parts: all pairs' vectors at once could be gigabytes
         [

@@ -47,6 +47,7 @@ from ..io.streams import (
     compression_of,
     compression_of_name,
     decompressed,
+    quantity,
 )
 
 
@@ -201,7 +202,8 @@ def _read_all(f, name: str, head: bytes = b"", announced: tuple | None = None) -
         size += len(chunk)
         if limit is not None and size > limit:
             raise VectorsFormatError(
-                f"{name}: data runs on past the {n_words:,} vectors of {dim} numbers the header "
+                f"{name}: data runs on past the {quantity(n_words, 'vector')} of "
+                f"{quantity(dim, 'number')} the header "
                 "announces; correct the first line"
             )
         if size > budget:
@@ -229,7 +231,8 @@ def _check_memory(n_words: int, dim: int, name: str) -> None:
     need = (4 * dim + WORD_BYTES) * n_words
     if need > physical_memory():
         raise VectorsFormatError(
-            f"{name}: the header announces {n_words:,} vectors of {dim} numbers "
+            f"{name}: the header announces {quantity(n_words, 'vector')} of "
+            f"{quantity(dim, 'number')} "
             f"({need / 2**30:,.1f} GiB), more than this machine's memory "
             f"({physical_memory() / 2**30:,.1f} GiB)"
         )
@@ -246,7 +249,9 @@ def parse_vectors(data: bytes, name: str = "vectors") -> Read:
     n_words, dim = _parse_header(header, name)
     _check_memory(n_words, dim, name)
     if not NOT_SPACE.search(body):
-        raise VectorsFormatError(f"{name}: the header announces {n_words:,} words but none follow")
+        raise VectorsFormatError(
+            f"{name}: the header announces {quantity(n_words, 'word')} but none follow"
+        )
     raw_words, vectors, binary = _parse_body(body, n_words, dim, name)
     _check_finite(vectors, raw_words, body, binary, name)
     words, invalid, blank = _decode_words(raw_words)
@@ -322,8 +327,8 @@ def _parse_text(body: bytes, n_words: int, dim: int, name: str) -> tuple:
         raise VectorsFormatError(f"{name}: cannot parse the vectors as word2vec text") from None
     if len(rows) != n_words:
         raise _RowCount(
-            f"{name}: the header announces {n_words:,} words but the file has {len(rows):,} "
-            "rows; correct the first line"
+            f"{name}: the header announces {quantity(n_words, 'word')} but the file has "
+            f"{quantity(len(rows), 'row')}; correct the first line"
         )
     return [row[0] for row in rows], vectors
 
@@ -334,8 +339,8 @@ def _diagnose_text(body: bytes, dim: int, name: str) -> None:
         fields = line.split()
         if fields and len(fields) != dim + 1:
             raise VectorsFormatError(
-                f"{name}, line {number}: expected a word and {dim} numbers (as the header says), "
-                f"found {len(fields) - 1} numbers"
+                f"{name}, line {number}: expected a word and {quantity(dim, 'number')} (as the "
+                f"header says), found {quantity(len(fields) - 1, 'number')}"
             )
         for field in fields[1:]:
             if not _all_numbers([field]):
@@ -366,7 +371,8 @@ def _parse_binary(body: bytes, n_words: int, dim: int, name: str) -> tuple:
         pos = space + 1 + row_bytes
     if body[pos:].strip():
         raise VectorsFormatError(
-            f"{name}: data continues after the {n_words:,} binary vectors the header announces; "
+            f"{name}: data continues after the {quantity(n_words, 'binary vector')} the header "
+            "announces; "
             "correct the first line"
         )
     vectors = np.frombuffer(b"".join(rows), dtype="<f4").reshape(n_words, dim)
