@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import lzma
+import os
 import subprocess
 import sys
 import time
@@ -333,6 +334,31 @@ def test_format_decides_where_the_name_says_nothing(tmp_path, small_corpus, refe
 
 
 # Without -o, vectors.txt is written only where there is none.
+
+
+def test_a_vectors_txt_made_while_a_default_run_trains_is_left_as_it_is(
+    tmp_path, small_corpus, monkeypatch
+):
+    """Without -o, vectors.txt is put in place only where nothing is, also at the end: a
+    file made there while w2v trained is kept, and the vectors too, under the name said."""
+    from w2vcli.training import pipeline
+
+    monkeypatch.chdir(tmp_path)
+    train_run = pipeline.train_run
+
+    def meanwhile(run):
+        model = train_run(run)
+        (tmp_path / "vectors.txt").write_text("my notes\n")
+        return model
+
+    monkeypatch.setattr(pipeline, "train_run", meanwhile)
+    result = run("train", small_corpus, *FAST)
+    message = one_line_error(result)
+    assert message.startswith("Error: --output vectors.txt: appeared while w2v worked")
+    assert (tmp_path / "vectors.txt").read_text() == "my notes\n"
+    kept = message.rsplit(" is in ", 1)[1]
+    assert kept.endswith(".tmp") and os.path.exists(kept)
+    assert open(kept).readline().split()[1] == "16"  # the run's vectors, whole
 
 
 def test_without_output_an_existing_vectors_txt_is_never_replaced(

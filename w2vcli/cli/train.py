@@ -353,6 +353,8 @@ def train(
     _apart(outputs.save_model, checkpoint or resume, snapshots)
     resumed = start.directory if resume else None
     planned = _plan(outputs, inputs, checkpoint or resume, from_model, resumed)
+    if "--output" in planned and ctx.get_parameter_source("output") == ParameterSource.DEFAULT:
+        planned["--output"].only_new = True  # checked again when it is put in place
     if resume and start.model.finished:  # killed after its last epoch: its vectors, written
         return _write_complete(start, planned, outputs)
     recorder = None

@@ -65,6 +65,7 @@ class Output:
     identity: tuple | None = None  # (device, inode) of a file or FIFO that exists
     terminal: bool = False  # words are escaped and binary refused
     shares_stderr: bool = False  # talk on stderr would land in this output
+    only_new: bool = False  # file: put in place only where nothing is (a default name)
 
     @property
     def label(self) -> str:
@@ -173,8 +174,10 @@ def _rename(outputs: list, temporary: list) -> None:
     """Rename every temporary file into place, the stopping signals that arrive meanwhile
     held back, so that a run is never stopped between two renames."""
     with signals_held():
-        for output, tmp in zip(outputs, temporary, strict=True):
-            if tmp:
+        for i, (output, tmp) in enumerate(zip(outputs, temporary, strict=True)):
+            if tmp and output.only_new:
+                _link_new(output, tmp, temporary, i)
+            elif tmp:
                 try:
                     os.replace(tmp, output.target)
                 except OSError as e:
@@ -183,6 +186,22 @@ def _rename(outputs: list, temporary: list) -> None:
     for output, tmp in zip(outputs, temporary, strict=True):
         if tmp:
             _sync_directory(os.path.dirname(output.target))
+
+
+def _link_new(output: Output, tmp: str, temporary: list, i: int) -> None:
+    """Put `tmp` in place only if nothing has the name (a link fails where something
+    does, a rename would replace it): something made there while w2v worked is left as it
+    is, and what w2v wrote is kept under its temporary name, said in the error."""
+    try:
+        os.link(tmp, output.target)
+    except FileExistsError:
+        temporary[i] = None  # kept: the work it holds may have taken hours
+        raise output.fail(
+            f"appeared while w2v worked and is left as it is; what w2v wrote is in {tmp}"
+        ) from None
+    except OSError as e:
+        raise output.fail(f"cannot write it ({e.strerror or e})") from None
+    os.unlink(tmp)
 
 
 class _Sink(io.RawIOBase):
