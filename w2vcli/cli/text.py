@@ -99,9 +99,9 @@ def phrases(
             text, write, name, connectors=words, max_types=max_types, tmp_dir=tmp_dir, **settings
         )
     for number, report in enumerate(reports, start=1):
-        pruned = (
-            report.prunings and f"; counts pruned {quantity(report.prunings, 'time')} (--max-types)"
-        )
+        pruned = ""
+        if report.prunings:
+            pruned = f"; counts pruned {quantity(report.prunings, 'time')} (--max-types)"
         say(
             f"pass {number} (threshold {report.threshold:g}): {report.joined:,} phrases joined "
             f"in {report.words:,} words; {report.pairs:,} pairs seen {min_count}+ times{pruned}"
