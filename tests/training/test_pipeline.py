@@ -104,7 +104,10 @@ def epochs_done(directory: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize("when", ["in an epoch", "in a checkpoint's writing"])
+# The slow tier takes the variants that go through the same code as a default one.
+@pytest.mark.parametrize(
+    "when", [pytest.param("in an epoch", marks=pytest.mark.slow), "in a checkpoint's writing"]
+)
 def test_kill_9_then_resume_gives_the_uninterrupted_vectors(tmp_path, when):
     corpus = tmp_path / "en.txt"
     corpus.write_bytes((SAMPLES / "en.txt").read_bytes())
@@ -142,7 +145,11 @@ def test_kill_9_then_resume_gives_the_uninterrupted_vectors(tmp_path, when):
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    "sent",
+    [pytest.param(signal.SIGINT, marks=pytest.mark.slow), signal.SIGTERM],  # one handler
+    ids=["SIGINT", "SIGTERM"],
+)
 def test_a_stopped_run_saves_where_it_stopped_and_resumes_from_there(tmp_path, sent):
     """Ctrl-C or kill: the threads finish their batch and the checkpoint is saved there,
     within the epoch, so that no work is lost; resumed, the vectors are the same bytes."""

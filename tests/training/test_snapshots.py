@@ -217,6 +217,7 @@ def forged(recorded, tmp_path, edit=None, frames=None):
     return copy
 
 
+@pytest.mark.slow  # 8 s: a 100,000-frame replay forged
 def test_a_forged_replay_of_100000_frames_is_refused_at_once(recorded, tmp_path):
     """plot --animate drew a forged 100,000-frame replay until killed: the cap of 5,000
     frames held only while recording."""

@@ -6,6 +6,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from gensim.models import KeyedVectors
 
@@ -78,6 +79,7 @@ def test_export_a_numpy_matrix_and_its_words(tmp_path, en_vectors):
     assert result.exit_code == 1 and "not a directory" in result.stderr
 
 
+@pytest.mark.slow  # 10 s: a 20,000-word export measured
 def test_export_streams_into_its_files(tmp_path, monkeypatch):
     """export --to projector built the whole TSV in memory (603 MB for a 40 MB file): the
     files are written a block of rows at a time, so what the command holds once the

@@ -180,6 +180,7 @@ def test_the_limit_option_of_the_query_commands(sample, tmp_path):
     assert out.exit_code == 2 and "--limit" in out.output
 
 
+@pytest.mark.slow  # 8 s: a big file loaded and measured
 def test_loading_holds_the_matrix_not_the_file(tmp_path):
     # 200,000 x 100: an 80 MB matrix. Reading the whole file first would hold twice that.
     rng = np.random.default_rng(2)
