@@ -92,6 +92,14 @@ class TrainConfig:
         "Each centre word draws its window from 1 to --window (word2vec C), or takes --window.",
         flag="--shrink-windows/--no-shrink-windows",
     )
+    # pWord2Vec's HogBatch: a skip-gram window's pairs share the centre word's output rows,
+    # so they train as one small matrix product (kernels.skipgram_window).
+    batch_windows: bool = setting(
+        False,
+        "Skip-gram trains each window's pairs at once, sharing its noise words (as pWord2Vec), "
+        "or pair by pair (word2vec C).",
+        flag="--batch-windows/--pair-by-pair",
+    )
     negative: int = setting(5, "Noise words per pair, with --loss ns.")
     min_count: int = setting(5, "Drop words rarer than this.")
     max_vocab: int | None = setting(

@@ -26,11 +26,10 @@ def model(loss):
     return w_in, w_out
 
 
-def example_fn(arch, loss, cbow_mean=1):
+def example_fn(arch, loss, cbow_mean=1, word=4, target=2):
     """f(w_in, w_out, alpha) -> loss of one training example, updating in place."""
     codes, points, lengths = tables.huffman_tree(COUNTS)
     context = np.array([3, 7, 11, 5], dtype=np.int32)
-    target = 2
 
     def f(w_in, w_out, alpha):
         m = arrays.Shared(
@@ -45,13 +44,14 @@ def example_fn(arch, loss, cbow_mean=1):
             np.zeros(V, np.uint8),
             cbow_mean,
             1,
+            0,
         )
         s = arrays.make_scratch(m, window=2, negative=5)
         s.negatives[:] = [1, 6, 13, 17, 19]
         s.context[:] = context
         if arch == arrays.CBOW:
             return kernels.cbow_example(m, s, len(context), target, alpha, True)
-        return kernels.skipgram_example(m, s, 4, target, alpha, True)
+        return kernels.skipgram_example(m, s, word, target, alpha, True)
 
     return f, context
 
@@ -111,6 +111,49 @@ def check_gradient(arch, loss, cbow_mean=1):
     assert set(touched) == (set(context) if arch == arrays.CBOW else {4})
 
 
+SENTENCE = np.array([3, 7, 4, 11, 5], dtype=np.int32)  # centre word 4 at position 2
+
+
+def window_fn(loss):
+    """f(w_in, w_out, alpha) -> loss of all of SENTENCE's pairs with its centre word, trained
+    at once (--batch-windows), each pair's loss computed; updates in place."""
+    codes, points, lengths = tables.huffman_tree(COUNTS)
+
+    def f(w_in, w_out, alpha):
+        m = arrays.Shared(
+            w_in, w_out, loss, np.ones(V, np.float32), np.arange(V, dtype=np.int32),
+            codes, points, lengths, np.zeros(V, np.uint8), 1, 1, 1,
+        )  # fmt: skip
+        s = arrays.make_scratch(m, window=2, negative=5)
+        s.next_negatives[:] = [1, 6, 13, 17, 19]  # the window's noise words (ns)
+        return kernels.skipgram_window(m, s, SENTENCE, 2, 0, len(SENTENCE), alpha, 1)
+
+    return f
+
+
+@pytest.mark.parametrize("loss", [arrays.NS, arrays.HS], ids=["ns", "hs"])
+def test_a_batched_window_steps_down_the_gradient_of_its_pairs_losses(loss):
+    """--batch-windows takes every pair's gradient at the window's start: its update is one
+    SGD step on the sum of the pairs' losses, which equal the pair-by-pair kernel's."""
+    f = window_fn(loss)
+    w_in, w_out = model(loss)
+    grad_in = numeric_gradient(f, w_in, w_out, "in")
+    grad_out = numeric_gradient(f, w_in, w_out, "out")
+    new_in, new_out = w_in.copy(), w_out.copy()
+    f(new_in, new_out, 1.0)
+    assert np.abs(grad_out).max() > 1e-3 and np.abs(grad_in).max() > 1e-3
+    assert relative_error(new_out - w_out, -grad_out) < 1e-4
+    assert relative_error(new_in - w_in, -grad_in) < 1e-4
+    touched = np.flatnonzero(np.abs(new_in - w_in).sum(axis=1))
+    assert set(touched) == {3, 7, 11, 5}
+
+    # The pairs (3, 4), (7, 4)...: each word's input vector against the centre's output side,
+    # with the same noise words.
+    pairs = [example_fn(arrays.SKIPGRAM, loss, word=w, target=4)[0] for w in (3, 7, 11, 5)]
+    expected = sum(pair(w_in, w_out, 0.0) for pair in pairs)
+    assert f(w_in, w_out, 0.0) == pytest.approx(expected)
+
+
 def test_loss_values_match_their_formulas():
     f, context = example_fn(arrays.CBOW, arrays.SOFTMAX)
     w_in, w_out = model(arrays.SOFTMAX)
@@ -152,6 +195,7 @@ def test_hierarchical_softmax_is_a_distribution_over_the_words():
             np.zeros(V, np.uint8),
             1,
             1,
+            0,
         )
         s = arrays.make_scratch(m, window=2, negative=0)
         loss = kernels.skipgram_example(m, s, 4, target, 0.0, True)

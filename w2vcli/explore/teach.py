@@ -162,7 +162,7 @@ class Lesson:
         kind = {"softmax": arrays.SOFTMAX, "hs": arrays.HS, "ns": arrays.NS}[c["loss"]]
         self.model = arrays.Shared(
             self.w_in, self.w_out, kind, accept, alias, codes, points, lengths,
-            np.zeros(v, np.uint8), 1, 0,
+            np.zeros(v, np.uint8), 1, 0, 0,
         )  # fmt: skip
         negative = c["negative"] if c["loss"] == "ns" else 0
         self.scratch = arrays.make_scratch(self.model, c["window"], negative, c["seed"])

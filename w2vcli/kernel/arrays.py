@@ -6,6 +6,8 @@ Arrays travel in two NamedTuples (Numba compiles them to plain structs): `Shared
 threads, and `Scratch`, each thread's own buffers.
 """
 
+import mmap
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +36,7 @@ class Shared(NamedTuple):
     frozen: np.ndarray  # (V,) 1 for an input vector that training leaves as it is (--freeze-init)
     cbow_mean: int  # 1: CBOW's h is the mean of the context vectors; 0: their sum
     shrink_windows: int  # 1: each centre word draws its window from 1 to window; 0: window
+    batch_windows: int  # 1: skip-gram trains a window's pairs at once (kernels.skipgram_window)
 
 
 class Scratch(NamedTuple):
@@ -51,6 +54,8 @@ class Scratch(NamedTuple):
     hot_out: np.ndarray  # (H, N) the thread's own copy of the hot rows of w_out
     hot_base: np.ndarray  # (H, N) those rows as they were when copied
     sentence: np.ndarray  # (B,) the kept words of a sentence, B >= the longest batch
+    window_scores: np.ndarray  # (2 * window, R) a window's scores, then its g (batch_windows)
+    window_grads: np.ndarray  # (2 * window, N) its context words' -eta * EH
 
 
 # The element type and number of dimensions of each array, in the order of the fields: the
@@ -84,8 +89,10 @@ SCRATCH_ARRAYS = {
     "hot_out": (REAL, 2),
     "hot_base": (REAL, 2),
     "sentence": (np.int32, 1),
+    "window_scores": (REAL, 2),
+    "window_grads": (REAL, 2),
 }
-SHARED_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows")  # int64 arguments of the C entry
+SHARED_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows", "batch_windows")  # int64 arguments of the C entry
 assert [f for f in Shared._fields if f not in SHARED_SCALARS] == list(SHARED_ARRAYS)
 assert list(Scratch._fields) == list(SCRATCH_ARRAYS)
 
@@ -104,6 +111,29 @@ def private_array(n: int, dtype) -> np.ndarray:
     buffer = np.zeros((blocks + 1) * PRIVATE_BYTES, np.uint8)
     start = -buffer.ctypes.data % PRIVATE_BYTES
     return buffer[start : start + n * dtype.itemsize].view(dtype)
+
+
+# Rows of a matrix larger than the cache are fetched at random, and with 4 KiB pages nearly
+# every fetch also misses the TLB (on en-mix the two matrices span 6,000 pages; a Zen 3 core's
+# TLB holds 2,048). Transparent huge pages (2 MiB) cover them with a dozen entries: Linux
+# gives them where asked for with madvise, the default setting ("madvise" in
+# /sys/kernel/mm/transparent_hugepage/enabled).
+HUGE_PAGE = 1 << 21
+
+
+def model_array(n: int, dtype) -> np.ndarray:
+    """A zeroed array of n items, on huge pages where the system gives them; else as
+    private_array."""
+    dtype = np.dtype(dtype)
+    size = n * dtype.itemsize
+    if size < HUGE_PAGE or not hasattr(mmap, "MADV_HUGEPAGE") or os.environ.get("W2V_NO_HUGE"):
+        return private_array(n, dtype)
+    # Private and anonymous (zeroed): shared memory would follow shmem_enabled instead.
+    memory = mmap.mmap(-1, size + HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    buffer = np.frombuffer(memory, np.uint8)
+    start = -buffer.ctypes.data % HUGE_PAGE
+    memory.madvise(mmap.MADV_HUGEPAGE, start, size - size % HUGE_PAGE or HUGE_PAGE)
+    return buffer[start : start + size].view(dtype)
 
 
 def make_scratch(
@@ -127,6 +157,8 @@ def make_scratch(
         "hot_out": (hot_rows, n),
         "hot_base": (hot_rows, n),
         "sentence": batch,
+        "window_scores": (2 * window, n_rows),
+        "window_grads": (2 * window, n),
     }
     scratch = {}
     for name, (dtype, _) in SCRATCH_ARRAYS.items():

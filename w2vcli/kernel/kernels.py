@@ -25,7 +25,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .arrays import CBOW, HS, NS
+from .arrays import CBOW, HS, NS, SOFTMAX
 
 # No nnan/ninf: the divergence check relies on NaN and inf propagating.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -65,9 +65,10 @@ def random_below(rng, n):
 def draw_noise(rng, noise_accept, noise_alias):
     """One word from the unigram^0.75 distribution by Walker's alias method."""
     k = random_below(rng, noise_accept.shape[0])
-    if uniform(rng) < noise_accept[k]:
-        return k
-    return np.int64(noise_alias[k])
+    # Both outcomes are loaded and one selected without a branch: the test is a coin flip
+    # that the CPU cannot predict, and its mispredictions took 5 % of CBOW's time.
+    alias = np.int64(noise_alias[k])
+    return k if uniform(rng) < noise_accept[k] else alias
 
 
 @inner
@@ -314,6 +315,80 @@ def skipgram_example(m, s, word, target, alpha, want_loss):
     return loss
 
 
+@inner
+def skipgram_window(m, s, sentence, pos, lo, hi, alpha, loss_every):
+    """All the pairs (context word, centre word) of one window at once, as pWord2Vec's
+    HogBatch (Ji et al. 2016): they share the centre word's output rows, its Huffman path
+    (hs) or itself and one draw of noise words (ns), so the (contexts x rows) scores are
+    one small matrix product over rows loaded once, not a fetch of k + 1 rows per pair.
+    Every pair's gradient is taken at the window's starting point, then all are applied;
+    with ns, the window's pairs share their noise words. Returns the loss of one pair in
+    `loss_every` (those the pair-by-pair loop picks with LOSS_EVERY; 1 in the gradient check)."""
+    center = sentence[pos]
+    n_ctx = 0
+    for j in range(lo, hi):
+        if j != pos:
+            s.context[n_ctx] = sentence[j]
+            n_ctx += 1
+    if n_ctx == 0:
+        return 0.0
+    if m.loss_kind == NS:
+        draw_negatives(m, s)
+        s.rows[0], s.labels[0] = center, 1
+        n_rows = 1
+        for k in range(s.negatives.shape[0]):
+            if s.negatives[k] != center:
+                s.rows[n_rows], s.labels[n_rows] = s.negatives[k], 0
+                n_rows += 1
+    else:
+        n_rows = m.lengths[center]
+        for d in range(n_rows):
+            s.rows[d], s.labels[d] = m.points[center, d], 1 - m.codes[center, d]
+    w_in, w_out, hot_out, grads, scores = m.w_in, m.w_out, s.hot_out, s.window_grads, s.window_scores
+    hot_start = first_hot_row(m, s)
+    n = w_in.shape[1]
+    real = w_in.dtype.type
+    for r in range(n_rows):
+        matrix, row = locate(w_out, hot_out, hot_start, s.rows[r])
+        for c in range(n_ctx):
+            word = s.context[c]
+            total = real(0)
+            for i in range(n):
+                total += w_in[word, i] * matrix[row, i]
+            scores[c, r] = total
+    loss = 0.0
+    counts = s.counts
+    for c in range(n_ctx):
+        if (counts[0] + c) % loss_every == 0:
+            for r in range(n_rows):
+                loss += logistic_loss(scores[c, r], s.labels[r])
+            counts[1] += 1
+    counts[0] += n_ctx
+    if alpha <= 0:
+        return loss
+    for c in range(n_ctx):
+        for r in range(n_rows):
+            scores[c, r] = real(alpha) * (real(s.labels[r]) - sigmoid(scores[c, r]))
+        for i in range(n):
+            grads[c, i] = 0
+    for r in range(n_rows):
+        matrix, row = locate(w_out, hot_out, hot_start, s.rows[r])
+        for c in range(n_ctx):
+            g = scores[c, r]
+            for i in range(n):
+                grads[c, i] += g * matrix[row, i]
+        for c in range(n_ctx):
+            word, g = s.context[c], scores[c, r]
+            for i in range(n):
+                matrix[row, i] += g * w_in[word, i]
+    for c in range(n_ctx):
+        word = s.context[c]
+        if not m.frozen[word]:
+            for i in range(n):
+                w_in[word, i] += grads[c, i]
+    return loss
+
+
 # The loss is computed for one training example in LOSS_EVERY: an unbiased sample for
 # the progress display at a sixteenth of the cost of its logarithms.
 LOSS_EVERY = 16
@@ -330,6 +405,23 @@ def draw_negatives(m, s):
         s.next_negatives[k] = word
         if not in_copy(s.hot_out, first_hot_row(m, s), word):
             prefetch_row(m.w_out, word)
+
+
+@inner
+def prefetch_output_rows(m, s, word):
+    """Start loading the output rows of `word` as a target: itself (ns), or the nodes of
+    its path below the thread's copy of the top of the tree (hs); nothing for softmax."""
+    hot_start = first_hot_row(m, s)
+    if m.loss_kind == NS:
+        if not in_copy(s.hot_out, hot_start, word):
+            prefetch_row(m.w_out, word)
+        return
+    if m.loss_kind != HS:
+        return
+    for d in range(m.lengths[word]):
+        node = m.points[word, d]
+        if not in_copy(s.hot_out, hot_start, node):
+            prefetch_row(m.w_out, node)
 
 
 @inner
@@ -378,6 +470,9 @@ def train_sentence(m, s, sentence, length, arch, window, alpha):
         lo = max(0, pos - window + reduced)
         hi = min(length, pos + window - reduced + 1)
         center = sentence[pos]
+        if pos + 1 < length:  # start loading what the next position reads
+            prefetch_output_rows(m, s, sentence[pos + 1])
+            prefetch_row(m.w_in, sentence[min(pos + 1 + window, length - 1)])
         if arch == CBOW:
             c = 0
             for j in range(lo, hi):
@@ -391,6 +486,8 @@ def train_sentence(m, s, sentence, length, arch, window, alpha):
             loss += cbow_example(m, s, c, center, alpha, want_loss)
             counts[0] += 1
             counts[1] += want_loss
+        elif m.batch_windows and m.loss_kind != SOFTMAX:
+            loss += skipgram_window(m, s, sentence, pos, lo, hi, alpha, LOSS_EVERY)
         else:
             for j in range(lo, hi):
                 if j == pos:

@@ -412,11 +412,14 @@ def build(path, cc: str) -> None:
         hot_out,
         hot_base,
         sentence,
+        window_scores,
+        window_grads,
         sizes,
         results,
         loss_kind,
         cbow_mean,
         shrink_windows,
+        batch_windows,
         start,
         end,
         arch,
@@ -441,6 +444,7 @@ def build(path, cc: str) -> None:
             vector(frozen, 7),
             cbow_mean,
             shrink_windows,
+            batch_windows,
         )
         s = Scratch(
             vector(rng, 10),
@@ -457,6 +461,8 @@ def build(path, cc: str) -> None:
             matrix(hot_out, 21),
             matrix(hot_base, 22),
             vector(sentence, 23),
+            matrix(window_scores, 24),
+            matrix(window_grads, 25),
         )
         loss, examples, words = kernels.train_batch(
             m, vector(corpus, 8), start, end, arch, window, vector(keep_prob, 9), alpha, s

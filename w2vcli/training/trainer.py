@@ -131,7 +131,7 @@ ROW_ALIGN = 16  # float32 to a cache line
 
 def padded_rows(n_rows: int, dim: int) -> np.ndarray:
     width = -(-dim // ROW_ALIGN) * ROW_ALIGN
-    return arrays.private_array(n_rows * width, np.float32).reshape(n_rows, width)
+    return arrays.model_array(n_rows * width, np.float32).reshape(n_rows, width)
 
 
 def hot_rows(config: TrainConfig) -> int:
@@ -199,6 +199,7 @@ class Trainer:
             ),  # frozen: none (see w2vcli.training.model, --freeze-init)
             int(config.cbow_mean),
             int(config.shrink_windows),
+            int(config.batch_windows),
         )
         words = sum(int(np.count_nonzero(part >= 0)) for part in parts(corpus))
         self.total_words = words * config.epochs
