@@ -350,12 +350,15 @@ def skipgram_window(m, s, sentence, pos, lo, hi, alpha, loss_every):
     real = w_in.dtype.type
     for r in range(n_rows):
         matrix, row = locate(w_out, hot_out, hot_start, s.rows[r])
-        for c in range(n_ctx):
-            word = s.context[c]
-            total = real(0)
+        for c in range(0, n_ctx - 1, 2):  # two dot products a pass over the row
+            word0, word1 = s.context[c], s.context[c + 1]
+            total0, total1 = real(0), real(0)
             for i in range(n):
-                total += w_in[word, i] * matrix[row, i]
-            scores[c, r] = total
+                total0 += w_in[word0, i] * matrix[row, i]
+                total1 += w_in[word1, i] * matrix[row, i]
+            scores[c, r], scores[c + 1, r] = total0, total1
+        if n_ctx % 2:
+            scores[n_ctx - 1, r] = row_dot(w_in[s.context[n_ctx - 1]], matrix, row)
     loss = 0.0
     counts = s.counts
     for c in range(n_ctx):
@@ -371,14 +374,26 @@ def skipgram_window(m, s, sentence, pos, lo, hi, alpha, loss_every):
             scores[c, r] = real(alpha) * (real(s.labels[r]) - sigmoid(scores[c, r]))
         for i in range(n):
             grads[c, i] = 0
+    # Two context words a pass over a row: each row is read once for both words' gradients
+    # (from its old value), then written once with both words' updates.
     for r in range(n_rows):
         matrix, row = locate(w_out, hot_out, hot_start, s.rows[r])
-        for c in range(n_ctx):
-            g = scores[c, r]
+        for c in range(0, n_ctx - 1, 2):
+            g0, g1 = scores[c, r], scores[c + 1, r]
             for i in range(n):
-                grads[c, i] += g * matrix[row, i]
-        for c in range(n_ctx):
-            word, g = s.context[c], scores[c, r]
+                grads[c, i] += g0 * matrix[row, i]
+                grads[c + 1, i] += g1 * matrix[row, i]
+        if n_ctx % 2:
+            g = scores[n_ctx - 1, r]
+            for i in range(n):
+                grads[n_ctx - 1, i] += g * matrix[row, i]
+        for c in range(0, n_ctx - 1, 2):
+            word0, word1 = s.context[c], s.context[c + 1]
+            g0, g1 = scores[c, r], scores[c + 1, r]
+            for i in range(n):
+                matrix[row, i] += g0 * w_in[word0, i] + g1 * w_in[word1, i]
+        if n_ctx % 2:
+            word, g = s.context[n_ctx - 1], scores[n_ctx - 1, r]
             for i in range(n):
                 matrix[row, i] += g * w_in[word, i]
     for c in range(n_ctx):
