@@ -1,15 +1,27 @@
-"""Compare w2v's training with gensim's (and fastText's) on the same corpus and settings.
+"""Compare w2v's training with gensim's, fastText's, Intel's pWord2Vec's and word2vec C's.
 
     python benchmarks/compare.py [--configs sg-ns,cbow-ns,sg-hs] [--threads 1,2]
-        [--repeats 3] [--tools w2v,gensim,fasttext] [--epochs 5] [--corpus PATH]
-        [--scaling N] [--no-eval] [--out benchmarks/results.md]
+        [--repeats 3] [--tools w2v,gensim,fasttext,pword2vec,word2vec-c] [--epochs 5]
+        [--corpus PATH] [--scaling N] [--no-eval] [--out benchmarks/results.md]
+        [--pword2vec-src DIR] [--word2vec-src DIR]
+
+pWord2Vec and word2vec C are built from sources fetched outside the project (the
+benchmark never downloads them): --pword2vec-src is the top directory of a copy of
+github.com/IntelLabs/pWord2Vec, --word2vec-src of github.com/tmikolov/word2vec (or the
+environment variables PWORD2VEC_SRC and WORD2VEC_SRC). They are compiled into the run's
+temporary directory: pWord2Vec with g++ and OpenBLAS through an mkl.h shim
+(`apt-get install -y libopenblas-dev`), word2vec.c with its makefile's flags; see
+benchmarks/c_peers.py. A peer whose source is not given is left out, unless --tools
+names it. pWord2Vec trains skip-gram + ns only: its other rows are dashes.
 
 Every training run is a process of its own, measured from outside: wall seconds from
 start to exit, and peak RSS from os.wait4. The tools time their training themselves
 (w2v's summary line; a timer around gensim's train() and fastText's
-train_unsupervised() in peers.py), and words/s is in-vocabulary corpus tokens x epochs /
-training seconds for every tool. Runs alternate (for each repetition, each
-configuration, each tool) so that a slow spell of the machine hits all tools alike.
+train_unsupervised() in peers.py; pWord2Vec's progress reports), except word2vec C, whose
+progress counts CPU seconds: its training seconds are its wall seconds. words/s is
+in-vocabulary corpus tokens x epochs / training seconds for every tool. Runs alternate
+(for each repetition, each configuration, each tool) so that a slow spell of the machine
+hits all tools alike.
 
 Before the measured runs, each configuration gets one w2v warm-up run on a slice of the
 corpus with empty caches (its own NUMBA_CACHE_DIR and W2V_CACHE_DIR): that gives the cold
@@ -38,13 +50,16 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import c_peers  # benchmarks/c_peers.py
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 PEERS = [sys.executable, str(HERE / "peers.py")]
 W2V = shutil.which("w2v", path=str(Path(sys.executable).parent)) or shutil.which("w2v")
 
 CONFIGS = {"sg-ns": ("skipgram", "ns"), "cbow-ns": ("cbow", "ns"), "sg-hs": ("skipgram", "hs")}
-TOOLS = ("w2v", "gensim", "fasttext")
+TOOLS = ("w2v", "gensim", "fasttext", "pword2vec", "word2vec-c")
+SOURCE_ENV = {"pword2vec": "PWORD2VEC_SRC", "word2vec-c": "WORD2VEC_SRC"}
 SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "min_count": 5}
 ALPHA = {"skipgram": 0.025, "cbow": 0.05}  # w2v's defaults, passed to gensim explicitly
 FASTTEXT_LR = 0.05  # fastText's own lr semantics, the same for both architectures
@@ -116,6 +131,16 @@ def run_peer(tool: str, s: dict) -> dict:
     return {**r, "train": json.loads(r["stdout"])["train_seconds"]}
 
 
+def run_c_peer(tool: str, binary: str, s: dict) -> dict:
+    # OPENBLAS_NUM_THREADS=1: pWord2Vec's makefile links MKL's sequential library
+    r = measure(c_peers.command(tool, binary, s), env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    return {**r, "train": c_peers.train_seconds(tool, r["stdout"], s["epochs"], r["wall"])}
+
+
+def supports(tool: str, config: str) -> bool:
+    return tool not in c_peers.SUPPORTS or CONFIGS[config] in c_peers.SUPPORTS[tool]
+
+
 def run_json(args: list) -> dict:
     return json.loads(measure(PEERS + args)["stdout"])
 
@@ -183,16 +208,30 @@ def settings_for(
 
 
 def benchmark(
-    args, corpus: str, scale: int, in_vocab: int, caches: dict, tmp: str, evaluate: bool
+    args,
+    corpus: str,
+    scale: int,
+    in_vocab: int,
+    caches: dict,
+    binaries: dict,
+    tmp: str,
+    evaluate: bool,
 ) -> list:
     runs = []
     for rep in range(args.repeats):
         for config in args.configs:
             for threads in args.threads:
                 for tool in args.tools:
+                    if not supports(tool, config):
+                        continue
                     out = os.path.join(tmp, "vectors.txt")
                     s = settings_for(args, corpus, config, tool, threads, rep, scale, out)
-                    r = run_w2v(s, caches[config]) if tool == "w2v" else run_peer(tool, s)
+                    if tool == "w2v":
+                        r = run_w2v(s, caches[config])
+                    elif tool in binaries:
+                        r = run_c_peer(tool, binaries[tool], s)
+                    else:
+                        r = run_peer(tool, s)
                     r.update(
                         scale=scale,
                         config=config,
@@ -244,7 +283,7 @@ def med(rs: list, key: str) -> float:
     return statistics.median(r[key] for r in rs)
 
 
-def results_table(runs: list, cold: dict, evaluate: bool) -> list:
+def results_table(runs: list, cold: dict, evaluate: bool, args) -> list:
     g = group(runs)
     lines = [
         "| config | threads | tool | words/s median (range) | w2v/peer words/s | train s "
@@ -252,7 +291,12 @@ def results_table(runs: list, cold: dict, evaluate: bool) -> list:
         "| analogy (coverage) | ws353 ρ |",
         "|" + " --- |" * 12,
     ]
-    for (config, threads, tool), rs in g.items():
+    for key in [(c, t, tool) for c in args.configs for t in args.threads for tool in args.tools]:
+        config, threads, tool = key
+        if key not in g:  # a configuration the tool does not train
+            lines.append(f"| {config} | {threads} | {tool} |" + " — |" * 9)
+            continue
+        rs = g[key]
         wps = [r["words_per_s"] for r in rs]
         ref = g.get((config, threads, "w2v"))
         ratio = wall_ratio = compile_s = "—"
@@ -262,6 +306,7 @@ def results_table(runs: list, cold: dict, evaluate: bool) -> list:
         if tool == "w2v":
             compile_s = f"{cold[config]:.1f} / {max(r['compile'] for r in rs):.1f}"
         spread = f" ({min(wps):,.0f}–{max(wps):,.0f})" if len(rs) > 1 else ""
+        wall_only = " (wall)" if tool in c_peers.TRAIN_IS_WALL else ""
         quality = (
             f"{med(rs, 'analogy'):.1%} ({rs[0]['analogy_coverage']:.0%}) | {med(rs, 'wordsim'):.3f}"
             if evaluate
@@ -269,7 +314,7 @@ def results_table(runs: list, cold: dict, evaluate: bool) -> list:
         )
         lines.append(
             f"| {config} | {threads} | {tool} | {statistics.median(wps):,.0f}{spread} "
-            f"| {ratio} | {med(rs, 'train'):.1f} | {med(rs, 'wall'):.1f} "
+            f"| {ratio} | {med(rs, 'train'):.1f}{wall_only} | {med(rs, 'wall'):.1f} "
             f"| {wall_ratio} | {compile_s} | {med(rs, 'rss'):.0f} | {quality} |"
         )
     return lines
@@ -314,7 +359,7 @@ def parse_args():
     p.add_argument("--configs", type=names(CONFIGS), default=list(CONFIGS))
     p.add_argument("--threads", type=lambda t: [int(x) for x in t.split(",")], default=[1, 2])
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--tools", type=names(TOOLS), default=list(TOOLS))
+    p.add_argument("--tools", type=names(TOOLS), help=f"default: {','.join(TOOLS)}")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--corpus", default=str(DATA / "en-mix.txt"))
     p.add_argument(
@@ -331,6 +376,14 @@ def parse_args():
         help="skip the analogy and word-similarity evaluation",
     )
     p.add_argument("--out", default=str(HERE / "results.md"))
+    for tool, env in SOURCE_ENV.items():
+        p.add_argument(
+            f"--{tool.split('-')[0]}-src",
+            dest=env,
+            default=os.environ.get(env),
+            metavar="DIR",
+            help=f"a copy of github.com/{c_peers.REPOS[tool]} (default: ${env})",
+        )
     return p.parse_args()
 
 
@@ -341,6 +394,16 @@ def main():
     host, load_start, source = machine(), load(), w2v_source()
     if W2V is None:
         raise SystemExit("w2v is not installed next to this Python or on PATH")
+    named, args.tools = args.tools is not None, args.tools or list(TOOLS)
+    for tool, env in SOURCE_ENV.items():
+        if tool in args.tools and not getattr(args, env):
+            option = f"--{tool.split('-')[0]}-src"
+            if named:
+                raise SystemExit(f"--tools {tool}: give {option} DIR (or set {env})")
+            log(f"{tool} left out: no {option} DIR (or {env})")
+            args.tools.remove(tool)
+        elif tool in args.tools:
+            c_peers.source_file(tool, getattr(args, env))  # fail before the long runs
     if (
         "fasttext" in args.tools
         and subprocess.run(PEERS[:1] + ["-c", "import fasttext"], capture_output=True).returncode
@@ -356,6 +419,12 @@ def main():
     )
 
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
+        binaries, builds = {}, []
+        for tool, env in SOURCE_ENV.items():
+            if tool in args.tools:
+                binaries[tool], how = c_peers.build(tool, getattr(args, env), tmp)
+                builds.append(f"- {tool}: {how}")
+                log(f"built {tool}: {how}")
         warmup = os.path.join(tmp, "warmup.txt")
         with open(corpus, "rb") as src, open(warmup, "wb") as dst:
             tokens = 0
@@ -369,7 +438,7 @@ def main():
             cold[config] = run_w2v({**s, "epochs": 1}, caches[config])["compile"]
             log(f"warm-up {config}: compile {cold[config]:.1f} s with empty caches")
 
-        runs = benchmark(args, corpus, 1, stats["in_vocab"], caches, tmp, args.evaluate)
+        runs = benchmark(args, corpus, 1, stats["in_vocab"], caches, binaries, tmp, args.evaluate)
         scaled = []
         if args.scaling > 1:
             big = os.path.join(tmp, f"corpus-x{args.scaling}.txt")
@@ -377,9 +446,8 @@ def main():
                 for _ in range(args.scaling):
                     with open(corpus, "rb") as src:
                         shutil.copyfileobj(src, dst)
-            scaled = benchmark(
-                args, big, args.scaling, stats["in_vocab"] * args.scaling, caches, tmp, False
-            )
+            in_vocab = stats["in_vocab"] * args.scaling
+            scaled = benchmark(args, big, args.scaling, in_vocab, caches, binaries, tmp, False)
 
     for config in args.configs:
         cached = max(
@@ -409,20 +477,26 @@ def main():
         f"- settings: dim 100, window 5, negative 5 (hs: none), sample 1e-3, min-count 5, "
         f"epochs {args.epochs}, repetitions {args.repeats}; alpha 0.025 skip-gram / 0.05 "
         "cbow, min alpha = alpha x 1e-4 (w2v and gensim, corpus_file mode); fastText "
-        "`-minn 0 -maxn 0 -lr 0.05`",
+        "`-minn 0 -maxn 0 -lr 0.05`; pWord2Vec and word2vec C the same options, `-binary 0`, "
+        "pWord2Vec's default `-batch-size 11`",
+        *builds,
         "",
-        *results_table(runs, cold, args.evaluate),
+        *results_table(runs, cold, args.evaluate, args),
         "",
         "words/s = in-vocabulary tokens x epochs / training seconds, the same count for "
         "every tool; training seconds are w2v's own (compile excluded), gensim's train() "
-        "(vocabulary scan excluded) and fastText's train_unsupervised() (its vocabulary "
-        "scan included). wall s = the whole process: start-up, reading, training, writing "
-        "the vectors. w2v/peer: above 1 means w2v is faster. compile: building the kernel "
+        "(vocabulary scan excluded), fastText's train_unsupervised() (its vocabulary "
+        "scan included), pWord2Vec's own clock (from after it loads the corpus to its last "
+        "progress report: progress x words to train / its words/s) and, for word2vec C, "
+        "whose progress counts CPU seconds, the process's WALL seconds. wall s = the whole "
+        "process: start-up, reading, training, writing the vectors. w2v/peer: above 1 means "
+        "w2v is faster. compile: building the kernel "
         "(Numba compiling it, the C compiler linking it) in the warm-up run with empty caches "
         "/ the most any measured run spent loading it. peak RSS: ru_maxrss of the process. "
         "analogy: 3CosAdd over the 30,000 most frequent words by `w2v evaluate` (which "
         "tests/vectors/test_evaluate.py holds to gensim's evaluate_word_analogies), coverage = "
-        "questions answered; ws353 ρ: Spearman on WordSim-353.",
+        "questions answered; ws353 ρ: Spearman on WordSim-353. —: a configuration the tool "
+        "does not train (pWord2Vec: skip-gram + ns only).",
     ]
     if scaled:
         report += [
