@@ -46,6 +46,7 @@ MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
 JUNK_SHARE = 0.1  # more invalid UTF-8 or NUL bytes than this: binary or another encoding
 BLANK_LINES = re.compile(rb"\n(?:[ \t\r\x0b\x0c]*\n)+")  # runs of lines without tokens
 SEPARATORS = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\0")  # newline preferred
+NEWLINE = b"\0"  # a line end among a chunk's tokens (no token holds a NUL)
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -228,17 +229,25 @@ def temporary_file(tmp_dir=None, prefix: str = "w2v-"):
         ) from None
 
 
-def _encode_chunk(chunk: bytes, index: dict) -> np.ndarray:
-    """Provisional ids of a chunk's tokens, new tokens added to `index`."""
-    new_id = index.setdefault
-    parts = chunk.split(b"\n")
-    ids: list[int] = []
-    # Every part but the last ends a line; the last runs on into the next chunk.
-    for i, part in enumerate(parts):
-        ids.extend([new_id(t, len(index)) for t in part.split()])
-        if i < len(parts) - 1:
-            ids.append(LINE_END)
-    return np.array(ids, dtype=np.int32)
+def _encode_chunk(chunk: bytes, lookup) -> np.ndarray:
+    """Provisional ids of a chunk's tokens, with LINE_END for each newline: `lookup` is a
+    Provisional's or a KnownWords' __getitem__; the chunk holds no NUL (count_chunks made
+    them spaces)."""
+    # One split of the whole chunk, each newline a token of its own (a NUL), and one lookup
+    # a token, all in C: no Python code runs but for a type's first token and a line end.
+    tokens = chunk.replace(b"\n", b" \0 ").split()
+    return np.fromiter(map(lookup, tokens), np.int32, len(tokens))
+
+
+class Provisional(dict):
+    """{token: provisional id} of the types read so far: a token looked up the first time
+    takes the next id; a NUL stands for a line end (LINE_END)."""
+
+    def __missing__(self, token):
+        if token == NEWLINE:
+            return LINE_END
+        self[token] = n = len(self)
+        return n
 
 
 def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
@@ -354,7 +363,7 @@ def count_chunks(
     max_types: int = MAX_TYPES,
     ids_in: str = "memory",
     tmp_dir=None,
-    index: dict | None = None,
+    index: "KnownWords | None" = None,
     on_read=None,
     gauge: Gauge | None = None,
 ) -> RawCorpus:
@@ -370,7 +379,13 @@ def count_chunks(
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
     """
     t0 = time.perf_counter()
-    index = {} if index is None else index
+    index = Provisional() if index is None else index
+    lookup = index.__getitem__
+    if NEWLINE in index:  # a vocabulary's word that no token is (NULs are spaces)
+
+        def lookup(token, known=index.__getitem__):
+            return LINE_END if token == NEWLINE else known(token)
+
     ids = DiskIds(tmp_dir) if ids_in == "disk" else MemoryIds()
     spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
     raw = RawCorpus(None, [], None, CorpusStats(path, 0, 0, 0, 0, 0, 0, 0, 0.0))
@@ -393,7 +408,7 @@ def count_chunks(
         read.lines += chunk.count(b"\n")
         chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
         known = len(index)
-        encoded = _encode_chunk(chunk, index)
+        encoded = _encode_chunk(chunk, lookup)
         ids.append(encoded)
         if on_read:  # each id a token but the LINE_END after each line
             tokens += len(encoded) - int(np.count_nonzero(encoded == LINE_END))
@@ -431,8 +446,8 @@ class KnownWords(dict):
     """{token: id} of a vocabulary, which count_chunks reads a text in: a token it lacks
     is DROPPED, never added."""
 
-    def setdefault(self, token, default=None):
-        return self.get(token, DROPPED)
+    def __missing__(self, token):
+        return LINE_END if token == NEWLINE else DROPPED
 
 
 # The id stream is the one thing that grows with the corpus, so it is held once, and the
