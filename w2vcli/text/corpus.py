@@ -229,24 +229,25 @@ def temporary_file(tmp_dir=None, prefix: str = "w2v-"):
         ) from None
 
 
-def _encode_chunk(chunk: bytes, lookup) -> np.ndarray:
-    """Provisional ids of a chunk's tokens, with LINE_END for each newline: `lookup` is a
-    Provisional's or a KnownWords' __getitem__; the chunk holds no NUL (count_chunks made
-    them spaces)."""
+def _encode_chunk(chunk: bytes, index: "Provisional | KnownWords") -> np.ndarray:
+    """Provisional ids of a chunk's tokens, with LINE_END for each newline, new tokens
+    added to `index`; the chunk holds no NUL (count_chunks made them spaces)."""
     # One split of the whole chunk, each newline a token of its own (a NUL), and one lookup
-    # a token, all in C: no Python code runs but for a type's first token and a line end.
+    # a token, all in C: no Python code runs but for a type's first token.
     tokens = chunk.replace(b"\n", b" \0 ").split()
-    return np.fromiter(map(lookup, tokens), np.int32, len(tokens))
+    index[NEWLINE] = LINE_END  # only while the chunk is looked up
+    try:
+        return np.fromiter(map(index.__getitem__, tokens), np.int32, len(tokens))
+    finally:
+        del index[NEWLINE]
 
 
 class Provisional(dict):
     """{token: provisional id} of the types read so far: a token looked up the first time
-    takes the next id; a NUL stands for a line end (LINE_END)."""
+    takes the next id."""
 
     def __missing__(self, token):
-        if token == NEWLINE:
-            return LINE_END
-        self[token] = n = len(self)
+        self[token] = n = len(self) - 1  # NEWLINE is in it while a chunk is looked up
         return n
 
 
@@ -380,12 +381,10 @@ def count_chunks(
     """
     t0 = time.perf_counter()
     index = Provisional() if index is None else index
-    lookup = index.__getitem__
-    if NEWLINE in index:  # a vocabulary's word that no token is (NULs are spaces)
-
-        def lookup(token, known=index.__getitem__):
-            return LINE_END if token == NEWLINE else known(token)
-
+    if isinstance(index, KnownWords):  # a copy: _encode_chunk adds NEWLINE for a while
+        index = KnownWords(index)
+        if NEWLINE in index:  # a word no token is (NULs are spaces): its key made another
+            index = KnownWords((_NOT_A_TOKEN if t == NEWLINE else t, i) for t, i in index.items())
     ids = DiskIds(tmp_dir) if ids_in == "disk" else MemoryIds()
     spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
     raw = RawCorpus(None, [], None, CorpusStats(path, 0, 0, 0, 0, 0, 0, 0, 0.0))
@@ -408,7 +407,7 @@ def count_chunks(
         read.lines += chunk.count(b"\n")
         chunk = BLANK_LINES.sub(b"\n", chunk)  # no line end for a line without tokens
         known = len(index)
-        encoded = _encode_chunk(chunk, lookup)
+        encoded = _encode_chunk(chunk, index)
         ids.append(encoded)
         if on_read:  # each id a token but the LINE_END after each line
             tokens += len(encoded) - int(np.count_nonzero(encoded == LINE_END))
@@ -447,7 +446,10 @@ class KnownWords(dict):
     is DROPPED, never added."""
 
     def __missing__(self, token):
-        return LINE_END if token == NEWLINE else DROPPED
+        return DROPPED
+
+
+_NOT_A_TOKEN = b"\n"  # for a vocabulary's word b"\0": no token holds either
 
 
 # The id stream is the one thing that grows with the corpus, so it is held once, and the
