@@ -232,3 +232,64 @@ def test_a_stream_or_sentences_have_no_size(monkeypatch):
         told, raw = reports(source, monkeypatch)
         assert len(told) >= 2 and all(r.size is None and r.at is None for r in told)
         assert told[-1].done and told[-1].tokens == raw.stats.tokens == 3000
+
+
+# Chunk boundaries: wherever the reads cut the text, the same tokens, ids and counts.
+
+TRICKY = (
+    "\ufeffthe cat\r\nsat  on\tthe\x0bmat\x0c\n\n \t\n猫咪\u3000狗狗 a\u00a0b\n".encode()
+    + b"nul\0here \xff bad \n"
+    + " ".join(f"w{i % 37}" for i in range(300)).encode()
+    + b"\n\n\n"
+    + b"x" * 150
+    + b" tail without newline"
+)
+
+
+def reference_count(data: bytes):
+    """Tokens in order of first appearance, their counts and the lines of tokens, from
+    bytes.split() alone (as the module docstring describes the format)."""
+    data = data.removeprefix(corpus.BOM).replace(b"\0", b" ")
+    lines = [line.decode("utf-8", "replace").encode().split() for line in data.split(b"\n")]
+    counts: dict = {}
+    for line in lines:
+        for token in line:
+            counts[token] = counts.get(token, 0) + 1
+    return list(counts), list(counts.values()), [line for line in lines if line]
+
+
+@pytest.mark.parametrize("chunk_bytes", [3, 4, 5, 7, 8, 13, 16, 31, 64, 100, 257, 1 << 20])
+def test_any_chunk_size_reads_the_same(tmp_path, monkeypatch, chunk_bytes):
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", chunk_bytes)
+    raw = read_corpus(write(tmp_path, TRICKY))
+    tokens, counts, lines = reference_count(TRICKY)
+    assert raw.tokens == tokens and raw.counts.tolist() == counts
+    assert [[raw.tokens[i] for i in line] for line in lines_of_ids(raw)] == lines
+    assert (raw.stats.nul_bytes, raw.stats.bad_lines, raw.stats.lines) == (1, 1, 9)
+    assert raw.stats.bytes == len(TRICKY) - len(corpus.BOM)
+
+
+def lines_of_ids(raw):
+    lines, line = [], []
+    for i in raw.ids.tolist():
+        if i == LINE_END:
+            lines.append(line)
+            line = []
+        else:
+            line.append(i)
+    return [line for line in lines if line]
+
+
+def test_line_ends_in_the_stream(tmp_path):
+    """A LINE_END after each line with tokens, one for a run of blank lines within a chunk,
+    and one at the end: the stream's length is in model.json (as ids), so it must stay."""
+    raw = read_corpus(write(tmp_path, b"\n\na b\n\n \t\r\nb c\nc\n"))
+    assert raw.ids.tolist() == [LINE_END, 0, 1, LINE_END, 1, 2, LINE_END, 2, LINE_END, LINE_END]
+
+
+def test_a_vocabulary_word_holding_a_nul_leaves_line_ends_alone(tmp_path):
+    words = corpus.KnownWords({b"\0": 0, b"a": 1})  # no text's token can be this word
+    with open(write(tmp_path, b"a b\0a\n" + b"a a a\n" * 5), "rb") as f:
+        raw = corpus.count_chunks(corpus.read_chunks(f, "c"), "c", 3, index=words)
+    assert raw.ids.tolist() == [1, corpus.DROPPED, 1, LINE_END, *[1, 1, 1, LINE_END] * 5, LINE_END]
+    assert len(words) == 2  # the caller's table is left as it was

@@ -46,6 +46,7 @@ MAX_TOKEN_BYTES = 1 << 26  # 64 MiB without a separator: not tokenized text
 JUNK_SHARE = 0.1  # more invalid UTF-8 or NUL bytes than this: binary or another encoding
 BLANK_LINES = re.compile(rb"\n(?:[ \t\r\x0b\x0c]*\n)+")  # runs of lines without tokens
 SEPARATORS = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\0")  # newline preferred
+NEWLINE = b"\0"  # a line end among a chunk's tokens (no token holds a NUL)
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -228,17 +229,26 @@ def temporary_file(tmp_dir=None, prefix: str = "w2v-"):
         ) from None
 
 
-def _encode_chunk(chunk: bytes, index: dict) -> np.ndarray:
-    """Provisional ids of a chunk's tokens, new tokens added to `index`."""
-    new_id = index.setdefault
-    parts = chunk.split(b"\n")
-    ids: list[int] = []
-    # Every part but the last ends a line; the last runs on into the next chunk.
-    for i, part in enumerate(parts):
-        ids.extend([new_id(t, len(index)) for t in part.split()])
-        if i < len(parts) - 1:
-            ids.append(LINE_END)
-    return np.array(ids, dtype=np.int32)
+def _encode_chunk(chunk: bytes, index: "Provisional | KnownWords") -> np.ndarray:
+    """Provisional ids of a chunk's tokens, with LINE_END for each newline, new tokens
+    added to `index`; the chunk holds no NUL (count_chunks made them spaces)."""
+    # One split of the whole chunk, each newline a token of its own (a NUL), and one lookup
+    # a token, all in C: no Python code runs but for a type's first token.
+    tokens = chunk.replace(b"\n", b" \0 ").split()
+    index[NEWLINE] = LINE_END  # only while the chunk is looked up
+    try:
+        return np.fromiter(map(index.__getitem__, tokens), np.int32, len(tokens))
+    finally:
+        del index[NEWLINE]
+
+
+class Provisional(dict):
+    """{token: provisional id} of the types read so far: a token looked up the first time
+    takes the next id."""
+
+    def __missing__(self, token):
+        self[token] = n = len(self) - 1  # NEWLINE is in it while a chunk is looked up
+        return n
 
 
 def _prune(index: dict, stream: np.ndarray, keep: int, keep_bytes: int) -> int:
@@ -354,7 +364,7 @@ def count_chunks(
     max_types: int = MAX_TYPES,
     ids_in: str = "memory",
     tmp_dir=None,
-    index: dict | None = None,
+    index: "KnownWords | None" = None,
     on_read=None,
     gauge: Gauge | None = None,
 ) -> RawCorpus:
@@ -370,7 +380,11 @@ def count_chunks(
     invalid UTF-8 or NUL (checked after each chunk, so a binary file fails early).
     """
     t0 = time.perf_counter()
-    index = {} if index is None else index
+    index = Provisional() if index is None else index
+    if isinstance(index, KnownWords):  # a copy: _encode_chunk adds NEWLINE for a while
+        index = KnownWords(index)
+        if NEWLINE in index:  # a word no token is (NULs are spaces): its key made another
+            index = KnownWords((_NOT_A_TOKEN if t == NEWLINE else t, i) for t, i in index.items())
     ids = DiskIds(tmp_dir) if ids_in == "disk" else MemoryIds()
     spill = physical_memory() * SPILL_SHARE if ids_in == "auto" else math.inf
     raw = RawCorpus(None, [], None, CorpusStats(path, 0, 0, 0, 0, 0, 0, 0, 0.0))
@@ -431,8 +445,11 @@ class KnownWords(dict):
     """{token: id} of a vocabulary, which count_chunks reads a text in: a token it lacks
     is DROPPED, never added."""
 
-    def setdefault(self, token, default=None):
-        return self.get(token, DROPPED)
+    def __missing__(self, token):
+        return DROPPED
+
+
+_NOT_A_TOKEN = b"\n"  # for a vocabulary's word b"\0": no token holds either
 
 
 # The id stream is the one thing that grows with the corpus, so it is held once, and the
