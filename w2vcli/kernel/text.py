@@ -90,7 +90,7 @@ def _digits(out, pos, d, n, point):
     """Write the `n` digits of `d` at `pos`, with a '.' after the first `point` of them
     if fewer than n (point 0: none); returns the position after them."""
     if 0 < point < n:
-        p = POW10[n - point]
+        p = np.uint32(POW10[n - point])
         pos = _plain_digits(out, pos, d // p, point)
         out[pos] = DOT
         return _plain_digits(out, pos + 1, d % p, n - point)
@@ -100,16 +100,18 @@ def _digits(out, pos, d, n, point):
 @jit
 def _plain_digits(out, pos, d, n):
     """Write the `n` digits of `d` (leading zeros included) at `pos`; the position after."""
+    d = np.uint32(d)  # (below 10^9; divided unsigned and 32-bit: twice as fast as int64)
     end = pos + n
     i = end
     while i - pos >= 2:  # two digits a division
         i -= 2
-        pair = 2 * (d % 100)
-        d //= 100
+        quotient = np.uint32(d // np.uint32(100))
+        pair = 2 * np.intp(d - quotient * np.uint32(100))
+        d = quotient
         out[i] = PAIRS[pair]
         out[i + 1] = PAIRS[pair + 1]
     if i > pos:
-        out[pos] = ZERO + d
+        out[pos] = ZERO + np.intp(d)
     return end
 
 
@@ -138,9 +140,10 @@ def format_number(bits, out, pos):
         if q == HIGH:  # 999999999.5 rounds to a new power of ten
             q = LOW
             x += 1
+    q = np.uint32(q)  # (below 10^9: unsigned 32-bit division, the fastest)
     n = DIGITS
-    while q % 10 == 0:  # %g drops trailing zeros
-        q //= 10
+    while q % np.uint32(10) == 0:  # %g drops trailing zeros
+        q = np.uint32(q // np.uint32(10))
         n -= 1
     if -4 <= x < DIGITS:  # fixed notation
         if x < 0:
@@ -159,15 +162,7 @@ def format_number(bits, out, pos):
     pos = _digits(out, pos, q, n, 1)
     out[pos] = E
     out[pos + 1] = MINUS if x < 0 else PLUS
-    x = abs(x)
-    pos += 2
-    if x >= 10:
-        pos = _digits(out, pos, x, 2, 0)
-    else:
-        out[pos] = ZERO
-        out[pos + 1] = ZERO + x
-        pos += 2
-    return pos
+    return _plain_digits(out, pos + 2, abs(x), 2)  # two digits at least, as C's (at most 45)
 
 
 @jit
