@@ -5,12 +5,13 @@ numbers); this does it in compiled code, exactly. A float32 is m * 2^e with an i
 below 2^24, so its nine significant digits are round(m * 2^e * 10^j) for the j that puts
 the result in [10^8, 10^9): an integer product m * 5^j shifted by e + j bits, rounded half
 to even (as Python, which rounds the exact value correctly), or, from 10^9 up, an integer
-divided by 10^-j. Done in int64 when that fits: |v| from about 10^-8 to 10^18, and zero.
-A row with any other number (smaller or larger, infinite, NaN) is left to Python: its
-`slow` flag is set and its line is not written.
+divided by 10^-j. Done in int64 where that holds it: 0, and |v| from 10^-8 up to 2^62.
+A row with any other number (smaller or larger, subnormal, infinite, NaN) is left to
+Python: its `slow` flag is set and its line is not written.
 
-`format_rows` is a plain function over arrays: the JIT kernel calls it as is, and
-w2vcli.kernel.native compiles it into the same shared library as the training kernel.
+`format_rows` is a plain function over arrays: w2vcli.kernel.native compiles it into the
+same shared library as the training kernel, and a process that runs the JIT kernel calls
+it as it is.
 """
 
 import math
@@ -37,7 +38,7 @@ def _decades():
     for exponent in range(1, 255):
         low = Fraction(2) ** (exponent - 127)
         x = len(str(int(low))) - 1 if low >= 1 else -len(str(int(1 / low)))
-        while Fraction(10) ** x > low:  # (1 / low a power of ten: one too far)
+        while Fraction(10) ** x > low:  # (the estimate from the digits, made exact)
             x -= 1
         while Fraction(10) ** (x + 1) <= low:
             x += 1
@@ -70,7 +71,7 @@ def _scaled(m, e, x):
             return a << s, False
         s = -s
         if s > 62:
-            return 0, False  # below one: the caller raises x
+            return 0, False  # below one (x too large)
         q = a >> s
         rem = a - (q << s)
         half = np.int64(1) << (s - 1)
