@@ -238,6 +238,10 @@ def test_text_formatted_in_compiled_code_is_pythons(sample, monkeypatch, compres
     if compression:
         written = {"gzip": gzip.decompress, "xz": lzma.decompress}[compression](written)
     assert written == expected
+    padded = np.pad(matrix, ((0, 0), (0, 9)))[:, :7]  # as training's rows: not contiguous
+    f = io.BytesIO()
+    write_vectors(f, words, padded, format_rows=format_rows)
+    assert f.getvalue() == expected
     doubles = matrix.astype(np.float64) / 3  # not float32: Python formats its own digits
     f = io.BytesIO()
     write_vectors(f, words, doubles, format_rows=format_rows)

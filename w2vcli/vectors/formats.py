@@ -158,11 +158,11 @@ NUMBER_BYTES = 16  # the most a "%.9g" float32 and its space take (w2vcli.kernel
 
 def _write_formatted(f, words: list, vectors: np.ndarray, row_format: str, format_rows) -> None:
     """The text rows, formatted by `format_rows` in blocks; the rows it leaves to Python (a
-    number below about 1e-8 or above 1e18) by `row_format`, in their place."""
-    bits = np.ascontiguousarray(vectors).view(np.uint32)
-    n_rows = max(1, NUMBERS_PER_WRITE // bits.shape[1])
-    for start in range(0, len(bits), n_rows):
-        block = bits[start : start + n_rows]
+    number below 1e-8 or from 2^62 up, infinite or NaN) by `row_format`, in their place."""
+    n_rows = max(1, NUMBERS_PER_WRITE // vectors.shape[1])
+    for start in range(0, len(vectors), n_rows):
+        # Copied a block at a time where not contiguous (training's rows are padded).
+        block = np.ascontiguousarray(vectors[start : start + n_rows]).view(np.uint32)
         encoded = ("\n".join(words[start : start + n_rows]) + "\n").encode()
         word_bytes = np.frombuffer(encoded, np.uint8)
         word_ends = np.flatnonzero(word_bytes == ord("\n"))
