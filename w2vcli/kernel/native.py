@@ -7,7 +7,9 @@ process, as a C-callable function (`numba.cfunc`), writes its object code and li
 into a shared library with the system's C compiler. Later runs load that library with
 ctypes, which releases the GIL for the call, so threads train in parallel as they do with
 the JIT kernel. Whenever the library cannot be built, trusted or verified, training uses
-the JIT kernel and says why in one line (a W2VWarning).
+the JIT kernel and says why in one line (a W2VWarning). The library holds a second C
+function, w2vcli.kernel.text's formatter of text vectors, with which `w2v train` writes
+its output (`format_rows`).
 
 The library lives in the cache directory ($W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v or
 ~/.cache/w2v) under a name that hashes the kernel's source, the Numba and llvmlite
@@ -182,7 +184,7 @@ def _verified_image(path: Path) -> bytes:
 
 # Loading.
 
-_loaded = {}
+_loaded = {}  # library path: (train_batch, format_rows) from it, or None
 _images = []  # descriptors of the in-memory copies loaded, kept open: see _dlopen
 
 
@@ -382,7 +384,7 @@ def _wrap(function):
 def _wrap_text(function):
     """A Python callable with text.format_rows's signature over the C function."""
     function.restype = ctypes.c_int64
-    pointer, size = ctypes.c_void_p, ctypes.c_int64  # in entry's order (see _text_entry)
+    pointer, size = ctypes.c_void_p, ctypes.c_int64  # in _text_entry's order
     function.argtypes = [pointer, size, size, pointer, size, pointer, pointer, size] + [pointer] * 2
 
     def format_rows(bits, words, word_ends, out, line_ends, slow):
@@ -518,10 +520,10 @@ def build(path, cc: str) -> None:
     module = library._final_module
     module.get_function(entry.native_name).name = SYMBOL
     # The text formatter, a second C function linked into the same module.
-    text_library = _text_entry()._library
-    text_library._ensure_finalized()
-    text_module = text_library._final_module.clone()
-    text_module.get_function(_text_entry().native_name).name = TEXT_SYMBOL
+    text_entry = _text_entry()
+    text_entry._library._ensure_finalized()
+    text_module = text_entry._library._final_module.clone()
+    text_module.get_function(text_entry.native_name).name = TEXT_SYMBOL
     module.link_in(text_module)
     target = llvm.Target.from_triple(llvm.get_process_triple())
     machine = target.create_target_machine(
@@ -553,33 +555,27 @@ def build(path, cc: str) -> None:
 
 
 def _text_entry():
-    """text.format_rows as a C function (compiled once per build)."""
-    global _text_cfunc
-    if _text_cfunc is None:
-        import numba
-        from numba import carray, cfunc, types
+    """text.format_rows as a C function: its arrays as pointers and sizes (_wrap_text)."""
+    import numba
+    from numba import carray, cfunc, types
 
-        from . import text
+    from . import text
 
-        p = [types.CPointer(numba.from_dtype(dtype)) for dtype in TEXT_DTYPES]
-        i64 = types.int64
-        signature = i64(p[0], i64, i64, p[1], i64, p[2], p[3], i64, p[4], p[5])
+    p = [types.CPointer(numba.from_dtype(dtype)) for dtype in TEXT_DTYPES]
+    i64 = types.int64
+    signature = i64(p[0], i64, i64, p[1], i64, p[2], p[3], i64, p[4], p[5])
 
-        def entry(bits, rows, dim, words, n_words, word_ends, out, n_out, line_ends, slow):
-            return text.format_rows(
-                carray(bits, (rows, dim)),
-                carray(words, n_words),
-                carray(word_ends, rows),
-                carray(out, n_out),
-                carray(line_ends, rows),
-                carray(slow, rows),
-            )
+    def entry(bits, rows, dim, words, n_words, word_ends, out, n_out, line_ends, slow):
+        return text.format_rows(
+            carray(bits, (rows, dim)),
+            carray(words, n_words),
+            carray(word_ends, rows),
+            carray(out, n_out),
+            carray(line_ends, rows),
+            carray(slow, rows),
+        )
 
-        _text_cfunc = cfunc(signature, error_model="numpy")(entry)
-    return _text_cfunc
-
-
-_text_cfunc = None
+    return cfunc(signature, error_model="numpy")(entry)
 
 
 def _stubs(module) -> str:
