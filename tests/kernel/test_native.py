@@ -4,6 +4,7 @@ verified. The attacks: programs and modules planted in the working directory, a 
 another user can write to, and a damaged library."""
 
 import hashlib
+import io
 import os
 import re
 import stat
@@ -23,6 +24,7 @@ from w2vcli.kernel import native
 from w2vcli.text.corpus import read_corpus
 from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training.trainer import Trainer
+from w2vcli.vectors.formats import parse_vectors, write_vectors
 
 
 @pytest.fixture
@@ -115,7 +117,32 @@ def test_training_with_the_prebuilt_kernel_does_not_load_numba(small_corpus, tmp
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
-    assert (tmp_path / "v.txt").stat().st_size > 0
+    # Its text, formatted by the library, is Python's text of the same vectors.
+    written = (tmp_path / "v.txt").read_bytes()
+    read = parse_vectors(written)
+    assert len(read.words) > 100
+    f = io.BytesIO()
+    write_vectors(f, read.words, read.vectors)
+    assert f.getvalue() == written
+
+
+def test_the_library_formats_text_as_python_does():
+    """Its second function, w2vcli.kernel.text.format_rows, gives Python's bytes: rows it
+    can format and rows (tiny, huge, infinite, NaN numbers) it leaves to Python."""
+    assert native.train_batch() is not None, native.why_not()
+    format_rows = native.format_rows()
+    assert format_rows.__qualname__ == "_wrap_text.<locals>.format_rows"  # not the JIT's
+    rng = np.random.default_rng(3)
+    bits = rng.integers(0, 2**32, (2000, 50), dtype=np.uint64).astype(np.uint32)
+    normal = rng.normal(0, 0.1, (2000, 50)).astype(np.float32)
+    matrix = np.concatenate([bits.view(np.float32), normal])
+    words = [f"w{i}" for i in range(len(matrix))]
+    written = []
+    for formatter in (None, format_rows):
+        f = io.BytesIO()
+        write_vectors(f, words, matrix, format_rows=formatter)
+        written.append(f.getvalue())
+    assert written[0] == written[1]
 
 
 def test_without_a_c_compiler_training_falls_back_to_the_jit_kernel_once(

@@ -212,3 +212,37 @@ def test_compressed_vectors_from_a_pipe(sample, tmp_path):
     cut = subprocess.run(w2v, input=gzip.compress(data)[:500], capture_output=True)
     assert cut.returncode == 1 and cut.stderr.decode().count("\n") == 1
     assert "stdin: cannot decompress" in cut.stderr.decode()
+
+
+@pytest.mark.parametrize("compression", [None, "gzip", "xz"])
+def test_text_formatted_in_compiled_code_is_pythons(sample, monkeypatch, compression):
+    """write_vectors given text.format_rows (as w2v train gives it) writes Python's bytes,
+    compressed or not: rows of numbers it leaves to Python (tiny, huge, infinite, NaN) in
+    their place, across the blocks it formats at once."""
+    import io
+
+    from w2vcli.io.streams import compressing
+    from w2vcli.kernel.text import format_rows
+
+    words, matrix = sample
+    matrix = matrix.copy()
+    tiny = np.finfo(np.float32).smallest_subnormal
+    for row, value in zip([0, 9, 10, 11, 150, 302], [1e-30, np.inf, np.nan, tiny, 3e20, -0.0]):
+        matrix[row, row % 7] = value
+    monkeypatch.setattr(formats, "NUMBERS_PER_WRITE", 7 * 10)  # blocks of 10 rows
+    expected = vectors_bytes(words, matrix, False)
+    f = io.BytesIO()
+    with compressing(f, compression) as out:
+        write_vectors(out, words, matrix, format_rows=format_rows)
+    written = f.getvalue()
+    if compression:
+        written = {"gzip": gzip.decompress, "xz": lzma.decompress}[compression](written)
+    assert written == expected
+    padded = np.pad(matrix, ((0, 0), (0, 9)))[:, :7]  # as training's rows: not contiguous
+    f = io.BytesIO()
+    write_vectors(f, words, padded, format_rows=format_rows)
+    assert f.getvalue() == expected
+    doubles = matrix.astype(np.float64) / 3  # not float32: Python formats its own digits
+    f = io.BytesIO()
+    write_vectors(f, words, doubles, format_rows=format_rows)
+    assert f.getvalue() == vectors_bytes(words, doubles, False)

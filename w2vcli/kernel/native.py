@@ -7,7 +7,9 @@ process, as a C-callable function (`numba.cfunc`), writes its object code and li
 into a shared library with the system's C compiler. Later runs load that library with
 ctypes, which releases the GIL for the call, so threads train in parallel as they do with
 the JIT kernel. Whenever the library cannot be built, trusted or verified, training uses
-the JIT kernel and says why in one line (a W2VWarning).
+the JIT kernel and says why in one line (a W2VWarning). The library holds a second C
+function, w2vcli.kernel.text's formatter of text vectors, with which `w2v train` writes
+its output (`format_rows`).
 
 The library lives in the cache directory ($W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v or
 ~/.cache/w2v) under a name that hashes the kernel's source, the Numba and llvmlite
@@ -73,11 +75,14 @@ from .arrays import (
 )
 
 SYMBOL = "w2v_train_batch"
+TEXT_SYMBOL = "w2v_format_rows"  # w2vcli.kernel.text.format_rows, in the same library
 # The C function's array arguments, in its order (Shared's arrays, the corpus and keep_prob,
 # Scratch's arrays), and their element types, all as w2vcli.kernel.arrays states them; the kernel
 # is built for float32: the build declares these types, every call checks them.
 ARRAYS = {**SHARED_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
 ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
+# text.format_rows's arrays: the float32 bits, words, word ends, out, line ends, slow rows.
+TEXT_DTYPES = [np.dtype(t) for t in ("u4", "u1", "i8", "u1", "i8", "u1")]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
 # The build's wall time, as said before it starts: 32 s (31 s of CPU) on an idle 2-core
 # AMD EPYC virtual machine, 52 s there beside other work, 65 s under more load; a few
@@ -121,7 +126,7 @@ def numba_cache() -> None:
 
 def library_path() -> Path:
     key = hashlib.sha256()
-    for module in ("arrays.py", "kernels.py", "native.py"):
+    for module in ("arrays.py", "kernels.py", "native.py", "text.py"):
         key.update((Path(__file__).parent / module).read_bytes())
     for package in ("numba", "llvmlite"):
         key.update(importlib.metadata.version(package).encode())
@@ -179,7 +184,7 @@ def _verified_image(path: Path) -> bytes:
 
 # Loading.
 
-_loaded = {}
+_loaded = {}  # library path: (train_batch, format_rows) from it, or None
 _images = []  # descriptors of the in-memory copies loaded, kept open: see _dlopen
 
 
@@ -191,7 +196,21 @@ def train_batch(on_build=None):
     path = library_path()
     if path not in _loaded:
         _loaded[path] = _load_or_build(path, on_build)
-    return _loaded[path]
+    return _loaded[path] and _loaded[path][0]
+
+
+def format_rows():
+    """w2vcli.kernel.text.format_rows, from the library if this process loaded it, else
+    the JIT function if this process already runs Numba's kernel, else None: loading Numba
+    to write one file costs more than it saves (Python's formatting is used)."""
+    for functions in _loaded.values():
+        if functions:
+            return functions[1]
+    if "w2vcli.kernel.kernels" in sys.modules:
+        from .text import format_rows
+
+        return format_rows
+    return None
 
 
 def why_not() -> str:
@@ -226,7 +245,8 @@ def _load_or_build(path: Path, on_build=None):
                 stale.unlink(missing_ok=True)
             continue
         try:
-            return _wrap(_dlopen(path, image)[SYMBOL])
+            library = _dlopen(path, image)
+            return _wrap(library[SYMBOL]), _wrap_text(library[TEXT_SYMBOL])
         except (OSError, AttributeError) as error:
             return _fall_back(f"cannot load {path} ({error}); delete it to rebuild")
     return None
@@ -361,6 +381,32 @@ def _wrap(function):
     return train_batch
 
 
+def _wrap_text(function):
+    """A Python callable with text.format_rows's signature over the C function."""
+    function.restype = ctypes.c_int64
+    pointer, size = ctypes.c_void_p, ctypes.c_int64  # in _text_entry's order
+    function.argtypes = [pointer, size, size, pointer, size, pointer, pointer, size] + [pointer] * 2
+
+    def format_rows(bits, words, word_ends, out, line_ends, slow):
+        arrays = (bits, words, word_ends, out, line_ends, slow)
+        assert [a.dtype for a in arrays] == TEXT_DTYPES
+        assert all(a.flags.c_contiguous for a in arrays)
+        assert len(word_ends) == len(line_ends) == len(slow) == len(bits)
+        return function(
+            bits.ctypes.data,
+            *bits.shape,
+            words.ctypes.data,
+            len(words),
+            word_ends.ctypes.data,
+            out.ctypes.data,
+            len(out),
+            line_ends.ctypes.data,
+            slow.ctypes.data,
+        )
+
+    return format_rows
+
+
 def _shape2(a: np.ndarray) -> tuple:
     """Every array as (rows, columns): the kernel's C entry point takes a fixed layout."""
     assert a.flags.c_contiguous
@@ -479,6 +525,12 @@ def build(path, cc: str) -> None:
     library._ensure_finalized()
     module = library._final_module
     module.get_function(entry.native_name).name = SYMBOL
+    # The text formatter, a second C function linked into the same module.
+    text_entry = _text_entry()
+    text_entry._library._ensure_finalized()
+    text_module = text_entry._library._final_module.clone()
+    text_module.get_function(text_entry.native_name).name = TEXT_SYMBOL
+    module.link_in(text_module)
     target = llvm.Target.from_triple(llvm.get_process_triple())
     machine = target.create_target_machine(
         cpu=llvm.get_host_cpu_name(),
@@ -506,6 +558,30 @@ def build(path, cc: str) -> None:
         # takes it for damaged and rebuilds it, one that sees both has the whole of each.
         os.replace(so, path)
         os.replace(digest, path.with_suffix(".sha256"))
+
+
+def _text_entry():
+    """text.format_rows as a C function: its arrays as pointers and sizes (_wrap_text)."""
+    import numba
+    from numba import carray, cfunc, types
+
+    from . import text
+
+    p = [types.CPointer(numba.from_dtype(dtype)) for dtype in TEXT_DTYPES]
+    i64 = types.int64
+    signature = i64(p[0], i64, i64, p[1], i64, p[2], p[3], i64, p[4], p[5])
+
+    def entry(bits, rows, dim, words, n_words, word_ends, out, n_out, line_ends, slow):
+        return text.format_rows(
+            carray(bits, (rows, dim)),
+            carray(words, n_words),
+            carray(word_ends, rows),
+            carray(out, n_out),
+            carray(line_ends, rows),
+            carray(slow, rows),
+        )
+
+    return cfunc(signature, error_model="numpy")(entry)
 
 
 def _stubs(module) -> str:

@@ -120,8 +120,12 @@ def output_format(path: str, asked: str | None, default: str, label: str, option
     return asked or named or default, compression
 
 
-def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> None:
-    """Write `vectors` (V x N) for `words` to the binary file object `f`."""
+def write_vectors(
+    f, words: list, vectors: np.ndarray, binary: bool = False, format_rows=None
+) -> None:
+    """Write `vectors` (V x N) for `words` to the binary file object `f`. Text of float32
+    vectors is formatted by `format_rows` if given (w2vcli.kernel.text.format_rows, which
+    the training process has at hand), else by Python: the same bytes either way."""
     check_words(words)
     n_words, dim = vectors.shape
     f.write(f"{n_words} {dim}\n".encode())
@@ -137,12 +141,43 @@ def write_vectors(f, words: list, vectors: np.ndarray, binary: bool = False) -> 
             f.write(b"".join(word.encode() + b" " + row.tobytes() + end for word, row in block))
         return
     row_format = " ".join(["%.9g"] * dim)
+    if format_rows is not None and vectors.dtype == np.float32 and dim:
+        return _write_formatted(f, words, vectors, row_format, format_rows)
     for start in range(0, n_words, ROWS_PER_WRITE):
         block = vectors[start : start + ROWS_PER_WRITE].tolist()
         lines = [
             f"{w} {row_format % tuple(r)}\n" for w, r in zip(words[start:], block, strict=False)
         ]
         f.write("".join(lines).encode())
+
+
+# Numbers formatted per call of format_rows: 4 MiB of text at most.
+NUMBERS_PER_WRITE = 1 << 18
+NUMBER_BYTES = 16  # the most a "%.9g" float32 and its space take (w2vcli.kernel.text)
+
+
+def _write_formatted(f, words: list, vectors: np.ndarray, row_format: str, format_rows) -> None:
+    """The text rows, formatted by `format_rows` in blocks; the rows it leaves to Python (a
+    number below 1e-8 or from 2^62 up, infinite or NaN) by `row_format`, in their place."""
+    n_rows = max(1, NUMBERS_PER_WRITE // vectors.shape[1])
+    for start in range(0, len(vectors), n_rows):
+        # Copied a block at a time where not contiguous (training's rows are padded).
+        block = np.ascontiguousarray(vectors[start : start + n_rows]).view(np.uint32)
+        encoded = ("\n".join(words[start : start + n_rows]) + "\n").encode()
+        word_bytes = np.frombuffer(encoded, np.uint8)
+        word_ends = np.flatnonzero(word_bytes == ord("\n"))
+        out = np.empty(len(encoded) + block.size * NUMBER_BYTES, np.uint8)
+        line_ends = np.empty(len(block), np.int64)
+        slow = np.empty(len(block), np.uint8)
+        end = format_rows(block, word_bytes, word_ends, out, line_ends, slow)
+        assert end >= 0, "format_rows: the buffer is too small"
+        written = 0
+        for r in np.flatnonzero(slow):
+            f.write(out[written : line_ends[r]].tobytes())
+            row = tuple(vectors[start + r].tolist())
+            f.write(f"{words[start + r]} {row_format % row}\n".encode())
+            written = line_ends[r]
+        f.write(out[written:end].tobytes())
 
 
 # Reading. The format is detected from the content: what follows the first word is ASCII
