@@ -81,6 +81,7 @@ class Settings:
     ns_exponent: float = 0.75
     cbow_mean: bool = True  # h is the context's mean, else its sum
     shrink_windows: bool = True  # each centre draws its window from 1 to window
+    batch_windows: bool = True  # skip-gram: a window's pairs from the same start, one noise draw
 
 
 def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = None):
@@ -132,6 +133,30 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
             w_out[r] += g * h
         return grad
 
+    def window_pairs(words, target, alpha):
+        """Each (word, target) pair's gradient at the window's start; the output rows take
+        them one row after the other, the input vectors at the end."""
+        hs = [w_in[w].copy() for w in words]
+        if s.loss == "ns":
+            rows = [target] + [k for k in negatives if k != target]
+            labels = [1] + [0] * (len(rows) - 1)
+        else:
+            rows = list(points[target, : lengths[target]])
+            labels = [1 - int(c) for c in codes[target, : lengths[target]]]
+        scores = [[np.float32(w_out[r] @ h) for r in rows] for h in hs]
+        gs = [
+            [np.float32(alpha) * (np.float32(t) - _sigmoid(u)) for t, u in zip(labels, row)]
+            for row in scores
+        ]
+        grads = [np.zeros_like(h) for h in hs]
+        for k, r in enumerate(rows):
+            for c in range(len(hs)):
+                grads[c] += gs[c][k] * w_out[r]
+            for c in range(len(hs)):
+                w_out[r] += gs[c][k] * hs[c]
+        for w, grad in zip(words, grads):
+            w_in[w] += grad
+
     for _ in range(s.epochs):
         for start in range(0, len(corpus), s.batch_words):
             alpha = max(s.min_alpha, s.alpha * (1 - read / total))
@@ -169,6 +194,12 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
                         grad = output_layer(h, centre, alpha)
                         for c in context:
                             w_in[c] += grad
+                    elif s.batch_windows and s.loss != "softmax":
+                        if not around:
+                            continue
+                        negatives = draw()
+                        words = [sentence[j] for j in around]
+                        window_pairs(words, centre, alpha)
                     else:
                         for j in around:
                             negatives = draw()

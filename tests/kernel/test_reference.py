@@ -66,6 +66,7 @@ def run_both(corpus, monkeypatch, **settings):
             ns_exponent=config.ns_exponent,
             cbow_mean=config.cbow_mean,
             shrink_windows=config.shrink_windows,
+            batch_windows=config.batch_windows,
         ),
     )
     return result, start, (w_in, w_out), log
@@ -91,11 +92,14 @@ def test_the_kernel_trains_as_the_reference(corpus, monkeypatch, arch, loss):
         dict(arch="cbow", loss="ns", cbow_mean=False),
         dict(arch="cbow", loss="hs", cbow_mean=False, shrink_windows=False),
         dict(arch="skipgram", loss="ns", shrink_windows=False, ns_exponent=-0.5),
+        dict(arch="skipgram", loss="ns", batch_windows=False),
+        dict(arch="skipgram", loss="hs", batch_windows=False),
     ],
-    ids=["cbow-sum", "cbow-sum-fixed-window", "fixed-window-ns-exponent"],
+    ids=["cbow-sum", "cbow-sum-fixed-window", "fixed-window-ns-exponent", "pairs-ns", "pairs-hs"],
 )
 def test_the_kernel_trains_as_the_reference_in_other_modes(corpus, monkeypatch, settings):
-    """--cbow-sum, --no-shrink-windows and --ns-exponent, each equal to the reference."""
+    """--cbow-sum, --no-shrink-windows, --ns-exponent and skip-gram's --pair-by-pair, each
+    equal to the reference."""
     result, start, (w_in, w_out), log = run_both(corpus, monkeypatch, **settings)
     assert len(log.pairs) > 1000 and np.abs(w_in - start[0]).max() > 1e-3
     if not settings.get("shrink_windows", True):
@@ -113,6 +117,7 @@ def test_what_it_draws_follows_word2vec(corpus, monkeypatch):
     long = corpus.parent / "long.txt"
     long.write_text("\n".join(" ".join(text[i : i + 300]) for i in range(0, 6000, 300)) + "\n")
     settings = dict(arch="skipgram", loss="ns", window=5, negative=5, epochs=1, dim=4)
+    settings["batch_windows"] = False  # word2vec C draws noise words for each pair
     result, _, (w_in, w_out), log = run_both(long, monkeypatch, **settings)
     np.testing.assert_allclose(result.w_in, w_in, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(result.w_out, w_out, rtol=1e-5, atol=1e-7)

@@ -43,6 +43,17 @@ def test_a_saved_model_loads_back_equal(tmp_path, trained):
     assert loaded.finished
 
 
+def test_a_model_saved_before_batched_windows_goes_on_pair_by_pair(tmp_path, trained):
+    """model.json without batch_windows was written by a w2v that trained skip-gram pair by
+    pair: resuming or continuing it keeps that, whatever today's default."""
+    trained.save(tmp_path / "m")
+    assert w2vcli.load_model(tmp_path / "m").config.batch_windows  # today's default
+    described = json.loads((tmp_path / "m" / "model.json").read_text())
+    del described["settings"]["batch_windows"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(described))
+    assert not w2vcli.load_model(tmp_path / "m").config.batch_windows
+
+
 def test_the_files_are_plain_numpy_json_and_text(tmp_path, trained):
     """Readable by anyone without w2v, and nothing pickled: every array loads with
     allow_pickle=False."""

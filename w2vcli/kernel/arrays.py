@@ -92,7 +92,8 @@ SCRATCH_ARRAYS = {
     "window_scores": (REAL, 2),
     "window_grads": (REAL, 2),
 }
-SHARED_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows", "batch_windows")  # int64 arguments of the C entry
+# The int64 arguments of the C entry:
+SHARED_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows", "batch_windows")
 assert [f for f in Shared._fields if f not in SHARED_SCALARS] == list(SHARED_ARRAYS)
 assert list(Scratch._fields) == list(SCRATCH_ARRAYS)
 

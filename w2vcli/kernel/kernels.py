@@ -344,7 +344,8 @@ def skipgram_window(m, s, sentence, pos, lo, hi, alpha, loss_every):
         n_rows = m.lengths[center]
         for d in range(n_rows):
             s.rows[d], s.labels[d] = m.points[center, d], 1 - m.codes[center, d]
-    w_in, w_out, hot_out, grads, scores = m.w_in, m.w_out, s.hot_out, s.window_grads, s.window_scores
+    w_in, w_out, hot_out = m.w_in, m.w_out, s.hot_out
+    grads, scores = s.window_grads, s.window_scores
     hot_start = first_hot_row(m, s)
     n = w_in.shape[1]
     real = w_in.dtype.type

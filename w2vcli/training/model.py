@@ -354,6 +354,8 @@ def saved_config(described: dict, damaged: str) -> TrainConfig:
     """The settings of a model.json, each of its type and range (its values are data from
     a file anyone may have edited)."""
     settings = described.get("settings")
+    if isinstance(settings, dict):  # saved before --batch-windows: it trained pair by pair
+        settings = {"batch_windows": False} | settings
     try:
         config = TrainConfig(**_typed(settings, TrainConfig))
         return config.validate()
