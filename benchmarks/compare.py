@@ -158,10 +158,25 @@ def machine() -> str:
         except metadata.PackageNotFoundError:
             pass
     return (
-        f"{field('/proc/cpuinfo', 'model name')}, {len(os.sched_getaffinity(0))} of "
+        f"{field('/proc/cpuinfo', 'model name')} ({cpu()}), {len(os.sched_getaffinity(0))} of "
         f"{os.cpu_count()} cores usable, {mem:.1f} GiB RAM; {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}; {', '.join(versions)}"
     )
+
+
+def cpu() -> str:
+    """What lscpu says of the CPU's kind: family and model (AMD's family 25 is Zen 3 or 4),
+    caches, and the widest vector instructions, which decide the kernel's code."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "lscpu not found"
+    said = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    said = {k.strip(): v.strip() for k, v in said.items()}
+    flags = said.get("Flags", "").split()
+    vectors = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    keys = ("CPU family", "Model", "L2 cache", "L3 cache")
+    return "lscpu: " + ", ".join(f"{k} {said[k]}" for k in keys if k in said) + f", {vectors}"
 
 
 def load() -> str:

