@@ -8,8 +8,9 @@ The corpus (written once into benchmarks/out/, not committed) draws --tokens tok
 slope) in lines of 20 to 40 tokens; words are w<rank> in base 36. With min-count 5 about
 a million types are kept. Both tools train cbow / ns / dim 100 with word2vec C's other
 defaults at --threads, then write text and binary vectors, each tool from Python in a
-fresh process. Reported: training words/s, the seconds to write each output (timed in the
-process), and the whole run's wall seconds and peak RSS (from outside).
+fresh process. Reported: the seconds of each phase, timed in the process (reading and
+counting: w2v's own reading time, gensim's build_vocab; training; writing text; writing
+binary), training words/s, and the whole run's wall seconds and peak RSS (from outside).
 """
 
 import argparse
@@ -32,7 +33,7 @@ text = time.perf_counter() - t
 t = time.perf_counter()
 model.vectors.save(out + ".bin", "binary")
 binary = time.perf_counter() - t
-print(len(model.vocab), model.words_per_second, text, binary)
+print(len(model.vocab), model.words_per_second, model.corpus.seconds, model.seconds, text, binary)
 """
 GENSIM_RUN = """
 import sys, time
@@ -40,15 +41,18 @@ from gensim.models import Word2Vec
 path, out, epochs, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 model = Word2Vec(vector_size=100, window=5, min_count=5, sample=1e-3, negative=5, sg=0,
                  workers=threads, epochs=epochs)
+t = time.perf_counter()
 model.build_vocab(corpus_file=path)
+count = time.perf_counter() - t
 t = time.perf_counter()
 model.train(corpus_file=path, total_words=model.corpus_total_words, epochs=epochs)
-speed = model.corpus_total_words * epochs / (time.perf_counter() - t)
+train = time.perf_counter() - t
+speed = model.corpus_total_words * epochs / train
 t = time.perf_counter(); model.wv.save_word2vec_format(out + ".txt"); text = time.perf_counter() - t
 t = time.perf_counter()
 model.wv.save_word2vec_format(out + ".bin", binary=True)
 binary = time.perf_counter() - t
-print(len(model.wv), speed, text, binary)
+print(len(model.wv), speed, count, train, text, binary)
 """
 
 
@@ -93,8 +97,8 @@ def main() -> None:
     for tool, script in (("w2v", W2V_RUN), ("gensim", GENSIM_RUN)):
         cmd = [sys.executable, "-c", script, str(path), out, str(args.epochs), str(args.threads)]
         seconds, peak, printed, _ = measured(cmd)
-        vocab, speed, text, binary = printed.split()
-        rows[tool] = (int(vocab), float(speed), float(text), float(binary), seconds, peak)
+        vocab, *phases = printed.split()
+        rows[tool] = (int(vocab), *map(float, phases), seconds, peak)
         log(f"{tool}: {rows[tool]}")
     lines = [
         "# A million-word vocabulary: w2v against gensim",
@@ -106,14 +110,30 @@ def main() -> None:
         f"- corpus: generated, {args.tokens:,} tokens of {args.types:,} Zipf-distributed types; "
         f"cbow, ns, dim 100, min-count 5, {args.epochs} epoch(s), {args.threads} threads",
         "",
-        "| tool | vocabulary | training words/s | write text (s) | write binary (s) | "
-        "whole run (s) | peak RSS (MiB) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| tool | vocabulary | read and count (s) | train (s) | training words/s "
+        "| write text (s) | write binary (s) | whole run (s) | peak RSS (MiB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *(
-            f"| {tool} | {v:,} | {speed:,.0f} | {text:.1f} | {binary:.1f} | {seconds:.1f} | "
-            f"{peak:,.0f} |"
-            for tool, (v, speed, text, binary, seconds, peak) in rows.items()
+            f"| {tool} | {v:,} | {count:.1f} | {train:.1f} | {speed:,.0f} | {text:.1f} "
+            f"| {binary:.1f} | {seconds:.1f} | {peak:,.0f} |"
+            for tool, (v, speed, count, train, text, binary, seconds, peak) in rows.items()
         ),
+        *(
+            f"- gensim's seconds / w2v's: {ratio}"
+            for ratio in [
+                ", ".join(
+                    f"{name} {rows['gensim'][k] / rows['w2v'][k]:.2f}x"
+                    for name, k in (
+                        ("read and count", 2),
+                        ("train", 3),
+                        ("write text", 4),
+                        ("write binary", 5),
+                        ("whole run", 6),
+                    )
+                )
+            ]
+        ),
+        f"- peak memory w2v / gensim: {rows['w2v'][7] / rows['gensim'][7]:.2f}",
     ]
     report = "\n".join(lines) + "\n"
     print(report)
