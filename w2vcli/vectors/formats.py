@@ -130,14 +130,16 @@ def write_vectors(
     n_words, dim = vectors.shape
     f.write(f"{n_words} {dim}\n".encode())
     if binary:
-        rows = np.ascontiguousarray(vectors, dtype="<f4")
         # The newline after each vector is optional. Left out when the first row looks like
         # text (float bytes that spell digits): the file, one long line, then never reads
         # as a valid text file (see _parse_body).
-        first = words[0].encode() + b" " + rows[0].tobytes() if len(rows) else b""
+        first = words[0].encode() + b" " + vectors[0].astype("<f4").tobytes() if n_words else b""
         end = b"" if _looks_like_text(first) else b"\n"
         for start in range(0, n_words, ROWS_PER_WRITE):  # few writes: a compressor's cost
-            block = zip(words[start : start + ROWS_PER_WRITE], rows[start:], strict=False)
+            # A block at a time: training's rows are padded, and a copy of the whole matrix
+            # made contiguous was the largest allocation of a run at a million words.
+            rows = np.ascontiguousarray(vectors[start : start + ROWS_PER_WRITE], dtype="<f4")
+            block = zip(words[start : start + ROWS_PER_WRITE], rows, strict=False)
             f.write(b"".join(word.encode() + b" " + row.tobytes() + end for word, row in block))
         return
     row_format = " ".join(["%.9g"] * dim)
