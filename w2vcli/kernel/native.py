@@ -84,10 +84,11 @@ ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.valu
 # text.format_rows's arrays: the float32 bits, words, word ends, out, line ends, slow rows.
 TEXT_DTYPES = [np.dtype(t) for t in ("u4", "u1", "i8", "u1", "i8", "u1")]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
-# The build's wall time, as said before it starts: 32 s (31 s of CPU) on an idle 2-core
-# AMD EPYC virtual machine, 52 s there beside other work, 65 s under more load; a few
-# seconds if Numba's own cache already holds the kernel (the JIT kernel ran here before).
-BUILD_TIME = "30 s to a minute"
+# The build's wall time, as said before it starts: 89-101 s on an idle 2-core AMD EPYC
+# (Zen 3) virtual machine since skip-gram's windows at once and the text formatter joined
+# the kernel (32 s before them); a few seconds if Numba's own cache already holds the kernel
+# (the JIT kernel ran here before).
+BUILD_TIME = "one to two minutes"
 BUILD_TICK = 1.0  # seconds between the reports of a build's progress (on_build)
 # What the build child runs (`python -I -c BOOTSTRAP PACKAGE LIBRARY CC PATH...`). It
 # imports the package from its directory, PACKAGE, and not by name from the import path:

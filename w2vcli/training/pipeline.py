@@ -133,7 +133,7 @@ def train(
     Callbacks: `on_read(reading)` as the corpus is read, after each chunk (a
     w2vcli.text.corpus.Reading: tokens, bytes, seconds, the file's size...); `on_start(model)`
     once the corpus is read, before training; `on_build()` if the training kernel must first
-    be built for this CPU (once per machine, 30 s to a minute: without on_build, a
+    be built for this CPU (once per machine, one to two minutes: without on_build, a
     W2VWarning says so); `on_progress(words, alpha, loss)` a few times a second; `on_epoch(epoch,
     model)` after each epoch, while no thread trains. The models they get hold the live
     matrices: copy what you keep.
