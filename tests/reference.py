@@ -110,6 +110,15 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
         log.noise.extend(ahead)
         return now
 
+    def classifiers(target):
+        """The w_out rows of predicting `target` and their labels: ns, the target (1) and
+        the noise words (0) less any equal to it; hs, its path's nodes, labels 1 - code."""
+        if s.loss == "ns":
+            rows = [target] + [k for k in negatives if k != target]
+            return rows, [1] + [0] * (len(rows) - 1)
+        rows = list(points[target, : lengths[target]])
+        return rows, [1 - int(c) for c in codes[target, : lengths[target]]]
+
     def output_layer(h, target, alpha):
         """The updates of w_out for predicting `target` from h, and -eta * EH."""
         if s.loss == "softmax":
@@ -119,12 +128,7 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
             e[target] -= 1  # y_j - t_j
             rows, gs = range(len(w_out)), [np.float32(-alpha * x) for x in e]
         else:
-            if s.loss == "ns":
-                rows = [target] + [k for k in negatives if k != target]
-                labels = [1] + [0] * (len(rows) - 1)
-            else:
-                rows = list(points[target, : lengths[target]])
-                labels = [1 - int(c) for c in codes[target, : lengths[target]]]
+            rows, labels = classifiers(target)
             scores = [np.float32(w_out[r] @ h) for r in rows]  # all before any update
             gs = [np.float32(alpha) * (np.float32(t) - _sigmoid(u)) for t, u in zip(labels, scores)]
         grad = np.zeros_like(h)
@@ -137,12 +141,7 @@ def train(corpus, counts, w_in, w_out, settings: Settings, log: Log | None = Non
         """Each (word, target) pair's gradient at the window's start; the output rows take
         them one row after the other, the input vectors at the end."""
         hs = [w_in[w].copy() for w in words]
-        if s.loss == "ns":
-            rows = [target] + [k for k in negatives if k != target]
-            labels = [1] + [0] * (len(rows) - 1)
-        else:
-            rows = list(points[target, : lengths[target]])
-            labels = [1 - int(c) for c in codes[target, : lengths[target]]]
+        rows, labels = classifiers(target)
         scores = [[np.float32(w_out[r] @ h) for r in rows] for h in hs]
         gs = [
             [np.float32(alpha) * (np.float32(t) - _sigmoid(u)) for t, u in zip(labels, row)]

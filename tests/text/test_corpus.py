@@ -5,6 +5,7 @@ import lzma
 import numpy as np
 import pytest
 
+from tests.test_fuzz import lines_of
 from w2vcli.errors import CorpusError
 from w2vcli.text import corpus
 from w2vcli.text.corpus import LINE_END, read_corpus
@@ -264,20 +265,9 @@ def test_any_chunk_size_reads_the_same(tmp_path, monkeypatch, chunk_bytes):
     raw = read_corpus(write(tmp_path, TRICKY))
     tokens, counts, lines = reference_count(TRICKY)
     assert raw.tokens == tokens and raw.counts.tolist() == counts
-    assert [[raw.tokens[i] for i in line] for line in lines_of_ids(raw)] == lines
+    assert lines_of(raw) == lines
     assert (raw.stats.nul_bytes, raw.stats.bad_lines, raw.stats.lines) == (1, 1, 9)
     assert raw.stats.bytes == len(TRICKY) - len(corpus.BOM)
-
-
-def lines_of_ids(raw):
-    lines, line = [], []
-    for i in raw.ids.tolist():
-        if i == LINE_END:
-            lines.append(line)
-            line = []
-        else:
-            line.append(i)
-    return [line for line in lines if line]
 
 
 def test_line_ends_in_the_stream(tmp_path):

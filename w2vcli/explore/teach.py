@@ -278,7 +278,7 @@ class Lesson:
             length = self.model.lengths[target]
             rows = self.model.points[target, :length].astype(np.int64)
             return rows, 1.0 - self.model.codes[target, :length]
-        rows = [target] + [k for k in negatives if k != target]  # as negative_sampling
+        rows = [target] + [k for k in negatives if k != target]  # as kernels.classifiers
         return np.array(rows), np.array([1.0] + [0.0] * (len(rows) - 1))
 
     def output_labels(self) -> list:

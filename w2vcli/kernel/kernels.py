@@ -214,26 +214,24 @@ def check_in(matrix, hot, base, start):
 
 
 @inner
-def negative_sampling(m, s, target, alpha, want_loss):
-    """E = -log sigma(v'_O h) - sum_k log sigma(-v'_k h) over the noise words in
-    s.negatives; one equal to the target is skipped, as in word2vec C."""
-    s.rows[0], s.labels[0] = target, 1
-    n_rows = 1
-    for k in range(s.negatives.shape[0]):
-        if s.negatives[k] != target:
-            s.rows[n_rows], s.labels[n_rows] = s.negatives[k], 0
-            n_rows += 1
-    return binary_logistic_layer(m, s, n_rows, alpha, want_loss)
-
-
-@inner
-def hierarchical_softmax(m, s, target, alpha, want_loss):
-    """E = -sum_j log sigma([[left]] v'_n(j) h) along the target's Huffman path; code 0
-    means the target of node j's classifier is 1 (word2vec C's `1 - code`)."""
+def classifiers(m, s, target):
+    """Put the binary classifiers of predicting `target` in s.rows and s.labels and return
+    how many. ns: E = -log sigma(v'_O h) - sum_k log sigma(-v'_k h), the target (label 1)
+    and the noise words in s.negatives (0), one equal to the target skipped as in word2vec
+    C. hs: E = -sum_j log sigma([[left]] v'_n(j) h) along the target's Huffman path, code 0
+    meaning label 1 (word2vec C's `1 - code`)."""
+    if m.loss_kind == NS:
+        s.rows[0], s.labels[0] = target, 1
+        n_rows = 1
+        for k in range(s.negatives.shape[0]):
+            if s.negatives[k] != target:
+                s.rows[n_rows], s.labels[n_rows] = s.negatives[k], 0
+                n_rows += 1
+        return n_rows
     n_rows = m.lengths[target]
     for d in range(n_rows):
         s.rows[d], s.labels[d] = m.points[target, d], 1 - m.codes[target, d]
-    return binary_logistic_layer(m, s, n_rows, alpha, want_loss)
+    return n_rows
 
 
 @inner
@@ -262,11 +260,9 @@ def full_softmax(m, s, target, alpha, want_loss):
 @inner
 def output_layer(m, s, target, alpha, want_loss):
     """Loss of predicting `target` from s.hidden; updates w_out and sets s.grad_hidden."""
-    if m.loss_kind == NS:
-        return negative_sampling(m, s, target, alpha, want_loss)
-    if m.loss_kind == HS:
-        return hierarchical_softmax(m, s, target, alpha, want_loss)
-    return full_softmax(m, s, target, alpha, want_loss)
+    if m.loss_kind == SOFTMAX:
+        return full_softmax(m, s, target, alpha, want_loss)
+    return binary_logistic_layer(m, s, classifiers(m, s, target), alpha, want_loss)
 
 
 @inner
@@ -316,6 +312,18 @@ def skipgram_example(m, s, word, target, alpha, want_loss):
 
 
 @inner
+def gather_context(s, sentence, pos, lo, hi):
+    """Put the words of sentence[lo:hi] but the centre, sentence[pos], in s.context and
+    return how many."""
+    n = 0
+    for j in range(lo, hi):
+        if j != pos:
+            s.context[n] = sentence[j]
+            n += 1
+    return n
+
+
+@inner
 def skipgram_window(m, s, sentence, pos, lo, hi, alpha, loss_every):
     """All the pairs (context word, centre word) of one window at once, as pWord2Vec's
     HogBatch (Ji et al. 2016): they share the centre word's output rows, its Huffman path
@@ -324,26 +332,11 @@ def skipgram_window(m, s, sentence, pos, lo, hi, alpha, loss_every):
     Every pair's gradient is taken at the window's starting point, then all are applied;
     with ns, the window's pairs share their noise words. Returns the loss of one pair in
     `loss_every` (those the pair-by-pair loop picks with LOSS_EVERY; 1 in the gradient check)."""
-    center = sentence[pos]
-    n_ctx = 0
-    for j in range(lo, hi):
-        if j != pos:
-            s.context[n_ctx] = sentence[j]
-            n_ctx += 1
+    n_ctx = gather_context(s, sentence, pos, lo, hi)
     if n_ctx == 0:
         return 0.0
-    if m.loss_kind == NS:
-        draw_negatives(m, s)
-        s.rows[0], s.labels[0] = center, 1
-        n_rows = 1
-        for k in range(s.negatives.shape[0]):
-            if s.negatives[k] != center:
-                s.rows[n_rows], s.labels[n_rows] = s.negatives[k], 0
-                n_rows += 1
-    else:
-        n_rows = m.lengths[center]
-        for d in range(n_rows):
-            s.rows[d], s.labels[d] = m.points[center, d], 1 - m.codes[center, d]
+    draw_negatives(m, s)
+    n_rows = classifiers(m, s, sentence[pos])
     w_in, w_out, hot_out = m.w_in, m.w_out, s.hot_out
     grads, scores = s.window_grads, s.window_scores
     hot_start = first_hot_row(m, s)
@@ -490,11 +483,7 @@ def train_sentence(m, s, sentence, length, arch, window, alpha):
             prefetch_output_rows(m, s, sentence[pos + 1])
             prefetch_row(m.w_in, sentence[min(pos + 1 + window, length - 1)])
         if arch == CBOW:
-            c = 0
-            for j in range(lo, hi):
-                if j != pos:
-                    s.context[c] = sentence[j]
-                    c += 1
+            c = gather_context(s, sentence, pos, lo, hi)
             if c == 0:
                 continue
             draw_negatives(m, s)
