@@ -11,8 +11,8 @@ from .errors import ConfigError
 SOFTMAX_MAX_VOCAB = 10_000
 # More threads than cores are honoured (as word2vec C does), up to this many.
 MAX_THREADS = 256
-# Distinct tokens held while counting, at about 150 bytes each (1.5 GB, the memory word2vec
-# C's table takes at its 21M); past it the rarer half is pruned. See corpus.py.
+# Distinct tokens held while counting, at 50-170 bytes each (1.5 GB at most, the memory
+# word2vec C's table takes at its 21M); past it the rarer half is pruned. See corpus.py.
 MAX_TYPES = 10_000_000
 # ... and at most MAX_TYPES * TOKEN_BYTES bytes of their text, so that long tokens cannot
 # take more than the budget (English tokens average 8 bytes).
@@ -110,7 +110,7 @@ class TrainConfig:
     )
     max_types: int = setting(
         MAX_TYPES,
-        f"Distinct tokens held while counting (about 170 bytes each, {TOKEN_BYTES} of them "
+        f"Distinct tokens held while counting (50-170 bytes each, {TOKEN_BYTES} of them "
         "token text); past it the rarer half is pruned, as word2vec C does.",
     )
     sample: float = setting(1e-3, "Sub-sampling threshold for frequent words; 0 turns it off.")

@@ -21,6 +21,7 @@ from tests.paths import ROOT
 from w2vcli.config import TrainConfig
 from w2vcli.errors import W2VWarning
 from w2vcli.kernel import native
+from w2vcli.text import corpus
 from w2vcli.text.corpus import read_corpus
 from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training.trainer import Trainer
@@ -143,6 +144,31 @@ def test_the_library_formats_text_as_python_does():
         write_vectors(f, words, matrix, format_rows=formatter)
         written.append(f.getvalue())
     assert written[0] == written[1]
+
+
+def test_the_library_counts_tokens_as_python_does(small_corpus):
+    """Its third function, w2vcli.kernel.counting.count_tokens: reading with its table gives
+    the provisional ids, tokens and counts of Python's dict."""
+    assert native.train_batch() is not None, native.why_not()
+    table = native.token_table()
+    assert table.count_tokens.__qualname__ == "_wrap_count.<locals>.count_tokens"
+    data = small_corpus.read_bytes() + "北京 😀 a\u00a0b\x0bc\n".encode() * 3
+    read = [corpus.count_chunks([data], "c", 3000, index=index) for index in (table, None)]
+    assert list(read[0].tokens) == read[1].tokens and len(read[1].tokens) > 1000
+    np.testing.assert_array_equal(read[0].ids, read[1].ids)
+    assert read[0].stats.prunings == read[1].stats.prunings > 0  # (--max-types 3000)
+
+
+def test_reading_never_builds_the_library_nor_remembers_its_absence(cached, monkeypatch, warned):
+    """Reading counts with the library only if it is there and sound; else with Python,
+    silently (training, which comes next, builds it or says why not)."""
+    monkeypatch.setattr(native, "_build_in_child", forbidden)
+    monkeypatch.setattr(native, "_dlopen", forbidden)
+    truncate(cached)
+    assert native.token_table() is None
+    cached.unlink()
+    assert native.token_table() is None
+    assert native._loaded == {} and said(warned) == []
 
 
 def test_without_a_c_compiler_training_falls_back_to_the_jit_kernel_once(
@@ -438,6 +464,7 @@ import os, sys
 sys.path[:0] = [{str(ROOT)!r}]
 from w2vcli.kernel import native
 from w2vcli.config import TrainConfig
+from w2vcli.text import corpus
 from w2vcli.text.corpus import read_corpus
 from w2vcli.text.vocab import vocab_and_ids
 from w2vcli.training.trainer import Trainer

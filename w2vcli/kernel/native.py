@@ -9,7 +9,8 @@ ctypes, which releases the GIL for the call, so threads train in parallel as the
 the JIT kernel. Whenever the library cannot be built, trusted or verified, training uses
 the JIT kernel and says why in one line (a W2VWarning). The library holds a second C
 function, w2vcli.kernel.text's formatter of text vectors, with which `w2v train` writes
-its output (`format_rows`).
+its output (`format_rows`), and a third, w2vcli.kernel.counting's, with which reading
+counts tokens once the library is built (`token_table`).
 
 The library lives in the cache directory ($W2V_CACHE_DIR, else $XDG_CACHE_HOME/w2v or
 ~/.cache/w2v) under a name that hashes the kernel's source, the Numba and llvmlite
@@ -76,6 +77,7 @@ from .arrays import (
 
 SYMBOL = "w2v_train_batch"
 TEXT_SYMBOL = "w2v_format_rows"  # w2vcli.kernel.text.format_rows, in the same library
+COUNT_SYMBOL = "w2v_count_tokens"  # w2vcli.kernel.counting.count_tokens, likewise
 # The C function's array arguments, in its order (Shared's arrays, the corpus and keep_prob,
 # Scratch's arrays), and their element types, all as w2vcli.kernel.arrays states them; the kernel
 # is built for float32: the build declares these types, every call checks them.
@@ -83,6 +85,8 @@ ARRAYS = {**SHARED_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
 ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
 # text.format_rows's arrays: the float32 bits, words, word ends, out, line ends, slow rows.
 TEXT_DTYPES = [np.dtype(t) for t in ("u4", "u1", "i8", "u1", "i8", "u1")]
+# counting.count_tokens's arrays: the chunk, ids, slots, starts, lengths, text, state.
+COUNT_DTYPES = [np.dtype(t) for t in ("u1", "i4", "i8", "i8", "i8", "u1", "i8")]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
 # The build's wall time, as said before it starts: 89-101 s on an idle 2-core AMD EPYC
 # (Zen 3) virtual machine since skip-gram's windows at once and the text formatter joined
@@ -127,7 +131,7 @@ def numba_cache() -> None:
 
 def library_path() -> Path:
     key = hashlib.sha256()
-    for module in ("arrays.py", "kernels.py", "native.py", "text.py"):
+    for module in ("arrays.py", "kernels.py", "native.py", "text.py", "counting.py", "table.py"):
         key.update((Path(__file__).parent / module).read_bytes())
     for package in ("numba", "llvmlite"):
         key.update(importlib.metadata.version(package).encode())
@@ -185,7 +189,7 @@ def _verified_image(path: Path) -> bytes:
 
 # Loading.
 
-_loaded = {}  # library path: (train_batch, format_rows) from it, or None
+_loaded = {}  # library path: (train_batch, format_rows, count_tokens) from it, or None
 _images = []  # descriptors of the in-memory copies loaded, kept open: see _dlopen
 
 
@@ -214,6 +218,24 @@ def format_rows():
     return None
 
 
+def token_table():
+    """A TokenTable (w2vcli.kernel.table) that counts with the library's count_tokens, if
+    the library is built here and can be trusted, else None (reading counts with Python's
+    dict; the same result). It is never built for this: reading comes before training asks
+    for the library, and whatever keeps it from loading, training says."""
+    from .table import TokenTable
+
+    path = library_path()
+    if path not in _loaded and os.path.exists(path):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", W2VWarning)
+            functions = _load_or_build(path, build=False)
+        if functions:
+            _loaded[path] = functions
+    functions = _loaded.get(path)
+    return TokenTable(functions[2]) if functions else None
+
+
 def why_not() -> str:
     """Why an earlier run could not build the library ("" if none failed), or why the cache
     directory is not trusted."""
@@ -224,13 +246,13 @@ def why_not() -> str:
     return failed.read_text().strip() if failed.exists() else ""
 
 
-def _load_or_build(path: Path, on_build=None):
+def _load_or_build(path: Path, on_build=None, build: bool = True):
     if reason := private_directory(path.parent):
         fix = "or set W2V_CACHE_DIR to a directory of your own"
         return _fall_back(f"not using the kernel cache: {reason}; {fix}")
     failed = path.with_suffix(".failed")
     for attempt in range(2):
-        if not os.path.lexists(path) and not failed.exists():
+        if not os.path.lexists(path) and not failed.exists() and build:
             _build_in_child(path, failed, on_build or (lambda seconds, done: None))
         if not os.path.lexists(path):
             return None  # the build failed, now (it said why) or on an earlier run
@@ -239,6 +261,8 @@ def _load_or_build(path: Path, on_build=None):
         except Untrusted as reason:
             return _fall_back(f"not loading the native kernel: {reason}")
         except Damaged as damage:
+            if not build:
+                return None
             if attempt:
                 return _fall_back(f"{path} is damaged ({damage}) even after a rebuild")
             _warn(f"{path} is damaged ({damage}); rebuilding it")
@@ -247,7 +271,11 @@ def _load_or_build(path: Path, on_build=None):
             continue
         try:
             library = _dlopen(path, image)
-            return _wrap(library[SYMBOL]), _wrap_text(library[TEXT_SYMBOL])
+            return (
+                _wrap(library[SYMBOL]),
+                _wrap_text(library[TEXT_SYMBOL]),
+                _wrap_count(library[COUNT_SYMBOL]),
+            )
         except (OSError, AttributeError) as error:
             return _fall_back(f"cannot load {path} ({error}); delete it to rebuild")
     return None
@@ -408,6 +436,19 @@ def _wrap_text(function):
     return format_rows
 
 
+def _wrap_count(function):
+    """A Python callable with counting.count_tokens's signature over the C function."""
+    function.restype = ctypes.c_int64
+    function.argtypes = [ctypes.c_void_p, ctypes.c_int64] * len(COUNT_DTYPES)
+
+    def count_tokens(*arrays):
+        assert [a.dtype for a in arrays] == COUNT_DTYPES
+        assert all(a.flags.c_contiguous for a in arrays)
+        return function(*[x for a in arrays for x in (a.ctypes.data, len(a))])
+
+    return count_tokens
+
+
 def _shape2(a: np.ndarray) -> tuple:
     """Every array as (rows, columns): the kernel's C entry point takes a fixed layout."""
     assert a.flags.c_contiguous
@@ -532,6 +573,11 @@ def build(path, cc: str) -> None:
     text_module = text_entry._library._final_module.clone()
     text_module.get_function(text_entry.native_name).name = TEXT_SYMBOL
     module.link_in(text_module)
+    count_entry = _count_entry()  # and the counter, a third
+    count_entry._library._ensure_finalized()
+    count_module = count_entry._library._final_module.clone()
+    count_module.get_function(count_entry.native_name).name = COUNT_SYMBOL
+    module.link_in(count_module)
     target = llvm.Target.from_triple(llvm.get_process_triple())
     machine = target.create_target_machine(
         cpu=llvm.get_host_cpu_name(),
@@ -580,6 +626,31 @@ def _text_entry():
             carray(out, n_out),
             carray(line_ends, rows),
             carray(slow, rows),
+        )
+
+    return cfunc(signature, error_model="numpy")(entry)
+
+
+def _count_entry():
+    """counting.count_tokens as a C function: each array as a pointer and its length."""
+    import numba
+    from numba import carray, cfunc, types
+
+    from . import counting
+
+    i64 = types.int64
+    p = [types.CPointer(numba.from_dtype(dtype)) for dtype in COUNT_DTYPES]
+    signature = i64(*[t for pointer in p for t in (pointer, i64)])
+
+    def entry(chunk, n0, ids, n1, slots, n2, starts, n3, lengths, n4, text, n5, state, n6):
+        return counting.count_tokens(
+            carray(chunk, n0),
+            carray(ids, n1),
+            carray(slots, n2),
+            carray(starts, n3),
+            carray(lengths, n4),
+            carray(text, n5),
+            carray(state, n6),
         )
 
     return cfunc(signature, error_model="numpy")(entry)

@@ -30,6 +30,7 @@ import numpy as np
 from ..config import TrainConfig
 from ..errors import ConfigError, CorpusError
 from ..io.streams import MAGIC
+from ..kernel import native
 from ..text.corpus import CorpusStats, read_text
 from ..text.prepared import Prepared, verify
 from ..text.vocab import Vocab, vocab_and_ids
@@ -274,7 +275,8 @@ def read(run: Run) -> None:
         run.corpus = run.source.stats(run.name)
     else:
         told = functools.partial(tell, run.observers, "reading")
-        run.raw = read_text(run.source, run.name, run.config, on_read=told)
+        table = native.token_table()  # compiled counting, once the library is built
+        run.raw = read_text(run.source, run.name, run.config, told, table)
         run.corpus = run.raw.stats
     if expected is not None:
         _check_same(run.corpus, expected, run.start.named)
