@@ -6,9 +6,10 @@ three times (1 M tokens/s at 2 M types), and the 2 M keys stayed in memory as sm
 objects. Here a chunk's bytes are split and looked up in one pass: a slot holds a type's
 id and 31 bits of its hash, so a lookup reads one slot and, on a match, the type's bytes.
 
-The table is arrays the caller owns (w2vcli.kernel.table.TokenTable): `slots` (int64,
-a power of two, -1 empty, at most half full), each type's `starts` and `lengths` in
-`text`, its bytes one after another, and `state` (the STATE_* positions of table.py). Types
+The table is arrays the caller owns (w2vcli.kernel.table.TokenTable): `slots` (rows of
+two int64, a power of two of them, -1 empty, at most half full), each type's `starts` and
+`lengths` in `text`, its bytes one after another, each followed by a space, and `state`
+(the STATE_* positions of table.py). Types
 take ids in order of first appearance and tokens are split on ASCII white space, as
 bytes.split() does: the same ids as the dict of w2vcli.text.corpus.Provisional.
 
@@ -19,11 +20,13 @@ same shared library as the training kernel.
 import numpy as np
 from numba import njit
 
+from .kernels import prefetch
 from .table import STATE_AT, STATE_IDS, STATE_REHASH, STATE_SEED, STATE_TEXT, STATE_TYPES
 
 LINE_END = -1  # as w2vcli.text.corpus.LINE_END: a newline's id (text is not imported here)
 FULL = 1  # count_tokens stopped at a new type the table has no room for: grow it, call again
 FNV_PRIME = np.uint64(1099511628211)
+AHEAD = 16  # tokens between a slot's prefetch and its lookup
 
 jit = njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
 inner = njit(cache=True, nogil=True, _nrt=False, error_model="numpy", inline="always")
@@ -45,74 +48,95 @@ def token_hash(data, start, end, seed):
 
 
 @inner
-def place(slots, h, t):
-    """Put type `t`, of hash `h`, in the first free slot from its own: the slot's word is
-    31 bits of the hash above the 32-bit id, so it is never negative (-1: free)."""
+def place(slots, h, t, start):
+    """Put type `t`, of hash `h` and bytes at text[start:], in the first free slot from its
+    own: a slot is 31 bits of the hash above the 32-bit id (never negative: -1 is free),
+    then where its bytes are, so that a lookup reads one cache line and then the bytes."""
     mask = len(slots) - 1
     slot = np.int64(h & np.uint64(mask))
-    while slots[slot] >= 0:
+    while slots[slot, 0] >= 0:
         slot = (slot + 1) & mask
-    slots[slot] = (np.int64(h >> np.uint64(33)) << 32) | t
+    slots[slot, 0] = (np.int64(h >> np.uint64(33)) << 32) | t
+    slots[slot, 1] = start
+
+
+@inner
+def token_end(chunk, at):
+    """Where the token starting at `at` ends: the next white space or the chunk's end."""
+    while at < len(chunk) and not is_space(chunk[at]):
+        at += 1
+    return at
 
 
 @jit
-def count_tokens(chunk, ids, slots, starts, lengths, text, state):
+def count_tokens(chunk, ids, hashes, slots, starts, lengths, text, state):
     """Write into `ids` the provisional id of each token of `chunk` (uint8), from
     state[STATE_AT] on, and LINE_END for each newline, adding new types to the table.
     Returns 0 once the chunk is read, or FULL where a new type does not fit (no room in
     `starts`, `text` or a half-full `slots`): state says where it stopped; the caller grows
-    the arrays (new `slots` with STATE_REHASH set) and calls again. `ids` needs one place
-    a byte of the chunk."""
+    the arrays (new `slots` with STATE_REHASH set) and calls again. `ids` and `hashes`
+    (scratch) need one place a byte of the chunk. Each type's bytes in `text` are
+    followed by a space, which no token holds: a match needs no length."""
     types, used, at, n = state[STATE_TYPES], state[STATE_TEXT], state[STATE_AT], state[STATE_IDS]
     seed = state[STATE_SEED]
     if state[STATE_REHASH]:
         for t in range(types):
-            place(slots, token_hash(text, starts[t], starts[t] + lengths[t], seed), t)
+            place(slots, token_hash(text, starts[t], starts[t] + lengths[t], seed), t, starts[t])
         state[STATE_REHASH] = 0
     mask = len(slots) - 1
-    size = len(chunk)
-    while at < size:
+    # First each token's start, in the place its id goes (LINE_END for a newline, as it
+    # stays), and its hash; then the lookups, each fetching ahead the slot of the token
+    # AHEAD on: the slots of a large table miss the cache, and waiting for one at a time
+    # was most of the time.
+    last = n
+    while at < len(chunk):
         c = chunk[at]
         if c == 10:
-            ids[n] = LINE_END
-            n += 1
-            at += 1
+            ids[last] = LINE_END
+            last += 1
+        elif not is_space(c):
+            end = token_end(chunk, at)
+            ids[last], hashes[last] = at, token_hash(chunk, at, end, seed)
+            last += 1
+            at = end
             continue
-        if is_space(c):
-            at += 1
+        at += 1
+    for j in range(n, last):
+        if j + AHEAD < last and ids[j + AHEAD] >= 0:
+            prefetch(slots, np.int64(hashes[j + AHEAD] & np.uint64(mask)), 0)
+        start = ids[j]
+        if start < 0:  # a newline
             continue
-        start = at
-        while at < size and not is_space(chunk[at]):
-            at += 1
-        h = token_hash(chunk, start, at, seed)
-        tag = np.int64(h >> np.uint64(33))
+        h = hashes[j]
         slot = np.int64(h & np.uint64(mask))
+        tag = np.int64(h >> np.uint64(33))
+        length = token_end(chunk, start) - start
         while True:
-            entry = slots[slot]
+            entry = slots[slot, 0]
             if entry < 0:  # a new type
-                length = at - start
-                if types == len(starts) or used + length > len(text) or 2 * types + 2 > len(slots):
+                no_room = types == len(starts) or 2 * types + 2 > len(slots)
+                if no_room or used + length + 1 > len(text):
                     state[STATE_TYPES], state[STATE_TEXT] = types, used
-                    state[STATE_AT], state[STATE_IDS] = start, n
+                    state[STATE_AT], state[STATE_IDS] = start, j
                     return FULL
                 for k in range(length):
                     text[used + k] = chunk[start + k]
+                text[used + length] = 32
                 starts[types], lengths[types] = used, length
-                used += length
-                slots[slot] = (tag << 32) | types
-                ids[n] = types
+                slots[slot, 0] = (tag << 32) | types
+                slots[slot, 1] = used
+                used += length + 1
+                ids[j] = types
                 types += 1
                 break
-            t = entry & 0xFFFFFFFF
-            if (entry >> 32) == tag and lengths[t] == at - start:
-                first = starts[t]
+            if (entry >> 32) == tag:
+                first = slots[slot, 1]
                 k = 0
-                while k < at - start and text[first + k] == chunk[start + k]:
+                while k < length and text[first + k] == chunk[start + k]:
                     k += 1
-                if k == at - start:
-                    ids[n] = t
+                if k == length and text[first + k] == 32:
+                    ids[j] = entry & 0xFFFFFFFF
                     break
             slot = (slot + 1) & mask
-        n += 1
-    state[STATE_TYPES], state[STATE_TEXT], state[STATE_AT], state[STATE_IDS] = types, used, at, n
+    state[STATE_TYPES], state[STATE_TEXT], state[STATE_AT], state[STATE_IDS] = types, used, at, last
     return 0

@@ -85,8 +85,9 @@ ARRAYS = {**SHARED_ARRAYS, **CORPUS_ARRAYS, **SCRATCH_ARRAYS}
 ARRAY_DTYPES = [np.dtype(np.float32 if t == REAL else t) for t, _ in ARRAYS.values()]
 # text.format_rows's arrays: the float32 bits, words, word ends, out, line ends, slow rows.
 TEXT_DTYPES = [np.dtype(t) for t in ("u4", "u1", "i8", "u1", "i8", "u1")]
-# counting.count_tokens's arrays: the chunk, ids, slots, starts, lengths, text, state.
-COUNT_DTYPES = [np.dtype(t) for t in ("u1", "i4", "i8", "i8", "i8", "u1", "i8")]
+# counting.count_tokens's arrays: the chunk, ids, hashes, slots (rows of two), starts,
+# lengths, text, state.
+COUNT_DTYPES = [np.dtype(t) for t in ("u1", "i4", "u8", "i8", "i8", "i8", "u1", "i8")]
 JIT = "training with Numba's JIT kernel instead (about 100 MiB more memory)"
 # The build's wall time, as said before it starts: 89-101 s on an idle 2-core AMD EPYC
 # (Zen 3) virtual machine since skip-gram's windows at once and the text formatter joined
@@ -444,7 +445,7 @@ def _wrap_count(function):
     def count_tokens(*arrays):
         assert [a.dtype for a in arrays] == COUNT_DTYPES
         assert all(a.flags.c_contiguous for a in arrays)
-        return function(*[x for a in arrays for x in (a.ctypes.data, len(a))])
+        return function(*[x for a in arrays for x in (a.ctypes.data, a.size)])
 
     return count_tokens
 
@@ -632,7 +633,8 @@ def _text_entry():
 
 
 def _count_entry():
-    """counting.count_tokens as a C function: each array as a pointer and its length."""
+    """counting.count_tokens as a C function: each array as a pointer and its size (slots:
+    two int64 a row)."""
     import numba
     from numba import carray, cfunc, types
 
@@ -642,15 +644,18 @@ def _count_entry():
     p = [types.CPointer(numba.from_dtype(dtype)) for dtype in COUNT_DTYPES]
     signature = i64(*[t for pointer in p for t in (pointer, i64)])
 
-    def entry(chunk, n0, ids, n1, slots, n2, starts, n3, lengths, n4, text, n5, state, n6):
+    def entry(
+        chunk, n0, ids, n1, hashes, n2, slots, n3, starts, n4, lengths, n5, text, n6, state, n7
+    ):
         return counting.count_tokens(
             carray(chunk, n0),
             carray(ids, n1),
-            carray(slots, n2),
-            carray(starts, n3),
-            carray(lengths, n4),
-            carray(text, n5),
-            carray(state, n6),
+            carray(hashes, n2),
+            carray(slots, (n3 // 2, 2)),
+            carray(starts, n4),
+            carray(lengths, n5),
+            carray(text, n6),
+            carray(state, n7),
         )
 
     return cfunc(signature, error_model="numpy")(entry)

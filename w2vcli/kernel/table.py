@@ -24,48 +24,50 @@ class TokenTable:
 
     def __init__(self, count_tokens):
         self.count_tokens = count_tokens
-        self.slots = np.full(1 << 16, -1, np.int64)
+        self.slots = np.full((1 << 16, 2), -1, np.int64)
         self.starts = np.zeros(1 << 15, np.int64)
         self.lengths = np.zeros(1 << 15, np.int64)
         self.text = np.zeros(1 << 20, np.uint8)
         self.state = np.zeros(STATE_SIZE, np.int64)
         self.state[STATE_SEED] = int.from_bytes(os.urandom(8), "little") >> 1
         self.ids = np.empty(0, np.int32)  # reused from chunk to chunk
+        self.hashes = np.empty(0, np.uint64)  # count_tokens's scratch, likewise
 
     def __len__(self) -> int:
         return int(self.state[STATE_TYPES])
 
     @property
     def text_bytes(self) -> int:
-        return int(self.state[STATE_TEXT])
+        """Of the tokens in the table (as a Provisional counts them: not their spaces)."""
+        return int(self.state[STATE_TEXT]) - len(self)
 
     def encode(self, chunk: bytes) -> np.ndarray:
         """The chunk's ids (a view, valid until the next call)."""
         data = np.frombuffer(chunk, np.uint8)
         if len(self.ids) < len(data):
             self.ids = np.empty(len(data), np.int32)
+            self.hashes = np.empty(len(data), np.uint64)
         self.state[STATE_AT] = self.state[STATE_IDS] = 0
-        arrays = (self.ids, self.slots, self.starts, self.lengths, self.text, self.state)
-        while self.count_tokens(data, *arrays):
-            self._grow(len(data))
-            arrays = (self.ids, self.slots, self.starts, self.lengths, self.text, self.state)
+        while self.count_tokens(data, *self._arrays()):
+            self._grow(len(data) + 1)
         return self.ids[: self.state[STATE_IDS]]
 
+    def _arrays(self) -> tuple:
+        return self.ids, self.hashes, self.slots, self.starts, self.lengths, self.text, self.state
+
     def _grow(self, room: int) -> None:
-        """Room for one more type of up to `room` bytes."""
-        types, used = len(self), self.text_bytes
-        assert (
-            types == len(self.starts)
-            or used + room > len(self.text)
-            or 2 * types + 2 > len(self.slots)
-        ), "count_tokens asked for room that it has"
-        if types == len(self.starts):
+        """Room for one more type of up to `room` bytes (its space included)."""
+        types, used = len(self), int(self.state[STATE_TEXT])
+        more_types, more_text = types == len(self.starts), used + room > len(self.text)
+        more_slots = 2 * types + 2 > len(self.slots)
+        assert more_types or more_text or more_slots, "count_tokens asked for room it has"
+        if more_types:
             self.starts = _grown(self.starts, 2 * types)
             self.lengths = _grown(self.lengths, 2 * types)
-        if used + room > len(self.text):
+        if more_text:
             self.text = _grown(self.text, max(2 * len(self.text), used + room))
-        if 2 * types + 2 > len(self.slots):
-            self.slots = np.full(2 * len(self.slots), -1, np.int64)
+        if more_slots:
+            self.slots = np.full((2 * len(self.slots), 2), -1, np.int64)
             self.state[STATE_REHASH] = 1
 
     def token_lengths(self) -> np.ndarray:
@@ -73,18 +75,18 @@ class TokenTable:
 
     def keep_only(self, survivors: np.ndarray) -> None:
         """Keep the types `survivors` (ids, ascending), renumbered in that order."""
-        starts, lengths = self.starts[survivors], self.lengths[survivors]
-        new_starts = np.cumsum(lengths) - lengths
-        at = np.repeat(starts - new_starts, lengths) + np.arange(int(lengths.sum()))
+        starts, spans = self.starts[survivors], self.lengths[survivors] + 1  # (and its space)
+        new_starts = np.cumsum(spans) - spans
+        at = np.repeat(starts - new_starts, spans) + np.arange(int(spans.sum()))
         self.text[: len(at)] = self.text[at]
-        self.starts[: len(survivors)], self.lengths[: len(survivors)] = new_starts, lengths
+        self.starts[: len(survivors)], self.lengths[: len(survivors)] = new_starts, spans - 1
         self.state[STATE_TYPES], self.state[STATE_TEXT] = len(survivors), len(at)
         self.slots.fill(-1)
         self.state[STATE_REHASH] = 1
 
     def tokens(self) -> "Tokens":
-        n = len(self)
-        return Tokens(self.text[: self.text_bytes].copy(), self.starts[:n].copy(), self.lengths[:n])
+        n, used = len(self), int(self.state[STATE_TEXT])
+        return Tokens(self.text[:used].copy(), self.starts[:n].copy(), self.lengths[:n])
 
 
 class Tokens(Sequence):
