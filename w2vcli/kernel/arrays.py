@@ -94,6 +94,19 @@ SCRATCH_ARRAYS = {
 }
 # The int64 arguments of the C entry:
 SHARED_SCALARS = ("loss_kind", "cbow_mean", "shrink_windows", "batch_windows")
+
+# The counting kernel's (counting.count_tokens) `state`: types in the table, bytes of its
+# text in use, where the chunk is read up to, ids written, 1 if the slots are new (empty)
+# and must first be filled from the types, and the hash's seed (random a table, so that no
+# fixed text makes its tokens collide). Token starts are int32 in the ids, so a chunk is
+# counted in pieces that start no token from MAX_START on.
+STATE_TYPES, STATE_TEXT, STATE_AT, STATE_IDS, STATE_REHASH, STATE_SEED = range(6)
+STATE_SIZE = 6
+MAX_START = 2**31 - 1
+# What count_tokens returns besides 0 (the chunk read): FULL, a new type does not fit (grow
+# the table and call again); TOO_LONG, a token starts past MAX_START (never, when called by
+# table.TokenTable, which cuts chunks).
+FULL, TOO_LONG = 1, 2
 assert [f for f in Shared._fields if f not in SHARED_SCALARS] == list(SHARED_ARRAYS)
 assert list(Scratch._fields) == list(SCRATCH_ARRAYS)
 

@@ -3,15 +3,17 @@
 Python's dict made reading the slowest phase at a million-word vocabulary: each token
 became a bytes object, was hashed and looked up in a table that misses the cache two or
 three times (1 M tokens/s at 2 M types), and the 2 M keys stayed in memory as small
-objects. Here a chunk's bytes are split and looked up in one pass: a slot holds a type's
-id and 31 bits of its hash, so a lookup reads one slot and, on a match, the type's bytes.
+objects. Here a slot holds a type's id, 31 bits of its hash and where its bytes are, so a
+lookup reads one cache line and then the bytes; and each chunk is read twice, first for
+its tokens' starts and hashes, then to look them up, each lookup fetching ahead the slot
+of a token further on.
 
 The table is arrays the caller owns (w2vcli.kernel.table.TokenTable): `slots` (rows of
 two int64, a power of two of them, -1 empty, at most half full), each type's `starts` and
 `lengths` in `text`, its bytes one after another, each followed by a space, and `state`
-(the STATE_* positions of table.py). Types
-take ids in order of first appearance and tokens are split on ASCII white space, as
-bytes.split() does: the same ids as the dict of w2vcli.text.corpus.Provisional.
+(the STATE_* positions of arrays.py). Types take ids in order of first appearance and
+tokens are split on ASCII white space, as bytes.split() does: the same ids as the dict of
+w2vcli.text.corpus.Provisional.
 
 `count_tokens` is a plain function over arrays: w2vcli.kernel.native compiles it into the
 same shared library as the training kernel.
@@ -20,11 +22,20 @@ same shared library as the training kernel.
 import numpy as np
 from numba import njit
 
+from .arrays import (
+    FULL,
+    MAX_START,
+    STATE_AT,
+    STATE_IDS,
+    STATE_REHASH,
+    STATE_SEED,
+    STATE_TEXT,
+    STATE_TYPES,
+    TOO_LONG,
+)
 from .kernels import prefetch
-from .table import STATE_AT, STATE_IDS, STATE_REHASH, STATE_SEED, STATE_TEXT, STATE_TYPES
 
 LINE_END = -1  # as w2vcli.text.corpus.LINE_END: a newline's id (text is not imported here)
-FULL = 1  # count_tokens stopped at a new type the table has no room for: grow it, call again
 FNV_PRIME = np.uint64(1099511628211)
 AHEAD = 16  # tokens between a slot's prefetch and its lookup
 
@@ -95,6 +106,8 @@ def count_tokens(chunk, ids, hashes, slots, starts, lengths, text, state):
             ids[last] = LINE_END
             last += 1
         elif not is_space(c):
+            if at > MAX_START:  # not an int32 (TokenTable cuts chunks so that it is)
+                return TOO_LONG
             end = token_end(chunk, at)
             ids[last], hashes[last] = at, token_hash(chunk, at, end, seed)
             last += 1

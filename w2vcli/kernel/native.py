@@ -132,7 +132,7 @@ def numba_cache() -> None:
 
 def library_path() -> Path:
     key = hashlib.sha256()
-    for module in ("arrays.py", "kernels.py", "native.py", "text.py", "counting.py", "table.py"):
+    for module in ("arrays.py", "kernels.py", "native.py", "text.py", "counting.py"):
         key.update((Path(__file__).parent / module).read_bytes())
     for package in ("numba", "llvmlite"):
         key.update(importlib.metadata.version(package).encode())

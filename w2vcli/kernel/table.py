@@ -1,7 +1,7 @@
 """The table reading counts tokens in, as arrays that compiled code fills: what
-w2vcli.text.corpus.Provisional (a dict) does, 3-4 times faster at a million types and with
-no Python object a type. `count_tokens` (w2vcli.kernel.counting) splits and looks up each
-chunk; this holds its arrays and grows them when it asks. The training stage hands a
+w2vcli.text.corpus.Provisional (a dict) does, about 5 times faster at a million types and
+with no Python object a type. `count_tokens` (w2vcli.kernel.counting) splits and looks up
+each chunk; this holds its arrays and grows them when it asks. The training stage hands a
 TokenTable to the reading stage (w2vcli.kernel.native.token_table), which calls it as it
 calls a Provisional: encode, token_lengths, keep_only, tokens, text_bytes."""
 
@@ -10,17 +10,28 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# count_tokens's `state`: types in the table, bytes of `text` in use, where the chunk is read
-# up to, ids written, 1 if the slots are new (empty) and must first be filled from the
-# types, and the hash's seed (random a table: crafted text cannot make every token collide).
-STATE_TYPES, STATE_TEXT, STATE_AT, STATE_IDS, STATE_REHASH, STATE_SEED = range(6)
-STATE_SIZE = 6
+from .arrays import (
+    FULL,
+    MAX_START,
+    STATE_AT,
+    STATE_IDS,
+    STATE_REHASH,
+    STATE_SEED,
+    STATE_SIZE,
+    STATE_TEXT,
+    STATE_TYPES,
+)
+
+SEPARATORS = b" \t\n\r\x0b\x0c"
+SCRATCH_KEPT = 1 << 22  # scratch for chunks up to this (4 MiB) is kept from one to the next
 
 
 class TokenTable:
     """What Provisional is, as arrays filled by compiled code (`count_tokens`, the native
-    library's w2vcli.kernel.counting.count_tokens): 3-4 times faster at a million types,
-    and no Python object a type. The same ids, counts and pruning, byte for byte."""
+    library's w2vcli.kernel.counting.count_tokens): about 5 times faster at a million
+    types, and no Python object a type. The same ids, counts and pruning, byte for byte."""
+
+    max_start = MAX_START  # (lowered by the tests, to cut chunks in pieces)
 
     def __init__(self, count_tokens):
         self.count_tokens = count_tokens
@@ -43,14 +54,22 @@ class TokenTable:
 
     def encode(self, chunk: bytes) -> np.ndarray:
         """The chunk's ids (a view, valid until the next call)."""
+        cut = _cut(chunk, self.max_start) if len(chunk) > self.max_start + 1 else len(chunk)
+        if cut < len(chunk):  # (a sentence of 2 GiB, from Python)
+            first = self.encode(chunk[:cut]).copy()
+            return np.concatenate([first, self.encode(chunk[cut:])])
         data = np.frombuffer(chunk, np.uint8)
         if len(self.ids) < len(data):
             self.ids = np.empty(len(data), np.int32)
             self.hashes = np.empty(len(data), np.uint64)
         self.state[STATE_AT] = self.state[STATE_IDS] = 0
-        while self.count_tokens(data, *self._arrays()):
+        while (status := self.count_tokens(data, *self._arrays())) == FULL:
             self._grow(len(data) + 1)
-        return self.ids[: self.state[STATE_IDS]]
+        assert status == 0, "count_tokens: a token starts past MAX_START"
+        ids = self.ids[: self.state[STATE_IDS]]
+        if len(self.ids) > SCRATCH_KEPT:  # a long token's chunk: not kept for the next
+            self.ids, self.hashes = np.empty(0, np.int32), np.empty(0, np.uint64)
+        return ids
 
     def _arrays(self) -> tuple:
         return self.ids, self.hashes, self.slots, self.starts, self.lengths, self.text, self.state
@@ -86,21 +105,33 @@ class TokenTable:
 
     def tokens(self) -> "Tokens":
         n, used = len(self), int(self.state[STATE_TEXT])
-        return Tokens(self.text[:used].copy(), self.starts[:n].copy(), self.lengths[:n])
+        return Tokens(self.text[:used].tobytes(), self.starts[:n].copy(), self.lengths[:n].copy())
 
 
 class Tokens(Sequence):
-    """The bytes of each type of a TokenTable, made as they are asked for."""
+    """The bytes of each type of a TokenTable, made as they are asked for (memoryviews of
+    the arrays give Python ints: twice as fast as NumPy's scalars)."""
 
-    def __init__(self, text: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
-        self.text, self.starts, self.lengths = text, starts, lengths
+    def __init__(self, text: bytes, starts: np.ndarray, lengths: np.ndarray):
+        self.text, self.starts, self.lengths = text, memoryview(starts), memoryview(lengths)
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def __getitem__(self, i) -> bytes:
         start = self.starts[i]
-        return self.text[start : start + self.lengths[i]].tobytes()
+        return self.text[start : start + self.lengths[i]]
+
+
+def _cut(chunk: bytes, limit: int) -> int:
+    """Where to cut `chunk` so that its first piece starts no token past `limit`: after
+    its last white space before it, else (a first token that long, which starts at 0)
+    after that token."""
+    before = max(chunk.rfind(c, 0, limit) for c in SEPARATORS)
+    if before >= 0:
+        return before + 1
+    after = [i for i in (chunk.find(c, limit) for c in SEPARATORS) if i >= 0]
+    return min(after) + 1 if after else len(chunk)
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:

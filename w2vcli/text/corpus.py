@@ -11,10 +11,10 @@ writes the corpus as a flat int32 stream of those ids with LINE_END after each l
 of any length are kept whole in this stream; nothing holds the corpus as Python strings.
 The table of distinct tokens is a dict (Provisional) or, once the native library is
 built, a TokenTable that compiled code fills (w2vcli.kernel.table): the same ids either
-way, the second 3-4 times faster.
+way, the second about 5 times faster at a million types.
 
 Memory: the stream takes 4 bytes a token; the table of distinct tokens about 130 bytes
-(a dict) or 50-80 (a TokenTable) plus the token's length per type. When it grows past
+(a dict) or 50-100 (a TokenTable) plus the token's length per type. When it grows past
 `max_types` types, or past `max_types * TOKEN_BYTES` bytes of token text (so that long
 tokens cannot take more memory than the budget), it is pruned as word2vec C's ReduceVocab
 does: only the most frequent half is kept (and no more than half the bytes), the
