@@ -54,6 +54,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -190,7 +191,16 @@ def _verified_image(path: Path) -> bytes:
 
 # Loading.
 
-_loaded = {}  # library path: (train_batch, format_rows, count_tokens) from it, or None
+
+class Library(NamedTuple):
+    """The library's functions, as Python callables."""
+
+    train_batch: object
+    format_rows: object
+    count_tokens: object
+
+
+_loaded = {}  # library path: the Library loaded from it, or None
 _images = []  # descriptors of the in-memory copies loaded, kept open: see _dlopen
 
 
@@ -202,7 +212,7 @@ def train_batch(on_build=None):
     path = library_path()
     if path not in _loaded:
         _loaded[path] = _load_or_build(path, on_build)
-    return _loaded[path] and _loaded[path][0]
+    return _loaded[path] and _loaded[path].train_batch
 
 
 def format_rows():
@@ -211,7 +221,7 @@ def format_rows():
     to write one file costs more than it saves (Python's formatting is used)."""
     for functions in _loaded.values():
         if functions:
-            return functions[1]
+            return functions.format_rows
     if "w2vcli.kernel.kernels" in sys.modules:
         from .text import format_rows
 
@@ -234,7 +244,7 @@ def token_table():
         if functions:
             _loaded[path] = functions
     functions = _loaded.get(path)
-    return TokenTable(functions[2]) if functions else None
+    return TokenTable(functions.count_tokens) if functions else None
 
 
 def why_not() -> str:
@@ -272,7 +282,7 @@ def _load_or_build(path: Path, on_build=None, build: bool = True):
             continue
         try:
             library = _dlopen(path, image)
-            return (
+            return Library(
                 _wrap(library[SYMBOL]),
                 _wrap_text(library[TEXT_SYMBOL]),
                 _wrap_count(library[COUNT_SYMBOL]),
@@ -568,17 +578,12 @@ def build(path, cc: str) -> None:
     library._ensure_finalized()
     module = library._final_module
     module.get_function(entry.native_name).name = SYMBOL
-    # The text formatter, a second C function linked into the same module.
-    text_entry = _text_entry()
-    text_entry._library._ensure_finalized()
-    text_module = text_entry._library._final_module.clone()
-    text_module.get_function(text_entry.native_name).name = TEXT_SYMBOL
-    module.link_in(text_module)
-    count_entry = _count_entry()  # and the counter, a third
-    count_entry._library._ensure_finalized()
-    count_module = count_entry._library._final_module.clone()
-    count_module.get_function(count_entry.native_name).name = COUNT_SYMBOL
-    module.link_in(count_module)
+    # The text formatter and the token counter, C functions linked into the same module.
+    for other, symbol in ((_text_entry(), TEXT_SYMBOL), (_count_entry(), COUNT_SYMBOL)):
+        other._library._ensure_finalized()
+        other_module = other._library._final_module.clone()
+        other_module.get_function(other.native_name).name = symbol
+        module.link_in(other_module)
     target = llvm.Target.from_triple(llvm.get_process_triple())
     machine = target.create_target_machine(
         cpu=llvm.get_host_cpu_name(),
