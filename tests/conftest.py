@@ -47,6 +47,19 @@ def small_corpus(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def axis_vectors(tmp_path_factory) -> Path:
+    """Seven words placed by hand (dim 3): man and woman differ only in x, + for man, - for
+    woman, so the axis man → woman is -x and each word's score is minus the x of its unit
+    vector: king -3/√10, engineer -1/√5, person 0, nurse 1/√5, queen 3/√10, in that order."""
+    path = tmp_path_factory.mktemp("axis") / "vectors.txt"
+    path.write_text(
+        "7 3\nman 1 0 1\nwoman -1 0 1\nking 3 1 0\nqueen -3 1 0\nengineer 1 2 0\n"
+        "nurse -1 2 0\nperson 0 1 0\n"
+    )
+    return path
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI a skip is a failure: a test that needs ../shared/data, root or Linux's /proc

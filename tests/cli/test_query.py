@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 
 import w2vcli
-from w2vcli.cli import cli
+from w2vcli.cli import cli, console
 
 
 def run(*args, input=None, env=None):
@@ -271,6 +271,7 @@ def test_query_commands_never_import_numba(en_vectors, tmp_path):
         ["similarity", "-v", str(en_vectors), "city", "war"],
         ["similarity", "-v", str(en_vectors), "--sets", "city town", "war"],
         ["rank", "-v", str(en_vectors), "city", "war"],
+        ["axis", "-v", str(en_vectors), "city", "war", "king"],
         ["evaluate", "-v", str(en_vectors), "--pairs", str(pairs)],
         ["info", str(en_vectors)],
         ["convert", str(en_vectors), str(tmp_path / "v.bin")],
@@ -386,3 +387,65 @@ def test_nearest_to_a_raw_vector_is_gensims_similar_by_vector(en_vectors):
     piped = run("vectors", "-v", en_vectors, "city").stdout.split("\t", 1)[1]
     result = run("nearest", "-v", en_vectors, "--vector", "-k", 1, input=piped)
     assert rows(result)[0][1:] == ["city", "1.000000"]
+
+
+def test_axis_sorts_words_from_a_to_b(axis_vectors, monkeypatch):
+    """tests/conftest.py placed the words: along man → woman, king, engineer, person, nurse,
+    queen."""
+    result = run("axis", "man", "woman", "-v", axis_vectors, "queen", "nurse", "king", "person")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert rows(result) == [
+        ["word", "score"],
+        ["king", "-0.948683"],
+        ["person", "0.000000"],
+        ["nurse", "0.447214"],
+        ["queen", "0.948683"],
+    ]
+    swapped = run("axis", "woman", "man", "-v", axis_vectors, "queen", "nurse", "king", "person")
+    backward = [(w, -float(s)) for w, s in reversed(rows(result)[1:])]
+    assert [(w, float(s)) for w, s in rows(swapped)[1:]] == backward
+    batches = console._stdin_queries  # a batch a line, as a terminal gives them: sorted whole
+    monkeypatch.setattr(console, "_stdin_queries", lambda: ([q] for b in batches() for q in b))
+    lines = "queen\nzz\nnurse\nking person\nking\nperson\n"
+    from_stdin = run("axis", "man", "woman", "-v", axis_vectors, "--json", input=lines)
+    assert from_stdin.exit_code == 1
+    assert from_stdin.stderr.splitlines() == [
+        "unknown word: zz",
+        "expected one word per line, got: king person",
+    ]
+    objects = [json.loads(line) for line in from_stdin.stdout.splitlines()]
+    assert [o["word"] for o in objects] == [r[0] for r in rows(result)[1:]]
+    assert objects[0]["score"] == pytest.approx(-3 / 10**0.5)
+
+
+def test_axis_of_word_sets_and_the_words_at_its_ends(axis_vectors):
+    vecs = w2vcli.load(axis_vectors)
+    start, end = ["man", "king", "engineer"], ["woman", "queen"]
+    expected = [[w, f"{s:.6f}"] for w, s in vecs.axis(start, end, ["person", "nurse"])]
+    result = run("axis", "--from", "man,king,engineer", "--to", "woman, queen", "-v",
+                 axis_vectors, "person", "nurse")  # fmt: skip
+    assert result.exit_code == 0 and rows(result)[1:] == expected
+    ends = run("axis", "man", "woman", "-v", axis_vectors, "--ends", 1, "--json")
+    assert [json.loads(line)["word"] for line in ends.stdout.splitlines()] == ["king", "queen"]
+    within = run("axis", "man", "woman", "-v", axis_vectors, "--ends", 2, "--restrict", 5)
+    assert [r[0] for r in rows(within)] == ["word", "king", "engineer", "queen"]
+
+
+@pytest.mark.parametrize(
+    "args, status, message",
+    [
+        (["zz", "woman", "king"], 1, "Error: 'zz' is not in the vectors"),
+        (["man", "man", "king"], 1, "the axis man → man has the same words at both ends"),
+        (["--from", "man,king", "--to", "king,man"], 1, "has the same words at both ends"),
+        (["man"], 2, "give the axis's ends A B, or --from W,W,... --to W,W,..."),
+        (["--from", "man", "king"], 2, "give --from and --to together"),
+        (["--to", "man", "king"], 2, "give --from and --to together"),
+        (["--from", "man,", "--to", "woman"], 2, "'man,' has an empty word"),
+        (["man", "woman", "king", "--ends", "2"], 2, "give WORDs or --ends K, not both"),
+        (["man", "woman", "king", "--restrict", "2"], 2, "--restrict: only with --ends"),
+    ],
+)
+def test_axis_errors_are_one_line(axis_vectors, args, status, message):
+    result = run("axis", "-v", axis_vectors, *args, input="king\n")
+    assert result.exit_code == status and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr

@@ -1,6 +1,7 @@
 """`w2v plot` through the user's door: valid PNG, SVG and PDF files with one labelled point per
-word, Chinese labels drawn from a CJK font (not boxes), t-SNE, one-line errors, no numba;
-and PCA against an independent computation. Runs without a display (no pyplot, no GUI)."""
+word, Chinese labels drawn from a CJK font (not boxes), t-SNE, semantic axes, one-line errors,
+no numba; and PCA against an independent computation. Runs without a display (no pyplot, no
+GUI)."""
 
 import re
 import subprocess
@@ -12,9 +13,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+import w2vcli
 from w2vcli.cli import cli
 from w2vcli.explore import fonts
-from w2vcli.explore.plot import pca
+from w2vcli.explore import plot as plotting
+from w2vcli.explore.plot import on_axes, pca
 
 
 def run(*args):
@@ -107,9 +110,36 @@ def test_most_frequent_words_pdf_and_tsne(en_vectors, tmp_path):
     assert len(svg_labels(tsne)) == 16
 
 
+def test_words_on_semantic_axes_are_placed_at_their_scores(axis_vectors, tmp_path, monkeypatch):
+    """The coordinates drawn, through the command, are w2v axis's scores on each axis."""
+    vecs, words = w2vcli.load(axis_vectors), ["king", "queen", "nurse", "person"]
+    x, y = (["man"], ["woman"]), (["engineer", "nurse"], ["king", "queen"])
+    expected = np.array([[dict(vecs.axis(*ends, words))[w] for ends in (x, y)] for w in words])
+    rows = [vecs.row(w) for w in words]
+    np.testing.assert_allclose(on_axes(vecs.index, rows, (x, y)).points, expected, atol=1e-6)
+    drawn = []
+    draw = plotting.draw
+    monkeypatch.setattr(plotting, "draw", lambda *args: drawn.append(args) or draw(*args))
+    out = tmp_path / "axes.svg"
+    result = run(*words, "--x", "man:woman", "--y", "engineer,nurse:king,queen",
+                 "--neighbours", 0, "-v", axis_vectors, "-o", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"{out}: 4 words, semantic axes; fonts DejaVu Sans\n"
+    ((_, _, projection, labels, *_),) = drawn
+    assert labels == words
+    assert projection.axes == ("man ← → woman", "engineer, nurse ← → king, queen")
+    np.testing.assert_allclose(projection.points, expected, atol=1e-6)
+    assert [svg_labels(out)[i][0] for i in range(4)] == words
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
+        (["city", "--x", "city:war"], "give --x and --y together"),
+        (["city", "--x", "city:war", "--y", "city:xyzzyq"], "no vector for xyzzyq"),
+        (["city", "--x", "city:war", "--y", "war:war"], "the axis war → war has the same words"),
+        (["city", "--x", "city:war", "--y", "a:b:c"], "'a:b:c': give A:B"),
+        (["city", "--x", "a:b", "--y", "c:d", "--method", "pca"], "not with --method"),
         (["xyzzyq", "city"], "no vector for xyzzyq"),
         (["city", "--top", "5"], "give WORDs or --top N, not both"),
         (["city", "-o", "plot.jpg"], "--output plot.jpg: name a .png, .svg or .pdf file"),

@@ -211,19 +211,23 @@ QUERY_SHAPES = {1: "one word", 2: "two words W1 W2", 3: "three words A B C"}
 ROWS_PER_ANSWER = 100_000  # answer rows held at once: queries x k, whatever k is
 
 
-def answer_queries(queries: list, arity, vecs, answer, columns: tuple, as_json, k=1, words_of=None):
+def answer_queries(
+    queries: list, arity, vecs, answer, columns: tuple, as_json, k=1, words_of=None, whole=False
+):
     """Answer `queries` (lists of `arity` words), or if there are none, stdin's lines.
 
     `answer(queries)` takes the known queries of a batch and returns output rows, k per
     query. An unknown word or malformed line is reported on stderr and the rest still
     answered; the exit status is then 1. `arity` may instead be a function that says
     what is wrong with a query (or ""), and `words_of(query)` its words (an expression's
-    operators are not words).
+    operators are not words). `whole`: one batch of all the known queries, answered after
+    stdin's last line, for answers that depend on each other (axis sorts its words).
     """
     check = arity if callable(arity) else lambda query: _shape(query, arity)
     failed = False
     per_part = max(1, ROWS_PER_ANSWER // max(1, min(k, len(vecs))))
     number = 0  # of the stdin line
+    held = []  # whole: the known queries, answered at the end
     try:
         for batch in [queries] if queries else _stdin_queries():
             known = []
@@ -245,8 +249,13 @@ def answer_queries(queries: list, arity, vecs, answer, columns: tuple, as_json, 
                     known.append(query)
                     continue
                 failed = True
+            if whole:
+                held += known
+                continue
             for start in range(0, len(known), per_part):
                 write_rows(answer(known[start : start + per_part]), columns, as_json)
+        if whole:
+            write_rows(answer(held), columns, as_json)
     except KeyboardInterrupt:  # how an interactive session ends; the answers are out
         sys.exit(130)
     if failed:

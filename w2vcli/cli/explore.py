@@ -10,6 +10,7 @@ from .console import load_unit, plan, say
 from .options import (
     Command,
     Server,
+    axis_ends,
     host_option,
     limit_option,
     port_option,
@@ -49,10 +50,19 @@ from .options import (
 @click.option(
     "--method",
     type=click.Choice(["pca", "tsne"]),
-    default="pca",
-    show_default=True,
-    help="PCA (numpy) or t-SNE (scikit-learn: pip install 'w2vcli[tsne]').",
+    default=None,
+    help="PCA (numpy) or t-SNE (scikit-learn: pip install 'w2vcli[tsne]').  [default: pca]",
 )
+@click.option(
+    "--x",
+    "x_axis",
+    callback=axis_ends,
+    metavar="A:B",
+    help="Instead of --method, place the words on semantic axes: across, their cosine with "
+    "the axis from A to B (each a word or words separated by commas: he,him:she,her). "
+    "With --y.",
+)
+@click.option("--y", "y_axis", callback=axis_ends, metavar="A:B", help="Up: as --x. With --x.")
 @click.option(
     "--seed",
     type=click.IntRange(0, 2**32 - 1),
@@ -87,11 +97,13 @@ from .options import (
     help="--animate: frames per second.",
 )
 def plot(
-    words, vectors, limit, neighbours, top, restrict, output, method, seed, font, animate,
-    with_output, fps,
+    words, vectors, limit, neighbours, top, restrict, output, method, x_axis, y_axis, seed,
+    font, animate, with_output, fps,
 ):  # fmt: skip
     """Draw WORDs and each one's nearest neighbours, or the most frequent words, projected to
-    2-D from their unit vectors; each point labelled with its word. With --animate DIR,
+    2-D from their unit vectors; each point labelled with its word. With --x and --y, placed
+    on two semantic axes instead (w2v axis's scores: --x man:woman --y young:old), the
+    words chosen as without them (--neighbours 0: the WORDs alone). With --animate DIR,
     the same as a film of training, from a replay recorded by w2v train --snapshots DIR.
 
     Needs matplotlib: pip install 'w2vcli[plot]', which also installs Noto Sans SC so that
@@ -100,6 +112,12 @@ def plot(
     from ..explore.fonts import INSTALL_HINT
     from ..explore.plot import check, output_format, plot_words
 
+    if (x_axis is None) != (y_axis is None):
+        raise click.UsageError("give --x and --y together")
+    axes = (x_axis, y_axis) if x_axis else None
+    if axes and (method or animate is not None):
+        raise click.UsageError("--x and --y place the words: not with --method or --animate")
+    method = method or "pca"
     if animate is not None:
         return plot_animation(animate, words, neighbours, top, output, with_output, fps, font)
     if with_output:
@@ -110,7 +128,7 @@ def plot(
     vecs = load_unit(vectors, limit)
     with picture["--output"].open() as f:
         drawn = plot_words(
-            vecs, f, fmt, words, neighbours, top, restrict, method, seed, font, vectors
+            vecs, f, fmt, words, neighbours, top, restrict, method, seed, font, vectors, axes
         )
     if drawn.missing:
         missing = "".join(drawn.missing[:10]) + ("..." if len(drawn.missing) > 10 else "")

@@ -2,7 +2,8 @@
 
 The words are either query words and each one's nearest neighbours (query.nearest) or the
 most frequent words. They are projected from their unit vectors, so that the picture shows
-cosine geometry, by PCA (numpy) or t-SNE (scikit-learn, the `tsne` extra), and drawn with
+cosine geometry, by PCA (numpy) or t-SNE (scikit-learn, the `tsne` extra), or placed on two
+semantic axes (w2vcli.vectors.axes: man → woman across, young → old up), and drawn with
 matplotlib (the `plot` extra) without pyplot, so no display or GUI backend is needed. Fonts
 for labels that are not Latin come from w2vcli.explore.fonts. Never imports numba.
 """
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..errors import W2VError
 from ..io.streams import quantity
+from ..vectors.axes import direction, scores
 from ..vectors.query import Index, nearest
 
 FORMATS = ("png", "svg", "pdf")
@@ -35,6 +37,7 @@ SPREAD_PAIRS = 30_000_000
 FIGSIZE = (8, 6)  # inches
 DPI = 120  # PNG: 960 x 720 pixels
 LABEL_OFFSET = (3, 2)  # points right of and above the point
+AXES = "semantic axes"  # the method of a picture on --x and --y
 DOT_REACH = 3  # points: half the side of the square a drawn point covers (as big as s=40)
 
 
@@ -65,7 +68,7 @@ class Plotted:
     """What plot_words drew."""
 
     labels: list  # the words, as drawn
-    method: str  # PCA or t-SNE
+    method: str  # PCA, t-SNE or AXES
     families: list  # the fonts used
     missing: str  # characters no font was found for, drawn as boxes
 
@@ -97,10 +100,12 @@ def plot_words(
     seed: int = 1,
     font: str | None = None,
     source: str = "vectors",
+    axes: tuple | None = None,
 ) -> Plotted:
     """Draw `words` of the Vectors `vecs` and each one's `neighbours` nearest, or else the
-    `top` most frequent words, projected to 2-D from their unit vectors, into the binary
-    file `f` as `fmt` (png, svg, pdf). `source` names the vectors in the title."""
+    `top` most frequent words, projected to 2-D from their unit vectors (or placed on the
+    `axes`, see on_axes), into the binary file `f` as `fmt` (png, svg, pdf). `source`
+    names the vectors in the title."""
     from ..io.streams import shown
     from .fonts import choose_fonts
 
@@ -108,9 +113,12 @@ def plot_words(
     index = vecs.index
     chosen = select_words(index, list(words), neighbours, top or TOP, restrict, source)
     labels = [label(index.words[r]) for r in chosen.rows]
-    projection = project(index.unit[chosen.rows], method, seed)
+    if axes:
+        projection = on_axes(index, chosen.rows, axes, source)
+    else:
+        projection = project(index.unit[chosen.rows], method, seed)
     title = f"{projection.method} of {len(labels)} words from {shown(source)}"
-    fonts = choose_fonts([*labels, title], font)
+    fonts = choose_fonts([*labels, title, *projection.axes], font)
     draw(f, fmt, projection, labels, chosen, title, fonts.families)
     return Plotted(labels, projection.method, fonts.families, fonts.missing)
 
@@ -155,6 +163,20 @@ def project(vectors: np.ndarray, method: str = "pca", seed: int = 1) -> Projecti
     if method == "tsne":
         return tsne(vectors, seed)
     raise ValueError(f"unknown projection method {method!r}")
+
+
+def on_axes(index: Index, rows: list, axes: tuple, source: str = "vectors") -> Projection:
+    """The rows placed on two semantic axes, `axes` ((start, end), (start, end)), each end
+    a list of words: x and y are each row's scores along the first and the second."""
+    points, names = [], []
+    for start, end in axes:
+        unknown = [w for w in dict.fromkeys(start + end) if w not in index.rows]
+        if unknown:
+            raise W2VError(f"{source}: no vector for {', '.join(unknown)}")
+        ends = [[index.rows[w] for w in side] for side in (start, end)]
+        points.append(scores(index, direction(index, *ends), rows))
+        names.append(" ← → ".join(", ".join(map(label, side)) for side in (start, end)))
+    return Projection(np.column_stack(points), AXES, tuple(names))
 
 
 def pca(vectors: np.ndarray) -> Projection:
@@ -256,8 +278,11 @@ def draw(
                 )
             )
         ax.set_title(title, fontsize=10, parse_math=False)
-        ax.set_xlabel(projection.axes[0], fontsize=8)
-        ax.set_ylabel(projection.axes[1], fontsize=8)
+        ax.set_xlabel(projection.axes[0], fontsize=8, parse_math=False)  # words: text
+        ax.set_ylabel(projection.axes[1], fontsize=8, parse_math=False)
+        if projection.method == AXES:  # where neither end is nearer
+            ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+            ax.axvline(0, color="0.85", lw=0.8, zorder=0)
         ax.tick_params(labelsize=7)
         if projection.method == "t-SNE":  # its axes have no meaning
             ax.set_xticks([])
