@@ -21,6 +21,8 @@ _NAMES = {
     "Survey": "training.pipeline",
     "import_gensim": "training.imported",
     "join_phrases": "text.phrases",
+    "compare": "vectors.compare",
+    "tune": "training.tune",
     "Vectors": "vectors.vectors",
     "Neighbour": "vectors.vectors",
     "UnknownWord": "vectors.vectors",

@@ -119,6 +119,17 @@ def test_word_pairs_agree_with_gensim(request, vectors):
     assert ours.pairs == 353 and abs(100 * ours.answered / ours.pairs - theirs[2]) < 1e-9
 
 
+def test_unknown_pairs_scored_zero_agree_with_gensims_dummy4unknown(en_vectors):
+    kv = KeyedVectors.load_word2vec_format(str(en_vectors))
+    theirs = kv.evaluate_word_pairs(str(WORDSIM), restrict_vocab=len(kv), dummy4unknown=True)
+    with open(WORDSIM, encoding="utf-8") as f:
+        ours = evaluate_pairs(load_vectors(str(en_vectors)).index, f, unknown=0.0)
+    assert ours.answered < ours.pairs == 353  # some unknown: the test tells the two apart
+    assert abs(ours.spearman - theirs[1][0]) < 1e-3 and abs(ours.pearson - theirs[0][0]) < 1e-3
+    skipped = ours_pairs(en_vectors, WORDSIM)
+    assert skipped.answered == ours.answered and abs(skipped.spearman - ours.spearman) > 0.01
+
+
 def test_simlex_layouts_and_space_separated_pairs(tmp_path, en_vectors):
     rows = [
         line.split("\t") for line in WORDSIM.read_text().splitlines() if not line.startswith("#")

@@ -17,7 +17,7 @@ import click
 
 from ..errors import W2VError, W2VWarning
 from ..io.streams import shown
-from . import convert, explore, imported, query, text, train
+from . import compare, convert, explore, imported, query, text, train, tune
 from .console import say
 
 
@@ -125,13 +125,16 @@ def cli():
 for command in (
     train.train,
     train.prepare,
+    tune.tune,
     query.nearest,
     query.doesnt_match,
     query.analogy,
     query.similarity,
     query.rank,
+    query.axis,
     query.vectors_command,
     query.evaluate,
+    compare.diff,
     convert.convert,
     convert.select,
     convert.export,

@@ -92,7 +92,42 @@ limit_option = click.option(
     metavar="N",
     help="Read only the first N vectors of the file (the most frequent words).",
 )
+analogies_option = click.option(
+    "--analogies",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Analogy questions: ': section' lines, then 'a b c d' lines (questions-words.txt). "
+    "Repeatable.",
+)
+pairs_option = click.option(
+    "--pairs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Word pairs and a score, tab or space separated (WordSim-353, SimLex-999). Repeatable.",
+)
 FROM_STDIN = [("stdin", "-")]  # an input of the query commands that read their queries
+
+
+def word_set(ctx, param, value):
+    """A click callback: 'he,him,his' as ['he', 'him', 'his'] (None if not given). Words
+    never hold white space (w2vcli.vectors.formats), so it is trimmed."""
+    if value is None:
+        return None
+    words = [w.strip() for w in value.split(",")]
+    if not all(words):
+        raise click.BadParameter(f"{value!r} has an empty word; give words separated by commas")
+    return words
+
+
+def axis_ends(ctx, param, value):
+    """A click callback: 'man:woman' or 'he,him:she,her' as (['man'], ['woman']), the two
+    ends of a semantic axis (None if not given)."""
+    if value is None:
+        return None
+    ends = value.split(":")
+    if len(ends) != 2:
+        raise click.BadParameter(f"{value!r}: give A:B, each a word or words separated by commas")
+    return tuple(word_set(ctx, param, side) for side in ends)
 
 
 host_option = click.option(

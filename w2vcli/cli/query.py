@@ -1,4 +1,5 @@
-"""The query commands: nearest, doesnt-match, analogy, similarity, rank, vectors, evaluate.
+"""The query commands: nearest, doesnt-match, analogy, similarity, rank, axis, vectors,
+evaluate.
 
 Numpy only (w2vcli.vectors), imported when they run, so a query never imports numba.
 Answers go to stdout as TSV or JSON lines, talk to stderr.
@@ -18,11 +19,14 @@ from .console import (
 from .options import (
     FROM_STDIN,
     Command,
+    analogies_option,
     json_option,
     k_option,
     limit_option,
+    pairs_option,
     restrict_option,
     vectors_option,
+    word_set,
 )
 
 
@@ -247,22 +251,71 @@ def rank(words, vectors, limit, as_json):
     answer_queries([list(words)] if words else [], 2, vecs, answer, columns, as_json)
 
 
-@click.command(cls=Command, short_help="Analogy accuracy and word-pair correlation.")
+@click.command(cls=Command, short_help="Words along the axis from A to B: man → woman.")
+@click.argument("words", nargs=-1, metavar="[A B] [WORD]...")
 @vectors_option
 @limit_option
 @click.option(
-    "--analogies",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Analogy questions: ': section' lines, then 'a b c d' lines (questions-words.txt). "
-    "Repeatable.",
+    "--from",
+    "start",
+    callback=word_set,
+    metavar="W,W,...",
+    help="The axis's start, the mean of these words' unit vectors, instead of A.",
 )
 @click.option(
-    "--pairs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Word pairs and a score, tab or space separated (WordSim-353, SimLex-999). Repeatable.",
+    "--to", "end", callback=word_set, metavar="W,W,...", help="The axis's end, instead of B."
 )
+@click.option(
+    "--ends",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="Instead of WORDs: the K words farthest toward each end, the axis's own left out.",
+)
+@restrict_option
+@json_option
+def axis(words, vectors, limit, start, end, ends, restrict, as_json):
+    """Each WORD's place on the axis from A to B, sorted from A's end to B's: the cosine of
+    its vector with unit(B) - unit(A), made unit length; negative toward A, positive toward
+    B (`w2v axis man woman king queen nurse`).
+
+    --from W,W,... --to W,W,... set the ends as the means of several words' unit vectors
+    instead (--from he,him,his --to she,her,hers); every WORD is then a query. Without
+    WORDs, reads one word per line from stdin. With --ends K, the K words of the
+    vocabulary (or of the --restrict N most frequent) farthest toward each end instead,
+    the lowest and highest scores, the axis's own words left out: 2K rows, or each word
+    once if fewer are left.
+
+    Output: word, score, under a header row (TSV).
+    """
+    if (start is None) != (end is None):
+        raise click.UsageError("give --from and --to together")
+    if start is None:
+        if len(words) < 2:
+            raise click.UsageError("give the axis's ends A B, or --from W,W,... --to W,W,...")
+        start, end, words = words[:1], words[1:2], words[2:]
+    if ends is not None and words:
+        raise click.UsageError("give WORDs or --ends K, not both")
+    if restrict is not None and ends is None:
+        raise click.UsageError("--restrict: only with --ends")
+    vecs = load_for_answers(vectors, [] if words or ends else FROM_STDIN, limit)
+    columns = ("word", "score")
+    header = [] if as_json else [columns]
+    if ends is not None:
+        return write_rows(header + vecs.axis(start, end, None, ends, restrict), columns, as_json)
+    vecs.axis(start, end, [])  # unknown or equal ends refused before stdin is read
+
+    def answer(queries):  # once, for all of them: they are sorted
+        return header + vecs.axis(start, end, [q[0] for q in queries])
+
+    answer_queries([[w] for w in words], 1, vecs, answer, columns, as_json, whole=True)
+
+
+@click.command(cls=Command, short_help="Analogy accuracy and word-pair correlation.")
+@vectors_option
+@limit_option
+@analogies_option
+@pairs_option
 @click.option(
     "--restrict",
     type=click.IntRange(min=1),

@@ -65,6 +65,28 @@ class Survey:
     def matrices_bytes(self) -> int:
         return matrices_bytes(len(self.vocab), self.config.dim)
 
+    def with_min_count(self, min_count: int) -> "Survey":
+        """This survey as if it had counted with a larger `min_count`, without reading the
+        corpus again (w2v tune's trials): the vocabulary is sorted by count, so the words
+        kept are its first ones, and the ids of the others leave the corpus as they would
+        have when it was read (the result is the same to the id)."""
+        c = self.config
+        if min_count < c.min_count or c.read_vocab or c.keep or self.prepared is not None:
+            raise ConfigError(
+                f"min_count {min_count}: a survey narrows only to a larger min_count than its "
+                f"{c.min_count}, of a corpus counted without a vocabulary given"
+            )
+        if not isinstance(self.ids, np.ndarray):
+            raise ConfigError(
+                "min_count: the survey's ids are on disk; survey with corpus_in='memory'"
+            )
+        kept = int((self.vocab.counts >= min_count).sum())
+        ids = self.ids if kept == len(self.vocab) else self.ids[self.ids < kept]  # -1: line ends
+        vocab = Vocab(self.vocab.words[:kept], self.vocab.counts[:kept])
+        corpus = dataclasses.replace(self.corpus, ids=len(ids))
+        config = dataclasses.replace(c, min_count=min_count)
+        return Survey(vocab, config, corpus, ids, ids.nbytes)
+
     def hand_over(self, run: Run) -> None:
         """Fill `run`'s stages read and vocabulary with what the survey found, if its
         settings would count as the survey did."""

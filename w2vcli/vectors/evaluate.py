@@ -150,11 +150,13 @@ def _totals(sections: list) -> list:
     return [semantic, syntactic, total] if semantic.questions and syntactic.questions else [total]
 
 
-def evaluate_pairs(index: Index, lines, name: str = "pairs") -> Pairs:
+def evaluate_pairs(index: Index, lines, name: str = "pairs", unknown: float | None = None) -> Pairs:
     """Spearman and Pearson correlation on `word1 word2 score` lines (tab or space separated).
 
     `#` lines are comments; the score is the first number after the two words, so SimLex-999's
-    own layout (word1 word2 POS SimLex999 ...) works, and its header line is skipped.
+    own layout (word1 word2 POS SimLex999 ...) works, and its header line is skipped. A pair
+    with a word not in the vectors is skipped, or with `unknown` given, scored that
+    similarity (gensim's dummy4unknown: 0), so that fewer words known scores lower.
     """
     vocab = _upper_vocab(index.words, None)
     known, gold, total, invalid = array("q"), array("d"), 0, 0  # no object per pair
@@ -172,19 +174,24 @@ def evaluate_pairs(index: Index, lines, name: str = "pairs") -> Pairs:
         if fields[0] in vocab and fields[1] in vocab:
             known.extend((vocab[fields[0]], vocab[fields[1]]))
             gold.append(score)
-    if not known:
+        elif unknown is not None:
+            known.extend((-1, -1))
+            gold.append(score)
+    rows = np.frombuffer(known, np.int64).reshape(-1, 2)
+    answered = int((rows[:, 0] >= 0).sum())
+    if not answered:
         raise W2VError(
             f"{name}: no pair has both words in the vectors ({quantity(total, 'pair')} read)"
         )
-    rows = np.frombuffer(known, np.int64).reshape(-1, 2)
     model = np.concatenate(  # in parts: all pairs' vectors at once could be gigabytes
         [
             np.einsum("ij,ij->i", index.unit[part[:, 0]], index.unit[part[:, 1]])
             for part in np.array_split(rows, max(1, len(rows) // PAIRS_AT_ONCE))
         ]
     )
+    model[rows[:, 0] < 0] = unknown if unknown is not None else np.nan
     gold = np.frombuffer(gold, np.float64)
-    return Pairs(spearman(gold, model), pearson(gold, model), len(gold), total, invalid)
+    return Pairs(spearman(gold, model), pearson(gold, model), answered, total, invalid)
 
 
 def _number(text: str) -> float | None:

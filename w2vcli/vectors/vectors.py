@@ -259,6 +259,26 @@ class Vectors:
 
         return ranks(self.index, [[self.row(a), self.row(b)] for a, b in pairs]).tolist()
 
+    def axis(self, start, end, words=None, k: int = 10, restrict: int | None = None) -> list:
+        """Words along the axis from `start` to `end`, each a word or a list of words (the
+        direction from the mean of the one's unit vectors to the other's, made unit length:
+        axis("man", "woman"), axis(["he", "him"], ["she", "her"])). Each of `words` and its
+        score, the cosine of its vector with the axis (negative toward `start`, positive
+        toward `end`), lowest first; or without `words`, the k words of lowest score and
+        the k of highest (of the first `restrict`), the axis's own left out. Equal ends are
+        a W2VError."""
+        from .axes import direction, ends, scores
+
+        start, end = ([self.row(w) for w in _keys(side)] for side in (start, end))
+        if not start or not end:
+            raise ValueError("axis: give one word or more at each end")
+        along = direction(self.index, start, end)
+        if words is None:
+            return self._named(ends(self.index, along, k, restrict, start + end))
+        words = _keys(words)
+        found = scores(self.index, along, [self.row(w) for w in words])
+        return [Neighbour(words[i], float(found[i])) for i in np.argsort(found, kind="stable")]
+
     def mean_vector(
         self, keys, weights=None, *, pre_normalize=True, post_normalize=False, ignore_missing=False
     ) -> np.ndarray:
@@ -323,13 +343,14 @@ class Vectors:
         with _lines(source, "analogies") as (lines, label):
             return evaluate_analogies(self.index, lines, restrict, name or label)
 
-    def evaluate_pairs(self, source, name: str | None = None):
+    def evaluate_pairs(self, source, name: str | None = None, unknown: float | None = None):
         """Spearman and Pearson correlation with word pairs and scores (WordSim-353,
-        SimLex-999 format). `source` is a path or an iterable of lines."""
+        SimLex-999 format). `source` is a path or an iterable of lines. Pairs with an
+        unknown word are skipped, or scored `unknown` if given (gensim's dummy4unknown)."""
         from .evaluate import evaluate_pairs
 
         with _lines(source, "pairs") as (lines, label):
-            return evaluate_pairs(self.index, lines, name or label)
+            return evaluate_pairs(self.index, lines, name or label, unknown)
 
     def save(self, target, format: str | None = None) -> None:
         """Write a word2vec file: to a path, atomically, or to a binary file object.
