@@ -91,3 +91,17 @@ def test_files_that_share_no_words_are_refused_in_one_line(tmp_path):
     missing = run("diff", tmp_path / "a.txt", tmp_path / "nope.txt")
     assert missing.exit_code != 0 and "nope.txt" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_small_files_unknown_words_only_and_too_few_anchors(tmp_path):
+    a, b = pair(tmp_path)
+    three = run("diff", a, b, "--limit", "3")  # 5 neighbours asked, 2 others to give
+    assert three.exit_code == 0 and len(three.stdout.splitlines()[1].split("\t")[5].split(",")) == 2
+    unknown = run("diff", a, b, "--words", "nope,zilch")
+    assert unknown.exit_code == 1 and unknown.stdout == ""
+    assert unknown.stderr.splitlines() == [
+        "unknown word: nope (not in A or B)",
+        "unknown word: zilch (not in A or B)",
+    ]
+    few = run("diff", a, b, "--anchors", "4", "--top", "0")
+    assert few.exit_code == 0 and "fitted on 4 words, fewer than the vectors' 10" in few.stderr

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import w2vcli
 from tests.paths import DATA
 from w2vcli.cli import cli
-from w2vcli.errors import ConfigError
+from w2vcli.errors import ConfigError, W2VError
 from w2vcli.training.tune import Halves, _split, tune
 
 QUESTIONS, PAIRS = DATA / "questions-words.txt", DATA / "wordsim353.tsv"
@@ -139,9 +139,10 @@ def test_halves_take_every_other_question_and_each_section():
     assert _split(lines, "analogies") == (
         [": a", "1 2 3 4", "9 10 11 12", ": b"],
         [": a", "5 6 7 8", ": b", "x y z w"],
+        4,
     )
     pairs = ["# wordsim", "a b 1", "c d 2", "e f 3"]
-    assert _split(pairs, "pairs") == (["# wordsim", "a b 1", "e f 3"], ["# wordsim", "c d 2"])
+    assert _split(pairs, "pairs") == (["# wordsim", "a b 1", "e f 3"], ["# wordsim", "c d 2"], 3)
 
 
 def test_with_min_count_is_a_survey_at_that_min_count(small_corpus):
@@ -162,16 +163,81 @@ def test_with_min_count_is_a_survey_at_that_min_count(small_corpus):
 
 def test_a_journal_that_is_not_a_search_or_was_edited_is_refused(small_corpus, tmp_path):
     garbage = tmp_path / "garbage.jsonl"
-    garbage.write_text("not json\n")
-    result = run("tune", small_corpus, "--pairs", PAIRS, "--journal", garbage, "--resume")
-    assert result.exit_code == 1 and "not a search of w2v tune" in result.stderr
-    assert len(result.stderr.splitlines()) == 1
+    for text, said in (
+        ("not json\n", "line 1: not a JSON line"),
+        ('{"op_code": 0, "worker_id": "x"', "its last line is cut off"),
+        ("{}\n", "not a search of w2v tune"),
+        ("", "not a search of w2v tune"),
+    ):
+        garbage.write_text(text)
+        result = run("tune", small_corpus, "--pairs", PAIRS, "--journal", garbage, "--resume")
+        assert result.exit_code == 1 and said in result.stderr, result.stderr
+        assert len(result.stderr.splitlines()) == 1 and garbage.read_text() == text
     journal = tmp_path / "trials.jsonl"
     tune(small_corpus, pairs=[PAIRS], trials=1, journal=journal, **QUICK)
     text = journal.read_text()
-    assert '"settings":{"arch"' in text
-    journal.write_text(text.replace('"settings":{"arch"', '"settings":{"; rm -rf ~"'))
-    with pytest.raises(ConfigError, match="trial 0's settings is not as w2v tune keeps it"):
-        tune(small_corpus, pairs=[PAIRS], trials=2, journal=journal, resume=True, **QUICK)
+    for field, edited in (
+        ('"settings":{"arch"', '"settings":{"; rm -rf ~"'),
+        ('"search":{"analogy":null,"pairs":', '"search":{"analogy":null,"pairs":NaN,"x":'),
+    ):
+        assert field in text
+        journal.write_text(text.replace(field, edited))
+        with pytest.raises(ConfigError, match="trial 0's .* is not as w2v tune keeps it"):
+            tune(small_corpus, pairs=[PAIRS], trials=2, journal=journal, resume=True, **QUICK)
     folder = run("tune", small_corpus, "--pairs", PAIRS, "--journal", tmp_path)
     assert folder.exit_code == 1 and "is a directory" in folder.stderr
+
+
+@pytest.mark.parametrize("stopped", [0, 2])  # 0: the defaults, which only a queue draws
+def test_a_search_interrupted_in_a_trial_trains_it_again(small_corpus, tmp_path, stopped):
+    whole = tune(small_corpus, pairs=[PAIRS], trials=4, **QUICK)
+    journal = tmp_path / "trials.jsonl"
+
+    def stop(number, words):
+        if number == stopped:
+            raise KeyboardInterrupt  # Ctrl-C, or the process killed
+
+    with pytest.raises(KeyboardInterrupt):
+        tune(small_corpus, pairs=[PAIRS], journal=journal, on_progress=stop, **QUICK)
+    resumed = tune(small_corpus, pairs=[PAIRS], trials=4, journal=journal, resume=True, **QUICK)
+    states = ["done"] * 5
+    states[stopped] = "interrupted"
+    assert [t.state for t in resumed] == states
+    assert resumed[stopped + 1].settings == resumed[stopped].settings  # trained again
+    kept = [(t.settings, t.search, t.held_out) for t in resumed if t.drawn]
+    assert kept == [(t.settings, t.search, t.held_out) for t in whole]
+
+
+def test_the_command_has_every_setting_fixed(small_corpus, tmp_path):
+    fixed = {"max_vocab": 300, "ns_exponent": 0.5, "min_alpha": 0.001, "shrink_windows": False}
+    (trial,) = tune(small_corpus, pairs=[PAIRS], trials=1, **QUICK, **fixed)
+    command = shlex.split(trial.command(str(small_corpus), str(tmp_path / "v.txt")))
+    for words in (["--max-vocab", "300"], ["--ns-exponent", "0.5"], ["--min-alpha", "0.001"]):
+        assert words[0] in command and command[command.index(words[0]) + 1] == words[1]
+    assert "--no-shrink-windows" in command and "--corpus-in" not in command
+    assert run(*command[1:], "-q").exit_code == 0
+    search, held_out = Halves.of([], [PAIRS]).score(w2vcli.load(tmp_path / "v.txt"))
+    assert (search, held_out) == (trial.search, trial.held_out)
+
+
+def test_evaluation_files_are_checked_before_the_corpus_is_read(tmp_path):
+    one = tmp_path / "one.tsv"
+    one.write_text("king queen 9\n")
+    none = tmp_path / "none.txt"
+    none.write_text(": section\nnot a question\nnor this\n")
+    missing_corpus = tmp_path / "no-such-corpus.txt"
+    with pytest.raises(ConfigError, match="one.tsv: 1 pair; tune needs two or more"):
+        tune(missing_corpus, pairs=[one])
+    with pytest.raises(W2VError, match="no 'a b c d' questions"):
+        tune(missing_corpus, analogies=[none])
+    rare = tmp_path / "rare.tsv"
+    rare.write_text("zzz yyy 1\nxxx www 2\nvvv uuu 3\n")  # no word of them known: scored 0
+    assert Halves.of([], [rare]).score(w2vcli.Vectors(["a"], np.ones((1, 1), np.float32)))
+
+
+def test_seeds_draw_searches_of_their_own(small_corpus):
+    one = tune(small_corpus, pairs=[PAIRS], trials=4, **{**QUICK, "epochs": 1, "seed": 1})
+    two = tune(small_corpus, pairs=[PAIRS], trials=4, **{**QUICK, "seed": 2})
+    assert [t.settings for t in one[2:4]] != [{**t.settings, "seed": 1} for t in two[1:3]]
+    last = tune(small_corpus, pairs=[PAIRS], trials=2, **{**QUICK, "seed": 2**32 - 1})
+    assert [t.state for t in last] == ["done", "done"]

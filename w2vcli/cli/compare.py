@@ -86,6 +86,8 @@ def diff(a, b, limit, k, anchors, by, top, words, neighbours, as_json):
         where = " or ".join(n for n, v in (("A", vecs_a), ("B", vecs_b)) if word not in v)
         say(f"unknown word: {word} (not in {where})")
     chosen = list(dict.fromkeys(w for w in asked if w not in missing)) if asked else None
+    if asked and not chosen:
+        raise SystemExit(1)  # each said above
     found = compare(vecs_a, vecs_b, k, anchors, chosen, progress)
     status.end()
     s = found.summary()

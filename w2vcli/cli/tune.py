@@ -69,7 +69,9 @@ def tune(corpus, analogies, pairs, budget, trials, journal, resume, quiet, as_js
         if refused in fixed:
             option = "--" + refused.replace("_", "-")
             raise click.UsageError(f"{option}: not with w2v tune, which searches --min-count")
-    check_stdout([("CORPUS", corpus), *(("--analogies", p) for p in analogies)])
+    inputs = [("CORPUS", corpus), ("--journal", journal)]
+    inputs += [("--analogies", p) for p in analogies] + [("--pairs", p) for p in pairs]
+    check_stdout(inputs)
     status, started = Status(quiet), time.monotonic()
     trial_started = [started]
 
@@ -103,6 +105,12 @@ def tune(corpus, analogies, pairs, budget, trials, journal, resume, quiet, as_js
     status.end()
     winner = best(all_trials)
     if winner is None:
+        failed = [t for t in all_trials if t.state.startswith("failed")]
+        if failed:
+            raise click.ClickException(
+                f"no trial finished: {quantity(len(failed), 'trial')} failed, the last "
+                f"{failed[-1].state[len('failed: ') :]}"
+            )
         raise click.ClickException(
             f"no trial finished within --budget {budget}; give a longer one, or fix slow "
             "settings (--epochs, --dim)"
@@ -129,7 +137,7 @@ def _line(trial, leader) -> str:
     shown = {k: v for k, v in trial.settings.items() if k not in ("threads", "seed")}
     settings = " ".join(f"{k.replace('_', '-')} {v}" for k, v in shown.items())
     if not trial.done:
-        what = "cut by the budget" if trial.state == "cut" else trial.state
+        what = {"cut": "cut by the budget (--resume trains it again)"}.get(trial.state, trial.state)
         return f"trial {trial.number} ({trial.seconds:.1f} s): {what} · {settings}"
     parts = [f"{trial.search.value:.4f} searched, {trial.held_out.value:.4f} held out"]
     if trial.search.analogy is not None:

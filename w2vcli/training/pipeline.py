@@ -29,7 +29,7 @@ import numpy as np
 
 from ..config import TrainConfig
 from ..errors import ConfigError, CorpusError
-from ..io.streams import MAGIC
+from ..io.streams import MAGIC, quantity
 from ..kernel import native
 from ..text.corpus import CorpusStats, read_text
 from ..text.prepared import Prepared, verify
@@ -81,6 +81,12 @@ class Survey:
                 "min_count: the survey's ids are on disk; survey with corpus_in='memory'"
             )
         kept = int((self.vocab.counts >= min_count).sum())
+        if not kept:  # as counting again says it
+            most = int(self.vocab.counts[0])
+            raise CorpusError(
+                f"no word occurs {quantity(min_count, 'time')} or more (the most frequent "
+                f"occurs {quantity(most, 'time')}); lower --min-count"
+            )
         ids = self.ids if kept == len(self.vocab) else self.ids[self.ids < kept]  # -1: line ends
         vocab = Vocab(self.vocab.words[:kept], self.vocab.counts[:kept])
         corpus = dataclasses.replace(self.corpus, ids=len(ids))

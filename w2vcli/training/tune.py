@@ -6,28 +6,33 @@ The corpus is read once (a Survey); a trial with a larger min_count only drops t
 words' ids from it. Each evaluation file is split in two halves, question by question and
 pair by pair: the search maximises the score on the first, and the second, never searched
 on, is scored beside it, so that settings that fit the first half by chance show. The
-score is the mean of the analogy accuracy over all questions (one whose words the vectors
-lack is wrong: a higher min_count must not score by dropping hard questions) and the
-Spearman correlation over all pairs (an unknown pair's similarity is 0, gensim's
-dummy4unknown).
+score is the mean of the analogy accuracy over all questions (one with a word the vectors
+lack, or outside their 30,000 most frequent, is wrong: a higher min_count must not score
+by dropping hard questions) and the Spearman correlation over all pairs (an unknown
+pair's similarity is 0, gensim's dummy4unknown).
 
 The trials are kept in an Optuna journal, a file of JSON lines, so that `resume` goes on
-with an interrupted search. Trial n's settings are drawn by a sampler seeded with seed + n
-from the trials before it, so a resumed search draws what an uninterrupted one would
-have, and with threads=1, where training is reproducible, scores the same.
+with a search. The n-th trial drawn is drawn by a sampler seeded with (seed, n) from the
+trials finished before it, and a trial cut by the budget or interrupted is trained again
+first; so a resumed search draws what an uninterrupted one would have, and with
+threads=1, where training is reproducible, scores the same.
 """
 
 import dataclasses
 import hashlib
+import json
 import math
 import os
 import shlex
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..config import TrainConfig
 from ..errors import ConfigError, W2VError
 from ..io.files import plan_output, text_file
+from ..vectors.vectors import Vectors
 from .pipeline import survey, train
 
 # The settings searched and their ranges: those that matter most for word2vec's quality
@@ -44,7 +49,9 @@ SPACE = {
     "alpha": (0.005, 0.1),  # log scale, 2 significant digits
 }
 SEARCHED = tuple(SPACE)
+UNTRAINED = ("corpus_in", "tmp_dir")  # where the ids are kept: not in a trial's command
 JOURNAL_VERSION = 1  # of what a journal's study records: a search of another is refused
+STUDY = "w2v-tune"  # the study's name in its journal
 
 
 class OverBudget(Exception):
@@ -74,17 +81,29 @@ class Trial:
     search: Score | None  # on the searched half; None unless it finished
     held_out: Score | None
     seconds: float
-    state: str  # "done", "cut" (by the budget) or "failed: <why>"
+    state: str  # "done", "cut" (by the budget), "interrupted", or "failed: <why>"
 
     @property
     def done(self) -> bool:
         return self.state == "done"
 
+    @property
+    def drawn(self) -> bool:
+        """Whether it counts as a trial of the search: one cut or interrupted is run again."""
+        return self.state not in ("cut", "interrupted")
+
     def command(self, corpus: str, output: str = "vectors.txt") -> str:
-        """The `w2v train` command that trains this trial's vectors."""
+        """The `w2v train` command that trains this trial's vectors: every setting it had."""
         words = ["w2v", "train", corpus, "-o", output]
+        fields = {f.name: f.metadata for f in dataclasses.fields(TrainConfig)}
         for name, value in self.settings.items():
-            words += ["--" + name.replace("_", "-"), _text(value)]
+            flag = fields[name].get("flag")
+            if flag is not None:  # --shrink-windows/--no-shrink-windows
+                words.append(flag.split("/")[0 if value else 1])
+            elif isinstance(value, bool):
+                words += ["--" + name.replace("_", "-")] if value else []
+            elif value is not None:
+                words += ["--" + name.replace("_", "-"), _text(value)]
         return shlex.join(words)
 
 
@@ -98,16 +117,27 @@ class Halves:
 
     @classmethod
     def of(cls, analogies=(), pairs=()) -> "Halves":
+        """The files split, and checked now, before any trial trains: each half must
+        have questions or pairs that read."""
         if not analogies and not pairs:
             raise ConfigError("give analogies and/or pairs to score the trials on")
         halves = ({"analogies": [], "pairs": []}, {"analogies": [], "pairs": []})
         for kind, paths in (("analogies", analogies), ("pairs", pairs)):
-            for path in paths:
-                with text_file(os.fspath(path), "--" + kind) as lines:
-                    first, second = _split(list(lines), kind)
-                halves[0][kind].append((os.fspath(path), first))
-                halves[1][kind].append((os.fspath(path), second))
-        return cls(*halves)
+            for path in map(os.fspath, paths):
+                with text_file(path, "--" + kind) as lines:
+                    first, second, count = _split(list(lines), kind)
+                if count < 2:
+                    what = ("question" if kind == "analogies" else "pair") + "s" * (count != 1)
+                    raise ConfigError(
+                        f"--{kind} {path}: {count} {what}; tune needs two or more, one half "
+                        "searched and one held out"
+                    )
+                halves[0][kind].append((path, first))
+                halves[1][kind].append((path, second))
+        found = cls(*halves)
+        nothing = Vectors(["\n"], np.zeros((1, 1), np.float32))  # a word no line holds
+        found.score(nothing)  # a file without a question or pair that reads is refused
+        return found
 
     def score(self, vectors) -> tuple:
         return _score(vectors, self.search), _score(vectors, self.held_out)
@@ -124,7 +154,7 @@ def _split(lines: list, kind: str) -> tuple:
         elif line.strip():
             halves[n % 2].append(line)
             n += 1
-    return halves
+    return (*halves, n)
 
 
 def _score(vectors, half: dict) -> Score:
@@ -167,38 +197,39 @@ def tune(
     against.
     """
     optuna = _optuna()
-    for refused in ("read_vocab", "keep"):
-        if refused in fixed:
-            raise ConfigError(f"{refused}: not with tune, which searches min_count")
     deadline = time.monotonic() + budget
-    unknown = set(fixed) - {f.name for f in dataclasses.fields(TrainConfig)}
-    if unknown:
-        raise ConfigError(f"{', '.join(sorted(unknown))}: not a training setting")
+    _check_fixed(corpus, fixed)
     halves = Halves.of(analogies, pairs)
-    _check_journal(journal, resume)  # before the corpus is read: it may take minutes
+    study = _open(optuna, journal, resume)  # before the corpus is read: it may take minutes
     fixed.setdefault("seed", TrainConfig.seed)
     counted = {**fixed, "corpus_in": "memory"}  # each trial narrows its ids (with_min_count)
     counted.setdefault("min_count", SPACE["min_count"][0])
     read = survey(corpus, name=name, on_read=on_read, **counted)
-    setup = {
-        "version": JOURNAL_VERSION,
-        "corpus": {"bytes": read.corpus.bytes, "sha256": read.corpus.sha256},
-        "analogies": [_sha256(p) for p in analogies],
-        "pairs": [_sha256(p) for p in pairs],
-        "fixed": fixed,
-    }
-    study = _study(optuna, journal, resume, setup)
-    states = optuna.trial.TrialState
-    for stopped in study.get_trials(deepcopy=False, states=[states.RUNNING]):
-        study.tell(stopped.number, state=states.FAIL)  # its process was stopped
-    found = [_trial_of(t) for t in study.trials if t.state != states.WAITING]
-    if not study.trials:  # w2v's defaults first: what the search has to beat
-        study.enqueue_trial(_defaults(fixed))
-    while time.monotonic() < deadline and (trials is None or len(found) < trials):
-        number = len(found)
-        study.sampler = optuna.samplers.TPESampler(seed=fixed["seed"] + number)
+    setup = _jsonable(
+        {
+            "version": JOURNAL_VERSION,
+            "corpus": {"bytes": read.corpus.bytes, "sha256": read.corpus.sha256},
+            "analogies": [_sha256(p) for p in analogies],
+            "pairs": [_sha256(p) for p in pairs],
+            "fixed": fixed,
+        }
+    )
+    if study is None:
+        study = _create(optuna, journal, setup)
+    elif study.user_attrs.get("setup") != setup:
+        raise ConfigError(
+            f"--journal {journal}: its search was of another corpus, evaluation files or "
+            f"settings ({_difference(study.user_attrs.get('setup'), setup)}); give those, "
+            "or start another --journal"
+        )
+    found = _resumed(optuna, study)
+    while time.monotonic() < deadline and (trials is None or sum(t.drawn for t in found) < trials):
+        drawn = sum(t.drawn for t in found)
+        study.sampler = optuna.samplers.TPESampler(seed=_seed(fixed["seed"], drawn))
         asked = study.ask()
+        number = asked.number
         settings = _suggest(asked, fixed)
+        asked.set_user_attr("settings", settings)  # an interrupted trial's too
         started = time.monotonic()
 
         def progress(words, alpha, loss, number=number):
@@ -207,17 +238,16 @@ def tune(
             if time.monotonic() > deadline:
                 raise OverBudget
 
-        narrowed = read.with_min_count(settings["min_count"])
         rest = {k: v for k, v in counted.items() if k not in settings}
         try:
+            narrowed = read.with_min_count(settings["min_count"])
             model = train(narrowed, on_progress=progress, **settings, **rest)
+            state, scores = "done", halves.score(model.vectors)
+            del model, narrowed  # before the next trial's
         except OverBudget:
             state, scores = "cut", (None, None)
         except W2VError as e:  # too few words for a min_count, a run that diverged...
             state, scores = f"failed: {e}", (None, None)
-        else:
-            state, scores = "done", halves.score(model.vectors)
-            del model  # before the next trial's matrices
         trial = Trial(number, settings, *scores, time.monotonic() - started, state)
         _tell(optuna, study, asked, trial)
         found.append(trial)
@@ -232,8 +262,25 @@ def best(found: list) -> Trial | None:
     return max(done, key=lambda t: t.search.value) if done else None
 
 
+def _check_fixed(corpus, fixed: dict) -> None:
+    unknown = set(fixed) - {f.name for f in dataclasses.fields(TrainConfig)}
+    if unknown:
+        raise ConfigError(f"{', '.join(sorted(unknown))}: not a training setting")
+    for refused in ("read_vocab", "keep"):
+        if refused in fixed:
+            raise ConfigError(f"{refused}: not with tune, which searches min_count")
+    if fixed.get("corpus_in", "memory") != "memory":
+        raise ConfigError("corpus_in: tune holds the corpus's ids in memory, for every trial")
+    if isinstance(corpus, str | os.PathLike) and os.path.isdir(corpus):
+        raise ConfigError(
+            f"{os.fspath(corpus)}: a directory; tune reads a text corpus (a prepared "
+            "directory's vocabulary is fixed, and tune searches min_count)"
+        )
+
+
 def _suggest(trial, fixed: dict) -> dict:
-    """The trial's settings: each searched one drawn, unless fixed."""
+    """The trial's settings: each searched one drawn, unless fixed; then the others fixed,
+    so that its command trains its vectors."""
     settings = {}
 
     def pick(name, draw):
@@ -250,10 +297,8 @@ def _suggest(trial, fixed: dict) -> dict:
     pick("epochs", lambda: trial.suggest_int("epochs", *SPACE["epochs"]))
     pick("min_count", lambda: trial.suggest_int("min_count", *SPACE["min_count"]))
     pick("alpha", lambda: _rounded(trial.suggest_float("alpha", *SPACE["alpha"], log=True)))
-    for name in ("threads", "seed"):  # in the command, so that it gives the trial's vectors
-        if name in fixed:
-            settings[name] = fixed[name]
-    return settings
+    others = {k: v for k, v in fixed.items() if k not in SEARCHED and k not in UNTRAINED}
+    return {**settings, **others}
 
 
 def _defaults(fixed: dict) -> dict:
@@ -262,6 +307,12 @@ def _defaults(fixed: dict) -> dict:
     values = {name: getattr(config, name) for name in SEARCHED}
     values["alpha"] = config.start_alpha
     return {k: v for k, v in values.items() if k not in fixed}
+
+
+def _seed(seed: int, n: int) -> int:
+    """The sampler's seed for the n-th trial drawn: independent for every (seed, n), where
+    seed + n would make seed 2's trials seed 1's, one later."""
+    return int(np.random.SeedSequence([seed, n]).generate_state(1)[0])
 
 
 def _rounded(x: float) -> float:
@@ -290,60 +341,94 @@ def _optuna():
     return optuna
 
 
-def _check_journal(journal, resume: bool) -> None:
-    """A search goes on only in a journal that exists, and only when asked."""
+def _open(optuna, journal, resume: bool):
+    """With `resume`, the search kept in `journal`, read (nothing written to it yet);
+    else None, once it is sure a new one can start there."""
     if journal is None:
         if resume:
             raise ConfigError("--resume: give the --journal of the search to go on with")
-        return
+        return None
     path = os.fspath(journal)
     if plan_output(path, "--journal").kind != "file":  # a directory, device... refused there
         raise ConfigError(f"--journal {path}: not a file; give a file name")
-    if os.path.exists(path) and not resume:
-        raise ConfigError(
-            f"{path}: a search is kept there; --resume to go on with it, or give another --journal"
-        )
-    if resume and not os.path.exists(path):
+    if not resume:
+        if os.path.exists(path):
+            raise ConfigError(
+                f"--journal {path}: a search is kept there; --resume to go on with it, or "
+                "give another --journal"
+            )
+        return None
+    if not os.path.exists(path):
         raise ConfigError(f"--resume: no search kept in {path}; leave out --resume")
+    _check_lines(path)
+    try:
+        return optuna.load_study(study_name=STUDY, storage=_storage(path))
+    except Exception as e:  # the file is data: whatever Optuna makes of one it cannot read
+        raise ConfigError(
+            f"--journal {path}: not a search of w2v tune ({type(e).__name__}); give the file "
+            "a search kept, or another --journal"
+        ) from None
 
 
-def _study(optuna, journal, resume: bool, setup: dict):
-    """A new study, or with `resume` the one in `journal`, if it searched the same."""
+def _check_lines(path: str) -> None:
+    """A journal whose every line is JSON, ended: Optuna would append after a line cut
+    off (a write stopped by a crash), and the file would then be unreadable."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data and not data.endswith(b"\n"):
+        raise ConfigError(
+            f"--journal {path}: its last line is cut off; remove it to go on, or give "
+            "another --journal"
+        )
+    for number, line in enumerate(data.split(b"\n"), 1):
+        try:
+            json.loads(line) if line else None
+        except ValueError:
+            raise ConfigError(
+                f"--journal {path}, line {number:,}: not a JSON line (cut off, or edited); "
+                "remove it to go on, or give another --journal"
+            ) from None
+
+
+def _storage(path: str):
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
-    try:
-        storage = None if journal is None else JournalStorage(JournalFileBackend(str(journal)))
-        study = optuna.create_study(
-            storage=storage, study_name="w2v-tune", direction="maximize", load_if_exists=resume
-        )
-    except Exception as e:  # the file is data: whatever Optuna makes of one it cannot read
-        raise ConfigError(
-            f"--journal {journal}: not a search of w2v tune ({type(e).__name__}); give the "
-            "file a search kept, or another --journal"
-        ) from None
-    if resume:
-        saved = study.user_attrs.get("setup")
-        if saved != _jsonable(setup):
-            raise ConfigError(
-                f"{journal}: its search was of another corpus, evaluation files or settings "
-                f"({_difference(saved, setup)}); give those, or start another --journal"
-            )
-    else:
-        study.set_user_attr("setup", _jsonable(setup))
+    return JournalStorage(JournalFileBackend(path))
+
+
+def _create(optuna, journal, setup: dict):
+    """A new search, kept in `journal` if given, its first trial w2v's defaults."""
+    storage = None if journal is None else _storage(os.fspath(journal))
+    study = optuna.create_study(storage=storage, study_name=STUDY, direction="maximize")
+    study.set_user_attr("setup", setup)
+    study.enqueue_trial(_defaults(setup["fixed"]))  # what the search has to beat
     return study
 
 
-def _jsonable(value):
-    import json
+def _resumed(optuna, study) -> list:
+    """The trials a resumed search kept; one stopped while it trained (its process killed,
+    or Ctrl-C) is marked interrupted, and the last, if cut or interrupted, is queued to
+    be trained again."""
+    states = optuna.trial.TrialState
+    for stopped in study.get_trials(deepcopy=False, states=[states.RUNNING]):
+        study.tell(stopped.number, state=states.FAIL)
+    frozen = study.get_trials(deepcopy=False, states=[s for s in states if s != states.WAITING])
+    found = [_trial_of(t) for t in frozen]
+    waiting = study.get_trials(deepcopy=False, states=[states.WAITING])
+    if found and not found[-1].drawn and not waiting:
+        study.enqueue_trial(frozen[-1].params)
+    return found
 
+
+def _jsonable(value):
     return json.loads(json.dumps(value))
 
 
 def _difference(saved, setup: dict) -> str:
     if not isinstance(saved, dict):
         return "it records none"
-    keys = [k for k in setup if saved.get(k) != _jsonable(setup)[k]]
+    keys = [k for k in setup if saved.get(k) != setup[k]]
     return ", ".join(keys) or "its version"
 
 
@@ -369,31 +454,24 @@ def _trial_of(frozen) -> Trial:
 
     def score(key):
         value = attrs.get(key)
-        if value is None:
-            return None
         found = Score(**value)
-        if not all(isinstance(x, float | int | None) for x in (found.analogy, found.pairs)):
+        numbers = [x for x in (found.analogy, found.pairs) if x is not None]
+        if not numbers or not all(isinstance(x, float | int) and math.isfinite(x) for x in numbers):
             raise TypeError(key)
         return found
 
     try:
         settings = dict(attrs.get("settings", frozen.params))
-        names = {*SEARCHED, "threads", "seed"}
+        names = {f.name for f in dataclasses.fields(TrainConfig)} - set(UNTRAINED)
         if not set(settings) <= names or not all(
-            isinstance(v, int | float | str) and not isinstance(v, bool) for v in settings.values()
+            v is None or isinstance(v, int | float | str | bool) for v in settings.values()
         ):
             raise TypeError("settings")
-        state = attrs.get("state", "failed: interrupted")
+        state = attrs.get("state", "interrupted")
         if not isinstance(state, str):
             raise TypeError("state")
-        return Trial(
-            frozen.number,
-            settings,
-            score("search"),
-            score("held_out"),
-            float(attrs.get("seconds", 0.0)),
-            state,
-        )
+        scores = (score("search"), score("held_out")) if state == "done" else (None, None)
+        return Trial(frozen.number, settings, *scores, float(attrs.get("seconds", 0.0)), state)
     except (TypeError, ValueError) as e:
         raise ConfigError(
             f"--journal: trial {frozen.number}'s {e.args[0] if e.args else 'record'} is not as "

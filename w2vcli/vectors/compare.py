@@ -9,11 +9,12 @@ Its neighbour overlap@k needs no alignment: the share of its k nearest words (am
 shared words, itself excluded) that A and B agree on.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import W2VError
+from ..errors import W2VError, W2VWarning
 from .vectors import UnknownWord, Vectors
 
 SCORE_BYTES = 64 << 20  # a block of query x shared-word similarities, in float32
@@ -70,6 +71,7 @@ class Comparison:
 
     def neighbours(self, position: int, n: int) -> tuple:
         """The n nearest shared words of the word at `position`, in A and in B."""
+        n = min(n, len(self.words) - 1)
         return tuple(
             [self.words[j] for j in _nearest(unit, np.array([position]), n)[0]]
             for unit in (self.unit_a, self.aligned_b)
@@ -102,6 +104,13 @@ def compare(
     # The anchors are the words frequent in both: ordered by the later of their two ranks.
     order = np.argsort(np.maximum(in_a, in_b), kind="stable")
     fitted = order if anchors is None else order[: max(2, anchors)]
+    if len(fitted) < unit_a.shape[1]:  # fewer points than dimensions: many rotations fit
+        warnings.warn(
+            f"the rotation is fitted on {len(fitted):,} words, fewer than the vectors' "
+            f"{unit_a.shape[1]} dimensions, so it is not determined; give more --anchors",
+            W2VWarning,
+            stacklevel=2,
+        )
     aligned_b = (unit_b @ procrustes(unit_b[fitted], unit_a[fitted])).astype(np.float32)
     cosine = np.einsum("ij,ij->i", unit_a.astype(np.float64), aligned_b.astype(np.float64))
     k = min(k, len(shared) - 1)

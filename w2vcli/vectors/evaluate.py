@@ -179,7 +179,7 @@ def evaluate_pairs(index: Index, lines, name: str = "pairs", unknown: float | No
             gold.append(score)
     rows = np.frombuffer(known, np.int64).reshape(-1, 2)
     answered = int((rows[:, 0] >= 0).sum())
-    if not answered:
+    if not answered and (unknown is None or not total):
         raise W2VError(
             f"{name}: no pair has both words in the vectors ({quantity(total, 'pair')} read)"
         )
