@@ -244,6 +244,13 @@ class TrainConfig:
         return self
 
 
+def option_of(name: str) -> str:
+    """The `w2v train` option of TrainConfig's field `name`: --min-count for min_count, or
+    a flag's two names, --shrink-windows/--no-shrink-windows."""
+    flag = TrainConfig.__dataclass_fields__[name].metadata.get("flag")
+    return flag or "--" + name.replace("_", "-")
+
+
 # w2v teach's tiny model (w2vcli.explore.teach): wevi's hidden size and learning rate, the
 # paper's exact softmax, and a window of 1 (the one-word-context model at sentence ends)
 TEACH = {

@@ -4,7 +4,7 @@ import dataclasses
 
 import click
 
-from ..config import VECTORS_FILE, TrainConfig
+from ..config import VECTORS_FILE, TrainConfig, option_of
 from .aliases import understood
 
 
@@ -54,7 +54,7 @@ def training_settings(command):
         option["show_default"] = default is not None and "[default:" not in meta["help"]
         if "metavar" in meta:
             option["metavar"] = meta["metavar"]
-        declaration = meta.get("flag") or "--" + setting.name.replace("_", "-")
+        declaration = option_of(setting.name)
         if "flag" in meta:  # `--on/--off`: a flag of two names
             option.pop("is_flag", None)
             option["show_default"] = True

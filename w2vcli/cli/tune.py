@@ -120,11 +120,13 @@ def tune(corpus, analogies, pairs, budget, trials, journal, resume, quiet, as_js
     if not as_json:
         write_rows([COLUMNS], COLUMNS, False)
     write_rows(rows, COLUMNS, as_json)
-    first = all_trials[0] if all_trials and all_trials[0].number == 0 else None
+    defaults = all_trials[0].settings  # trial 0's, trained again if it was interrupted
+    first = next((t for t in all_trials if t.done and t.settings == defaults), None)
     against = ""
-    if first is not None and first.done and first is not winner:
+    if first is not None and first is not winner:
         gain = winner.held_out.value - first.held_out.value
-        against = f"; w2v's defaults (trial 0): {first.held_out.value:.4f} held out ({gain:+.4f})"
+        held = f"{first.held_out.value:.4f} held out ({gain:+.4f})"
+        against = f"; w2v's defaults (trial {first.number}): {held}"
     say(
         f"best of {quantity(len(done), 'trial')}: trial {winner.number}, "
         f"{winner.search.value:.4f} searched, {winner.held_out.value:.4f} held out{against}"

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import TrainConfig
+from ..config import TrainConfig, option_of
 from ..errors import ConfigError, W2VError
 from ..io.files import plan_output, text_file
 from ..vectors.vectors import Vectors
@@ -95,15 +95,14 @@ class Trial:
     def command(self, corpus: str, output: str = "vectors.txt") -> str:
         """The `w2v train` command that trains this trial's vectors: every setting it had."""
         words = ["w2v", "train", corpus, "-o", output]
-        fields = {f.name: f.metadata for f in dataclasses.fields(TrainConfig)}
         for name, value in self.settings.items():
-            flag = fields[name].get("flag")
-            if flag is not None:  # --shrink-windows/--no-shrink-windows
-                words.append(flag.split("/")[0 if value else 1])
-            elif isinstance(value, bool):
-                words += ["--" + name.replace("_", "-")] if value else []
+            option = option_of(name)
+            if "/" in option:  # --shrink-windows/--no-shrink-windows
+                words.append(option.split("/")[0 if value else 1])
+            elif isinstance(value, bool):  # --force-softmax
+                words += [option] if value else []
             elif value is not None:
-                words += ["--" + name.replace("_", "-"), _text(value)]
+                words += [option, _text(value)]
         return shlex.join(words)
 
 

@@ -189,7 +189,8 @@ def evaluate_pairs(index: Index, lines, name: str = "pairs", unknown: float | No
             for part in np.array_split(rows, max(1, len(rows) // PAIRS_AT_ONCE))
         ]
     )
-    model[rows[:, 0] < 0] = unknown if unknown is not None else np.nan
+    if unknown is not None:  # the pairs with an unknown word
+        model[rows[:, 0] < 0] = unknown
     gold = np.frombuffer(gold, np.float64)
     return Pairs(spearman(gold, model), pearson(gold, model), answered, total, invalid)
 
