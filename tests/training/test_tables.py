@@ -95,3 +95,72 @@ def test_gensims_huffman_tree_is_gensims_own(order):
         assert points[w, :n].tolist() == wv.get_vecattr(w, "point").tolist()
     c_codes, _, c_lengths = tables.huffman_tree(counts)
     assert not np.array_equal(c_codes, codes) or not np.array_equal(c_lengths, lengths)
+
+
+def word2vec_c_tree(counts):
+    """word2vec C's CreateBinaryTree, line for line: two queues over count[] (the words
+    from the rarest up, then the inner nodes as made), then each word's code and points
+    collected leaf first by following parent_node[] and stored root first."""
+    v = len(counts)
+    count = list(counts) + [10**15] * v
+    binary, parent_node = [0] * (2 * v), [0] * (2 * v)
+    pos1, pos2 = v - 1, v
+    for a in range(v - 1):
+        mins = []
+        for _ in range(2):
+            if pos1 >= 0 and count[pos1] < count[pos2]:
+                mins.append(pos1)
+                pos1 -= 1
+            else:
+                mins.append(pos2)
+                pos2 += 1
+        count[v + a] = count[mins[0]] + count[mins[1]]
+        parent_node[mins[0]] = parent_node[mins[1]] = v + a
+        binary[mins[1]] = 1
+    paths = []
+    for a in range(v):
+        code, point, b = [], [], a
+        while b != 2 * v - 2:
+            code.append(binary[b])
+            point.append(b)
+            b = parent_node[b]
+        # C: vocab[a].point[0] = vocab_size - 2; point[i - b] = point[b] - vocab_size
+        paths.append((code[::-1], [v - 2] + [p - v for p in point[::-1][:-1]]))
+    return paths
+
+
+@pytest.mark.parametrize("v", [2, 3, 50, 700])
+def test_huffman_tree_is_word2vec_cs_node_for_node(v):
+    """Every word's code and points as word2vec C makes them, on counts with many ties
+    (where word2vec C takes an inner node before a word)."""
+    rng = np.random.default_rng(v)
+    counts = np.sort(rng.integers(1, 6, v))[::-1]
+    codes, points, lengths = tables.huffman_tree(counts)
+    assert codes.dtype == np.uint8 and points.dtype == np.int32 and lengths.dtype == np.int32
+    assert codes.shape == points.shape == (v, max(1, int(lengths.max())))
+    for w, (code, point) in enumerate(word2vec_c_tree(counts.tolist())):
+        assert lengths[w] == len(code)
+        assert codes[w, : len(code)].tolist() == code
+        assert points[w, : len(code)].tolist() == point[: len(code)]
+        assert not codes[w, len(code) :].any() and not points[w, len(code) :].any()
+
+
+def test_alias_table_is_the_one_earlier_runs_drew_from():
+    """The table, entry for entry, of Walker's method as w2v has always built it (its
+    stacks popped from their ends): the noise words a seed draws depend on it."""
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 17, 1000):
+        probs = tables.noise_distribution(rng.integers(1, 50, n), 0.75)
+        scaled = probs * n
+        accept, alias = np.ones(n), np.arange(n)
+        small = [i for i in range(n) if scaled[i] < 1.0]
+        large = [i for i in range(n) if scaled[i] >= 1.0]
+        while small and large:
+            s, g = small.pop(), large.pop()
+            accept[s], alias[s] = scaled[s], g
+            scaled[g] -= 1.0 - scaled[s]
+            (small if scaled[g] < 1.0 else large).append(g)
+        got_accept, got_alias = tables.alias_table(probs)
+        assert got_accept.dtype == np.float32 and got_alias.dtype == np.int32
+        assert np.array_equal(got_accept, accept.astype(np.float32))
+        assert np.array_equal(got_alias, alias)

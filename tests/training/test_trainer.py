@@ -112,3 +112,39 @@ def test_initial_vectors(corpus, monkeypatch):
     assert w_in.min() < -0.95 / 20 and w_in.max() > 0.95 / 20  # the whole range is used
     assert abs(w_in.mean()) < 0.02 / 20 and w_in.std() == pytest.approx(1 / 20 / 3**0.5, rel=0.05)
     assert not trainer.w_out.any() and not trainer.shared.w_in[:, 20:].any()
+
+
+@pytest.mark.parametrize("where", ["w_in", "w_out"])
+def test_a_run_whose_vectors_stop_being_numbers_stops(corpus, monkeypatch, where):
+    """A NaN or infinity left in either matrix by an epoch's last batch, past the first
+    block of rows the check reads at a time (the loss cannot show it): the run stops
+    after that epoch and says what to do."""
+    from w2vcli.errors import TrainingDiverged
+
+    monkeypatch.setattr("w2vcli.kernel.arrays.all_finite.__defaults__", (7,))
+    trainer, _ = trainer_for(corpus, monkeypatch, threads=1)
+    calls = recording(trainer)
+    kernel = trainer.kernel
+
+    def spoiling(*args):
+        result = kernel(*args)
+        if len(calls) == len(trainer.batches):
+            getattr(trainer, where)[-1, -1] = np.inf if where == "w_in" else np.nan
+        return result
+
+    trainer.kernel = spoiling
+    with pytest.raises(TrainingDiverged, match=r"in epoch 1; try a smaller --alpha"):
+        trainer.run()
+    assert calls and len(calls) == len(trainer.batches)  # the first epoch ran, no more
+
+
+def test_all_finite_reads_every_block():
+    from w2vcli.kernel.arrays import all_finite
+
+    matrix = np.zeros((10, 3), np.float32)
+    assert all_finite(matrix, rows=4) and all_finite(matrix[:0], rows=4)
+    for row, value in ((0, np.nan), (9, np.inf), (5, -np.inf)):
+        spoiled = matrix.copy()
+        spoiled[row, 2] = value
+        assert not all_finite(spoiled, rows=4)
+        assert not all_finite(spoiled)

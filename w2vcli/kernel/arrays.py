@@ -150,6 +150,12 @@ def model_array(n: int, dtype) -> np.ndarray:
     return buffer[start : start + size].view(dtype)
 
 
+def all_finite(matrix: np.ndarray, rows: int = 65536) -> bool:
+    """np.isfinite(matrix).all(), a block of rows at a time: its array of booleans would
+    be as large as a quarter of the matrix (66 MiB at 691,516 words, and the run's peak)."""
+    return all(np.isfinite(matrix[i : i + rows]).all() for i in range(0, len(matrix), rows))
+
+
 def make_scratch(
     model: Shared, window: int, negative: int, seed: int = 1, hot_rows: int = 0, batch: int = 1
 ) -> Scratch:

@@ -33,6 +33,7 @@ import numpy as np
 from ..config import MAX_IDS, TrainConfig
 from ..errors import ConfigError, W2VError
 from ..io.dirs import open_regular
+from ..kernel.arrays import all_finite
 from ..text.corpus import CorpusStats
 from ..text.vocab import Vocab
 from ..vectors.formats import check_words
@@ -129,7 +130,7 @@ def _matrices(model, words: int, dim: int, path: str) -> tuple:
             f"{words:,} words of {dim} dimensions; the file is damaged"
         )
     w_out = w_out[:rows]
-    if not (np.isfinite(w_in).all() and np.isfinite(w_out).all()):
+    if not (all_finite(w_in) and all_finite(w_out)):
         raise ImportRefused(f"{path}: its vectors hold NaN or infinity (its training diverged)")
     return w_in, w_out
 

@@ -30,7 +30,9 @@ def alias_table(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     at random (slow on machines with large memory latency).
     """
     n = len(probs)
-    scaled = probs * n
+    # `scaled` a list of Python floats, not numpy's scalars: the same float64 arithmetic in
+    # the same order (so the same table), three times as fast (0.8 s at 691,516 words).
+    scaled = (probs * n).tolist()
     accept = np.ones(n, dtype=np.float64)
     alias = np.arange(n, dtype=np.int32)
     small = [i for i in range(n) if scaled[i] < 1.0]
@@ -61,29 +63,36 @@ def huffman_tree(
     """
     v = len(counts)
     merge = _gensim_merges if ties == "gensim" else _word2vec_merges
+    merged = np.array(list(merge(counts.astype(np.int64))), dtype=np.int64).reshape(-1, 2)
     parent = np.zeros(2 * v, dtype=np.int64)
+    parent[merged[:, 0]] = parent[merged[:, 1]] = v + np.arange(len(merged))  # inner node a
     binary = np.zeros(2 * v, dtype=np.uint8)
-    for a, (first, second) in enumerate(merge(counts.astype(np.int64))):
-        parent[first] = parent[second] = v + a  # node v + a: inner node a
-        binary[second] = 1
+    binary[merged[:, 1]] = 1
+    # Every word climbs to the root at once, one level a step: a loop per word and level
+    # in Python took 20 s at 691,516 words. First the lengths, then the paths written
+    # from their ends (the climb meets the nodes leaf first).
+    root = 2 * v - 2
     lengths = np.zeros(v, dtype=np.int32)
-    paths = []
-    for w in range(v):
-        code, point, node = [], [], w
-        while node != 2 * v - 2:
-            code.append(binary[node])
-            node = parent[node]
-            point.append(node - v)
-        paths.append((code[::-1], point[::-1]))
-        lengths[w] = len(code)
-    width = max(1, int(lengths.max()))
+    node = np.arange(v)
+    climbing = np.flatnonzero(node != root)
+    while len(climbing):
+        lengths[climbing] += 1
+        node[climbing] = parent[node[climbing]]
+        climbing = climbing[node[climbing] != root]
+    width = max(1, int(lengths.max(initial=0)))
     if width > MAX_CODE_LENGTH:
         raise ValueError(f"Huffman code longer than {MAX_CODE_LENGTH}")
     codes = np.zeros((v, width), dtype=np.uint8)
     points = np.zeros((v, width), dtype=np.int32)
-    for w, (code, point) in enumerate(paths):
-        codes[w, : len(code)] = code
-        points[w, : len(point)] = point
+    node, depth = np.arange(v), lengths.copy()
+    climbing = np.flatnonzero(depth > 0)
+    while len(climbing):
+        below = node[climbing]
+        depth[climbing] -= 1
+        codes[climbing, depth[climbing]] = binary[below]
+        node[climbing] = above = parent[below]
+        points[climbing, depth[climbing]] = above - v
+        climbing = climbing[above != root]
     return codes, points, lengths
 
 
@@ -92,7 +101,7 @@ def _word2vec_merges(counts: np.ndarray):
     are nodes 0 .. V-1, inner node a is node V + a): the words from the least frequent up
     and the inner nodes as made are two sorted queues, an inner node first on a tie."""
     v = len(counts)
-    count = np.concatenate([counts, np.full(v, np.iinfo(np.int64).max // 4)])
+    count = counts.tolist() + [np.iinfo(np.int64).max // 4] * v  # Python ints: faster
     pos1, pos2 = v - 1, v
     for a in range(v - 1):
         mins = []

@@ -291,7 +291,7 @@ class Trainer:
             while self._train(scratches, shared, events, next_pause, stopped):
                 events.pause(self._state(epoch, shared, scratches, result, within=True))
                 next_pause = time.monotonic() + pause_every
-            if not (np.isfinite(self.w_in).all() and np.isfinite(self.w_out).all()):
+            if not (arrays.all_finite(self.w_in) and arrays.all_finite(self.w_out)):
                 # A NaN score is clipped to a finite loss, so the loss alone can miss this.
                 raise TrainingDiverged(
                     f"training diverged (vectors became NaN or infinite) in epoch {epoch + 1}; "
