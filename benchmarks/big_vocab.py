@@ -1,13 +1,14 @@
 """A million-word vocabulary: w2v against gensim on a generated Zipf corpus.
 
     python benchmarks/big_vocab.py [--types 2000000] [--tokens 60000000] [--threads 2]
-        [--epochs 1] [--out benchmarks/results-big-vocab.md]
+        [--epochs 1] [--loss ns|hs] [--out benchmarks/results-big-vocab[-hs].md]
 
 The corpus (written once into benchmarks/out/, not committed) draws --tokens tokens from
 --types word types with Zipf-distributed frequencies (p(rank r) ~ 1/r^1.05, English's
 slope) in lines of 20 to 40 tokens; words are w<rank> in base 36. With min-count 5 about
 a million types are kept. Both tools train cbow / ns / dim 100 with word2vec C's other
-defaults at --threads, then write text and binary vectors, each tool from Python in a
+defaults at --threads (--loss hs: hierarchical softmax, whose Huffman tree over a million
+words is part of the run), then write text and binary vectors, each tool from Python in a
 fresh process. Reported: the seconds of each phase, timed in the process (reading and
 counting: w2v's own reading time, gensim's build_vocab; training; writing text; writing
 binary), training words/s, and the whole run's wall seconds and peak RSS (from outside).
@@ -26,7 +27,8 @@ HERE = Path(__file__).resolve().parent
 W2V_RUN = """
 import sys, time, w2vcli
 path, out, epochs, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-model = w2vcli.train(path, epochs=epochs, threads=threads, corpus_in=sys.argv[5])
+loss = sys.argv[5]
+model = w2vcli.train(path, epochs=epochs, threads=threads, loss=loss, corpus_in=sys.argv[6])
 t = time.perf_counter()
 model.vectors.save(out + ".txt")
 text = time.perf_counter() - t
@@ -39,8 +41,9 @@ GENSIM_RUN = """
 import sys, time
 from gensim.models import Word2Vec
 path, out, epochs, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-model = Word2Vec(vector_size=100, window=5, min_count=5, sample=1e-3, negative=5, sg=0,
-                 workers=threads, epochs=epochs)
+hs = sys.argv[5] == "hs"
+model = Word2Vec(vector_size=100, window=5, min_count=5, sample=1e-3, negative=0 if hs else 5,
+                 hs=int(hs), sg=0, workers=threads, epochs=epochs)
 t = time.perf_counter()
 model.build_vocab(corpus_file=path)
 count = time.perf_counter() - t
@@ -98,8 +101,11 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=60_000_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=HERE / "results-big-vocab.md")
+    parser.add_argument("--loss", choices=["ns", "hs"], default="ns")
+    parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    suffix = "" if args.loss == "ns" else f"-{args.loss}"
+    args.out = args.out or HERE / f"results-big-vocab{suffix}.md"
     path = HERE / "out" / f"zipf-{args.types}-{args.tokens}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -111,7 +117,7 @@ def main() -> None:
     rows = {}
     for tool, script, more in RUNS:
         cmd = [sys.executable, "-c", script, str(path), out, str(args.epochs), str(args.threads)]
-        cmd += more
+        cmd += [args.loss, *more]
         seconds, peak, printed, _ = measured(cmd)
         vocab, *phases = printed.split()
         rows[tool] = (int(vocab), *map(float, phases), seconds, peak)
@@ -122,9 +128,9 @@ def main() -> None:
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {machine()}",
         f"- command: `python benchmarks/big_vocab.py --types {args.types} --tokens "
-        f"{args.tokens} --threads {args.threads} --epochs {args.epochs}`",
+        f"{args.tokens} --threads {args.threads} --epochs {args.epochs} --loss {args.loss}`",
         f"- corpus: generated, {args.tokens:,} tokens of {args.types:,} Zipf-distributed types; "
-        f"cbow, ns, dim 100, min-count 5, {args.epochs} epoch(s), {args.threads} threads",
+        f"cbow, {args.loss}, dim 100, min-count 5, {args.epochs} epoch(s), {args.threads} threads",
         "",
         "| tool | vocabulary | read and count (s) | train (s) | training words/s "
         "| write text (s) | write binary (s) | whole run (s) | peak RSS (MiB) |",
