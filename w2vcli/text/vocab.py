@@ -45,16 +45,19 @@ def build_vocab(
         order = np.sort(np.concatenate([order[kept], common[:room]]))
         order = order[np.argsort(-counts[order], kind="stable")]
     if len(order) == 0:
-        most = int(counts.max()) if len(counts) else 0
-        raise CorpusError(
-            f"no word occurs {quantity(min_count, 'time')} or more (the most frequent occurs "
-            f"{quantity(most, 'time')});"
-            " lower --min-count"
-        )
+        raise none_kept(min_count, int(counts.max()) if len(counts) else 0)
     new_ids = np.full(len(counts), DROPPED, dtype=np.int32)
     new_ids[order] = np.arange(len(order), dtype=np.int32)
     words = [tokens[i].decode("utf-8") for i in order]
     return Vocab(words, counts[order]), new_ids
+
+
+def none_kept(min_count: int, most: int) -> CorpusError:
+    """The error of a vocabulary that min_count leaves empty, `most` the highest count."""
+    return CorpusError(
+        f"no word occurs {quantity(min_count, 'time')} or more (the most frequent occurs "
+        f"{quantity(most, 'time')}); lower --min-count"
+    )
 
 
 def _say_absent(words: set, shown_at_most: int = 10) -> None:

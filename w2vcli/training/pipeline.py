@@ -29,11 +29,11 @@ import numpy as np
 
 from ..config import TrainConfig
 from ..errors import ConfigError, CorpusError
-from ..io.streams import MAGIC, quantity
+from ..io.streams import MAGIC
 from ..kernel import native
 from ..text.corpus import CorpusStats, read_text
 from ..text.prepared import Prepared, verify
-from ..text.vocab import Vocab, vocab_and_ids
+from ..text.vocab import Vocab, none_kept, vocab_and_ids
 from .distributed import fit_on_workers
 from .model import Model, load_model
 from .observers import Callbacks, tell
@@ -82,11 +82,7 @@ class Survey:
             )
         kept = int((self.vocab.counts >= min_count).sum())
         if not kept:  # as counting again says it
-            most = int(self.vocab.counts[0])
-            raise CorpusError(
-                f"no word occurs {quantity(min_count, 'time')} or more (the most frequent "
-                f"occurs {quantity(most, 'time')}); lower --min-count"
-            )
+            raise none_kept(min_count, int(self.vocab.counts[0]))
         ids = self.ids if kept == len(self.vocab) else self.ids[self.ids < kept]  # -1: line ends
         vocab = Vocab(self.vocab.words[:kept], self.vocab.counts[:kept])
         corpus = dataclasses.replace(self.corpus, ids=len(ids))
