@@ -154,6 +154,44 @@ def test_a_batched_window_steps_down_the_gradient_of_its_pairs_losses(loss):
     assert f(w_in, w_out, 0.0) == pytest.approx(expected)
 
 
+@njit
+def one_row_after_the_other(grad, matrix, rows, coeffs, vector):
+    for k in range(len(rows)):
+        kernels.row_update(grad, matrix, rows[k], coeffs[k], vector)
+    return kernels.row_dot(vector, matrix, rows[0]), kernels.row_dot(vector, matrix, rows[1])
+
+
+@njit
+def two_rows_a_pass(grad, matrix, rows, coeffs, vector):
+    r0, r1 = rows[0], rows[1]
+    kernels.two_row_updates(grad, matrix, r0, coeffs[0], matrix, r1, coeffs[1], vector)
+    return kernels.two_row_dots(vector, matrix, r0, matrix, r1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [(1, 4), (4, 1), (3, 3)], ids=["two", "reversed", "twice"])
+def test_two_rows_a_pass_are_the_two_rows_one_after_the_other(dtype, rows):
+    """The output layer takes its rows two a pass: its updates are bit for bit those of one
+    row after the other, also for a row given twice (a noise word drawn twice gets both)."""
+    rng = np.random.default_rng(7)
+    matrix = rng.normal(0, 0.3, (6, 112)).astype(dtype)
+    vector, coeffs = rng.normal(0, 0.3, 112).astype(dtype), np.array([0.3, -0.2], dtype)
+    rows = np.array(rows, np.int32)
+    results = []
+    for train in (one_row_after_the_other, two_rows_a_pass):
+        grad, trained = np.zeros(112, dtype), matrix.copy()
+        dots = train(grad, trained, rows, coeffs, vector)
+        results.append((grad, trained, dots))
+    (grad, trained, dots), (grad2, trained2, dots2) = results
+    assert np.array_equal(grad, grad2) and np.array_equal(trained, trained2)
+    # A sum's order is LLVM's to choose for each loop (the same here on Zen 3: the vectors
+    # of cli_identity.sh are the same bits), so the dot products are held to rounding only.
+    assert np.allclose(dots, dots2, rtol=10 * np.finfo(dtype).eps, atol=0)
+    if rows[0] == rows[1]:  # both updates landed: not only the second
+        once = matrix[rows[0]] + coeffs[1] * vector
+        assert not np.allclose(trained[rows[0]], once)
+
+
 def test_loss_values_match_their_formulas():
     f, context = example_fn(arrays.CBOW, arrays.SOFTMAX)
     w_in, w_out = model(arrays.SOFTMAX)

@@ -142,6 +142,32 @@ def row_update(grad, matrix, row, g, vector):
 
 
 @inner
+def two_row_dots(vector, matrix0, row0, matrix1, row1):
+    """row_dot of two rows in one pass: the vector is loaded once for both, and the two
+    sums' chains of additions interleave."""
+    total0 = total1 = vector.dtype.type(0)
+    for i in range(vector.shape[0]):
+        total0 += vector[i] * matrix0[row0, i]
+        total1 += vector[i] * matrix1[row1, i]
+    return total0, total1
+
+
+@inner
+def two_row_updates(grad, matrix0, row0, g0, matrix1, row1, g1, vector):
+    """row_update of row0, then of row1, in one pass: grad is loaded and stored once for
+    both, not once each. Each element gets the same operations in the same order, so the
+    same bits; row1 is read after row0 is written, so a row given twice (a noise word drawn
+    twice) gets both updates."""
+    for i in range(vector.shape[0]):
+        value0 = matrix0[row0, i]
+        total = grad[i] + g0 * value0
+        matrix0[row0, i] = value0 + g0 * vector[i]
+        value1 = matrix1[row1, i]
+        grad[i] = total + g1 * value1
+        matrix1[row1, i] = value1 + g1 * vector[i]
+
+
+@inner
 def binary_logistic_layer(m, s, n_rows, alpha, want_loss):
     """The binary classifiers sigma(v'_row^T h) against label (1 or 0) for the rows and
     labels in s.rows[:n_rows] and s.labels: returns their loss -sum log p(label), or 0
@@ -150,15 +176,20 @@ def binary_logistic_layer(m, s, n_rows, alpha, want_loss):
     g = eta * (label - sigma(score)) = -eta * dE/dscore.
 
     Each step is a loop over all rows: the rows' loads are in flight together, and the
-    sigmoids are computed in vector registers. h does not change in between, and the rows
-    are distinct except for a noise word drawn twice, so this is word2vec C's update up to
-    such repeats."""
+    sigmoids are computed in vector registers. The dot products and the updates take two
+    rows a pass (faster: docs/speed.md; the same vectors on Zen 3). h does not change in
+    between, and the rows are distinct except for a noise word drawn twice, so this is
+    word2vec C's update up to such repeats."""
     hidden, w_out, hot_out, grad_hidden = s.hidden, m.w_out, s.hot_out, s.grad_hidden
     hot_start = first_hot_row(m, s)
     coeffs, labels = s.coeffs, s.labels  # coeffs holds the scores, then the g
-    for k in range(n_rows):
-        matrix, row = locate(w_out, hot_out, hot_start, s.rows[k])
-        coeffs[k] = row_dot(hidden, matrix, row)
+    for k in range(0, n_rows - 1, 2):
+        matrix0, row0 = locate(w_out, hot_out, hot_start, s.rows[k])
+        matrix1, row1 = locate(w_out, hot_out, hot_start, s.rows[k + 1])
+        coeffs[k], coeffs[k + 1] = two_row_dots(hidden, matrix0, row0, matrix1, row1)
+    if n_rows % 2:
+        matrix, row = locate(w_out, hot_out, hot_start, s.rows[n_rows - 1])
+        coeffs[n_rows - 1] = row_dot(hidden, matrix, row)
     loss = 0.0
     if want_loss:
         for k in range(n_rows):
@@ -169,9 +200,14 @@ def binary_logistic_layer(m, s, n_rows, alpha, want_loss):
             coeffs[k] = real(alpha) * (real(labels[k]) - sigmoid(coeffs[k]))
         for i in range(hidden.shape[0]):
             grad_hidden[i] = 0
-        for k in range(n_rows):
-            matrix, row = locate(w_out, hot_out, hot_start, s.rows[k])
-            row_update(grad_hidden, matrix, row, coeffs[k], hidden)
+        for k in range(0, n_rows - 1, 2):
+            matrix0, row0 = locate(w_out, hot_out, hot_start, s.rows[k])
+            matrix1, row1 = locate(w_out, hot_out, hot_start, s.rows[k + 1])
+            g0, g1 = coeffs[k], coeffs[k + 1]
+            two_row_updates(grad_hidden, matrix0, row0, g0, matrix1, row1, g1, hidden)
+        if n_rows % 2:
+            matrix, row = locate(w_out, hot_out, hot_start, s.rows[n_rows - 1])
+            row_update(grad_hidden, matrix, row, coeffs[n_rows - 1], hidden)
     return loss
 
 
@@ -278,8 +314,12 @@ def cbow_example(m, s, n_context, target, alpha, want_loss):
     first = s.context[0]
     for i in range(n):
         hidden[i] = w_in[first, i]
-    for k in range(1, n_context):
-        row = s.context[k]
+    for k in range(1, n_context - 1, 2):  # two rows a pass: h is stored once for both
+        row0, row1 = s.context[k], s.context[k + 1]
+        for i in range(n):
+            hidden[i] = (hidden[i] + w_in[row0, i]) + w_in[row1, i]
+    if n_context % 2 == 0:
+        row = s.context[n_context - 1]
         for i in range(n):
             hidden[i] += w_in[row, i]
     if m.cbow_mean:
