@@ -150,8 +150,8 @@ class TrainConfig:
     corpus_in: str = setting(
         "auto",
         "Keep the corpus's ids in memory, or in a temporary file read as training goes "
-        "(for corpora larger than memory); auto: memory, moved to disk once the ids pass a "
-        "quarter of this machine's memory.",
+        "(for corpora larger than memory); auto: memory, moved to disk once the ids pass "
+        "64 MiB (16 M tokens).",
         choices=("auto", "memory", "disk"),
     )
     tmp_dir: str | None = setting(

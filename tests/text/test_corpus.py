@@ -156,10 +156,10 @@ def test_disk_and_memory_streams_hold_the_same_ids(small_corpus, monkeypatch, ma
     assert np.array_equal(as_array(corpus.encode(disk, new_ids)), corpus.encode(memory, new_ids))
 
 
-def test_auto_moves_the_stream_to_disk_past_its_share_of_memory(small_corpus, monkeypatch):
+def test_auto_moves_the_stream_to_disk_past_its_size_limit(small_corpus, monkeypatch):
     memory = counted(str(small_corpus), "auto")
     assert isinstance(memory.ids, np.ndarray)  # a small corpus stays in memory
-    monkeypatch.setattr(corpus, "SPILL_SHARE", 1e-9)  # a few bytes of this machine's memory
+    monkeypatch.setattr(corpus, "SPILL_BYTES", 16)  # four ids
     spilled = counted(str(small_corpus), "auto")
     assert isinstance(spilled.ids, corpus.DiskIds)
     assert np.array_equal(as_array(spilled.ids), memory.ids)
