@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import MAX_TYPES, TOKEN_BYTES
+from ..config import MAX_TYPES, SPILL_BYTES, TOKEN_BYTES
 from ..errors import CorpusError
 from ..io.files import check_input
 from ..io.streams import DECOMPRESSION_ERRORS, decompressed, open_decompressed
@@ -399,8 +399,8 @@ def count_chunks(
     """The provisional-id stream and token counts of text arriving in `chunks`, each ending
     at a separator byte. `ids_in`: where the stream is kept, "memory", "disk" (a temporary
     file in `tmp_dir`, else $TMPDIR) or "auto" (memory, moved to disk once it passes
-    SPILL_BYTES). `index`: a KnownWords, to read the text in a
-    vocabulary's ids instead (its other tokens DROPPED), or a TokenTable
+    config.SPILL_BYTES). `index`: a KnownWords, to read the text in a vocabulary's ids
+    instead (its other tokens DROPPED), or a TokenTable
     (w2vcli.kernel.table), to count in compiled code; else a Provisional counts.
     `on_read(Reading)`: told how far reading has come after each chunk and at the end;
     `gauge`: where in its file the text is (a Gauge), for those reports.
@@ -482,10 +482,6 @@ _NOT_A_TOKEN = b"\n"  # for a vocabulary's word b"\0": no token holds either
 # passes over it work on PART_SIZE slices, so that no temporary is as large as the stream.
 PART_SIZE = 1 << 20
 GROWTH = 1.25  # in memory, the stream grows by a quarter at a time: at most 1.25 x its size
-# "auto": to disk once the ids pass this (16 M tokens). Training reads them back batch by
-# batch at no measurable cost (60 M tokens: as fast as in memory, 221 MiB less at the peak),
-# so a larger corpus holds only its batches in use, and a small one writes no file.
-SPILL_BYTES = 64 << 20
 BUFFER_IDS = 1 << 22  # on disk: ids gathered in memory before each write (16 MiB)
 
 
